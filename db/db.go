@@ -1,0 +1,77 @@
+// Package db owns Convene's storage: the connection (one pgx pool shared by
+// Bun and River), the embedded SQL migrations, the Bun models and the queries
+// used by both the API and the activities.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+)
+
+// DB is the shared database handle. Bun and River use the same *sql.DB so a
+// Bun transaction can enqueue River jobs atomically with the rows that need them.
+type DB struct {
+	*bun.DB
+	pool *pgxpool.Pool
+}
+
+// Open connects to Postgres at url and checks the connection.
+func Open(ctx context.Context, url string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database pool: %w", err)
+	}
+	sqldb := stdlib.OpenDBFromPool(pool)
+	bdb := bun.NewDB(sqldb, pgdialect.New())
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := bdb.PingContext(pingCtx); err != nil {
+		_ = bdb.Close()
+		pool.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return &DB{DB: bdb, pool: pool}, nil
+}
+
+// Close closes Bun's handle and the pool beneath it.
+func (d *DB) Close() {
+	_ = d.DB.Close()
+	d.pool.Close()
+}
+
+// SQL is the *sql.DB shared by Bun and River.
+func (d *DB) SQL() *sql.DB { return d.DB.DB }
+
+// RiverDriver is River's driver on the shared *sql.DB.
+func (d *DB) RiverDriver() *riverdatabasesql.Driver { return riverdatabasesql.New(d.SQL()) }
+
+// Ping checks that the database answers; /readyz uses it.
+func (d *DB) Ping(ctx context.Context) error { return d.PingContext(ctx) }
+
+// NewID returns a UUIDv7: time-ordered keys keep B-tree inserts local.
+func NewID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
+
+// Timestamps are embedded in every model; the database fills both on insert
+// and Touch bumps updated_at on update.
+type Timestamps struct {
+	CreatedAt time.Time `bun:"created_at,nullzero,notnull,default:now()"`
+	UpdatedAt time.Time `bun:"updated_at,nullzero,notnull,default:now()"`
+}
+
+// InTx runs fn in a transaction, committing only if fn returns nil.
+func (d *DB) InTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	return d.RunInTx(ctx, nil, fn)
+}

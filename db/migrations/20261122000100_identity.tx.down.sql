@@ -1,0 +1,10 @@
+DROP TABLE audit_logs;
+DROP TABLE notifications;
+DROP TABLE organization_members;
+DROP TABLE organizations;
+DROP TABLE refresh_tokens;
+DROP TABLE user_phone_otps;
+DROP TABLE user_profile_interests;
+DROP TABLE event_interests;
+DROP TABLE user_profiles;
+DROP TABLE users;

@@ -1,0 +1,243 @@
+// Package config holds Convene's process configuration: one typed struct,
+// defaults for development, environment variables over defaults, command-line
+// flags over environment variables, validated once at start-up.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// Environments Convene runs in. Dev enables conveniences (a dev JWT secret,
+// OTP codes echoed in responses) that prod refuses.
+const (
+	EnvDev  = "dev"
+	EnvProd = "prod"
+)
+
+// devJWTSecret signs tokens in dev only; Validate rejects it in prod.
+const devJWTSecret = "convene-dev-secret-do-not-use-in-production"
+
+// Config is every setting the convene binary reads. The `env` tag names the
+// environment variable; flags use the same name in kebab case.
+type Config struct {
+	// Env is "dev" or "prod". Prod refuses dev defaults for secrets.
+	Env string `env:"CONVENE_ENV"`
+	// HTTPAddr is where the API listens (Connect, gRPC, gRPC-Web, health, metrics).
+	HTTPAddr string `env:"CONVENE_HTTP_ADDR"`
+	// DatabaseURL is the Postgres connection string. `convene dev` fills it
+	// from its private cluster when empty.
+	DatabaseURL string `env:"DATABASE_URL"`
+	// TemporalAddress is the Temporal frontend host:port.
+	TemporalAddress string `env:"TEMPORAL_ADDRESS"`
+	// TemporalNamespace is the namespace Convene's workflows run in.
+	TemporalNamespace string `env:"TEMPORAL_NAMESPACE"`
+	// TaskQueue is the Temporal task queue Convene's worker polls.
+	TaskQueue string `env:"CONVENE_TASK_QUEUE"`
+	// JWTSecret signs access tokens (HS256); at least 32 bytes in prod.
+	JWTSecret string `env:"CONVENE_JWT_SECRET"`
+	// JWTSecretFile is read into JWTSecret when set (for secret mounts).
+	JWTSecretFile string `env:"CONVENE_JWT_SECRET_FILE"`
+	// DataDir holds `convene dev` state: the Postgres cluster and Temporal's SQLite file.
+	DataDir string `env:"CONVENE_DATA_DIR"`
+	// PostgresPort is the port of the dev Postgres cluster.
+	PostgresPort int `env:"CONVENE_PG_PORT"`
+	// TemporalPort is the gRPC port of the dev Temporal server.
+	TemporalPort int `env:"CONVENE_TEMPORAL_PORT"`
+	// TemporalUIPort is the port of the dev Temporal Web UI.
+	TemporalUIPort int `env:"CONVENE_TEMPORAL_UI_PORT"`
+	// SMSProvider selects the SMS adapter; "log" writes messages to the log.
+	SMSProvider string `env:"CONVENE_SMS_PROVIDER"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `env:"CONVENE_LOG_LEVEL"`
+	// CORSOrigins lists browser origins allowed to call the API ("*" for any).
+	CORSOrigins []string `env:"CONVENE_CORS_ORIGINS"`
+	// TrustForwardedFor makes the API take the client IP from X-Forwarded-For
+	// (set it only behind a proxy that overwrites that header).
+	TrustForwardedFor bool `env:"CONVENE_TRUST_FORWARDED_FOR"`
+	// ShutdownTimeout bounds graceful shutdown of the API and worker.
+	ShutdownTimeout time.Duration `env:"CONVENE_SHUTDOWN_TIMEOUT"`
+}
+
+// Default returns the development defaults.
+func Default() Config {
+	return Config{
+		Env:               EnvDev,
+		HTTPAddr:          "127.0.0.1:8080",
+		TemporalAddress:   "127.0.0.1:7233",
+		TemporalNamespace: "default",
+		TaskQueue:         "convene",
+		DataDir:           ".data",
+		PostgresPort:      55432,
+		TemporalPort:      7233,
+		TemporalUIPort:    8233,
+		SMSProvider:       "log",
+		LogLevel:          "info",
+		CORSOrigins:       []string{"*"},
+		ShutdownTimeout:   20 * time.Second,
+	}
+}
+
+// Load returns the defaults overridden by the environment (lookup is
+// os.LookupEnv in production and a map in tests).
+func Load(lookup func(string) (string, bool)) (Config, error) {
+	cfg := Default()
+	var errs []error
+	str := func(dst *string, name string) {
+		if v, ok := lookup(name); ok {
+			*dst = v
+		}
+	}
+	num := func(dst *int, name string) {
+		if v, ok := lookup(name); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %q is not a number", name, v))
+				return
+			}
+			*dst = n
+		}
+	}
+	str(&cfg.Env, "CONVENE_ENV")
+	str(&cfg.HTTPAddr, "CONVENE_HTTP_ADDR")
+	str(&cfg.DatabaseURL, "DATABASE_URL")
+	str(&cfg.TemporalAddress, "TEMPORAL_ADDRESS")
+	str(&cfg.TemporalNamespace, "TEMPORAL_NAMESPACE")
+	str(&cfg.TaskQueue, "CONVENE_TASK_QUEUE")
+	str(&cfg.JWTSecret, "CONVENE_JWT_SECRET")
+	str(&cfg.JWTSecretFile, "CONVENE_JWT_SECRET_FILE")
+	str(&cfg.DataDir, "CONVENE_DATA_DIR")
+	num(&cfg.PostgresPort, "CONVENE_PG_PORT")
+	num(&cfg.TemporalPort, "CONVENE_TEMPORAL_PORT")
+	num(&cfg.TemporalUIPort, "CONVENE_TEMPORAL_UI_PORT")
+	str(&cfg.SMSProvider, "CONVENE_SMS_PROVIDER")
+	str(&cfg.LogLevel, "CONVENE_LOG_LEVEL")
+	if v, ok := lookup("CONVENE_CORS_ORIGINS"); ok {
+		cfg.CORSOrigins = splitList(v)
+	}
+	if v, ok := lookup("CONVENE_TRUST_FORWARDED_FOR"); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("CONVENE_TRUST_FORWARDED_FOR: %q is not true or false", v))
+		}
+		cfg.TrustForwardedFor = b
+	}
+	if v, ok := lookup("CONVENE_SHUTDOWN_TIMEOUT"); ok {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("CONVENE_SHUTDOWN_TIMEOUT: %q is not a duration like 20s", v))
+		}
+		cfg.ShutdownTimeout = d
+	}
+	return cfg, errors.Join(errs...)
+}
+
+// EnvVars lists every environment variable Load reads, so deployment files
+// can be checked against it.
+func EnvVars() []string {
+	return []string{
+		"CONVENE_ENV", "CONVENE_HTTP_ADDR", "DATABASE_URL", "TEMPORAL_ADDRESS",
+		"TEMPORAL_NAMESPACE", "CONVENE_TASK_QUEUE", "CONVENE_JWT_SECRET",
+		"CONVENE_JWT_SECRET_FILE", "CONVENE_DATA_DIR", "CONVENE_PG_PORT",
+		"CONVENE_TEMPORAL_PORT", "CONVENE_TEMPORAL_UI_PORT", "CONVENE_SMS_PROVIDER",
+		"CONVENE_LOG_LEVEL", "CONVENE_CORS_ORIGINS", "CONVENE_TRUST_FORWARDED_FOR",
+		"CONVENE_SHUTDOWN_TIMEOUT",
+	}
+}
+
+// BindFlags registers a flag for each setting, defaulting to the value
+// already loaded from the environment, so flags override env.
+func (c *Config) BindFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&c.Env, "env", c.Env, "environment: dev or prod (CONVENE_ENV)")
+	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "API listen address (CONVENE_HTTP_ADDR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "Postgres URL (DATABASE_URL)")
+	fs.StringVar(&c.TemporalAddress, "temporal-address", c.TemporalAddress, "Temporal frontend host:port (TEMPORAL_ADDRESS)")
+	fs.StringVar(&c.TemporalNamespace, "temporal-namespace", c.TemporalNamespace, "Temporal namespace (TEMPORAL_NAMESPACE)")
+	fs.StringVar(&c.TaskQueue, "task-queue", c.TaskQueue, "Temporal task queue (CONVENE_TASK_QUEUE)")
+	fs.StringVar(&c.JWTSecret, "jwt-secret", c.JWTSecret, "access token signing secret (CONVENE_JWT_SECRET)")
+	fs.StringVar(&c.JWTSecretFile, "jwt-secret-file", c.JWTSecretFile, "file holding the signing secret (CONVENE_JWT_SECRET_FILE)")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "dev stack state directory (CONVENE_DATA_DIR)")
+	fs.IntVar(&c.PostgresPort, "pg-port", c.PostgresPort, "dev Postgres port (CONVENE_PG_PORT)")
+	fs.IntVar(&c.TemporalPort, "temporal-port", c.TemporalPort, "dev Temporal gRPC port (CONVENE_TEMPORAL_PORT)")
+	fs.IntVar(&c.TemporalUIPort, "temporal-ui-port", c.TemporalUIPort, "dev Temporal UI port (CONVENE_TEMPORAL_UI_PORT)")
+	fs.StringVar(&c.SMSProvider, "sms-provider", c.SMSProvider, "SMS adapter: log (CONVENE_SMS_PROVIDER)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (CONVENE_LOG_LEVEL)")
+	fs.StringSliceVar(&c.CORSOrigins, "cors-origins", c.CORSOrigins, "allowed browser origins (CONVENE_CORS_ORIGINS)")
+	fs.BoolVar(&c.TrustForwardedFor, "trust-forwarded-for", c.TrustForwardedFor, "take client IPs from X-Forwarded-For (CONVENE_TRUST_FORWARDED_FOR)")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "graceful shutdown bound (CONVENE_SHUTDOWN_TIMEOUT)")
+}
+
+// Finalize reads the secret file if given, fills dev-only defaults in dev,
+// and validates. Call it once after flags are parsed.
+func (c *Config) Finalize() error {
+	if c.JWTSecretFile != "" {
+		b, err := os.ReadFile(c.JWTSecretFile)
+		if err != nil {
+			return fmt.Errorf("read CONVENE_JWT_SECRET_FILE: %w", err)
+		}
+		c.JWTSecret = strings.TrimSpace(string(b))
+	}
+	if c.Env == EnvDev && c.JWTSecret == "" {
+		c.JWTSecret = devJWTSecret
+	}
+	return c.Validate()
+}
+
+// Validate reports every problem at once, with the variable to fix.
+func (c *Config) Validate() error {
+	var errs []error
+	switch c.Env {
+	case EnvDev, EnvProd:
+	default:
+		errs = append(errs, fmt.Errorf("CONVENE_ENV must be dev or prod, got %q", c.Env))
+	}
+	if c.Env == EnvProd {
+		if len(c.JWTSecret) < 32 {
+			errs = append(errs, errors.New("CONVENE_JWT_SECRET (or CONVENE_JWT_SECRET_FILE) must hold at least 32 bytes in prod"))
+		}
+		if c.JWTSecret == devJWTSecret {
+			errs = append(errs, errors.New("CONVENE_JWT_SECRET is the dev default; set a real secret in prod"))
+		}
+		if c.SMSProvider == "log" {
+			errs = append(errs, errors.New("CONVENE_SMS_PROVIDER=log only prints codes; it is refused in prod"))
+		}
+	}
+	if c.JWTSecret == "" {
+		errs = append(errs, errors.New("CONVENE_JWT_SECRET is required"))
+	}
+	if c.TemporalNamespace == "" || c.TaskQueue == "" {
+		errs = append(errs, errors.New("TEMPORAL_NAMESPACE and CONVENE_TASK_QUEUE must not be empty"))
+	}
+	if c.ShutdownTimeout <= 0 {
+		errs = append(errs, errors.New("CONVENE_SHUTDOWN_TIMEOUT must be positive"))
+	}
+	return errors.Join(errs...)
+}
+
+// RequireDatabase reports a clear error when no database is configured, for
+// commands that do not start their own.
+func (c *Config) RequireDatabase() error {
+	if c.DatabaseURL == "" {
+		return errors.New("DATABASE_URL is not set: point it at Postgres, or use `convene dev` which starts one")
+	}
+	return nil
+}
+
+// IsDev reports whether dev conveniences are allowed.
+func (c *Config) IsDev() bool { return c.Env == EnvDev }
+
+func splitList(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

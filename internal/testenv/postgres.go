@@ -1,0 +1,233 @@
+// Package testenv gives tests real infrastructure: a private PostgreSQL
+// cluster per `go test` run (or TEST_DATABASE_URL), a fresh database per test
+// cloned from a migrated template, and the real Connect API on httptest.
+package testenv
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/uuid"
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx" for admin statements
+
+	"github.com/convene/convene/db"
+	"github.com/convene/convene/db/migrations"
+	"github.com/convene/convene/internal/devstack"
+)
+
+// server is the Postgres every test of this binary shares: its admin URL
+// and the name of the migrated template database.
+type server struct {
+	adminURL string
+	template string
+}
+
+var (
+	serverOnce sync.Once
+	shared     server
+	sharedErr  error
+)
+
+// NewDB returns a fresh, migrated database for one test, dropped when the
+// test ends.
+func NewDB(t testing.TB) *db.DB {
+	t.Helper()
+	s := sharedServer(t)
+	name := "test_" + strings.ReplaceAll(uuid.NewString(), "-", "")
+	admin := openAdmin(t, s.adminURL)
+	defer admin.Close()
+	if _, err := admin.Exec(fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, s.template)); err != nil {
+		t.Fatalf("create test database: %v", err)
+	}
+	d, err := db.Open(context.Background(), withDatabase(s.adminURL, name))
+	if err != nil {
+		t.Fatalf("open test database: %v", err)
+	}
+	t.Cleanup(func() {
+		d.Close()
+		admin := openAdmin(t, s.adminURL)
+		defer admin.Close()
+		_, _ = admin.Exec(fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, name))
+	})
+	return d
+}
+
+// EmptyDatabaseURL creates an empty database (no migrations) for tests of
+// the migrations themselves.
+func EmptyDatabaseURL(t testing.TB) string {
+	t.Helper()
+	s := sharedServer(t)
+	name := "empty_" + strings.ReplaceAll(uuid.NewString(), "-", "")
+	admin := openAdmin(t, s.adminURL)
+	defer admin.Close()
+	if _, err := admin.Exec(`CREATE DATABASE ` + name); err != nil {
+		t.Fatalf("create empty database: %v", err)
+	}
+	t.Cleanup(func() {
+		admin := openAdmin(t, s.adminURL)
+		defer admin.Close()
+		_, _ = admin.Exec(fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, name))
+	})
+	return withDatabase(s.adminURL, name)
+}
+
+func sharedServer(t testing.TB) server {
+	t.Helper()
+	serverOnce.Do(func() { shared, sharedErr = startServer() })
+	if sharedErr != nil {
+		t.Fatalf("test postgres: %v", sharedErr)
+	}
+	return shared
+}
+
+func startServer() (server, error) {
+	adminURL := os.Getenv("TEST_DATABASE_URL")
+	if adminURL == "" {
+		var err error
+		if adminURL, err = startPrivateCluster(); err != nil {
+			return server{}, err
+		}
+	}
+	tpl, err := ensureTemplate(adminURL)
+	if err != nil {
+		return server{}, err
+	}
+	return server{adminURL: adminURL, template: tpl}, nil
+}
+
+// startPrivateCluster starts a throwaway cluster for this test binary. It is
+// left running when the binary exits; `make test` instead starts one cluster
+// for the whole run and passes TEST_DATABASE_URL.
+func startPrivateCluster() (string, error) {
+	dir, err := os.MkdirTemp("", "convene-test-pg-")
+	if err != nil {
+		return "", fmt.Errorf("temp dir: %w", err)
+	}
+	port, err := freePort()
+	if err != nil {
+		return "", err
+	}
+	pg, err := devstack.StartPostgres(context.Background(), devstack.PostgresOptions{
+		DataDir: filepath.Join(dir, "pg"), Port: port, Ephemeral: true,
+	})
+	if err != nil {
+		return "", err
+	}
+	return pg.URL("postgres"), nil
+}
+
+// ensureTemplate builds, once per migration set, a database with every
+// migration applied; tests clone it, which is far faster than migrating.
+// An advisory lock serialises test binaries sharing one server.
+func ensureTemplate(adminURL string) (string, error) {
+	name, err := templateName()
+	if err != nil {
+		return "", err
+	}
+	admin, err := sql.Open("pgx", adminURL)
+	if err != nil {
+		return "", fmt.Errorf("open admin connection: %w", err)
+	}
+	defer admin.Close()
+	ctx := context.Background()
+	conn, err := admin.Conn(ctx)
+	if err != nil {
+		return "", fmt.Errorf("admin connection: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(7262011)`); err != nil {
+		return "", fmt.Errorf("lock template: %w", err)
+	}
+	defer conn.ExecContext(ctx, `SELECT pg_advisory_unlock(7262011)`) //nolint:errcheck
+	var exists bool
+	if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, name).Scan(&exists); err != nil {
+		return "", fmt.Errorf("look up template: %w", err)
+	}
+	if exists {
+		return name, nil
+	}
+	building := name + "_building"
+	_, _ = conn.ExecContext(ctx, fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, building))
+	if _, err := conn.ExecContext(ctx, `CREATE DATABASE `+building); err != nil {
+		return "", fmt.Errorf("create template: %w", err)
+	}
+	if err := migrateDatabase(withDatabase(adminURL, building)); err != nil {
+		return "", err
+	}
+	// Renamed only once complete, so a crash never leaves a half-built template.
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(`ALTER DATABASE %s RENAME TO %s`, building, name)); err != nil {
+		return "", fmt.Errorf("publish template: %w", err)
+	}
+	return name, nil
+}
+
+func migrateDatabase(url string) error {
+	d, err := db.Open(context.Background(), url)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if _, err := d.MigrateUp(context.Background()); err != nil {
+		return fmt.Errorf("migrate template: %w", err)
+	}
+	return nil
+}
+
+// templateName changes whenever a migration file changes.
+func templateName() (string, error) {
+	h := sha256.New()
+	err := fs.WalkDir(migrations.FS, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(migrations.FS, path)
+		if err != nil {
+			return err
+		}
+		h.Write([]byte(path))
+		h.Write(b)
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("hash migrations: %w", err)
+	}
+	return "tpl_" + hex.EncodeToString(h.Sum(nil))[:16], nil
+}
+
+func openAdmin(t testing.TB, adminURL string) *sql.DB {
+	t.Helper()
+	admin, err := sql.Open("pgx", adminURL)
+	if err != nil {
+		t.Fatalf("open admin connection: %v", err)
+	}
+	return admin
+}
+
+func withDatabase(rawURL, name string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		panic(fmt.Sprintf("bad database url %q: %v", rawURL, err))
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
