@@ -63,6 +63,10 @@ type Config struct {
 	TrustForwardedFor bool `env:"CONVENE_TRUST_FORWARDED_FOR"`
 	// ShutdownTimeout bounds graceful shutdown of the API and worker.
 	ShutdownTimeout time.Duration `env:"CONVENE_SHUTDOWN_TIMEOUT"`
+	// TwilioAccountSID, TwilioAuthToken and TwilioFrom configure the twilio SMS adapter.
+	TwilioAccountSID string `env:"TWILIO_ACCOUNT_SID"`
+	TwilioAuthToken  string `env:"TWILIO_AUTH_TOKEN"`
+	TwilioFrom       string `env:"TWILIO_FROM"`
 }
 
 // Default returns the development defaults.
@@ -118,6 +122,9 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	num(&cfg.TemporalUIPort, "CONVENE_TEMPORAL_UI_PORT")
 	str(&cfg.SMSProvider, "CONVENE_SMS_PROVIDER")
 	str(&cfg.LogLevel, "CONVENE_LOG_LEVEL")
+	str(&cfg.TwilioAccountSID, "TWILIO_ACCOUNT_SID")
+	str(&cfg.TwilioAuthToken, "TWILIO_AUTH_TOKEN")
+	str(&cfg.TwilioFrom, "TWILIO_FROM")
 	if v, ok := lookup("CONVENE_CORS_ORIGINS"); ok {
 		cfg.CORSOrigins = splitList(v)
 	}
@@ -147,7 +154,7 @@ func EnvVars() []string {
 		"CONVENE_JWT_SECRET_FILE", "CONVENE_DATA_DIR", "CONVENE_PG_PORT",
 		"CONVENE_TEMPORAL_PORT", "CONVENE_TEMPORAL_UI_PORT", "CONVENE_SMS_PROVIDER",
 		"CONVENE_LOG_LEVEL", "CONVENE_CORS_ORIGINS", "CONVENE_TRUST_FORWARDED_FOR",
-		"CONVENE_SHUTDOWN_TIMEOUT",
+		"CONVENE_SHUTDOWN_TIMEOUT", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM",
 	}
 }
 
