@@ -146,3 +146,26 @@ func IsUniqueViolation(err error, constraint string) bool {
 	}
 	return constraint == "" || pgErr.ConstraintName == constraint
 }
+
+// PurgedCredentials counts what PurgeExpiredCredentials deleted.
+type PurgedCredentials struct {
+	OTPs          int64
+	RefreshTokens int64
+}
+
+// PurgeExpiredCredentials deletes codes that expired before otpBefore and
+// refresh tokens that expired before refreshBefore.
+func PurgeExpiredCredentials(ctx context.Context, idb bun.IDB, otpBefore, refreshBefore time.Time) (PurgedCredentials, error) {
+	var out PurgedCredentials
+	res, err := idb.NewDelete().Model((*PhoneOTP)(nil)).Where("expires_at < ?", otpBefore).Exec(ctx)
+	if err != nil {
+		return out, fmt.Errorf("purge otps: %w", err)
+	}
+	out.OTPs, _ = res.RowsAffected()
+	res, err = idb.NewDelete().Model((*RefreshToken)(nil)).Where("expires_at < ?", refreshBefore).Exec(ctx)
+	if err != nil {
+		return out, fmt.Errorf("purge refresh tokens: %w", err)
+	}
+	out.RefreshTokens, _ = res.RowsAffected()
+	return out, nil
+}

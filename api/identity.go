@@ -1,0 +1,336 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/google/uuid"
+	"github.com/nyaruka/phonenumbers"
+	"github.com/uptrace/bun"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/convene/convene/db"
+	"github.com/convene/convene/internal/auth"
+	identityv1 "github.com/convene/convene/proto/convene/identity/v1"
+)
+
+// OTPLimits bounds code requests. Counting happens in Postgres, so the
+// limits hold across every API process.
+type OTPLimits struct {
+	// PhoneCooldown is the least time between two codes to one phone.
+	PhoneCooldown time.Duration
+	// PerPhonePerHour caps codes sent to one phone in an hour.
+	PerPhonePerHour int64
+	// PerIPPerHour caps codes requested from one client IP in an hour.
+	PerIPPerHour int64
+}
+
+// DefaultOTPLimits: one code every 30 s and 5 an hour per phone, 30 an hour per IP.
+func DefaultOTPLimits() OTPLimits {
+	return OTPLimits{PhoneCooldown: 30 * time.Second, PerPhonePerHour: 5, PerIPPerHour: 30}
+}
+
+// authServer implements convene.identity.v1.AuthService: phone-OTP login and
+// rotating refresh tokens.
+type authServer struct{ Deps }
+
+// RequestOtp sends a six-digit code to a phone, within the rate limits.
+func (s *authServer) RequestOtp(ctx context.Context, req *connect.Request[identityv1.RequestOtpRequest]) (*connect.Response[identityv1.RequestOtpResponse], error) {
+	phone, err := normalizePhone("phone", req.Msg.GetPhone())
+	if err != nil {
+		return nil, err
+	}
+	code, salt, err := s.OTP.NewCode()
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	otp := &db.PhoneOTP{ID: db.NewID(), PhoneNumber: phone, OTPSalt: salt, OTPHash: s.OTP.Hash(code, salt),
+		RequestedIP: info(ctx).ip, ExpiresAt: now.Add(auth.OTPTTL)}
+	err = s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := db.LockPhone(ctx, tx, phone); err != nil {
+			return err
+		}
+		if err := s.checkOTPLimits(ctx, tx, phone, now); err != nil {
+			return err
+		}
+		if err := db.InsertOTP(ctx, tx, otp); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, nil, nil, "phone_otp", otp.ID.String(), "request", map[string]any{"phone": maskPhone(phone)})
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Sent after commit: a failed send leaves a code nobody received, which
+	// the user simply requests again; a sent code never lacks its row.
+	if _, err := s.SMS.Send(ctx, phone, fmt.Sprintf("Your Convene code is %s. It expires in 5 minutes.", code)); err != nil {
+		return nil, connect.NewError(connect.CodeUnavailable, fmt.Errorf("could not send the code by SMS, try again: %w", err))
+	}
+	resp := &identityv1.RequestOtpResponse{ExpiresAt: timestamppb.New(otp.ExpiresAt)}
+	if s.DevMode {
+		resp.DevCode = code
+	}
+	return connect.NewResponse(resp), nil
+}
+
+func (s *authServer) checkOTPLimits(ctx context.Context, tx bun.Tx, phone string, now time.Time) error {
+	if recent, err := db.CountOTPsSince(ctx, tx, phone, now.Add(-s.OTPLimits.PhoneCooldown)); err != nil {
+		return err
+	} else if recent > 0 {
+		return connect.NewError(connect.CodeResourceExhausted, fmt.Errorf("a code was sent to this phone less than %s ago; wait before asking again", s.OTPLimits.PhoneCooldown))
+	}
+	if n, err := db.CountOTPsSince(ctx, tx, phone, now.Add(-time.Hour)); err != nil {
+		return err
+	} else if n >= s.OTPLimits.PerPhonePerHour {
+		return connect.NewError(connect.CodeResourceExhausted, fmt.Errorf("too many codes for this phone (%d in the last hour); try again later", n))
+	}
+	if n, err := db.CountOTPsFromIPSince(ctx, tx, info(ctx).ip, now.Add(-time.Hour)); err != nil {
+		return err
+	} else if n >= s.OTPLimits.PerIPPerHour {
+		return connect.NewError(connect.CodeResourceExhausted, fmt.Errorf("too many codes requested from your network (%d in the last hour); try again later", n))
+	}
+	return nil
+}
+
+// VerifyOtp exchanges a correct code for tokens, creating the user and
+// profile on first login. Wrong attempts are counted even though the call
+// fails, so the count is committed before the error is returned.
+func (s *authServer) VerifyOtp(ctx context.Context, req *connect.Request[identityv1.VerifyOtpRequest]) (*connect.Response[identityv1.VerifyOtpResponse], error) {
+	phone, err := normalizePhone("phone", req.Msg.GetPhone())
+	if err != nil {
+		return nil, err
+	}
+	var (
+		user       *db.User
+		created    bool
+		session    issuedRefresh
+		verifyFail error
+	)
+	err = s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := db.LockPhone(ctx, tx, phone); err != nil {
+			return err
+		}
+		otp, err := s.checkCode(ctx, tx, phone, req.Msg.GetCode())
+		if err != nil {
+			var cerr *connect.Error
+			if errors.As(err, &cerr) {
+				verifyFail = err
+				return nil // commit the attempt count
+			}
+			return err
+		}
+		if user, created, err = db.CreateUserWithPhone(ctx, tx, phone); err != nil {
+			return err
+		}
+		if !user.IsActive {
+			verifyFail = connect.NewError(connect.CodePermissionDenied, errors.New("this account is disabled"))
+			return nil
+		}
+		if err := db.TouchLastLogin(ctx, tx, user.ID); err != nil {
+			return err
+		}
+		if session, err = s.issueRefresh(ctx, tx, user.ID, db.NewID()); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, &user.ID, nil, "user", user.ID.String(), "login", map[string]any{"otp_id": otp.ID.String(), "new_user": created})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if verifyFail != nil {
+		return nil, verifyFail
+	}
+	access, accessExp, err := s.Tokens.IssueAccess(user.ID)
+	if err != nil {
+		return nil, err
+	}
+	me, err := loadUser(ctx, s.DB, user.ID)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&identityv1.VerifyOtpResponse{
+		AccessToken: access, AccessTokenExpiresAt: timestamppb.New(accessExp),
+		RefreshToken: session.token, RefreshTokenExpiresAt: timestamppb.New(session.expiresAt),
+		User: me, NewUser: created,
+	}), nil
+}
+
+// checkCode verifies code against the newest OTP of phone, recording the
+// attempt. Business failures are Connect errors; anything else is I/O.
+func (s *authServer) checkCode(ctx context.Context, tx bun.Tx, phone, code string) (*db.PhoneOTP, error) {
+	otp, err := db.LatestOTP(ctx, tx, phone)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, connect.NewError(connect.CodeUnauthenticated, errors.New("no code was requested for this phone; call RequestOtp first"))
+	}
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case otp.IsVerified:
+		return nil, connect.NewError(connect.CodeUnauthenticated, errors.New("this code was already used; request a new one"))
+	case otp.Attempts >= auth.OTPMaxAttempts:
+		return nil, connect.NewError(connect.CodePermissionDenied, fmt.Errorf("code locked after %d wrong attempts; request a new one", auth.OTPMaxAttempts))
+	case !s.Now().Before(otp.ExpiresAt):
+		return nil, connect.NewError(connect.CodeUnauthenticated, errors.New("code expired; request a new one"))
+	}
+	if s.OTP.Matches(code, otp.OTPSalt, otp.OTPHash) {
+		otp.IsVerified = true
+		return otp, db.RecordOTPAttempt(ctx, tx, otp)
+	}
+	otp.Attempts++
+	if err := db.RecordOTPAttempt(ctx, tx, otp); err != nil {
+		return nil, err
+	}
+	if err := s.audit(ctx, tx, nil, nil, "phone_otp", otp.ID.String(), "wrong_code", map[string]any{"attempts": otp.Attempts}); err != nil {
+		return nil, err
+	}
+	if left := auth.OTPMaxAttempts - otp.Attempts; left > 0 {
+		return nil, connect.NewError(connect.CodeUnauthenticated, fmt.Errorf("wrong code; %d attempts left", left))
+	}
+	return nil, connect.NewError(connect.CodePermissionDenied, fmt.Errorf("code locked after %d wrong attempts; request a new one", auth.OTPMaxAttempts))
+}
+
+// Refresh rotates a refresh token. Presenting a token that was already
+// rotated means it leaked (or a client replayed it): the whole login is
+// revoked so whoever holds the newer token is signed out too.
+func (s *authServer) Refresh(ctx context.Context, req *connect.Request[identityv1.RefreshRequest]) (*connect.Response[identityv1.RefreshResponse], error) {
+	var (
+		session  issuedRefresh
+		userID   uuid.UUID
+		rejected *connect.Error
+	)
+	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		old, err := db.RefreshTokenForUpdate(ctx, tx, auth.HashRefreshToken(req.Msg.GetRefreshToken()))
+		if errors.Is(err, db.ErrNotFound) {
+			rejected = connect.NewError(connect.CodeUnauthenticated, errors.New("refresh token not recognised; sign in again"))
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if rejected, err = s.rejectRefresh(ctx, tx, old); err != nil || rejected != nil {
+			return err
+		}
+		if err := db.MarkRefreshTokenRotated(ctx, tx, old.ID); err != nil {
+			return err
+		}
+		userID = old.UserID
+		if session, err = s.issueRefresh(ctx, tx, old.UserID, old.FamilyID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, &old.UserID, nil, "refresh_token", old.FamilyID.String(), "rotate", nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if rejected != nil {
+		return nil, rejected
+	}
+	access, accessExp, err := s.Tokens.IssueAccess(userID)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&identityv1.RefreshResponse{
+		AccessToken: access, AccessTokenExpiresAt: timestamppb.New(accessExp),
+		RefreshToken: session.token, RefreshTokenExpiresAt: timestamppb.New(session.expiresAt),
+	}), nil
+}
+
+// rejectRefresh returns the reason a stored token cannot be rotated (nil if
+// it can), revoking its family on reuse.
+func (s *authServer) rejectRefresh(ctx context.Context, tx bun.Tx, t *db.RefreshToken) (*connect.Error, error) {
+	switch {
+	case t.RotatedAt != nil:
+		if _, err := db.RevokeRefreshFamily(ctx, tx, t.FamilyID); err != nil {
+			return nil, err
+		}
+		if err := s.audit(ctx, tx, &t.UserID, nil, "refresh_token", t.FamilyID.String(), "reuse_detected", nil); err != nil {
+			return nil, err
+		}
+		return connect.NewError(connect.CodeUnauthenticated, errors.New("refresh token was already used: every session of this login is signed out; sign in again")), nil
+	case t.RevokedAt != nil:
+		return connect.NewError(connect.CodeUnauthenticated, errors.New("refresh token revoked; sign in again")), nil
+	case !s.Now().Before(t.ExpiresAt):
+		return connect.NewError(connect.CodeUnauthenticated, errors.New("refresh token expired; sign in again")), nil
+	}
+	user, err := db.UserByID(ctx, tx, t.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if !user.IsActive {
+		return connect.NewError(connect.CodePermissionDenied, errors.New("this account is disabled")), nil
+	}
+	return nil, nil
+}
+
+// Logout revokes the login a refresh token belongs to. Unknown or already
+// revoked tokens succeed too: logging out twice is not an error.
+func (s *authServer) Logout(ctx context.Context, req *connect.Request[identityv1.LogoutRequest]) (*connect.Response[identityv1.LogoutResponse], error) {
+	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		t, err := db.RefreshTokenForUpdate(ctx, tx, auth.HashRefreshToken(req.Msg.GetRefreshToken()))
+		if errors.Is(err, db.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		n, err := db.RevokeRefreshFamily(ctx, tx, t.FamilyID)
+		if err != nil || n == 0 {
+			return err
+		}
+		return s.audit(ctx, tx, &t.UserID, nil, "refresh_token", t.FamilyID.String(), "logout", nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&identityv1.LogoutResponse{}), nil
+}
+
+type issuedRefresh struct {
+	token     string
+	expiresAt time.Time
+}
+
+func (s *authServer) issueRefresh(ctx context.Context, tx bun.Tx, userID, familyID uuid.UUID) (issuedRefresh, error) {
+	token, hash, err := auth.NewRefreshToken()
+	if err != nil {
+		return issuedRefresh{}, err
+	}
+	ri := info(ctx)
+	row := &db.RefreshToken{ID: db.NewID(), UserID: userID, FamilyID: familyID, TokenHash: hash,
+		ExpiresAt: s.Now().Add(auth.RefreshTokenTTL), UserAgent: ri.userAgent, IP: ri.ip}
+	if err := db.InsertRefreshToken(ctx, tx, row); err != nil {
+		return issuedRefresh{}, err
+	}
+	return issuedRefresh{token: token, expiresAt: row.ExpiresAt}, nil
+}
+
+// audit writes an audit row for the current request inside tx.
+func (d Deps) audit(ctx context.Context, tx bun.IDB, actor, org *uuid.UUID, objectType, objectID, action string, payload map[string]any) error {
+	ri := info(ctx)
+	return db.WriteAudit(ctx, tx, &db.AuditLog{ActorUserID: actor, OrganizationID: org, ObjectType: objectType,
+		ObjectID: objectID, Action: action, Payload: payload, IP: ri.ip, RequestID: ri.id})
+}
+
+// normalizePhone parses an international number into E.164, or returns
+// InvalidArgument naming field.
+func normalizePhone(field, raw string) (string, error) {
+	num, err := phonenumbers.Parse(raw, "")
+	if err != nil || !phonenumbers.IsValidNumber(num) {
+		return "", invalidField(field, fmt.Sprintf("%q is not a valid international phone number; use the +<country code> form, e.g. +14155550100", raw))
+	}
+	return phonenumbers.Format(num, phonenumbers.E164), nil
+}
+
+// maskPhone keeps the country code and the last two digits, for logs and
+// audit payloads.
+func maskPhone(e164 string) string {
+	if len(e164) < 6 {
+		return "***"
+	}
+	return e164[:3] + "******" + e164[len(e164)-2:]
+}

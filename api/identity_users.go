@@ -1,0 +1,231 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	"connectrpc.com/connect"
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/convene/convene/db"
+	identityv1 "github.com/convene/convene/proto/convene/identity/v1"
+)
+
+// userServer implements convene.identity.v1.UserService for the caller's own account.
+type userServer struct{ Deps }
+
+// GetMe returns the caller's user, profile and interests.
+func (s *userServer) GetMe(ctx context.Context, _ *connect.Request[identityv1.GetMeRequest]) (*connect.Response[identityv1.GetMeResponse], error) {
+	me, err := loadUser(ctx, s.DB, callerID(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&identityv1.GetMeResponse{User: me}), nil
+}
+
+// UpdateProfile changes only the fields present in the request.
+func (s *userServer) UpdateProfile(ctx context.Context, req *connect.Request[identityv1.UpdateProfileRequest]) (*connect.Response[identityv1.UpdateProfileResponse], error) {
+	msg, userID := req.Msg, callerID(ctx)
+	birth, err := parseBirthDate(msg, s.Now())
+	if err != nil {
+		return nil, err
+	}
+	err = s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		p, err := db.ProfileByUserID(ctx, tx, userID)
+		if err != nil {
+			return err
+		}
+		changed := applyProfile(p, msg, birth)
+		if err := db.UpdateProfile(ctx, tx, p); err != nil {
+			return err
+		}
+		if msg.SetInterests {
+			if err := setInterests(ctx, tx, p.ID, msg.GetInterestSlugs()); err != nil {
+				return err
+			}
+			changed = append(changed, "interests")
+		}
+		if msg.Email != nil {
+			if err := setEmail(ctx, tx, userID, msg.GetEmail()); err != nil {
+				return err
+			}
+			changed = append(changed, "email")
+		}
+		return s.audit(ctx, tx, &userID, nil, "user_profile", p.ID.String(), "update", map[string]any{"fields": changed})
+	})
+	if err != nil {
+		return nil, err
+	}
+	me, err := loadUser(ctx, s.DB, userID)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&identityv1.UpdateProfileResponse{User: me}), nil
+}
+
+// ListInterests returns the interest catalogue.
+func (s *userServer) ListInterests(ctx context.Context, _ *connect.Request[identityv1.ListInterestsRequest]) (*connect.Response[identityv1.ListInterestsResponse], error) {
+	interests, err := db.ListInterests(ctx, s.DB)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&identityv1.ListInterestsResponse{Interests: interestsToProto(interests)}), nil
+}
+
+func parseBirthDate(msg *identityv1.UpdateProfileRequest, now time.Time) (*time.Time, error) {
+	if msg.BirthDate == nil {
+		return nil, nil
+	}
+	d, err := time.Parse(time.DateOnly, msg.GetBirthDate())
+	if err != nil {
+		return nil, invalidField("birth_date", fmt.Sprintf("%q is not a calendar date (YYYY-MM-DD)", msg.GetBirthDate()))
+	}
+	if !d.Before(now) {
+		return nil, invalidField("birth_date", "must be in the past")
+	}
+	return &d, nil
+}
+
+// applyProfile copies the present fields onto p and names them.
+func applyProfile(p *db.Profile, msg *identityv1.UpdateProfileRequest, birth *time.Time) []string {
+	var changed []string
+	set := func(name string, present bool, apply func()) {
+		if present {
+			apply()
+			changed = append(changed, name)
+		}
+	}
+	set("name", msg.Name != nil, func() { p.Name = msg.GetName() })
+	set("bio", msg.Bio != nil, func() { p.Bio = msg.GetBio() })
+	set("location", msg.Location != nil, func() { p.Location = msg.GetLocation() })
+	set("birth_date", birth != nil, func() { p.BirthDate = birth })
+	set("gender", msg.Gender != nil, func() { g := msg.GetGender(); p.Gender = &g })
+	set("profile_pictures", msg.SetProfilePictures, func() { p.ProfilePictures = append([]string{}, msg.GetProfilePictures()...) })
+	return changed
+}
+
+func setInterests(ctx context.Context, tx bun.Tx, profileID uuid.UUID, slugs []string) error {
+	slugs = dedupe(slugs)
+	found, err := db.InterestsBySlug(ctx, tx, slugs)
+	if err != nil {
+		return err
+	}
+	known := make(map[string]uuid.UUID, len(found))
+	for _, in := range found {
+		known[in.Slug] = in.ID
+	}
+	ids := make([]uuid.UUID, 0, len(slugs))
+	for _, slug := range slugs {
+		id, ok := known[slug]
+		if !ok {
+			return invalidField("interest_slugs", fmt.Sprintf("unknown interest %q; ListInterests gives the valid slugs", slug))
+		}
+		ids = append(ids, id)
+	}
+	return db.ReplaceProfileInterests(ctx, tx, profileID, ids)
+}
+
+func setEmail(ctx context.Context, tx bun.Tx, userID uuid.UUID, email string) error {
+	var value *string
+	if email != "" {
+		value = &email
+	}
+	// A savepoint keeps the transaction usable if the unique index refuses.
+	sp, err := tx.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	if err := db.SetUserEmail(ctx, sp, userID, value); err != nil {
+		_ = sp.Rollback()
+		if db.IsUniqueViolation(err, "") {
+			return connect.NewError(connect.CodeAlreadyExists, errors.New("email: already used by another account"))
+		}
+		return err
+	}
+	return sp.Commit()
+}
+
+// loadUser assembles the User message of userID.
+func loadUser(ctx context.Context, idb bun.IDB, userID uuid.UUID) (*identityv1.User, error) {
+	u, err := db.UserByID(ctx, idb, userID)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, connect.NewError(connect.CodeUnauthenticated, errors.New("the account of this token no longer exists"))
+	}
+	if err != nil {
+		return nil, err
+	}
+	p, err := db.ProfileByUserID(ctx, idb, userID)
+	if err != nil {
+		return nil, err
+	}
+	interests, err := db.ProfileInterests(ctx, idb, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	return userToProto(u, p, interests), nil
+}
+
+func userToProto(u *db.User, p *db.Profile, interests []db.Interest) *identityv1.User {
+	out := &identityv1.User{
+		Id: u.ID.String(), Phone: deref(u.Phone), Email: deref(u.Email), IsStaff: u.IsStaff,
+		Interests: interestsToProto(interests), CreatedAt: timestamppb.New(u.CreatedAt),
+		Profile: &identityv1.Profile{
+			Name: p.Name, Bio: p.Bio, Location: p.Location, Gender: deref(p.Gender),
+			ProfilePictures: p.ProfilePictures, IsVerified: p.IsVerified,
+		},
+	}
+	if p.BirthDate != nil {
+		out.Profile.BirthDate = p.BirthDate.Format(time.DateOnly)
+	}
+	return out
+}
+
+func interestsToProto(in []db.Interest) []*identityv1.Interest {
+	out := make([]*identityv1.Interest, 0, len(in))
+	for _, i := range in {
+		out = append(out, &identityv1.Interest{Id: i.ID.String(), Name: i.Name, Slug: i.Slug, Description: i.Description})
+	}
+	return out
+}
+
+// invalidField is InvalidArgument naming the field, with the same
+// violation detail protovalidate produces, so clients handle both alike.
+func invalidField(field, msg string) error {
+	err := connect.NewError(connect.CodeInvalidArgument, fmt.Errorf("%s: %s", field, msg))
+	v := &validate.Violations{Violations: []*validate.Violation{{
+		Field:   &validate.FieldPath{Elements: []*validate.FieldPathElement{{FieldName: proto.String(field)}}},
+		RuleId:  proto.String("convene." + field),
+		Message: proto.String(msg),
+	}}}
+	if detail, derr := connect.NewErrorDetail(v); derr == nil {
+		err.AddDetail(detail)
+	}
+	return err
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func dedupe(in []string) []string {
+	seen := make(map[string]bool, len(in))
+	out := make([]string, 0, len(in))
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

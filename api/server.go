@@ -1,0 +1,197 @@
+// Package api is Convene's edge: Connect handlers for every service (one
+// file per domain), the interceptors that authenticate, validate and log
+// each call, health and readiness endpoints, and the HTTP server that serves
+// Connect, gRPC and gRPC-Web over HTTP/1.1 and h2c.
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"buf.build/go/protovalidate"
+	"connectrpc.com/connect"
+	connectcors "connectrpc.com/cors"
+	"connectrpc.com/grpcreflect"
+	"github.com/google/uuid"
+	"github.com/rs/cors"
+	"go.temporal.io/sdk/client"
+
+	"github.com/convene/convene/db"
+	"github.com/convene/convene/internal/auth"
+	"github.com/convene/convene/internal/metrics"
+	"github.com/convene/convene/internal/providers/sms"
+	"github.com/convene/convene/proto/convene/identity/v1/identityv1connect"
+)
+
+// Deps is everything the handlers need. Build it once at start-up.
+type Deps struct {
+	DB       *db.DB
+	Temporal client.Client
+	Tokens   *auth.Tokens
+	OTP      *auth.OTPHasher
+	SMS      sms.Sender
+	Metrics  *metrics.Registry
+	Log      *slog.Logger
+	// DevMode echoes OTP codes in RequestOtp responses; never set in prod.
+	DevMode bool
+	// OTPLimits bounds how often codes can be requested.
+	OTPLimits OTPLimits
+	// CORSOrigins are the browser origins allowed to call the API.
+	CORSOrigins []string
+	// TrustForwardedFor takes the client IP from X-Forwarded-For.
+	TrustForwardedFor bool
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// NewHandler returns the API's root HTTP handler.
+func NewHandler(d Deps) (http.Handler, error) {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.OTPLimits == (OTPLimits{}) {
+		d.OTPLimits = DefaultOTPLimits()
+	}
+	validator, err := protovalidate.New()
+	if err != nil {
+		return nil, fmt.Errorf("build request validator: %w", err)
+	}
+	public := map[string]bool{
+		identityv1connect.AuthServiceRequestOtpProcedure: true,
+		identityv1connect.AuthServiceVerifyOtpProcedure:  true,
+		identityv1connect.AuthServiceRefreshProcedure:    true,
+		identityv1connect.AuthServiceLogoutProcedure:     true,
+	}
+	interceptors := []connect.Interceptor{
+		&logInterceptor{log: d.Log},
+		&authInterceptor{tokens: d.Tokens, public: public},
+		&validateInterceptor{validator: validator},
+	}
+	if d.Metrics != nil {
+		interceptors = append([]connect.Interceptor{d.Metrics.ConnectInterceptor()}, interceptors...)
+	}
+	opts := connect.WithInterceptors(interceptors...)
+
+	mux := http.NewServeMux()
+	mux.Handle(identityv1connect.NewAuthServiceHandler(&authServer{d}, opts))
+	mux.Handle(identityv1connect.NewUserServiceHandler(&userServer{d}, opts))
+	mux.Handle(identityv1connect.NewOrganizationServiceHandler(&organizationServer{d}, opts))
+
+	reflector := grpcreflect.NewStaticReflector(
+		identityv1connect.AuthServiceName,
+		identityv1connect.UserServiceName,
+		identityv1connect.OrganizationServiceName,
+		healthServiceName,
+	)
+	mux.Handle(grpcreflect.NewHandlerV1(reflector))
+	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+	h := &health{db: d.DB, temporal: d.Temporal}
+	mux.Handle(h.grpcHandler())
+	mux.HandleFunc("GET /healthz", h.live)
+	mux.HandleFunc("GET /readyz", h.ready)
+	if d.Metrics != nil {
+		mux.Handle("GET /metrics", d.Metrics.Handler())
+	}
+	return withRequestContext(withCORS(mux, d.CORSOrigins), d.TrustForwardedFor), nil
+}
+
+// Serve runs handler on addr until ctx ends, then drains in-flight requests
+// for at most shutdownTimeout. Both HTTP/1.1 and unencrypted HTTP/2 (h2c)
+// are served, so gRPC clients work without TLS.
+func Serve(ctx context.Context, addr string, handler http.Handler, shutdownTimeout time.Duration, log *slog.Logger) error {
+	protocols := new(http.Protocols)
+	protocols.SetHTTP1(true)
+	protocols.SetUnencryptedHTTP2(true)
+	srv := &http.Server{
+		Addr:              addr,
+		Handler:           handler,
+		Protocols:         protocols,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    1 << 20,
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	log.Info("api listening", "addr", ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve api: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("drain api: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve api: %w", err)
+	}
+	return nil
+}
+
+func withCORS(h http.Handler, origins []string) http.Handler {
+	if len(origins) == 0 {
+		return h
+	}
+	return cors.New(cors.Options{
+		AllowedOrigins: origins,
+		AllowedMethods: connectcors.AllowedMethods(),
+		AllowedHeaders: append(connectcors.AllowedHeaders(), "Authorization"),
+		ExposedHeaders: connectcors.ExposedHeaders(),
+		MaxAge:         7200,
+	}).Handler(h)
+}
+
+// requestInfo is what the HTTP layer knows about a call, carried in its context.
+type requestInfo struct {
+	id        string
+	ip        string
+	userAgent string
+}
+
+type requestInfoKey struct{}
+
+// withRequestContext tags each request with an ID (the caller's
+// X-Request-Id if sane, else a new one) and the client's IP.
+func withRequestContext(next http.Handler, trustForwardedFor bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if id == "" || len(id) > 64 {
+			id = uuid.NewString()
+		}
+		w.Header().Set("X-Request-Id", id)
+		info := requestInfo{id: id, ip: clientIP(r, trustForwardedFor), userAgent: r.UserAgent()}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))
+	})
+}
+
+func clientIP(r *http.Request, trustForwardedFor bool) string {
+	if trustForwardedFor {
+		if fwd := r.Header.Get("X-Forwarded-For"); fwd != "" {
+			first, _, _ := strings.Cut(fwd, ",")
+			return strings.TrimSpace(first)
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func info(ctx context.Context) requestInfo {
+	i, _ := ctx.Value(requestInfoKey{}).(requestInfo)
+	return i
+}
+
+func requestID(ctx context.Context) string { return info(ctx).id }

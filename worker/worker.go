@@ -1,0 +1,109 @@
+// Package worker runs Convene's background work: the Temporal worker that
+// executes workflows and activities, and the River client that works short
+// jobs. Both stop gracefully: in-flight activities and jobs finish (or are
+// retried elsewhere once their timeouts pass).
+package worker
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+	"go.temporal.io/sdk/client"
+	tworker "go.temporal.io/sdk/worker"
+
+	"github.com/convene/convene/db"
+	"github.com/convene/convene/internal/metrics"
+	"github.com/convene/convene/jobs"
+)
+
+// Options are the worker's dependencies.
+type Options struct {
+	DB        *db.DB
+	Temporal  client.Client
+	TaskQueue string
+	Metrics   *metrics.Registry
+	Log       *slog.Logger
+	// RiverPollInterval is how often River looks for new jobs; the
+	// database/sql driver polls (no LISTEN/NOTIFY), so this bounds latency.
+	RiverPollInterval time.Duration
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// Worker is a started Temporal worker plus River client.
+type Worker struct {
+	temporal tworker.Worker
+	river    *river.Client[*sql.Tx]
+	log      *slog.Logger
+}
+
+// Start registers every workflow, activity and River worker and starts
+// polling.
+func Start(ctx context.Context, o Options) (*Worker, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.RiverPollInterval == 0 {
+		o.RiverPollInterval = 200 * time.Millisecond
+	}
+	rc, err := newRiver(o)
+	if err != nil {
+		return nil, err
+	}
+	if err := rc.Start(ctx); err != nil {
+		return nil, fmt.Errorf("start river: %w", err)
+	}
+	// Workflows and activities register here as the domains that own them
+	// land (ticket orders, approvals, onboarding, quests, notification jobs);
+	// the worker already polls the queue so operators see it in the UI.
+	tw := tworker.New(o.Temporal, o.TaskQueue, tworker.Options{})
+	if err := tw.Start(); err != nil {
+		_ = rc.Stop(context.Background())
+		return nil, fmt.Errorf("start temporal worker on %s: %w", o.TaskQueue, err)
+	}
+	o.Log.Info("worker started", "task_queue", o.TaskQueue)
+	return &Worker{temporal: tw, river: rc, log: o.Log}, nil
+}
+
+// Stop stops polling and waits for in-flight work, up to ctx's deadline.
+func (w *Worker) Stop(ctx context.Context) error {
+	w.temporal.Stop()
+	if err := w.river.Stop(ctx); err != nil {
+		return fmt.Errorf("stop river: %w", err)
+	}
+	w.log.Info("worker stopped")
+	return nil
+}
+
+// River returns the River client (for enqueueing from the same process).
+func (w *Worker) River() *river.Client[*sql.Tx] { return w.river }
+
+func newRiver(o Options) (*river.Client[*sql.Tx], error) {
+	workers := river.NewWorkers()
+	registerJobs(workers, o)
+	cfg := &river.Config{
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 20}},
+		Workers:           workers,
+		PeriodicJobs:      []*river.PeriodicJob{jobs.PeriodicPurgeCredentials()},
+		FetchPollInterval: o.RiverPollInterval,
+		Logger:            o.Log.With("component", "river"),
+	}
+	if o.Metrics != nil {
+		cfg.Middleware = []rivertype.Middleware{o.Metrics.RiverMiddleware()}
+	}
+	rc, err := river.NewClient(o.DB.RiverDriver(), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("create river client: %w", err)
+	}
+	return rc, nil
+}
+
+// registerJobs adds every River worker, one line per job kind.
+func registerJobs(w *river.Workers, o Options) {
+	river.AddWorker(w, &jobs.PurgeCredentialsWorker{DB: o.DB, Now: o.Now})
+}
