@@ -69,8 +69,8 @@ func signalContext() (context.Context, context.CancelFunc) {
 
 func versionCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the build's version",
+		Use:               "version",
+		Short:             "Print the build's version",
 		PersistentPreRunE: func(*cobra.Command, []string) error { return nil },
 		Run: func(cmd *cobra.Command, _ []string) {
 			version, revision := "(devel)", "unknown"

@@ -124,4 +124,3 @@ func (a *app) runAll(ctx context.Context, d *deps, ready func()) error {
 	}
 	return errors.Join(err, a.stopWorker(w))
 }
-
