@@ -1,0 +1,32 @@
+# Convene: `make run` starts everything on this machine, `make test` runs
+# every test. Both install what is missing (see scripts/ensure-deps.sh).
+
+GO      ?= go
+BIN     := bin/convene
+LDFLAGS := -s -w
+
+.PHONY: run build test generate check-generated clean
+
+## run: build and start Postgres, Temporal + UI, the worker and the API (Ctrl-C stops)
+run: build
+	./$(BIN) dev
+
+## build: build the convene binary into bin/
+build:
+	@scripts/ensure-deps.sh
+	$(GO) build -trimpath -ldflags='$(LDFLAGS)' -o $(BIN) ./cmd/convene
+
+## test: gofmt, go vet and every test (unit, workflow and integration)
+test:
+	scripts/test.sh
+
+## generate: regenerate Go code from proto/ with buf and local plugins
+generate:
+	scripts/generate.sh
+
+## check-generated: fail if the committed generated code is stale
+check-generated:
+	scripts/check-generated.sh
+
+clean:
+	rm -rf bin

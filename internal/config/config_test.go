@@ -1,0 +1,79 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/spf13/pflag"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/convene/convene/internal/config"
+)
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestLoad_EnvOverridesDefaultsAndFlagsOverrideEnv(t *testing.T) {
+	t.Parallel()
+	cfg, err := config.Load(env(map[string]string{
+		"CONVENE_HTTP_ADDR": "0.0.0.0:9000", "CONVENE_PG_PORT": "6000", "CONVENE_CORS_ORIGINS": "https://a.example, https://b.example",
+		"CONVENE_SHUTDOWN_TIMEOUT": "5s", "TEMPORAL_NAMESPACE": "convene",
+	}))
+	require.NoError(t, err)
+	assert.Equal(t, "0.0.0.0:9000", cfg.HTTPAddr)
+	assert.Equal(t, 6000, cfg.PostgresPort)
+	assert.Equal(t, []string{"https://a.example", "https://b.example"}, cfg.CORSOrigins)
+	assert.Equal(t, 5*time.Second, cfg.ShutdownTimeout)
+
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	cfg.BindFlags(fs)
+	require.NoError(t, fs.Parse([]string{"--http-addr", "127.0.0.1:7000"}))
+	assert.Equal(t, "127.0.0.1:7000", cfg.HTTPAddr)
+	assert.Equal(t, "convene", cfg.TemporalNamespace, "env survives when no flag is given")
+}
+
+func TestLoad_BadValuesNameTheVariable(t *testing.T) {
+	t.Parallel()
+	_, err := config.Load(env(map[string]string{"CONVENE_PG_PORT": "abc", "CONVENE_SHUTDOWN_TIMEOUT": "soon"}))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "CONVENE_PG_PORT")
+	assert.Contains(t, err.Error(), "CONVENE_SHUTDOWN_TIMEOUT")
+}
+
+func TestFinalize(t *testing.T) {
+	t.Parallel()
+	secretFile := filepath.Join(t.TempDir(), "secret")
+	require.NoError(t, os.WriteFile(secretFile, []byte("a-very-long-production-secret-0123456789\n"), 0o600))
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr []string
+	}{
+		{"dev gets a dev secret", map[string]string{}, nil},
+		{"prod without secret", map[string]string{"CONVENE_ENV": "prod", "CONVENE_SMS_PROVIDER": "twilio"}, []string{"CONVENE_JWT_SECRET"}},
+		{"prod with short secret", map[string]string{"CONVENE_ENV": "prod", "CONVENE_JWT_SECRET": "short", "CONVENE_SMS_PROVIDER": "twilio"}, []string{"at least 32 bytes"}},
+		{"prod refuses the log sms sandbox", map[string]string{"CONVENE_ENV": "prod", "CONVENE_JWT_SECRET_FILE": secretFile}, []string{"CONVENE_SMS_PROVIDER=log"}},
+		{"prod with secret file", map[string]string{"CONVENE_ENV": "prod", "CONVENE_JWT_SECRET_FILE": secretFile, "CONVENE_SMS_PROVIDER": "twilio"}, nil},
+		{"unknown env", map[string]string{"CONVENE_ENV": "staging"}, []string{"CONVENE_ENV"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := config.Load(env(tc.env))
+			require.NoError(t, err)
+			err = cfg.Finalize()
+			if tc.wantErr == nil {
+				require.NoError(t, err)
+				assert.NotEmpty(t, cfg.JWTSecret)
+				return
+			}
+			require.Error(t, err)
+			for _, want := range tc.wantErr {
+				assert.Contains(t, err.Error(), want)
+			}
+		})
+	}
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Runs every test against one private, throwaway PostgreSQL cluster for the
+# whole run (unless TEST_DATABASE_URL is already set). Each test clones a
+# fresh database from a migrated template inside it. Temporal runs in-process
+# in the test binaries that need it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/ensure-deps.sh
+
+stop_cluster() { :; }
+if [ -z "${TEST_DATABASE_URL:-}" ]; then
+  pgbin=""
+  if command -v pg_ctl >/dev/null 2>&1 && command -v initdb >/dev/null 2>&1; then
+    pgbin="$(dirname "$(command -v pg_ctl)")"
+  else
+    pgbin="$(ls -d /usr/lib/postgresql/*/bin | sort -t/ -k4 -n -r | head -n1)"
+  fi
+  dir="$(mktemp -d /tmp/convene-test-pg.XXXXXX)"
+  chmod 755 "$dir"
+  as_pg=()
+  if [ "$(id -u)" -eq 0 ]; then
+    # initdb and postgres refuse to run as root.
+    chown postgres: "$dir"
+    as_pg=(runuser -u postgres --)
+  fi
+  "${as_pg[@]}" "$pgbin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  port=""
+  for _ in 1 2 3 4 5 6 7 8; do
+    candidate=$((20000 + RANDOM % 20000))
+    if "${as_pg[@]}" "$pgbin/pg_ctl" start -D "$dir/data" -w -t 60 -l "$dir/server.log" \
+      -o "-c listen_addresses=127.0.0.1 -c port=$candidate -c unix_socket_directories='' -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null; then
+      port=$candidate
+      break
+    fi
+  done
+  if [ -z "$port" ]; then
+    echo "could not start the test PostgreSQL cluster; its log:" >&2
+    tail -n 20 "$dir/server.log" >&2
+    exit 1
+  fi
+  stop_cluster() {
+    "${as_pg[@]}" "$pgbin/pg_ctl" stop -D "$dir/data" -m immediate >/dev/null 2>&1 || true
+    rm -rf "$dir"
+  }
+  export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
+fi
+trap stop_cluster EXIT
+
+echo "== gofmt and go vet"
+unformatted="$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.build/*'))"
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:" >&2
+  echo "$unformatted" >&2
+  exit 1
+fi
+go vet ./...
+
+echo "== go test"
+go test -count=1 -timeout 20m "$@" ./...
