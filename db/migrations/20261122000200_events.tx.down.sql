@@ -1,0 +1,12 @@
+DROP TABLE payment_webhook_events;
+DROP TABLE payment_refunds;
+DROP TABLE payment_orders;
+DROP TABLE tickets;
+DROP TABLE event_attendees;
+DROP TABLE capacity_reservations;
+DROP TABLE event_invites;
+DROP TABLE event_requests;
+DROP TABLE event_images;
+DROP TABLE event_interest_map;
+DROP TABLE events;
+DROP TABLE venues;

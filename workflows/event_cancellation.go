@@ -1,0 +1,66 @@
+package workflows
+
+import (
+	"fmt"
+	"strings"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/convene/convene/activities"
+)
+
+// The event-cancellation contract: when a host cancels an event, this
+// workflow tells every open order of it, and each order releases its hold,
+// refunds its payment and notifies its buyer through its own workflow.
+const (
+	// EventCancellationWorkflowName is the registered workflow type.
+	EventCancellationWorkflowName = "EventCancellation"
+	eventCancellationPrefix       = "event-cancellation/"
+)
+
+// EventCancellationWorkflowID is the workflow ID of an event's cancellation.
+func EventCancellationWorkflowID(eventID string) string { return eventCancellationPrefix + eventID }
+
+// EventIDFromCancellationWorkflowID inverts EventCancellationWorkflowID.
+func EventIDFromCancellationWorkflowID(id string) (string, error) {
+	rest, ok := strings.CutPrefix(id, eventCancellationPrefix)
+	if !ok || rest == "" {
+		return "", fmt.Errorf("%q is not an event-cancellation workflow id", id)
+	}
+	return rest, nil
+}
+
+// EventCancellationInput names the cancelled event.
+type EventCancellationInput struct {
+	EventID string
+	Reason  string
+}
+
+// EventCancellationResult counts the orders told.
+type EventCancellationResult struct {
+	Notified int
+	Missing  int
+}
+
+// EventCancellation signals every open order of the event. The list comes
+// from one activity and the signals are recorded in history, so a worker
+// dying half-way resumes where it stopped.
+func EventCancellation(ctx workflow.Context, in EventCancellationInput) (EventCancellationResult, error) {
+	var acts *activities.Events
+	var ids []string
+	if err := workflow.ExecuteActivity(activityOptions(ctx), acts.OpenOrders, in.EventID).Get(ctx, &ids); err != nil {
+		return EventCancellationResult{}, fmt.Errorf("list open orders: %w", err)
+	}
+	var res EventCancellationResult
+	for _, id := range ids {
+		f := workflow.SignalExternalWorkflow(ctx, TicketOrderWorkflowID(id), "", SignalEventCancelled, EventCancelledSignal{Reason: in.Reason})
+		if err := f.Get(ctx, nil); err != nil {
+			// The order already finished (e.g. it just expired): nothing to undo.
+			workflow.GetLogger(ctx).Warn("order not running", "request_id", id, "error", err)
+			res.Missing++
+			continue
+		}
+		res.Notified++
+	}
+	return res, nil
+}

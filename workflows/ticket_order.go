@@ -1,0 +1,633 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/convene/convene/activities"
+)
+
+// The ticket-order contract: one workflow per join request, from request to
+// host decision, seat hold, payment, ticket and the event's end.
+const (
+	// TicketOrderWorkflowName is the registered workflow type.
+	TicketOrderWorkflowName = "TicketOrder"
+	// UpdateAdmit returns the order's state once its first decision is made
+	// (pending host approval, waitlisted, awaiting payment or accepted).
+	UpdateAdmit = "admit"
+	// UpdateDecide is the host's approve/decline of a pending request.
+	UpdateDecide = "decide"
+	// UpdateCancel is the buyer withdrawing the request or ticket.
+	UpdateCancel = "cancel"
+	// SignalPayment carries a provider payment status from the webhook.
+	SignalPayment = "payment"
+	// SignalSeatOffered tells a waitlisted order a seat was held for it.
+	SignalSeatOffered = "seat-offered"
+	// SignalEventCancelled tells an order its event was cancelled.
+	SignalEventCancelled = "event-cancelled"
+)
+
+// Order statuses; the first eight mirror event_requests.status.
+const (
+	StatusPending         = "pending"
+	StatusWaitlisted      = "waitlisted"
+	StatusOffered         = "offered"
+	StatusAwaitingPayment = "awaiting_payment"
+	StatusAccepted        = "accepted"
+	StatusDeclined        = "declined"
+	StatusCancelled       = "cancelled"
+	StatusExpired         = "expired"
+	// StatusRejected means the request was never registered (e.g. the
+	// person already has an open request for the event).
+	StatusRejected = "rejected"
+)
+
+const ticketOrderPrefix = "ticket-order/"
+
+// TicketOrderWorkflowID is the workflow ID of a join request.
+func TicketOrderWorkflowID(requestID string) string { return ticketOrderPrefix + requestID }
+
+// RequestIDFromTicketOrderWorkflowID inverts TicketOrderWorkflowID.
+func RequestIDFromTicketOrderWorkflowID(id string) (string, error) {
+	rest, ok := strings.CutPrefix(id, ticketOrderPrefix)
+	if !ok || rest == "" {
+		return "", fmt.Errorf("%q is not a ticket-order workflow id", id)
+	}
+	return rest, nil
+}
+
+// TicketOrderInput starts an order; everything else is read from the
+// database by the first activity.
+type TicketOrderInput struct {
+	RequestID string
+	EventID   string
+	UserID    string
+	Seats     int32
+	Message   string
+	// InviteID is set when the request comes from an accepted invite,
+	// which skips host approval.
+	InviteID string
+	// LatePaymentGrace is how long after a hold expired a payment is still
+	// awaited (and then honoured or refunded); default one hour.
+	LatePaymentGrace time.Duration
+	// DecisionDays bounds the wait for the host (also bounded by the
+	// event's start); default 7.
+	DecisionDays int
+}
+
+// DecideInput is the host's decision.
+type DecideInput struct {
+	ActorUserID string
+	Accept      bool
+	HostMessage string
+}
+
+// CancelInput withdraws a request or ticket.
+type CancelInput struct {
+	ActorUserID string
+	Reason      string
+}
+
+// PaymentSignal is a payment status re-fetched from the provider.
+type PaymentSignal struct {
+	ProviderPaymentID string
+	Status            string
+}
+
+// EventCancelledSignal says why the event was cancelled.
+type EventCancelledSignal struct {
+	Reason string
+}
+
+// TicketOrderState is what the state query and every update return.
+type TicketOrderState struct {
+	RequestID      string
+	EventID        string
+	UserID         string
+	HostUserID     string
+	OrganizationID string
+	Seats          int32
+	Status         string
+	Reason         string
+	HostMessage    string
+	IsPaid         bool
+	ReservationID  string
+	HoldExpiresAt  time.Time
+	CheckoutURL    string
+	TicketID       string
+	RefundedMinor  int64
+}
+
+// Open reports whether the order can still change.
+func (s TicketOrderState) Open() bool {
+	switch s.Status {
+	case StatusPending, StatusWaitlisted, StatusOffered, StatusAwaitingPayment, StatusAccepted:
+		return true
+	}
+	return false
+}
+
+// TicketOrder is the ticket-order workflow. Its story:
+//  1. register the request and read the event;
+//  2. if the event needs approval, wait for the host (or expire);
+//  3. claim seats: a hold, or a place on the waitlist until a seat is offered;
+//  4. free: confirm at once; paid: create the checkout and wait for payment
+//     until the hold expires, honouring or refunding a late payment;
+//  5. stay open until the event ends to serve cancellations.
+func TicketOrder(ctx workflow.Context, in TicketOrderInput) (TicketOrderState, error) {
+	o, err := newTicketOrder(ctx, in)
+	if err != nil {
+		return TicketOrderState{}, err
+	}
+	err = o.run(ctx)
+	if temporal.IsCanceledError(err) || errors.Is(ctx.Err(), workflow.ErrCanceled) {
+		o.compensate(ctx)
+	}
+	// Let update callers see the final state before the run closes.
+	_ = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+	return o.state, err
+}
+
+type ticketOrder struct {
+	in    TicketOrderInput
+	state TicketOrderState
+	event activities.EventSnapshot
+
+	admitted       bool
+	decision       *DecideInput
+	cancel         *CancelInput
+	eventCancelled *EventCancelledSignal
+	offer          *activities.SeatOffer
+	paid           bool
+	acts           *activities.Events
+}
+
+func newTicketOrder(ctx workflow.Context, in TicketOrderInput) (*ticketOrder, error) {
+	if in.LatePaymentGrace == 0 {
+		in.LatePaymentGrace = time.Hour
+	}
+	if in.DecisionDays == 0 {
+		in.DecisionDays = 7
+	}
+	o := &ticketOrder{in: in, state: TicketOrderState{RequestID: in.RequestID, EventID: in.EventID, UserID: in.UserID,
+		Seats: in.Seats, Status: StatusPending}}
+	if err := o.registerHandlers(ctx); err != nil {
+		return nil, err
+	}
+	o.receiveSignals(ctx)
+	return o, nil
+}
+
+func (o *ticketOrder) registerHandlers(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryState, func() (TicketOrderState, error) { return o.state, nil }); err != nil {
+		return fmt.Errorf("register state query: %w", err)
+	}
+	if err := workflow.SetUpdateHandler(ctx, UpdateAdmit, func(ctx workflow.Context) (TicketOrderState, error) {
+		err := workflow.Await(ctx, func() bool { return o.admitted })
+		return o.state, err
+	}); err != nil {
+		return fmt.Errorf("register admit update: %w", err)
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateDecide, o.handleDecide,
+		workflow.UpdateHandlerOptions{Validator: o.validateDecide}); err != nil {
+		return fmt.Errorf("register decide update: %w", err)
+	}
+	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateCancel, o.handleCancel,
+		workflow.UpdateHandlerOptions{Validator: o.validateCancel})
+}
+
+// ErrNotHost and friends are the validator refusals; the API maps them to
+// PermissionDenied / FailedPrecondition by their text prefix.
+const (
+	rejectPermission = "permission denied: "
+	rejectState      = "failed precondition: "
+)
+
+func (o *ticketOrder) validateDecide(_ workflow.Context, in DecideInput) error {
+	if !o.admitted || o.state.HostUserID == "" {
+		return errors.New(rejectState + "the request is still being registered; try again")
+	}
+	if in.ActorUserID != o.state.HostUserID {
+		return errors.New(rejectPermission + "only the event's host can decide on requests")
+	}
+	if o.state.Status != StatusPending || o.decision != nil {
+		return fmt.Errorf(rejectState+"the request is %s, not pending", o.state.Status)
+	}
+	return nil
+}
+
+func (o *ticketOrder) handleDecide(ctx workflow.Context, in DecideInput) (TicketOrderState, error) {
+	o.decision = &in
+	err := workflow.Await(ctx, func() bool { return o.state.Status != StatusPending || !o.state.Open() })
+	return o.state, err
+}
+
+func (o *ticketOrder) validateCancel(_ workflow.Context, in CancelInput) error {
+	if !o.admitted {
+		return errors.New(rejectState + "the request is still being registered; try again")
+	}
+	if in.ActorUserID != o.state.UserID {
+		return errors.New(rejectPermission + "only the person who made the request can cancel it")
+	}
+	if !o.state.Open() || o.cancel != nil {
+		return fmt.Errorf(rejectState+"the request is already %s", o.state.Status)
+	}
+	return nil
+}
+
+func (o *ticketOrder) handleCancel(ctx workflow.Context, in CancelInput) (TicketOrderState, error) {
+	o.cancel = &in
+	err := workflow.Await(ctx, func() bool { return !o.state.Open() })
+	return o.state, err
+}
+
+// receiveSignals drains signal channels into state the main loop awaits.
+func (o *ticketOrder) receiveSignals(ctx workflow.Context) {
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		payments := workflow.GetSignalChannel(ctx, SignalPayment)
+		offers := workflow.GetSignalChannel(ctx, SignalSeatOffered)
+		cancels := workflow.GetSignalChannel(ctx, SignalEventCancelled)
+		for {
+			sel := workflow.NewSelector(ctx)
+			sel.AddReceive(payments, func(c workflow.ReceiveChannel, _ bool) {
+				var p PaymentSignal
+				c.Receive(ctx, &p)
+				if p.Status == "paid" {
+					o.paid = true
+				}
+			})
+			sel.AddReceive(offers, func(c workflow.ReceiveChannel, _ bool) {
+				var s activities.SeatOffer
+				c.Receive(ctx, &s)
+				if s.RequestID == o.in.RequestID {
+					o.offer = &s
+				}
+			})
+			sel.AddReceive(cancels, func(c workflow.ReceiveChannel, _ bool) {
+				var s EventCancelledSignal
+				c.Receive(ctx, &s)
+				o.eventCancelled = &s
+			})
+			sel.Select(ctx)
+		}
+	})
+}
+
+func (o *ticketOrder) run(ctx workflow.Context) error {
+	actx := activityOptions(ctx)
+	ok, err := o.register(actx)
+	if err != nil || !ok {
+		return err
+	}
+	if o.event.RequiresApproval && o.in.InviteID == "" {
+		if proceed, err := o.awaitHostDecision(ctx); err != nil || !proceed {
+			return err
+		}
+	}
+	if held, err := o.claimOrWaitlist(ctx); err != nil || !held {
+		return err
+	}
+	if !o.event.IsPaid {
+		if err := o.confirm(actx); err != nil {
+			return err
+		}
+	} else if confirmed, err := o.collectPayment(ctx); err != nil || !confirmed {
+		return err
+	}
+	return o.attend(ctx)
+}
+
+// register writes the request row and loads the event. A request that
+// cannot be registered ends the workflow as rejected.
+func (o *ticketOrder) register(ctx workflow.Context) (bool, error) {
+	var reg activities.Registration
+	err := workflow.ExecuteActivity(ctx, o.acts.RegisterRequest, activities.RegisterInput{
+		RequestID: o.in.RequestID, EventID: o.in.EventID, UserID: o.in.UserID, Seats: o.in.Seats,
+		Message: o.in.Message, InviteID: o.in.InviteID,
+	}).Get(ctx, &reg)
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.NonRetryable() {
+		o.state.Reason = appErr.Message()
+		o.setStatus(ctx, StatusRejected)
+		o.admitted = true
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("register request: %w", err)
+	}
+	o.event = reg.Event
+	o.state.HostUserID, o.state.OrganizationID, o.state.IsPaid = reg.Event.HostUserID, reg.Event.OrganizationID, reg.Event.IsPaid
+	o.setStatus(ctx, reg.Status)
+	return true, nil
+}
+
+// awaitHostDecision waits for the host until the event starts or the
+// decision window closes. It reports whether to go on to claim seats.
+func (o *ticketOrder) awaitHostDecision(ctx workflow.Context) (bool, error) {
+	o.admitted = true
+	deadline := workflow.Now(ctx).AddDate(0, 0, o.in.DecisionDays)
+	if o.event.StartsAt.Before(deadline) {
+		deadline = o.event.StartsAt
+	}
+	decided, err := workflow.AwaitWithTimeout(ctx, deadline.Sub(workflow.Now(ctx)), func() bool {
+		return o.decision != nil || o.cancel != nil || o.eventCancelled != nil
+	})
+	if err != nil {
+		return false, err
+	}
+	switch {
+	case !decided:
+		return false, o.close(ctx, StatusExpired, "the host did not decide in time")
+	case o.cancel != nil:
+		return false, o.close(ctx, StatusCancelled, o.cancel.Reason)
+	case o.eventCancelled != nil:
+		return false, o.close(ctx, StatusCancelled, "event cancelled: "+o.eventCancelled.Reason)
+	case !o.decision.Accept:
+		o.state.HostMessage = o.decision.HostMessage
+		return false, o.close(ctx, StatusDeclined, o.decision.HostMessage)
+	}
+	o.state.HostMessage = o.decision.HostMessage
+	return true, nil
+}
+
+// claimOrWaitlist holds seats, or waits on the waitlist until a seat is
+// offered. It reports whether the order now holds seats.
+func (o *ticketOrder) claimOrWaitlist(ctx workflow.Context) (bool, error) {
+	var claim activities.ClaimResult
+	err := workflow.ExecuteActivity(activityOptions(ctx), o.acts.ClaimSeats, activities.ClaimInput{
+		RequestID: o.in.RequestID, HoldUntil: o.holdUntil(ctx), HostMessage: o.state.HostMessage,
+	}).Get(ctx, &claim)
+	if err != nil {
+		return false, fmt.Errorf("claim seats: %w", err)
+	}
+	if claim.Held {
+		o.hold(ctx, claim.ReservationID, claim.ExpiresAt, StatusAwaitingPayment)
+		return true, nil
+	}
+	o.setStatus(ctx, StatusWaitlisted)
+	o.admitted = true
+	offered, err := workflow.AwaitWithTimeout(ctx, o.event.StartsAt.Sub(workflow.Now(ctx)), func() bool {
+		return o.offer != nil || o.cancel != nil || o.eventCancelled != nil
+	})
+	if err != nil {
+		return false, err
+	}
+	switch {
+	case o.cancel != nil:
+		return false, o.close(ctx, StatusCancelled, o.cancel.Reason)
+	case o.eventCancelled != nil:
+		return false, o.close(ctx, StatusCancelled, "event cancelled: "+o.eventCancelled.Reason)
+	case !offered:
+		return false, o.close(ctx, StatusExpired, "no seat opened up before the event")
+	}
+	o.hold(ctx, o.offer.ReservationID, o.offer.ExpiresAt, StatusOffered)
+	return true, nil
+}
+
+func (o *ticketOrder) holdUntil(ctx workflow.Context) time.Time {
+	return workflow.Now(ctx).Add(time.Duration(o.event.HoldMinutes) * time.Minute)
+}
+
+func (o *ticketOrder) hold(ctx workflow.Context, reservationID string, expires time.Time, paidStatus string) {
+	o.state.ReservationID, o.state.HoldExpiresAt = reservationID, expires
+	if o.event.IsPaid {
+		o.setStatus(ctx, paidStatus)
+		return
+	}
+	// Free orders are confirmed right away; the status moves to accepted then.
+}
+
+// confirm consumes the hold and issues the ticket.
+func (o *ticketOrder) confirm(ctx workflow.Context) error {
+	var c activities.Confirmation
+	err := workflow.ExecuteActivity(ctx, o.acts.ConfirmOrder, activities.ConfirmInput{
+		RequestID: o.in.RequestID, ReservationID: o.state.ReservationID,
+	}).Get(ctx, &c)
+	if err != nil {
+		return fmt.Errorf("confirm order: %w", err)
+	}
+	o.state.TicketID = c.TicketID
+	o.setStatus(ctx, StatusAccepted)
+	o.admitted = true
+	return nil
+}
+
+// collectPayment creates the checkout and waits for payment until the hold
+// expires. It reports whether the order was confirmed.
+func (o *ticketOrder) collectPayment(ctx workflow.Context) (bool, error) {
+	actx := activityOptions(ctx)
+	var pay activities.PaymentInfo
+	if err := workflow.ExecuteActivity(actx, o.acts.CreatePayment, activities.PaymentInput{RequestID: o.in.RequestID}).Get(ctx, &pay); err != nil {
+		return false, fmt.Errorf("create payment: %w", err)
+	}
+	o.state.CheckoutURL = pay.CheckoutURL
+	o.admitted = true
+	inTime, err := workflow.AwaitWithTimeout(ctx, o.state.HoldExpiresAt.Sub(workflow.Now(ctx)), func() bool {
+		return o.paid || o.cancel != nil || o.eventCancelled != nil
+	})
+	if err != nil {
+		return false, err
+	}
+	switch {
+	case o.paid:
+		return o.confirmPaid(ctx)
+	case o.cancel != nil:
+		return false, o.abandonCheckout(ctx, StatusCancelled, o.cancel.Reason)
+	case o.eventCancelled != nil:
+		return false, o.abandonCheckout(ctx, StatusCancelled, "event cancelled: "+o.eventCancelled.Reason)
+	case !inTime:
+		return false, o.expireHold(ctx)
+	}
+	return false, nil
+}
+
+// confirmPaid confirms a paid order; if the hold is gone (a race with
+// expiry), it falls back to the late-payment rules.
+func (o *ticketOrder) confirmPaid(ctx workflow.Context) (bool, error) {
+	err := o.confirm(activityOptions(ctx))
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.Type() == activities.ErrHoldGone {
+		return o.honourLatePayment(ctx)
+	}
+	return err == nil, err
+}
+
+// expireHold releases the seats, closes the checkout and notifies the
+// buyer, then waits a grace period for a payment already under way.
+func (o *ticketOrder) expireHold(ctx workflow.Context) error {
+	paidMeanwhile, err := o.cancelCheckout(ctx)
+	if err != nil {
+		return err
+	}
+	if err := o.close(ctx, StatusExpired, "the seat hold expired before payment"); err != nil {
+		return err
+	}
+	if !paidMeanwhile {
+		arrived, err := workflow.AwaitWithTimeout(ctx, o.in.LatePaymentGrace, func() bool { return o.paid })
+		if err != nil || !arrived {
+			return err
+		}
+	}
+	_, err = o.honourLatePayment(ctx)
+	return err
+}
+
+// honourLatePayment confirms a payment that arrived after the hold expired
+// if seats can still be claimed, and refunds it otherwise: money is never
+// kept without a ticket.
+func (o *ticketOrder) honourLatePayment(ctx workflow.Context) (bool, error) {
+	var claim activities.ClaimResult
+	err := workflow.ExecuteActivity(activityOptions(ctx), o.acts.ClaimSeats, activities.ClaimInput{
+		RequestID: o.in.RequestID, HoldUntil: o.holdUntil(ctx), Reopen: true,
+	}).Get(ctx, &claim)
+	if err != nil {
+		return false, fmt.Errorf("reclaim seats for late payment: %w", err)
+	}
+	if !claim.Held {
+		return false, o.refund(ctx, 0, "paid after the hold expired and the event is full")
+	}
+	o.state.ReservationID, o.state.HoldExpiresAt = claim.ReservationID, claim.ExpiresAt
+	if err := o.confirm(activityOptions(ctx)); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// abandonCheckout closes an unpaid order; a payment that slipped in first
+// is refunded.
+func (o *ticketOrder) abandonCheckout(ctx workflow.Context, status, reason string) error {
+	paid, err := o.cancelCheckout(ctx)
+	if err != nil {
+		return err
+	}
+	if err := o.close(ctx, status, reason); err != nil {
+		return err
+	}
+	if paid || o.paid {
+		return o.refund(ctx, 0, reason)
+	}
+	return nil
+}
+
+func (o *ticketOrder) cancelCheckout(ctx workflow.Context) (paid bool, err error) {
+	var res activities.CancelPaymentResult
+	err = workflow.ExecuteActivity(activityOptions(ctx), o.acts.CancelPayment, activities.PaymentInput{RequestID: o.in.RequestID}).Get(ctx, &res)
+	if err != nil {
+		return false, fmt.Errorf("cancel checkout: %w", err)
+	}
+	if res.AlreadyPaid {
+		o.paid = true
+	}
+	return res.AlreadyPaid, nil
+}
+
+// attend keeps a confirmed order open until the event ends, serving the
+// buyer's cancellation and the event's cancellation.
+func (o *ticketOrder) attend(ctx workflow.Context) error {
+	_, err := workflow.AwaitWithTimeout(ctx, o.event.EndsAt.Sub(workflow.Now(ctx)), func() bool {
+		return o.cancel != nil || o.eventCancelled != nil
+	})
+	if err != nil {
+		return err
+	}
+	switch {
+	case o.eventCancelled != nil:
+		return o.cancelTicket(ctx, "event cancelled: "+o.eventCancelled.Reason, true)
+	case o.cancel != nil:
+		return o.cancelTicket(ctx, o.cancel.Reason, false)
+	}
+	return nil
+}
+
+// cancelTicket revokes the ticket, frees the seats and refunds per the
+// event's policy (in full when the event itself was cancelled).
+func (o *ticketOrder) cancelTicket(ctx workflow.Context, reason string, fullRefund bool) error {
+	var res activities.ReleaseResult
+	err := workflow.ExecuteActivity(activityOptions(ctx), o.acts.CancelAttendance, activities.CancelAttendanceInput{
+		RequestID: o.in.RequestID, Reason: reason, ForceFullRefund: fullRefund, Now: workflow.Now(ctx),
+	}).Get(ctx, &res)
+	if err != nil {
+		return fmt.Errorf("cancel attendance: %w", err)
+	}
+	o.setStatus(ctx, StatusCancelled)
+	o.state.Reason = reason
+	o.offerSeats(ctx, res.Offers)
+	if o.event.IsPaid && res.RefundMinor > 0 {
+		return o.refund(ctx, res.RefundMinor, reason)
+	}
+	return nil
+}
+
+// close ends an order that holds no ticket: it releases any hold (offering
+// the seats to the waitlist), records the final status and notifies.
+func (o *ticketOrder) close(ctx workflow.Context, status, reason string) error {
+	var res activities.ReleaseResult
+	err := workflow.ExecuteActivity(activityOptions(ctx), o.acts.CloseRequest, activities.CloseInput{
+		RequestID: o.in.RequestID, Status: status, Reason: reason,
+	}).Get(ctx, &res)
+	if err != nil {
+		return fmt.Errorf("close request as %s: %w", status, err)
+	}
+	o.state.Reason = reason
+	o.setStatus(ctx, status)
+	o.admitted = true
+	o.offerSeats(ctx, res.Offers)
+	return nil
+}
+
+func (o *ticketOrder) refund(ctx workflow.Context, amount int64, reason string) error {
+	var r activities.RefundResult
+	err := workflow.ExecuteActivity(activityOptions(ctx), o.acts.RefundPayment, activities.RefundInput{
+		RequestID: o.in.RequestID, AmountMinor: amount, Reason: reason,
+	}).Get(ctx, &r)
+	if err != nil {
+		return fmt.Errorf("refund payment: %w", err)
+	}
+	o.state.RefundedMinor += r.RefundedMinor
+	return nil
+}
+
+// offerSeats tells each waitlisted order that a seat is held for it. The
+// signals are part of this workflow's history, so none is lost if a worker
+// dies after the release committed.
+func (o *ticketOrder) offerSeats(ctx workflow.Context, offers []activities.SeatOffer) {
+	for _, offer := range offers {
+		f := workflow.SignalExternalWorkflow(ctx, TicketOrderWorkflowID(offer.RequestID), "", SignalSeatOffered, offer)
+		if err := f.Get(ctx, nil); err != nil {
+			workflow.GetLogger(ctx).Warn("offer seat to waitlisted order", "request_id", offer.RequestID, "error", err)
+		}
+	}
+}
+
+// compensate undoes what a cancelled run holds, in a context that is not
+// itself cancelled.
+func (o *ticketOrder) compensate(ctx workflow.Context) {
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	log := workflow.GetLogger(dctx)
+	var err error
+	if o.state.Status == StatusAccepted {
+		err = o.cancelTicket(dctx, "order workflow cancelled by an operator", true)
+	} else if o.state.Open() {
+		err = o.abandonCheckout(dctx, StatusCancelled, "order workflow cancelled by an operator")
+	}
+	if err != nil {
+		log.Error("compensate cancelled order", "error", err)
+	}
+}
+
+// setStatus records a status and mirrors it into the search attributes.
+func (o *ticketOrder) setStatus(ctx workflow.Context, status string) {
+	o.state.Status = status
+	updates := []temporal.SearchAttributeUpdate{SearchStatus.ValueSet(status)}
+	if o.state.OrganizationID != "" {
+		updates = append(updates, SearchOrgID.ValueSet(o.state.OrganizationID))
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
+		workflow.GetLogger(ctx).Warn("upsert search attributes", "error", err)
+	}
+}
