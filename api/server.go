@@ -25,7 +25,10 @@ import (
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/auth"
 	"github.com/convene/convene/internal/metrics"
+	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/sms"
+	"github.com/convene/convene/internal/tickets"
+	"github.com/convene/convene/proto/convene/events/v1/eventsv1connect"
 	"github.com/convene/convene/proto/convene/identity/v1/identityv1connect"
 )
 
@@ -48,6 +51,16 @@ type Deps struct {
 	TrustForwardedFor bool
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Payments is the payment provider; Sandbox is also set when that is
+	// the sandbox, whose checkout pages the API serves.
+	Payments payment.Provider
+	Sandbox  *payment.Sandbox
+	// Tickets derives the per-event keys that sign ticket codes.
+	Tickets *tickets.Keys
+	// TaskQueue is where workflows started by the API run.
+	TaskQueue string
+	// PublicURL is the API's base URL as clients reach it.
+	PublicURL string
 }
 
 // NewHandler returns the API's root HTTP handler.
@@ -82,11 +95,19 @@ func NewHandler(d Deps) (http.Handler, error) {
 	mux.Handle(identityv1connect.NewAuthServiceHandler(&authServer{d}, opts))
 	mux.Handle(identityv1connect.NewUserServiceHandler(&userServer{d}, opts))
 	mux.Handle(identityv1connect.NewOrganizationServiceHandler(&organizationServer{d}, opts))
+	mux.Handle(eventsv1connect.NewEventServiceHandler(&eventServer{Deps: d}, opts))
+	mux.Handle(eventsv1connect.NewTicketingServiceHandler(&ticketingServer{Deps: d}, opts))
+	mux.Handle("POST /webhooks/payments/{provider}", &paymentWebhook{d})
+	if d.Sandbox != nil {
+		mux.Handle("/sandbox/checkout/", d.Sandbox.Handler())
+	}
 
 	reflector := grpcreflect.NewStaticReflector(
 		identityv1connect.AuthServiceName,
 		identityv1connect.UserServiceName,
 		identityv1connect.OrganizationServiceName,
+		eventsv1connect.EventServiceName,
+		eventsv1connect.TicketingServiceName,
 		healthServiceName,
 	)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))

@@ -15,10 +15,15 @@ import (
 	"github.com/riverqueue/river/rivertype"
 	"go.temporal.io/sdk/client"
 	tworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
+	"github.com/convene/convene/activities"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/metrics"
+	"github.com/convene/convene/internal/providers/payment"
+	"github.com/convene/convene/internal/tickets"
 	"github.com/convene/convene/jobs"
+	"github.com/convene/convene/workflows"
 )
 
 // Options are the worker's dependencies.
@@ -33,6 +38,9 @@ type Options struct {
 	RiverPollInterval time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Payments and Tickets are the ticketing activities' provider and keys.
+	Payments payment.Provider
+	Tickets  *tickets.Keys
 }
 
 // Worker is a started Temporal worker plus River client.
@@ -58,10 +66,8 @@ func Start(ctx context.Context, o Options) (*Worker, error) {
 	if err := rc.Start(ctx); err != nil {
 		return nil, fmt.Errorf("start river: %w", err)
 	}
-	// Workflows and activities register here as the domains that own them
-	// land (ticket orders, approvals, onboarding, quests, notification jobs);
-	// the worker already polls the queue so operators see it in the UI.
 	tw := tworker.New(o.Temporal, o.TaskQueue, tworker.Options{})
+	registerTemporal(tw, o)
 	if err := tw.Start(); err != nil {
 		_ = rc.Stop(context.Background())
 		return nil, fmt.Errorf("start temporal worker on %s: %w", o.TaskQueue, err)
@@ -106,4 +112,11 @@ func newRiver(o Options) (*river.Client[*sql.Tx], error) {
 // registerJobs adds every River worker, one line per job kind.
 func registerJobs(w *river.Workers, o Options) {
 	river.AddWorker(w, &jobs.PurgeCredentialsWorker{DB: o.DB, Now: o.Now})
+}
+
+// registerTemporal adds every workflow and activity, a few lines per domain.
+func registerTemporal(w tworker.Worker, o Options) {
+	w.RegisterWorkflowWithOptions(workflows.TicketOrder, workflow.RegisterOptions{Name: workflows.TicketOrderWorkflowName})
+	w.RegisterWorkflowWithOptions(workflows.EventCancellation, workflow.RegisterOptions{Name: workflows.EventCancellationWorkflowName})
+	w.RegisterActivity(&activities.Events{DB: o.DB, Payments: o.Payments, Keys: o.Tickets, Now: o.Now})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,7 +15,9 @@ import (
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/auth"
 	"github.com/convene/convene/internal/metrics"
+	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/sms"
+	"github.com/convene/convene/internal/tickets"
 	"github.com/convene/convene/worker"
 )
 
@@ -47,6 +50,8 @@ type deps struct {
 	db       *db.DB
 	temporal client.Client
 	metrics  *metrics.Registry
+	payments payment.Provider
+	tickets  *tickets.Keys
 }
 
 // withDeps connects to Postgres and Temporal, runs fn, and closes both.
@@ -70,7 +75,23 @@ func (a *app) withDeps(ctx context.Context, fn func(*deps) error) error {
 		return fmt.Errorf("connect to temporal at %s: %w", a.cfg.TemporalAddress, err)
 	}
 	defer tc.Close()
-	return fn(&deps{db: database, temporal: tc, metrics: reg})
+	d := &deps{db: database, temporal: tc, metrics: reg}
+	if d.payments, err = a.paymentProvider(database); err != nil {
+		return err
+	}
+	if d.tickets, err = tickets.NewKeys([]byte(a.cfg.TicketMasterKey)); err != nil {
+		return fmt.Errorf("CONVENE_TICKET_MASTER_KEY: %w", err)
+	}
+	return fn(d)
+}
+
+func (a *app) paymentProvider(database *db.DB) (payment.Provider, error) {
+	base := strings.TrimRight(a.cfg.PublicURL, "/")
+	return payment.New(a.cfg.PaymentProvider,
+		payment.SandboxConfig{DB: database.DB, BaseURL: base, WebhookURL: base + "/webhooks/payments/sandbox",
+			Secret: a.cfg.PaymentWebhookSecret, Log: a.log},
+		payment.StripeConfig{SecretKey: a.cfg.StripeSecretKey, WebhookSecret: a.cfg.StripeWebhookSecret,
+			SuccessURL: base + "/checkout/success", CancelURL: base + "/checkout/cancelled"})
 }
 
 func (a *app) serveAPI(ctx context.Context, d *deps) error {
@@ -79,8 +100,10 @@ func (a *app) serveAPI(ctx context.Context, d *deps) error {
 	if err != nil {
 		return err
 	}
+	sandbox, _ := d.payments.(*payment.Sandbox)
 	handler, err := api.NewHandler(api.Deps{
 		DB: d.db, Temporal: d.temporal, Metrics: d.metrics, Log: a.log, SMS: sender,
+		Payments: d.payments, Sandbox: sandbox, Tickets: d.tickets, TaskQueue: a.cfg.TaskQueue, PublicURL: a.cfg.PublicURL,
 		Tokens: auth.NewTokens(a.cfg.JWTSecret, time.Now), OTP: auth.NewOTPHasher(a.cfg.JWTSecret),
 		DevMode: a.cfg.IsDev(), CORSOrigins: a.cfg.CORSOrigins, TrustForwardedFor: a.cfg.TrustForwardedFor,
 	})
@@ -91,13 +114,17 @@ func (a *app) serveAPI(ctx context.Context, d *deps) error {
 }
 
 func (a *app) runWorker(ctx context.Context, d *deps) error {
-	w, err := worker.Start(ctx, worker.Options{DB: d.db, Temporal: d.temporal, TaskQueue: a.cfg.TaskQueue,
-		Metrics: d.metrics, Log: a.log})
+	w, err := worker.Start(ctx, a.workerOptions(d))
 	if err != nil {
 		return err
 	}
 	<-ctx.Done()
 	return a.stopWorker(w)
+}
+
+func (a *app) workerOptions(d *deps) worker.Options {
+	return worker.Options{DB: d.db, Temporal: d.temporal, TaskQueue: a.cfg.TaskQueue, Metrics: d.metrics, Log: a.log,
+		Payments: d.payments, Tickets: d.tickets}
 }
 
 func (a *app) stopWorker(w *worker.Worker) error {
@@ -109,8 +136,7 @@ func (a *app) stopWorker(w *worker.Worker) error {
 // runAll serves the API and runs the worker in one process until ctx ends
 // (the `dev` command).
 func (a *app) runAll(ctx context.Context, d *deps, ready func()) error {
-	w, err := worker.Start(ctx, worker.Options{DB: d.db, Temporal: d.temporal, TaskQueue: a.cfg.TaskQueue,
-		Metrics: d.metrics, Log: a.log})
+	w, err := worker.Start(ctx, a.workerOptions(d))
 	if err != nil {
 		return err
 	}

@@ -63,6 +63,18 @@ type Config struct {
 	TrustForwardedFor bool `env:"CONVENE_TRUST_FORWARDED_FOR"`
 	// ShutdownTimeout bounds graceful shutdown of the API and worker.
 	ShutdownTimeout time.Duration `env:"CONVENE_SHUTDOWN_TIMEOUT"`
+	// PublicURL is the API's address as clients reach it (checkout return
+	// links, invite links, sandbox webhooks).
+	PublicURL string `env:"CONVENE_PUBLIC_URL"`
+	// PaymentProvider selects the payment adapter: sandbox or stripe.
+	PaymentProvider string `env:"CONVENE_PAYMENT_PROVIDER"`
+	// PaymentWebhookSecret signs and verifies sandbox payment webhooks.
+	PaymentWebhookSecret string `env:"CONVENE_PAYMENT_WEBHOOK_SECRET"`
+	// StripeSecretKey and StripeWebhookSecret configure the stripe adapter.
+	StripeSecretKey     string `env:"STRIPE_SECRET_KEY"`
+	StripeWebhookSecret string `env:"STRIPE_WEBHOOK_SECRET"`
+	// TicketMasterKey derives each event's Ed25519 ticket-signing key (≥32 bytes).
+	TicketMasterKey string `env:"CONVENE_TICKET_MASTER_KEY"`
 	// TwilioAccountSID, TwilioAuthToken and TwilioFrom configure the twilio SMS adapter.
 	TwilioAccountSID string `env:"TWILIO_ACCOUNT_SID"`
 	TwilioAuthToken  string `env:"TWILIO_AUTH_TOKEN"`
@@ -82,6 +94,8 @@ func Default() Config {
 		TemporalPort:      7233,
 		TemporalUIPort:    8233,
 		SMSProvider:       "log",
+		PublicURL:         "http://127.0.0.1:8080",
+		PaymentProvider:   "sandbox",
 		LogLevel:          "info",
 		CORSOrigins:       []string{"*"},
 		ShutdownTimeout:   20 * time.Second,
@@ -122,6 +136,12 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	num(&cfg.TemporalUIPort, "CONVENE_TEMPORAL_UI_PORT")
 	str(&cfg.SMSProvider, "CONVENE_SMS_PROVIDER")
 	str(&cfg.LogLevel, "CONVENE_LOG_LEVEL")
+	str(&cfg.PublicURL, "CONVENE_PUBLIC_URL")
+	str(&cfg.PaymentProvider, "CONVENE_PAYMENT_PROVIDER")
+	str(&cfg.PaymentWebhookSecret, "CONVENE_PAYMENT_WEBHOOK_SECRET")
+	str(&cfg.StripeSecretKey, "STRIPE_SECRET_KEY")
+	str(&cfg.StripeWebhookSecret, "STRIPE_WEBHOOK_SECRET")
+	str(&cfg.TicketMasterKey, "CONVENE_TICKET_MASTER_KEY")
 	str(&cfg.TwilioAccountSID, "TWILIO_ACCOUNT_SID")
 	str(&cfg.TwilioAuthToken, "TWILIO_AUTH_TOKEN")
 	str(&cfg.TwilioFrom, "TWILIO_FROM")
@@ -155,6 +175,8 @@ func EnvVars() []string {
 		"CONVENE_TEMPORAL_PORT", "CONVENE_TEMPORAL_UI_PORT", "CONVENE_SMS_PROVIDER",
 		"CONVENE_LOG_LEVEL", "CONVENE_CORS_ORIGINS", "CONVENE_TRUST_FORWARDED_FOR",
 		"CONVENE_SHUTDOWN_TIMEOUT", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM",
+		"CONVENE_PUBLIC_URL", "CONVENE_PAYMENT_PROVIDER", "CONVENE_PAYMENT_WEBHOOK_SECRET",
+		"STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "CONVENE_TICKET_MASTER_KEY",
 	}
 }
 
@@ -173,6 +195,8 @@ func (c *Config) BindFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&c.PostgresPort, "pg-port", c.PostgresPort, "dev Postgres port (CONVENE_PG_PORT)")
 	fs.IntVar(&c.TemporalPort, "temporal-port", c.TemporalPort, "dev Temporal gRPC port (CONVENE_TEMPORAL_PORT)")
 	fs.IntVar(&c.TemporalUIPort, "temporal-ui-port", c.TemporalUIPort, "dev Temporal UI port (CONVENE_TEMPORAL_UI_PORT)")
+	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "the API's public base URL (CONVENE_PUBLIC_URL)")
+	fs.StringVar(&c.PaymentProvider, "payment-provider", c.PaymentProvider, "payment adapter: sandbox or stripe (CONVENE_PAYMENT_PROVIDER)")
 	fs.StringVar(&c.SMSProvider, "sms-provider", c.SMSProvider, "SMS adapter: log (CONVENE_SMS_PROVIDER)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (CONVENE_LOG_LEVEL)")
 	fs.StringSliceVar(&c.CORSOrigins, "cors-origins", c.CORSOrigins, "allowed browser origins (CONVENE_CORS_ORIGINS)")
@@ -190,8 +214,8 @@ func (c *Config) Finalize() error {
 		}
 		c.JWTSecret = strings.TrimSpace(string(b))
 	}
-	if c.Env == EnvDev && c.JWTSecret == "" {
-		c.JWTSecret = devJWTSecret
+	if c.Env == EnvDev {
+		c.fillDevSecrets()
 	}
 	return c.Validate()
 }
@@ -214,6 +238,12 @@ func (c *Config) Validate() error {
 		if c.SMSProvider == "log" {
 			errs = append(errs, errors.New("CONVENE_SMS_PROVIDER=log only prints codes; it is refused in prod"))
 		}
+		if c.PaymentProvider == "sandbox" {
+			errs = append(errs, errors.New("CONVENE_PAYMENT_PROVIDER=sandbox takes no real money; it is refused in prod"))
+		}
+		if len(c.TicketMasterKey) < 32 {
+			errs = append(errs, errors.New("CONVENE_TICKET_MASTER_KEY must hold at least 32 bytes in prod"))
+		}
 	}
 	if c.JWTSecret == "" {
 		errs = append(errs, errors.New("CONVENE_JWT_SECRET is required"))
@@ -225,6 +255,19 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("CONVENE_SHUTDOWN_TIMEOUT must be positive"))
 	}
 	return errors.Join(errs...)
+}
+
+// fillDevSecrets gives dev runs working secrets; Validate refuses them in prod.
+func (c *Config) fillDevSecrets() {
+	if c.JWTSecret == "" {
+		c.JWTSecret = devJWTSecret
+	}
+	if c.TicketMasterKey == "" {
+		c.TicketMasterKey = devJWTSecret + "/tickets"
+	}
+	if c.PaymentWebhookSecret == "" {
+		c.PaymentWebhookSecret = devJWTSecret + "/sandbox-webhooks"
+	}
 }
 
 // RequireDatabase reports a clear error when no database is configured, for

@@ -44,6 +44,16 @@ func TestLoad_BadValuesNameTheVariable(t *testing.T) {
 	assert.Contains(t, err.Error(), "CONVENE_SHUTDOWN_TIMEOUT")
 }
 
+// prodEnv is a complete prod configuration with overrides.
+func prodEnv(over map[string]string) map[string]string {
+	m := map[string]string{"CONVENE_ENV": "prod", "CONVENE_SMS_PROVIDER": "twilio", "CONVENE_PAYMENT_PROVIDER": "stripe",
+		"CONVENE_TICKET_MASTER_KEY": "a-very-long-ticket-master-key-0123456789"}
+	for k, v := range over {
+		m[k] = v
+	}
+	return m
+}
+
 func TestFinalize(t *testing.T) {
 	t.Parallel()
 	secretFile := filepath.Join(t.TempDir(), "secret")
@@ -54,10 +64,12 @@ func TestFinalize(t *testing.T) {
 		wantErr []string
 	}{
 		{"dev gets a dev secret", map[string]string{}, nil},
-		{"prod without secret", map[string]string{"CONVENE_ENV": "prod", "CONVENE_SMS_PROVIDER": "twilio"}, []string{"CONVENE_JWT_SECRET"}},
-		{"prod with short secret", map[string]string{"CONVENE_ENV": "prod", "CONVENE_JWT_SECRET": "short", "CONVENE_SMS_PROVIDER": "twilio"}, []string{"at least 32 bytes"}},
-		{"prod refuses the log sms sandbox", map[string]string{"CONVENE_ENV": "prod", "CONVENE_JWT_SECRET_FILE": secretFile}, []string{"CONVENE_SMS_PROVIDER=log"}},
-		{"prod with secret file", map[string]string{"CONVENE_ENV": "prod", "CONVENE_JWT_SECRET_FILE": secretFile, "CONVENE_SMS_PROVIDER": "twilio"}, nil},
+		{"prod without secret", prodEnv(map[string]string{}), []string{"CONVENE_JWT_SECRET"}},
+		{"prod with short secret", prodEnv(map[string]string{"CONVENE_JWT_SECRET": "short"}), []string{"at least 32 bytes"}},
+		{"prod refuses the log sms sandbox", prodEnv(map[string]string{"CONVENE_JWT_SECRET_FILE": secretFile, "CONVENE_SMS_PROVIDER": "log"}), []string{"CONVENE_SMS_PROVIDER=log"}},
+		{"prod refuses the payment sandbox", prodEnv(map[string]string{"CONVENE_JWT_SECRET_FILE": secretFile, "CONVENE_PAYMENT_PROVIDER": "sandbox"}), []string{"CONVENE_PAYMENT_PROVIDER=sandbox"}},
+		{"prod needs a ticket key", prodEnv(map[string]string{"CONVENE_JWT_SECRET_FILE": secretFile, "CONVENE_TICKET_MASTER_KEY": ""}), []string{"CONVENE_TICKET_MASTER_KEY"}},
+		{"prod with secret file", prodEnv(map[string]string{"CONVENE_JWT_SECRET_FILE": secretFile}), nil},
 		{"unknown env", map[string]string{"CONVENE_ENV": "staging"}, []string{"CONVENE_ENV"}},
 	}
 	for _, tc := range tests {

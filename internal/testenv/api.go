@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
@@ -19,9 +20,13 @@ import (
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/auth"
 	"github.com/convene/convene/internal/metrics"
+	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/sms"
+	"github.com/convene/convene/internal/tickets"
+	"github.com/convene/convene/proto/convene/events/v1/eventsv1connect"
 	identityv1 "github.com/convene/convene/proto/convene/identity/v1"
 	"github.com/convene/convene/proto/convene/identity/v1/identityv1connect"
+	"github.com/convene/convene/worker"
 )
 
 // TestSecret signs tokens in tests.
@@ -61,6 +66,15 @@ type API struct {
 	Auth          identityv1connect.AuthServiceClient
 	Users         identityv1connect.UserServiceClient
 	Organizations identityv1connect.OrganizationServiceClient
+	Events        eventsv1connect.EventServiceClient
+	Ticketing     eventsv1connect.TicketingServiceClient
+
+	// Sandbox is the payment sandbox the API uses; Tickets its ticket keys.
+	Sandbox *payment.Sandbox
+	Tickets *tickets.Keys
+	// TaskQueue is this test's own Temporal task queue, polled by a real
+	// worker (workflows, activities, River) when a Temporal client was given.
+	TaskQueue string
 }
 
 // APIOption adjusts the API under test.
@@ -74,8 +88,25 @@ func WithOTPLimits(l api.OTPLimits) APIOption { return func(d *api.Deps) { d.OTP
 func NewAPI(t testing.TB, temporal client.Client, opts ...APIOption) *API {
 	t.Helper()
 	a := &API{DB: NewDB(t), SMS: sms.NewLogSender(slog.New(slog.NewTextHandler(io.Discard, nil))),
-		Clock: &Clock{}, Metrics: metrics.New(), Temporal: temporal}
+		Clock: &Clock{}, Metrics: metrics.New(), Temporal: temporal, TaskQueue: "test-" + uuid.NewString()}
+	keys, err := tickets.NewKeys([]byte(TestSecret + "/tickets"))
+	require.NoError(t, err)
+	a.Tickets = keys
+	// The server starts first so the sandbox knows its URL; the handler is
+	// swapped in below.
+	var handler http.Handler = http.NotFoundHandler()
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	srv.Config.Protocols = new(http.Protocols)
+	srv.Config.Protocols.SetHTTP1(true)
+	srv.Config.Protocols.SetUnencryptedHTTP2(true)
+	srv.Start()
+	t.Cleanup(srv.Close)
+	a.URL = srv.URL
+	a.HTTP = srv.Client()
+	a.Sandbox = payment.NewSandbox(payment.SandboxConfig{DB: a.DB.DB, BaseURL: srv.URL, WebhookURL: srv.URL + "/webhooks/payments/sandbox",
+		Secret: TestSecret, HTTPClient: srv.Client(), Now: a.Clock.Now})
 	deps := api.Deps{
+		Payments: a.Sandbox, Sandbox: a.Sandbox, Tickets: keys, TaskQueue: a.TaskQueue, PublicURL: srv.URL,
 		DB: a.DB, Temporal: temporal, SMS: a.SMS, Metrics: a.Metrics, Now: a.Clock.Now,
 		Log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Tokens:  auth.NewTokens(TestSecret, a.Clock.Now),
@@ -90,18 +121,30 @@ func NewAPI(t testing.TB, temporal client.Client, opts ...APIOption) *API {
 	}
 	h, err := api.NewHandler(deps)
 	require.NoError(t, err)
-	srv := httptest.NewUnstartedServer(h)
-	srv.Config.Protocols = new(http.Protocols)
-	srv.Config.Protocols.SetHTTP1(true)
-	srv.Config.Protocols.SetUnencryptedHTTP2(true)
-	srv.Start()
-	t.Cleanup(srv.Close)
-	a.URL = srv.URL
-	a.HTTP = srv.Client()
+	handler = h
+	if temporal != nil {
+		a.startWorker(t)
+	}
 	a.Auth = identityv1connect.NewAuthServiceClient(a.HTTP, a.URL)
 	a.Users = identityv1connect.NewUserServiceClient(a.HTTP, a.URL)
 	a.Organizations = identityv1connect.NewOrganizationServiceClient(a.HTTP, a.URL)
+	a.Events = eventsv1connect.NewEventServiceClient(a.HTTP, a.URL)
+	a.Ticketing = eventsv1connect.NewTicketingServiceClient(a.HTTP, a.URL)
 	return a
+}
+
+// startWorker runs the real worker for this test's task queue.
+func (a *API) startWorker(t testing.TB) {
+	t.Helper()
+	w, err := worker.Start(context.Background(), worker.Options{DB: a.DB, Temporal: a.Temporal, TaskQueue: a.TaskQueue,
+		Payments: a.Sandbox, Tickets: a.Tickets, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		RiverPollInterval: 100 * time.Millisecond, Now: a.Clock.Now})
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = w.Stop(ctx)
+	})
 }
 
 // H2CClient is an HTTP client that speaks HTTP/2 without TLS, as gRPC
@@ -158,4 +201,27 @@ func RequireCode(t testing.TB, err error, code connect.Code) {
 	t.Helper()
 	require.Error(t, err)
 	require.Equal(t, code.String(), connect.CodeOf(err).String(), "error: %v", err)
+}
+
+// NewUser creates a user straight in the database and signs an access
+// token for it: for tests that need many users and are not about login.
+func (a *API) NewUser(t testing.TB, phone string) Session {
+	t.Helper()
+	u, _, err := db.CreateUserWithPhone(context.Background(), a.DB, phone)
+	require.NoError(t, err)
+	token, _, err := auth.NewTokens(TestSecret, a.Clock.Now).IssueAccess(u.ID)
+	require.NoError(t, err)
+	return Session{UserID: u.ID.String(), Phone: phone, AccessToken: token}
+}
+
+// Eventually polls cond every 20ms until it holds or timeout passes.
+func Eventually(t testing.TB, timeout time.Duration, cond func() bool, msg string, args ...any) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s: "+msg, append([]any{timeout}, args...)...)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -32,6 +33,9 @@ type StripeConfig struct {
 	WebhookTolerance time.Duration
 	// Now is the clock used to meet Stripe's expiry bounds. Defaults to time.Now.
 	Now func() time.Time
+	// Log receives stripe-go's own messages (request errors, retries).
+	// Every error is also returned to the caller. Defaults to discarding.
+	Log *slog.Logger
 }
 
 // Stripe's bounds on a Checkout Session's expires_at, and how we meet them.
@@ -63,7 +67,10 @@ func NewStripe(cfg StripeConfig) (*Stripe, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	bc := &stripe.BackendConfig{HTTPClient: cfg.HTTPClient}
+	if cfg.Log == nil {
+		cfg.Log = discardLogger()
+	}
+	bc := &stripe.BackendConfig{HTTPClient: cfg.HTTPClient, LeveledLogger: stripeLogger{cfg.Log}}
 	if cfg.BackendURL != "" {
 		bc.URL = stripe.String(cfg.BackendURL)
 	}
@@ -366,3 +373,11 @@ func isIdempotencyMismatch(err error) bool {
 	var se *stripe.Error
 	return errors.As(err, &se) && se.Type == stripe.ErrorTypeIdempotency && se.HTTPStatusCode == http.StatusBadRequest
 }
+
+// stripeLogger sends stripe-go's leveled log lines to slog.
+type stripeLogger struct{ log *slog.Logger }
+
+func (l stripeLogger) Debugf(format string, v ...any) { l.log.Debug(fmt.Sprintf(format, v...)) }
+func (l stripeLogger) Infof(format string, v ...any)  { l.log.Info(fmt.Sprintf(format, v...)) }
+func (l stripeLogger) Warnf(format string, v ...any)  { l.log.Warn(fmt.Sprintf(format, v...)) }
+func (l stripeLogger) Errorf(format string, v ...any) { l.log.Error(fmt.Sprintf(format, v...)) }

@@ -1,0 +1,457 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"connectrpc.com/connect"
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/convene/convene/db"
+	eventsv1 "github.com/convene/convene/proto/convene/events/v1"
+	"github.com/convene/convene/proto/convene/events/v1/eventsv1connect"
+	"github.com/convene/convene/workflows"
+)
+
+// eventServer implements convene.events.v1.EventService. Every change goes
+// through hostedEventForUpdate, the one authorization check: only an
+// event's host changes it. Reads show drafts and private events to their
+// host only (eventVisible), so nobody else learns they exist.
+type eventServer struct {
+	Deps
+}
+
+var _ eventsv1connect.EventServiceHandler = (*eventServer)(nil)
+
+const (
+	defaultEventPageSize = 20
+	defaultVenuePageSize = 50
+	// cancellingStatus is the ConveneStatus search attribute of a running
+	// event cancellation.
+	cancellingStatus = "cancelling"
+)
+
+// CreateEvent creates a draft event hosted by the caller.
+func (s *eventServer) CreateEvent(ctx context.Context, req *connect.Request[eventsv1.CreateEventRequest]) (*connect.Response[eventsv1.CreateEventResponse], error) {
+	userID, in := callerID(ctx), req.Msg.GetEvent()
+	ev, err := eventFromInput(in)
+	if err != nil {
+		return nil, err
+	}
+	if !ev.StartsAt.After(s.Now()) {
+		return nil, invalidField("event.starts_at", "must be in the future")
+	}
+	ev.ID, ev.HostUserID, ev.Status = db.NewID(), userID, db.EventDraft
+	var slugs []string
+	err = s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		interestIDs, sorted, err := s.resolveEventRefs(ctx, tx, ev, nil, in.GetInterestSlugs())
+		if err != nil {
+			return err
+		}
+		slugs = sorted
+		if err := insertEventWithSlug(ctx, tx, ev); err != nil {
+			return err
+		}
+		if err := db.ReplaceEventInterests(ctx, tx, ev.ID, interestIDs); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, &userID, ev.OrganizationID, "event", ev.ID.String(), "create", map[string]any{"title": ev.Title, "slug": ev.Slug})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&eventsv1.CreateEventResponse{Event: eventToProto(ev, slugs)}), nil
+}
+
+// UpdateEvent replaces the editable fields of an event the caller hosts.
+// Price changes apply to new orders only: existing orders keep what they paid.
+func (s *eventServer) UpdateEvent(ctx context.Context, req *connect.Request[eventsv1.UpdateEventRequest]) (*connect.Response[eventsv1.UpdateEventResponse], error) {
+	userID, in := callerID(ctx), req.Msg.GetEvent()
+	ev, err := eventFromInput(in)
+	if err != nil {
+		return nil, err
+	}
+	var slugs []string
+	err = s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		old, err := s.hostedEventForUpdate(ctx, tx, uuid.MustParse(req.Msg.GetEventId()))
+		if err != nil {
+			return err
+		}
+		if err := s.checkEditable(old, ev); err != nil {
+			return err
+		}
+		interestIDs, sorted, err := s.resolveEventRefs(ctx, tx, ev, old, in.GetInterestSlugs())
+		if err != nil {
+			return err
+		}
+		slugs, ev.ID = sorted, old.ID
+		if err := db.UpdateEventDetails(ctx, tx, ev); err != nil {
+			return err
+		}
+		if err := db.ReplaceEventInterests(ctx, tx, ev.ID, interestIDs); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, &userID, ev.OrganizationID, "event", ev.ID.String(), "update", map[string]any{"title": ev.Title,
+			"capacity": ev.Capacity, "is_paid": ev.IsPaid, "ticket_price_minor": ev.TicketPriceMinor, "currency": ev.Currency})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&eventsv1.UpdateEventResponse{Event: eventToProto(ev, slugs)}), nil
+}
+
+// checkEditable refuses an update of old to ev that the event's state
+// forbids. A start already past may stay as it is (fixing the description
+// of a running event), but not be moved.
+func (s *eventServer) checkEditable(old, ev *db.Event) error {
+	switch {
+	case old.Status == db.EventCancelled || old.Status == db.EventCompleted:
+		return connect.NewError(connect.CodeFailedPrecondition, fmt.Errorf("a %s event cannot be changed", old.Status))
+	case ev.Capacity < old.SeatsTaken:
+		return connect.NewError(connect.CodeFailedPrecondition, fmt.Errorf(
+			"event.capacity: %d seats are already held or confirmed; capacity cannot go below that", old.SeatsTaken))
+	case !ev.StartsAt.Equal(old.StartsAt) && !ev.StartsAt.After(s.Now()):
+		return invalidField("event.starts_at", "must be in the future")
+	}
+	return nil
+}
+
+// resolveEventRefs checks what the input refers to: the organization (the
+// caller must manage it, unless it is old's already), the venue (whose
+// coordinates ev takes when it has none) and the interests, whose IDs and
+// sorted, deduplicated slugs it returns.
+func (s *eventServer) resolveEventRefs(ctx context.Context, tx bun.Tx, ev, old *db.Event, interestSlugs []string) ([]uuid.UUID, []string, error) {
+	if org := ev.OrganizationID; org != nil && (old == nil || old.OrganizationID == nil || *old.OrganizationID != *org) {
+		if err := s.checkEventOrg(ctx, tx, *org); err != nil {
+			return nil, nil, err
+		}
+	}
+	if ev.VenueID != nil {
+		venue, err := db.VenueByID(ctx, tx, *ev.VenueID)
+		if errors.Is(err, db.ErrNotFound) {
+			return nil, nil, invalidField("event.venue_id", "no such venue; CreateVenue or ListVenues gives a valid ID")
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if ev.Latitude == nil {
+			ev.Latitude, ev.Longitude = &venue.Latitude, &venue.Longitude
+		}
+	}
+	slugs := dedupe(interestSlugs)
+	ids, err := eventInterestIDs(ctx, tx, slugs)
+	return ids, slugs, err
+}
+
+// checkEventOrg lets the caller host for an organization they own or
+// administer, reusing the organization service's role check.
+func (s *eventServer) checkEventOrg(ctx context.Context, tx bun.Tx, orgID uuid.UUID) error {
+	_, err := (&organizationServer{s.Deps}).orgAccess(ctx, tx, orgID, managerRoles)
+	if connect.CodeOf(err) == connect.CodeNotFound {
+		return invalidField("event.organization_id", "no such organization")
+	}
+	return err
+}
+
+// eventInterestIDs maps interest slugs to IDs, refusing unknown ones.
+func eventInterestIDs(ctx context.Context, tx bun.Tx, slugs []string) ([]uuid.UUID, error) {
+	found, err := db.InterestsBySlug(ctx, tx, slugs)
+	if err != nil {
+		return nil, err
+	}
+	known := make(map[string]uuid.UUID, len(found))
+	for _, in := range found {
+		known[in.Slug] = in.ID
+	}
+	ids := make([]uuid.UUID, 0, len(slugs))
+	for _, slug := range slugs {
+		id, ok := known[slug]
+		if !ok {
+			return nil, invalidField("event.interest_slugs", fmt.Sprintf("unknown interest %q; ListInterests gives the valid slugs", slug))
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// insertEventWithSlug inserts ev under the slug of its title and ID. Two
+// events of the same title get the same slug once in 16M: then the insert
+// is retried, in a savepoint, with the ID's whole random tail.
+func insertEventWithSlug(ctx context.Context, tx bun.Tx, ev *db.Event) error {
+	ev.Slug = eventSlug(ev.Title, ev.ID, slugTailLen)
+	sp, err := tx.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	if err = db.InsertEvent(ctx, sp, ev); err == nil {
+		return sp.Commit()
+	}
+	_ = sp.Rollback()
+	if !db.IsUniqueViolation(err, "events_slug_key") {
+		return err
+	}
+	ev.Slug = eventSlug(ev.Title, ev.ID, slugLongTailLen)
+	return db.InsertEvent(ctx, tx, ev)
+}
+
+// PublishEvent opens a draft for join requests. Publishing a published
+// event again changes nothing.
+func (s *eventServer) PublishEvent(ctx context.Context, req *connect.Request[eventsv1.PublishEventRequest]) (*connect.Response[eventsv1.PublishEventResponse], error) {
+	userID := callerID(ctx)
+	var ev *db.Event
+	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if ev, err = s.hostedEventForUpdate(ctx, tx, uuid.MustParse(req.Msg.GetEventId())); err != nil {
+			return err
+		}
+		switch {
+		case ev.Status == db.EventPublished:
+			return nil
+		case ev.Status != db.EventDraft:
+			return connect.NewError(connect.CodeFailedPrecondition, fmt.Errorf("a %s event cannot be published; create a new event instead", ev.Status))
+		case !ev.StartsAt.After(s.Now()):
+			return connect.NewError(connect.CodeFailedPrecondition, errors.New("the event's start has passed; move starts_at with UpdateEvent first"))
+		}
+		if err := db.SetEventStatus(ctx, tx, ev.ID, db.EventPublished); err != nil {
+			return err
+		}
+		ev.Status = db.EventPublished
+		return s.audit(ctx, tx, &userID, ev.OrganizationID, "event", ev.ID.String(), "publish", nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	out, err := eventWithInterests(ctx, s.DB, ev)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&eventsv1.PublishEventResponse{Event: out}), nil
+}
+
+// CancelEvent cancels a draft or published event, then starts the
+// event-cancellation workflow that closes its open orders (releasing holds,
+// refunding payments). Cancelling again only re-starts that workflow, which
+// is how a failed start is retried.
+func (s *eventServer) CancelEvent(ctx context.Context, req *connect.Request[eventsv1.CancelEventRequest]) (*connect.Response[eventsv1.CancelEventResponse], error) {
+	userID, reason := callerID(ctx), req.Msg.GetReason()
+	var ev *db.Event
+	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if ev, err = s.hostedEventForUpdate(ctx, tx, uuid.MustParse(req.Msg.GetEventId())); err != nil {
+			return err
+		}
+		switch ev.Status {
+		case db.EventCancelled:
+			return nil
+		case db.EventCompleted:
+			return connect.NewError(connect.CodeFailedPrecondition, errors.New("a completed event cannot be cancelled"))
+		}
+		if err := db.SetEventStatus(ctx, tx, ev.ID, db.EventCancelled); err != nil {
+			return err
+		}
+		ev.Status = db.EventCancelled
+		return s.audit(ctx, tx, &userID, ev.OrganizationID, "event", ev.ID.String(), "cancel", map[string]any{"reason": reason})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.startCancellation(ctx, ev, reason); err != nil {
+		return nil, connect.NewError(connect.CodeUnavailable, fmt.Errorf(
+			"the event is cancelled but closing its orders could not start; call CancelEvent again to retry: %w", err))
+	}
+	out, err := eventWithInterests(ctx, s.DB, ev)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&eventsv1.CancelEventResponse{Event: out}), nil
+}
+
+// startCancellation starts (or finds running or completed) the event's
+// cancellation workflow; only a failed run is started afresh.
+func (s *eventServer) startCancellation(ctx context.Context, ev *db.Event, reason string) error {
+	id := ev.ID.String()
+	attrs := []temporal.SearchAttributeUpdate{workflows.SearchEventID.ValueSet(id),
+		workflows.SearchUserID.ValueSet(ev.HostUserID.String()), workflows.SearchStatus.ValueSet(cancellingStatus)}
+	if ev.OrganizationID != nil {
+		attrs = append(attrs, workflows.SearchOrgID.ValueSet(ev.OrganizationID.String()))
+	}
+	_, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       workflows.EventCancellationWorkflowID(id),
+		TaskQueue:                s.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
+		TypedSearchAttributes:    temporal.NewSearchAttributes(attrs...),
+		StaticSummary:            "Cancel event: " + ev.Title,
+	}, workflows.EventCancellationWorkflowName, workflows.EventCancellationInput{EventID: id, Reason: reason})
+	if err != nil {
+		return fmt.Errorf("start event cancellation: %w", err)
+	}
+	return nil
+}
+
+// GetEvent returns an event the caller may see.
+func (s *eventServer) GetEvent(ctx context.Context, req *connect.Request[eventsv1.GetEventRequest]) (*connect.Response[eventsv1.GetEventResponse], error) {
+	ev, err := db.EventByID(ctx, s.DB, uuid.MustParse(req.Msg.GetEventId()))
+	if errors.Is(err, db.ErrNotFound) || err == nil && !eventVisible(ev, callerID(ctx)) {
+		return nil, errEventNotFound()
+	}
+	if err != nil {
+		return nil, err
+	}
+	out, err := eventWithInterests(ctx, s.DB, ev)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&eventsv1.GetEventResponse{Event: out}), nil
+}
+
+// eventVisible: the host sees their event in any state; everyone else a
+// public event once it is no longer a draft.
+func eventVisible(ev *db.Event, userID uuid.UUID) bool {
+	return ev.HostUserID == userID || ev.Status != db.EventDraft && ev.Visibility == "public"
+}
+
+func errEventNotFound() error {
+	return connect.NewError(connect.CodeNotFound, errors.New("event not found"))
+}
+
+// hostedEventForUpdate is the one authorization check of the calls that
+// change an event: it row-locks the event and returns it if the caller
+// hosts it. An event the caller cannot even see is NotFound; one they see
+// but do not host is PermissionDenied.
+func (s *eventServer) hostedEventForUpdate(ctx context.Context, tx bun.Tx, id uuid.UUID) (*db.Event, error) {
+	ev, err := db.EventForUpdate(ctx, tx, id)
+	userID := callerID(ctx)
+	switch {
+	case errors.Is(err, db.ErrNotFound):
+		return nil, errEventNotFound()
+	case err != nil:
+		return nil, err
+	case ev.HostUserID == userID:
+		return ev, nil
+	case !eventVisible(ev, userID):
+		return nil, errEventNotFound()
+	}
+	return nil, connect.NewError(connect.CodePermissionDenied, errors.New("only the event's host can change it"))
+}
+
+// ListEvents pages through published public events by start time.
+func (s *eventServer) ListEvents(ctx context.Context, req *connect.Request[eventsv1.ListEventsRequest]) (*connect.Response[eventsv1.ListEventsResponse], error) {
+	f, err := s.eventFilter(req.Msg)
+	if err != nil {
+		return nil, err
+	}
+	events, err := db.ListEvents(ctx, s.DB, f)
+	if err != nil {
+		return nil, err
+	}
+	events, more := trimPage(events, f.Limit)
+	out, err := eventsWithInterests(ctx, s.DB, events)
+	if err != nil {
+		return nil, err
+	}
+	resp := &eventsv1.ListEventsResponse{Events: out}
+	if more {
+		resp.NextPageToken = encodeEventCursor(&events[len(events)-1])
+	}
+	return connect.NewResponse(resp), nil
+}
+
+// eventFilter turns a ListEvents request into a query, checking the
+// combinations of fields protovalidate cannot.
+func (s *eventServer) eventFilter(msg *eventsv1.ListEventsRequest) (db.EventFilter, error) {
+	afterStarts, afterID, err := decodeEventCursor(msg.GetPageToken(), "ListEvents")
+	if err != nil {
+		return db.EventFilter{}, err
+	}
+	f := db.EventFilter{InterestSlugs: msg.GetInterestSlugs(), StartsAfter: s.Now(), IsPaid: msg.IsPaid,
+		Query: msg.GetQuery(), AfterStarts: afterStarts, AfterID: afterID, Limit: pageLimit(msg.GetPageSize(), defaultEventPageSize)}
+	if msg.StartsAfter != nil {
+		f.StartsAfter = msg.GetStartsAfter().AsTime()
+	}
+	if msg.StartsBefore != nil {
+		f.StartsBefore = msg.GetStartsBefore().AsTime()
+		if msg.StartsAfter != nil && !f.StartsBefore.After(f.StartsAfter) {
+			return db.EventFilter{}, invalidField("starts_before", "must be after starts_after")
+		}
+	}
+	switch {
+	case msg.NearLatitude == nil && msg.NearLongitude == nil:
+		return f, nil
+	case msg.NearLatitude == nil || msg.NearLongitude == nil:
+		return db.EventFilter{}, invalidField("near_latitude", "set near_latitude and near_longitude together")
+	case msg.GetRadiusKm() <= 0:
+		return db.EventFilter{}, invalidField("radius_km", "must be positive when searching near a point")
+	}
+	f.Near = &db.GeoPoint{Latitude: msg.GetNearLatitude(), Longitude: msg.GetNearLongitude()}
+	f.RadiusKm = msg.GetRadiusKm()
+	return f, nil
+}
+
+// ListMyEvents pages through the caller's hosted events, newest start first.
+func (s *eventServer) ListMyEvents(ctx context.Context, req *connect.Request[eventsv1.ListMyEventsRequest]) (*connect.Response[eventsv1.ListMyEventsResponse], error) {
+	beforeStarts, beforeID, err := decodeEventCursor(req.Msg.GetPageToken(), "ListMyEvents")
+	if err != nil {
+		return nil, err
+	}
+	limit := pageLimit(req.Msg.GetPageSize(), defaultEventPageSize)
+	events, err := db.ListHostedEvents(ctx, s.DB, callerID(ctx), beforeStarts, beforeID, limit)
+	if err != nil {
+		return nil, err
+	}
+	events, more := trimPage(events, limit)
+	out, err := eventsWithInterests(ctx, s.DB, events)
+	if err != nil {
+		return nil, err
+	}
+	resp := &eventsv1.ListMyEventsResponse{Events: out}
+	if more {
+		resp.NextPageToken = encodeEventCursor(&events[len(events)-1])
+	}
+	return connect.NewResponse(resp), nil
+}
+
+// CreateVenue creates a venue that any host may then use.
+func (s *eventServer) CreateVenue(ctx context.Context, req *connect.Request[eventsv1.CreateVenueRequest]) (*connect.Response[eventsv1.CreateVenueResponse], error) {
+	userID, msg := callerID(ctx), req.Msg
+	v := &db.Venue{ID: db.NewID(), CreatedBy: &userID, Name: msg.GetName(), Address: msg.GetAddress(),
+		Latitude: msg.GetLatitude(), Longitude: msg.GetLongitude(), Metadata: map[string]any{}}
+	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := db.InsertVenue(ctx, tx, v); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, &userID, nil, "venue", v.ID.String(), "create", map[string]any{"name": v.Name})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&eventsv1.CreateVenueResponse{Venue: venueToProto(v)}), nil
+}
+
+// ListVenues pages through venues by name.
+func (s *eventServer) ListVenues(ctx context.Context, req *connect.Request[eventsv1.ListVenuesRequest]) (*connect.Response[eventsv1.ListVenuesResponse], error) {
+	afterName, afterID, err := decodeVenueCursor(req.Msg.GetPageToken())
+	if err != nil {
+		return nil, err
+	}
+	limit := pageLimit(req.Msg.GetPageSize(), defaultVenuePageSize)
+	venues, err := db.ListVenues(ctx, s.DB, req.Msg.GetQuery(), afterName, afterID, limit)
+	if err != nil {
+		return nil, err
+	}
+	venues, more := trimPage(venues, limit)
+	resp := &eventsv1.ListVenuesResponse{}
+	for i := range venues {
+		resp.Venues = append(resp.Venues, venueToProto(&venues[i]))
+	}
+	if more {
+		last := venues[len(venues)-1]
+		resp.NextPageToken = encodeKeyset(last.ID, last.Name)
+	}
+	return connect.NewResponse(resp), nil
+}

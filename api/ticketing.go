@@ -1,0 +1,273 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"connectrpc.com/connect"
+	"github.com/google/uuid"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/convene/convene/db"
+	eventsv1 "github.com/convene/convene/proto/convene/events/v1"
+	"github.com/convene/convene/workflows"
+)
+
+// ticketingServer implements convene.events.v1.TicketingService. Orders are
+// ticket-order workflows: the handlers start them (update-with-start, so
+// the caller gets the first decision synchronously), send them the host's
+// and buyer's updates, and read their rows for everything else.
+type ticketingServer struct{ Deps }
+
+// RequestToJoin starts a ticket order. A sold-out event answers with the
+// request waitlisted, never an error.
+func (s *ticketingServer) RequestToJoin(ctx context.Context, req *connect.Request[eventsv1.RequestToJoinRequest]) (*connect.Response[eventsv1.RequestToJoinResponse], error) {
+	msg, userID := req.Msg, callerID(ctx)
+	ev, err := s.joinableEvent(ctx, uuid.MustParse(msg.GetEventId()), userID, msg.GetSeats())
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkNoOpenRequest(ctx, ev.ID, userID); err != nil {
+		return nil, err
+	}
+	inviteID, err := s.inviteFor(ctx, ev, userID, msg.GetInviteToken())
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.startOrder(ctx, ev, userID, msg.GetSeats(), msg.GetMessage(), inviteID)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&eventsv1.RequestToJoinResponse{Request: r}), nil
+}
+
+// joinableEvent checks the event takes requests from this person.
+func (s *ticketingServer) joinableEvent(ctx context.Context, eventID, userID uuid.UUID, seats int32) (*db.Event, error) {
+	ev, err := db.EventByID(ctx, s.DB, eventID)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, connect.NewError(connect.CodeNotFound, errors.New("event not found"))
+	}
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case ev.Status != db.EventPublished:
+		return nil, connect.NewError(connect.CodeFailedPrecondition, fmt.Errorf("the event is %s and takes no requests", ev.Status))
+	case !s.Now().Before(ev.StartsAt):
+		return nil, connect.NewError(connect.CodeFailedPrecondition, errors.New("the event has already started"))
+	case ev.HostUserID == userID:
+		return nil, connect.NewError(connect.CodeFailedPrecondition, errors.New("you host this event"))
+	case seats > ev.MaxSeatsPerRequest:
+		return nil, invalidField("seats", fmt.Sprintf("at most %d seat(s) per request for this event", ev.MaxSeatsPerRequest))
+	}
+	return ev, s.checkGender(ctx, ev, userID)
+}
+
+func (s *ticketingServer) checkGender(ctx context.Context, ev *db.Event, userID uuid.UUID) error {
+	if ev.AllowedGenders == "all" {
+		return nil
+	}
+	p, err := db.ProfileByUserID(ctx, s.DB, userID)
+	if err != nil {
+		return err
+	}
+	if p.Gender == nil || *p.Gender != ev.AllowedGenders {
+		return connect.NewError(connect.CodePermissionDenied, fmt.Errorf("this event is for %s guests; set your gender in your profile if it applies", ev.AllowedGenders))
+	}
+	return nil
+}
+
+// startOrder starts the order's workflow and waits for its first decision.
+// The workflow's first activity enforces one open request per person and
+// event with a unique index; checkNoOpenRequest only gives the common case a
+// clear answer before anything is started.
+func (s *ticketingServer) startOrder(ctx context.Context, ev *db.Event, userID uuid.UUID, seats int32, message, inviteID string) (*eventsv1.JoinRequest, error) {
+	requestID := db.NewID().String()
+	state, err := s.updateWithStart(ctx, ev, userID, requestID, workflows.TicketOrderInput{
+		RequestID: requestID, EventID: ev.ID.String(), UserID: userID.String(), Seats: seats, Message: message, InviteID: inviteID,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if state.Status == workflows.StatusRejected {
+		return nil, connect.NewError(connect.CodeAlreadyExists, errors.New(state.Reason))
+	}
+	return s.loadRequest(ctx, uuid.MustParse(requestID))
+}
+
+func (s *ticketingServer) updateWithStart(ctx context.Context, ev *db.Event, userID uuid.UUID, requestID string, in workflows.TicketOrderInput) (workflows.TicketOrderState, error) {
+	attrs := []temporal.SearchAttributeUpdate{workflows.SearchEventID.ValueSet(ev.ID.String()),
+		workflows.SearchUserID.ValueSet(userID.String()), workflows.SearchStatus.ValueSet(workflows.StatusPending)}
+	if ev.OrganizationID != nil {
+		attrs = append(attrs, workflows.SearchOrgID.ValueSet(ev.OrganizationID.String()))
+	}
+	start := s.Temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
+		ID: workflows.TicketOrderWorkflowID(requestID), TaskQueue: s.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		TypedSearchAttributes:    temporal.NewSearchAttributes(attrs...),
+		StaticSummary:            fmt.Sprintf("Ticket order: %d seat(s) for %q", in.Seats, ev.Title),
+		StaticDetails:            fmt.Sprintf("request %s · event %s · buyer %s", requestID, ev.ID, userID),
+	}, workflows.TicketOrderWorkflowName, in)
+	handle, err := s.Temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+		StartWorkflowOperation: start,
+		UpdateOptions:          client.UpdateWorkflowOptions{UpdateName: workflows.UpdateAdmit, WaitForStage: client.WorkflowUpdateStageCompleted},
+	})
+	if err != nil {
+		return workflows.TicketOrderState{}, fmt.Errorf("start ticket order %s: %w", requestID, err)
+	}
+	var state workflows.TicketOrderState
+	if err := handle.Get(ctx, &state); err != nil {
+		return state, fmt.Errorf("admit ticket order %s: %w", requestID, err)
+	}
+	return state, nil
+}
+
+func (s *ticketingServer) checkNoOpenRequest(ctx context.Context, eventID, userID uuid.UUID) error {
+	n, err := s.DB.NewSelect().Model((*db.Request)(nil)).
+		Where("event_id = ? AND requester_user_id = ? AND status IN ('pending', 'waitlisted', 'offered', 'awaiting_payment', 'accepted')", eventID, userID).
+		Count(ctx)
+	if err != nil {
+		return fmt.Errorf("look up open request: %w", err)
+	}
+	if n > 0 {
+		return connect.NewError(connect.CodeAlreadyExists, errors.New("you already have an open request for this event"))
+	}
+	return nil
+}
+
+// GetRequest shows a request to its requester and to the event's host.
+func (s *ticketingServer) GetRequest(ctx context.Context, req *connect.Request[eventsv1.GetRequestRequest]) (*connect.Response[eventsv1.GetRequestResponse], error) {
+	r, _, err := s.requestFor(ctx, uuid.MustParse(req.Msg.GetRequestId()), true, true)
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.loadRequest(ctx, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&eventsv1.GetRequestResponse{Request: out}), nil
+}
+
+// DecideRequest is the host's approve/decline, a Temporal update whose
+// validator admits only the host and only while the request is pending.
+func (s *ticketingServer) DecideRequest(ctx context.Context, req *connect.Request[eventsv1.DecideRequestRequest]) (*connect.Response[eventsv1.DecideRequestResponse], error) {
+	msg := req.Msg
+	r, _, err := s.requestFor(ctx, uuid.MustParse(msg.GetRequestId()), false, true)
+	if err != nil {
+		return nil, err
+	}
+	err = s.updateOrder(ctx, r.ID, workflows.UpdateDecide, workflows.DecideInput{
+		ActorUserID: callerID(ctx).String(), Accept: msg.GetAccept(), HostMessage: msg.GetHostMessage()})
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.loadRequest(ctx, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&eventsv1.DecideRequestResponse{Request: out}), nil
+}
+
+// CancelRequest withdraws the caller's request or ticket; the order
+// releases the seat and refunds per the event's policy.
+func (s *ticketingServer) CancelRequest(ctx context.Context, req *connect.Request[eventsv1.CancelRequestRequest]) (*connect.Response[eventsv1.CancelRequestResponse], error) {
+	r, _, err := s.requestFor(ctx, uuid.MustParse(req.Msg.GetRequestId()), true, false)
+	if err != nil {
+		return nil, err
+	}
+	err = s.updateOrder(ctx, r.ID, workflows.UpdateCancel, workflows.CancelInput{ActorUserID: callerID(ctx).String(), Reason: req.Msg.GetReason()})
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.loadRequest(ctx, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&eventsv1.CancelRequestResponse{Request: out}), nil
+}
+
+// updateOrder sends an update to an order and maps its refusals.
+func (s *ticketingServer) updateOrder(ctx context.Context, requestID uuid.UUID, name string, arg any) error {
+	handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: workflows.TicketOrderWorkflowID(requestID.String()), UpdateName: name,
+		Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = handle.Get(ctx, nil)
+	}
+	return orderError(err)
+}
+
+// orderError turns a workflow's refusal into the Connect code it means.
+func orderError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return connect.NewError(connect.CodeFailedPrecondition, errors.New("this request is closed"))
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "permission denied: "):
+		return connect.NewError(connect.CodePermissionDenied, errors.New(after(msg, "permission denied: ")))
+	case strings.Contains(msg, "failed precondition: "):
+		return connect.NewError(connect.CodeFailedPrecondition, errors.New(after(msg, "failed precondition: ")))
+	}
+	return fmt.Errorf("update ticket order: %w", err)
+}
+
+func after(s, marker string) string {
+	_, rest, _ := strings.Cut(s, marker)
+	if i := strings.Index(rest, " ("); i > 0 {
+		rest = rest[:i]
+	}
+	return rest
+}
+
+// requestFor loads a request the caller may see: as its requester
+// (buyer) and/or as the event's host.
+func (s *ticketingServer) requestFor(ctx context.Context, id uuid.UUID, buyer, host bool) (*db.Request, *db.Event, error) {
+	r, err := db.RequestByID(ctx, s.DB, id)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, nil, connect.NewError(connect.CodeNotFound, errors.New("request not found"))
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	ev, err := db.EventByID(ctx, s.DB, r.EventID)
+	if err != nil {
+		return nil, nil, err
+	}
+	caller := callerID(ctx)
+	if (buyer && r.RequesterUserID == caller) || (host && ev.HostUserID == caller) {
+		return r, ev, nil
+	}
+	who := "the event's host"
+	if buyer && !host {
+		who = "the person who made the request"
+	} else if buyer {
+		who = "the requester or the event's host"
+	}
+	return nil, nil, connect.NewError(connect.CodePermissionDenied, fmt.Errorf("only %s can do this", who))
+}
+
+// hostedEvent loads an event the caller hosts.
+func (s *ticketingServer) hostedEvent(ctx context.Context, eventID uuid.UUID) (*db.Event, error) {
+	ev, err := db.EventByID(ctx, s.DB, eventID)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, connect.NewError(connect.CodeNotFound, errors.New("event not found"))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if ev.HostUserID != callerID(ctx) {
+		return nil, connect.NewError(connect.CodePermissionDenied, errors.New("only the event's host can do this"))
+	}
+	return ev, nil
+}

@@ -1,0 +1,229 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/convene/convene/db"
+	eventsv1 "github.com/convene/convene/proto/convene/events/v1"
+)
+
+// InviteUser invites one person (by user ID or phone) to an event; their
+// request skips host approval.
+func (s *ticketingServer) InviteUser(ctx context.Context, req *connect.Request[eventsv1.InviteUserRequest]) (*connect.Response[eventsv1.InviteUserResponse], error) {
+	msg := req.Msg
+	ev, err := s.hostedEvent(ctx, uuid.MustParse(msg.GetEventId()))
+	if err != nil {
+		return nil, err
+	}
+	var inv *db.Invite
+	err = s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		invitee, err := s.invitee(ctx, tx, msg)
+		if err != nil {
+			return err
+		}
+		inv, err = s.newInvite(ev, "direct", msg.GetExpiresInHours(), 1)
+		if err != nil {
+			return err
+		}
+		inv.InvitedUserID, inv.Message = &invitee, msg.GetMessage()
+		if err := db.InsertInvite(ctx, tx, inv); err != nil {
+			return err
+		}
+		caller := callerID(ctx)
+		if err := s.audit(ctx, tx, &caller, ev.OrganizationID, "event_invite", inv.ID.String(), "create", map[string]any{"invited_user_id": invitee.String()}); err != nil {
+			return err
+		}
+		return db.Notify(ctx, tx, &db.Notification{RecipientUserID: invitee, SenderUserID: &caller, Type: "event_invite",
+			Title: "You're invited to " + ev.Title, Message: msg.GetMessage(), ReferenceType: "event_invite", ReferenceID: inv.Token})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&eventsv1.InviteUserResponse{Invite: inviteToProto(inv)}), nil
+}
+
+func (s *ticketingServer) invitee(ctx context.Context, tx bun.Tx, msg *eventsv1.InviteUserRequest) (uuid.UUID, error) {
+	if id := msg.GetUserId(); id != "" {
+		u, err := db.UserByID(ctx, tx, uuid.MustParse(id))
+		if errors.Is(err, db.ErrNotFound) {
+			return uuid.Nil, invalidField("user_id", "no such user")
+		}
+		if err != nil {
+			return uuid.Nil, err
+		}
+		return u.ID, nil
+	}
+	phone, err := normalizePhone("phone", msg.GetPhone())
+	if err != nil {
+		return uuid.Nil, err
+	}
+	u, _, err := db.CreateUserWithPhone(ctx, tx, phone)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	return u.ID, nil
+}
+
+// CreateInviteLink makes a share link anyone can use to skip approval.
+func (s *ticketingServer) CreateInviteLink(ctx context.Context, req *connect.Request[eventsv1.CreateInviteLinkRequest]) (*connect.Response[eventsv1.CreateInviteLinkResponse], error) {
+	msg := req.Msg
+	ev, err := s.hostedEvent(ctx, uuid.MustParse(msg.GetEventId()))
+	if err != nil {
+		return nil, err
+	}
+	inv, err := s.newInvite(ev, "share_link", msg.GetExpiresInHours(), msg.GetMaxUses())
+	if err != nil {
+		return nil, err
+	}
+	err = s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := db.InsertInvite(ctx, tx, inv); err != nil {
+			return err
+		}
+		caller := callerID(ctx)
+		return s.audit(ctx, tx, &caller, ev.OrganizationID, "event_invite", inv.ID.String(), "create", map[string]any{"type": "share_link"})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&eventsv1.CreateInviteLinkResponse{Invite: inviteToProto(inv),
+		Url: fmt.Sprintf("%s/invites/%s", s.PublicURL, inv.Token)}), nil
+}
+
+// RespondToInvite accepts (starting an order that skips approval) or
+// declines an invite.
+func (s *ticketingServer) RespondToInvite(ctx context.Context, req *connect.Request[eventsv1.RespondToInviteRequest]) (*connect.Response[eventsv1.RespondToInviteResponse], error) {
+	msg, caller := req.Msg, callerID(ctx)
+	inv, err := db.InviteByToken(ctx, s.DB, msg.GetToken())
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, connect.NewError(connect.CodeNotFound, errors.New("invite not found"))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !msg.GetAccept() {
+		return s.declineInvite(ctx, inv)
+	}
+	seats := max(msg.GetSeats(), 1)
+	ev, err := s.joinableEvent(ctx, inv.EventID, caller, seats)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkNoOpenRequest(ctx, ev.ID, caller); err != nil {
+		return nil, err
+	}
+	inviteID, err := s.inviteFor(ctx, ev, caller, inv.Token)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.startOrder(ctx, ev, caller, seats, inv.Message, inviteID)
+	if err != nil {
+		return nil, err
+	}
+	stored, err := db.InviteByToken(ctx, s.DB, inv.Token)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&eventsv1.RespondToInviteResponse{Invite: inviteToProto(stored), Request: r}), nil
+}
+
+func (s *ticketingServer) declineInvite(ctx context.Context, inv *db.Invite) (*connect.Response[eventsv1.RespondToInviteResponse], error) {
+	caller := callerID(ctx)
+	if inv.InviteType != "direct" || inv.InvitedUserID == nil || *inv.InvitedUserID != caller {
+		return nil, connect.NewError(connect.CodePermissionDenied, errors.New("only the invited person can decline a direct invite"))
+	}
+	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := db.UseInvite(ctx, tx, inv, "declined"); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, &caller, nil, "event_invite", inv.ID.String(), "decline", nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&eventsv1.RespondToInviteResponse{Invite: inviteToProto(inv)}), nil
+}
+
+// inviteFor checks an invite token lets the caller into the event and
+// uses it up (one use of a link; a direct invite becomes accepted), under
+// a row lock so a link's last use cannot be taken twice. It returns the
+// invite's ID ("" without a token). Private events need one.
+func (s *ticketingServer) inviteFor(ctx context.Context, ev *db.Event, userID uuid.UUID, token string) (string, error) {
+	if token == "" {
+		if ev.Visibility == "private" {
+			return "", connect.NewError(connect.CodePermissionDenied, errors.New("this event is invite-only"))
+		}
+		return "", nil
+	}
+	var id string
+	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		inv, err := db.InviteByTokenForUpdate(ctx, tx, token)
+		if errors.Is(err, db.ErrNotFound) {
+			return invalidField("invite_token", "not a valid invite for this event")
+		}
+		if err == nil {
+			err = s.checkInvite(inv, ev, userID)
+		}
+		if err != nil {
+			return err
+		}
+		if err := db.UseInvite(ctx, tx, inv, "accepted"); err != nil {
+			return err
+		}
+		id = inv.ID.String()
+		return s.audit(ctx, tx, &userID, ev.OrganizationID, "event_invite", id, "accept", nil)
+	})
+	return id, err
+}
+
+func (s *ticketingServer) checkInvite(inv *db.Invite, ev *db.Event, userID uuid.UUID) error {
+	bad := invalidField("invite_token", "not a valid invite for this event")
+	switch {
+	case inv.EventID != ev.ID:
+		return bad
+	case inv.ExpiresAt != nil && !s.Now().Before(*inv.ExpiresAt):
+		return connect.NewError(connect.CodeFailedPrecondition, errors.New("this invite has expired"))
+	case inv.InviteType == "direct" && (inv.InvitedUserID == nil || *inv.InvitedUserID != userID):
+		return connect.NewError(connect.CodePermissionDenied, errors.New("this invite is for someone else"))
+	case inv.InviteType == "direct" && inv.Status != "pending":
+		return connect.NewError(connect.CodeFailedPrecondition, fmt.Errorf("this invite was already %s", inv.Status))
+	case inv.InviteType == "share_link" && inv.MaxUses > 0 && inv.Uses >= inv.MaxUses:
+		return connect.NewError(connect.CodeResourceExhausted, errors.New("this invite link has been used up"))
+	}
+	return nil
+}
+
+func (s *ticketingServer) newInvite(ev *db.Event, kind string, expiresInHours, maxUses int32) (*db.Invite, error) {
+	b := make([]byte, 18)
+	if _, err := rand.Read(b); err != nil {
+		return nil, fmt.Errorf("generate invite token: %w", err)
+	}
+	inv := &db.Invite{ID: db.NewID(), EventID: ev.ID, HostUserID: ev.HostUserID, InviteType: kind,
+		Token: base64.RawURLEncoding.EncodeToString(b), Status: "pending", MaxUses: maxUses}
+	if expiresInHours > 0 {
+		t := s.Now().Add(time.Duration(expiresInHours) * time.Hour)
+		inv.ExpiresAt = &t
+	}
+	return inv, nil
+}
+
+func inviteToProto(inv *db.Invite) *eventsv1.Invite {
+	out := &eventsv1.Invite{Id: inv.ID.String(), EventId: inv.EventID.String(), Token: inv.Token, InviteType: inv.InviteType,
+		Status: inv.Status, Message: inv.Message}
+	if inv.InvitedUserID != nil {
+		out.InvitedUserId = inv.InvitedUserID.String()
+	}
+	if inv.ExpiresAt != nil {
+		out.ExpiresAt = timestamppb.New(*inv.ExpiresAt)
+	}
+	return out
+}

@@ -1,0 +1,255 @@
+package api
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"strings"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/google/uuid"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/convene/convene/activities"
+	"github.com/convene/convene/db"
+	"github.com/convene/convene/internal/money"
+	"github.com/convene/convene/internal/tickets"
+	eventsv1 "github.com/convene/convene/proto/convene/events/v1"
+	"github.com/convene/convene/workflows"
+)
+
+const defaultTicketingPageSize = 50
+
+// ListRequests lists an event's requests for its host, optionally by status.
+func (s *ticketingServer) ListRequests(ctx context.Context, req *connect.Request[eventsv1.ListRequestsRequest]) (*connect.Response[eventsv1.ListRequestsResponse], error) {
+	msg := req.Msg
+	ev, err := s.hostedEvent(ctx, uuid.MustParse(msg.GetEventId()))
+	if err != nil {
+		return nil, err
+	}
+	after, afterID, limit, err := pageOf(msg.GetPageToken(), msg.GetPageSize())
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.ListRequests(ctx, s.DB, ev.ID, requestStatusName(msg.GetStatus()), after, afterID, limit+1)
+	if err != nil {
+		return nil, err
+	}
+	resp := &eventsv1.ListRequestsResponse{}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		resp.NextPageToken = pageToken(rows[limit-1].CreatedAt, rows[limit-1].ID)
+	}
+	for i := range rows {
+		jr, err := s.requestToProto(ctx, &rows[i], ev)
+		if err != nil {
+			return nil, err
+		}
+		resp.Requests = append(resp.Requests, jr)
+	}
+	return connect.NewResponse(resp), nil
+}
+
+// ListAttendees lists an event's attendees for its host.
+func (s *ticketingServer) ListAttendees(ctx context.Context, req *connect.Request[eventsv1.ListAttendeesRequest]) (*connect.Response[eventsv1.ListAttendeesResponse], error) {
+	msg := req.Msg
+	ev, err := s.hostedEvent(ctx, uuid.MustParse(msg.GetEventId()))
+	if err != nil {
+		return nil, err
+	}
+	after, afterID, limit, err := pageOf(msg.GetPageToken(), msg.GetPageSize())
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.ListAttendees(ctx, s.DB, ev.ID, after, afterID, limit+1)
+	if err != nil {
+		return nil, err
+	}
+	resp := &eventsv1.ListAttendeesResponse{}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		resp.NextPageToken = pageToken(rows[limit-1].CreatedAt, rows[limit-1].ID)
+	}
+	for i := range rows {
+		resp.Attendees = append(resp.Attendees, attendeeToProto(&rows[i]))
+	}
+	return connect.NewResponse(resp), nil
+}
+
+// ListMyTickets lists the caller's tickets, newest first.
+func (s *ticketingServer) ListMyTickets(ctx context.Context, req *connect.Request[eventsv1.ListMyTicketsRequest]) (*connect.Response[eventsv1.ListMyTicketsResponse], error) {
+	before, beforeID, limit, err := pageOf(req.Msg.GetPageToken(), req.Msg.GetPageSize())
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.ListTicketsOfUser(ctx, s.DB, callerID(ctx), before, beforeID, limit+1)
+	if err != nil {
+		return nil, err
+	}
+	resp := &eventsv1.ListMyTicketsResponse{}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		resp.NextPageToken = pageToken(rows[limit-1].CreatedAt, rows[limit-1].ID)
+	}
+	for i := range rows {
+		t, err := s.ticketToProto(ctx, &rows[i])
+		if err != nil {
+			return nil, err
+		}
+		resp.Tickets = append(resp.Tickets, t)
+	}
+	return connect.NewResponse(resp), nil
+}
+
+// GetTicket returns a ticket with its QR-ready code to its holder (and its
+// event's host).
+func (s *ticketingServer) GetTicket(ctx context.Context, req *connect.Request[eventsv1.GetTicketRequest]) (*connect.Response[eventsv1.GetTicketResponse], error) {
+	t, err := db.TicketByID(ctx, s.DB, uuid.MustParse(req.Msg.GetTicketId()))
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, connect.NewError(connect.CodeNotFound, errors.New("ticket not found"))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if t.UserID != callerID(ctx) {
+		if _, err := s.hostedEvent(ctx, t.EventID); err != nil {
+			return nil, connect.NewError(connect.CodePermissionDenied, errors.New("only the ticket's holder or the event's host can see it"))
+		}
+	}
+	out, err := s.ticketToProto(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&eventsv1.GetTicketResponse{Ticket: out}), nil
+}
+
+// GetCheckinKey gives the host the event's public key, so door scanners can
+// verify ticket codes offline.
+func (s *ticketingServer) GetCheckinKey(ctx context.Context, req *connect.Request[eventsv1.GetCheckinKeyRequest]) (*connect.Response[eventsv1.GetCheckinKeyResponse], error) {
+	ev, err := s.hostedEvent(ctx, uuid.MustParse(req.Msg.GetEventId()))
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&eventsv1.GetCheckinKeyResponse{
+		PublicKey: tickets.EncodePublicKey(s.Tickets.PublicKey(ev.ID)), Algorithm: "Ed25519"}), nil
+}
+
+// loadRequest reads a request with its event for the response.
+func (s *ticketingServer) loadRequest(ctx context.Context, id uuid.UUID) (*eventsv1.JoinRequest, error) {
+	r, err := db.RequestByID(ctx, s.DB, id)
+	if err != nil {
+		return nil, err
+	}
+	ev, err := db.EventByID(ctx, s.DB, r.EventID)
+	if err != nil {
+		return nil, err
+	}
+	return s.requestToProto(ctx, r, ev)
+}
+
+func (s *ticketingServer) requestToProto(ctx context.Context, r *db.Request, ev *db.Event) (*eventsv1.JoinRequest, error) {
+	out := &eventsv1.JoinRequest{Id: r.ID.String(), EventId: r.EventID.String(), RequesterUserId: r.RequesterUserID.String(),
+		Seats: r.Seats, Message: r.Message, HostMessage: r.HostMessage, Status: requestStatusProto(r.Status),
+		WorkflowId: workflows.TicketOrderWorkflowID(r.ID.String()),
+		CreatedAt:  timestamppb.New(r.CreatedAt), UpdatedAt: timestamppb.New(r.UpdatedAt)}
+	if quote, err := money.Quote(activities.PricingOf(ev), r.Seats); err == nil {
+		out.Price = breakdownToProto(quote)
+	}
+	if r.HoldExpiresAt != nil && (r.Status == "awaiting_payment" || r.Status == "offered") {
+		out.HoldExpiresAt = timestamppb.New(*r.HoldExpiresAt)
+	}
+	if r.Status == "awaiting_payment" || r.Status == "offered" {
+		if p, err := db.PaymentOrderByRequest(ctx, s.DB, r.ID); err == nil {
+			out.CheckoutUrl = p.CheckoutURL
+		}
+	}
+	pos, err := db.WaitlistPosition(ctx, s.DB, r)
+	out.WaitlistPosition = int32(pos)
+	return out, err
+}
+
+func (s *ticketingServer) ticketToProto(ctx context.Context, t *db.Ticket) (*eventsv1.Ticket, error) {
+	ev, err := db.EventByID(ctx, s.DB, t.EventID)
+	if err != nil {
+		return nil, err
+	}
+	out := &eventsv1.Ticket{Id: t.ID.String(), EventId: t.EventID.String(), AttendeeId: t.AttendeeID.String(), Seats: t.Seats,
+		Revoked: t.RevokedAt != nil, EventTitle: ev.Title, StartsAt: timestamppb.New(ev.StartsAt)}
+	if t.RedeemedAt != nil {
+		out.RedeemedAt = timestamppb.New(*t.RedeemedAt)
+	}
+	if t.RevokedAt == nil {
+		if out.Code, err = activities.TicketCode(s.Tickets, t); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func attendeeToProto(a *db.Attendee) *eventsv1.Attendee {
+	out := &eventsv1.Attendee{Id: a.ID.String(), EventId: a.EventID.String(), UserId: a.UserID.String(), RequestId: a.RequestID.String(),
+		Seats: a.Seats, TicketType: a.TicketType, Status: attendeeStatusProto(a.Status),
+		PricePaid: moneyOf(a.PricePaidMinor, a.Currency), Tax: moneyOf(a.TaxMinor, a.Currency),
+		PlatformFee: moneyOf(a.PlatformFeeMinor, a.Currency), CreatedAt: timestamppb.New(a.CreatedAt), Name: a.Name, Phone: deref(a.Phone)}
+	if a.CheckedInAt != nil {
+		out.CheckedInAt = timestamppb.New(*a.CheckedInAt)
+	}
+	return out
+}
+
+func breakdownToProto(b money.Breakdown) *eventsv1.PriceBreakdown {
+	return &eventsv1.PriceBreakdown{Seats: b.Seats, UnitPrice: moneyOf(b.UnitPrice, b.Currency), Subtotal: moneyOf(b.Subtotal, b.Currency),
+		Gst: moneyOf(b.GST, b.Currency), PlatformFee: moneyOf(b.PlatformFee, b.Currency), Total: moneyOf(b.Total, b.Currency),
+		HostPayout: moneyOf(b.HostPayout, b.Currency)}
+}
+
+func moneyOf(minor int64, currency string) *eventsv1.Money {
+	return &eventsv1.Money{AmountMinor: minor, Currency: currency}
+}
+
+func requestStatusProto(s string) eventsv1.RequestStatus {
+	v, ok := eventsv1.RequestStatus_value["REQUEST_STATUS_"+strings.ToUpper(s)]
+	if !ok {
+		return eventsv1.RequestStatus_REQUEST_STATUS_UNSPECIFIED
+	}
+	return eventsv1.RequestStatus(v)
+}
+
+func requestStatusName(s eventsv1.RequestStatus) string {
+	if s == eventsv1.RequestStatus_REQUEST_STATUS_UNSPECIFIED {
+		return ""
+	}
+	return strings.ToLower(strings.TrimPrefix(s.String(), "REQUEST_STATUS_"))
+}
+
+func attendeeStatusProto(s string) eventsv1.AttendeeStatus {
+	return eventsv1.AttendeeStatus(eventsv1.AttendeeStatus_value["ATTENDEE_STATUS_"+strings.ToUpper(s)])
+}
+
+// pageOf decodes a (time, id) keyset token and the page size.
+func pageOf(token string, size int32) (time.Time, uuid.UUID, int, error) {
+	limit := int(size)
+	if limit <= 0 {
+		limit = defaultTicketingPageSize
+	}
+	if token == "" {
+		return time.Time{}, uuid.Nil, limit, nil
+	}
+	bad := invalidField("page_token", "not a token returned by this list")
+	raw, err := base64.RawURLEncoding.DecodeString(token)
+	if err != nil {
+		return time.Time{}, uuid.Nil, 0, bad
+	}
+	ts, idStr, ok := strings.Cut(string(raw), "|")
+	t, terr := time.Parse(time.RFC3339Nano, ts)
+	id, ierr := uuid.Parse(idStr)
+	if !ok || terr != nil || ierr != nil {
+		return time.Time{}, uuid.Nil, 0, bad
+	}
+	return t, id, limit, nil
+}
+
+func pageToken(t time.Time, id uuid.UUID) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(t.UTC().Format(time.RFC3339Nano) + "|" + id.String()))
+}

@@ -1,0 +1,27 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+)
+
+// ListHostedEvents lists the events hostID hosts, in every status and
+// visibility, newest start time first, with keyset pagination on
+// (starts_at, id): rows after the cursor sort before it. A zero beforeID
+// starts at the newest event.
+func ListHostedEvents(ctx context.Context, idb bun.IDB, hostID uuid.UUID, beforeStarts time.Time, beforeID uuid.UUID, limit int) ([]Event, error) {
+	var out []Event
+	q := idb.NewSelect().Model(&out).Where("e.host_user_id = ?", hostID).
+		OrderExpr("e.starts_at DESC, e.id DESC").Limit(int64(limit))
+	if beforeID != uuid.Nil {
+		q = q.Where("(e.starts_at, e.id) < (?, ?)", beforeStarts, beforeID)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("list hosted events: %w", err)
+	}
+	return out, nil
+}
