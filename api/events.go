@@ -31,9 +31,6 @@ var _ eventsv1connect.EventServiceHandler = (*eventServer)(nil)
 const (
 	defaultEventPageSize = 20
 	defaultVenuePageSize = 50
-	// cancellingStatus is the ConveneStatus search attribute of a running
-	// event cancellation.
-	cancellingStatus = "cancelling"
 )
 
 // CreateEvent creates a draft event hosted by the caller.
@@ -90,7 +87,7 @@ func (s *eventServer) UpdateEvent(ctx context.Context, req *connect.Request[even
 			return err
 		}
 		slugs, ev.ID = sorted, old.ID
-		if err := db.UpdateEventDetails(ctx, tx, ev); err != nil {
+		if err := db.SaveEventDetails(ctx, tx, ev); err != nil {
 			return err
 		}
 		if err := db.ReplaceEventInterests(ctx, tx, ev.ID, interestIDs); err != nil {
@@ -276,7 +273,7 @@ func (s *eventServer) CancelEvent(ctx context.Context, req *connect.Request[even
 func (s *eventServer) startCancellation(ctx context.Context, ev *db.Event, reason string) error {
 	id := ev.ID.String()
 	attrs := []temporal.SearchAttributeUpdate{workflows.SearchEventID.ValueSet(id),
-		workflows.SearchUserID.ValueSet(ev.HostUserID.String()), workflows.SearchStatus.ValueSet(cancellingStatus)}
+		workflows.SearchUserID.ValueSet(ev.HostUserID.String()), workflows.SearchStatus.ValueSet(workflows.StatusCancelling)}
 	if ev.OrganizationID != nil {
 		attrs = append(attrs, workflows.SearchOrgID.ValueSet(ev.OrganizationID.String()))
 	}

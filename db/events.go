@@ -110,16 +110,6 @@ func EventForUpdate(ctx context.Context, tx bun.Tx, id uuid.UUID) (*Event, error
 	return e, nil
 }
 
-// UpdateEventDetails writes the host-editable columns of e.
-func UpdateEventDetails(ctx context.Context, idb bun.IDB, e *Event) error {
-	_, err := idb.NewUpdate().Model(e).ExcludeColumn("id", "host_user_id", "slug", "status", "seats_taken", "going_count",
-		"requests_count", "waitlist_count", "created_at").Set("updated_at = now()").WherePK().Returning("*").Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("update event: %w", err)
-	}
-	return nil
-}
-
 // SetEventStatus changes an event's status.
 func SetEventStatus(ctx context.Context, idb bun.IDB, id uuid.UUID, status string) error {
 	_, err := idb.NewUpdate().Model((*Event)(nil)).Set("status = ?, updated_at = now()", status).Where("id = ?", id).Exec(ctx)

@@ -16,6 +16,8 @@ const (
 	// EventCancellationWorkflowName is the registered workflow type.
 	EventCancellationWorkflowName = "EventCancellation"
 	eventCancellationPrefix       = "event-cancellation/"
+	// StatusCancelling is the ConveneStatus of a running event cancellation.
+	StatusCancelling = "cancelling"
 )
 
 // EventCancellationWorkflowID is the workflow ID of an event's cancellation.

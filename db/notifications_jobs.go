@@ -1,0 +1,334 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+)
+
+// Notification channels.
+const (
+	ChannelInApp    = "in_app"
+	ChannelPush     = "push"
+	ChannelEmail    = "email"
+	ChannelSMS      = "sms"
+	ChannelTelegram = "telegram"
+)
+
+// Item statuses.
+const (
+	ItemPending   = "pending"
+	ItemSent      = "sent"
+	ItemFailed    = "failed"
+	ItemSkipped   = "skipped"
+	ItemCancelled = "cancelled"
+)
+
+// Audience kinds a notification job can target. New domains add theirs to
+// audienceSelectors (e.g. conference attendees, quest participants).
+const (
+	AudienceAllUsers            = "all_users"
+	AudienceOrganizationMembers = "organization_members"
+	AudienceEventAttendees      = "event_attendees"
+	AudienceEventRequesters     = "event_requesters"
+	AudienceInterest            = "interest"
+	AudienceUserList            = "user_list"
+)
+
+// Audience selects users; fields apply per kind.
+type Audience struct {
+	Kind           string      `json:"kind"`
+	OrganizationID *uuid.UUID  `json:"organization_id,omitempty"`
+	Roles          []string    `json:"roles,omitempty"`
+	EventID        *uuid.UUID  `json:"event_id,omitempty"`
+	Statuses       []string    `json:"statuses,omitempty"`
+	InterestSlug   string      `json:"interest_slug,omitempty"`
+	UserIDs        []uuid.UUID `json:"user_ids,omitempty"`
+}
+
+// Criteria is the union of Include minus the union of Exclude.
+type Criteria struct {
+	Include []Audience `json:"include"`
+	Exclude []Audience `json:"exclude,omitempty"`
+}
+
+// NotificationJob is an admin's message to an audience.
+type NotificationJob struct {
+	bun.BaseModel `bun:"table:notification_jobs,alias:nj"`
+
+	ID             uuid.UUID         `bun:"id,pk,type:uuid"`
+	OrganizationID *uuid.UUID        `bun:"organization_id,type:uuid"`
+	CreatedBy      uuid.UUID         `bun:"created_by,type:uuid,notnull"`
+	Criteria       Criteria          `bun:"criteria,type:jsonb,notnull"`
+	Channels       []string          `bun:"channels,array,notnull"`
+	Category       string            `bun:"category,notnull"`
+	TitleTemplate  string            `bun:"title_template,notnull"`
+	BodyTemplate   string            `bun:"body_template,notnull"`
+	Variables      map[string]string `bun:"variables,type:jsonb,notnull"`
+	ScheduledAt    time.Time         `bun:"scheduled_at,notnull"`
+	Status         string            `bun:"status,notnull"`
+	CursorUserID   *uuid.UUID        `bun:"cursor_user_id,type:uuid"`
+	ResolvedCount  int64             `bun:"resolved_count,notnull"`
+	CompletedAt    *time.Time        `bun:"completed_at"`
+	Timestamps
+}
+
+// NotificationItem is one recipient × channel of a job.
+type NotificationItem struct {
+	bun.BaseModel `bun:"table:notification_job_items,alias:ni"`
+
+	ID                uuid.UUID  `bun:"id,pk,type:uuid"`
+	JobID             uuid.UUID  `bun:"job_id,type:uuid,notnull"`
+	UserID            uuid.UUID  `bun:"user_id,type:uuid,notnull"`
+	Channel           string     `bun:"channel,notnull"`
+	Status            string     `bun:"status,notnull"`
+	Attempts          int32      `bun:"attempts,notnull"`
+	LastError         string     `bun:"last_error,notnull"`
+	SkipReason        string     `bun:"skip_reason,notnull"`
+	ProviderMessageID string     `bun:"provider_message_id,notnull"`
+	DeliverAfter      *time.Time `bun:"deliver_after"`
+	SentAt            *time.Time `bun:"sent_at"`
+	Timestamps
+}
+
+// InsertNotificationJob stores a job.
+func InsertNotificationJob(ctx context.Context, idb bun.IDB, j *NotificationJob) error {
+	if _, err := idb.NewInsert().Model(j).Returning("*").Exec(ctx); err != nil {
+		return fmt.Errorf("insert notification job: %w", err)
+	}
+	return nil
+}
+
+// NotificationJobByID loads a job.
+func NotificationJobByID(ctx context.Context, idb bun.IDB, id uuid.UUID) (*NotificationJob, error) {
+	j := new(NotificationJob)
+	if err := idb.NewSelect().Model(j).Where("nj.id = ?", id).Scan(ctx); err != nil {
+		return nil, notFound(err, "notification job %s", id)
+	}
+	return j, nil
+}
+
+// NotificationJobForUpdate row-locks a job.
+func NotificationJobForUpdate(ctx context.Context, tx bun.Tx, id uuid.UUID) (*NotificationJob, error) {
+	j := new(NotificationJob)
+	if err := tx.NewSelect().Model(j).Where("nj.id = ?", id).For("UPDATE").Scan(ctx); err != nil {
+		return nil, notFound(err, "notification job %s", id)
+	}
+	return j, nil
+}
+
+// SetNotificationJobStatus records a job's status; terminal ones stamp completed_at.
+func SetNotificationJobStatus(ctx context.Context, idb bun.IDB, id uuid.UUID, status string) error {
+	q := idb.NewUpdate().Model((*NotificationJob)(nil)).Set("status = ?, updated_at = now()", status).Where("id = ?", id)
+	if status == "completed" || status == "cancelled" || status == "failed" {
+		q = q.Set("completed_at = coalesce(completed_at, now())")
+	}
+	if _, err := q.Exec(ctx); err != nil {
+		return fmt.Errorf("set notification job status: %w", err)
+	}
+	return nil
+}
+
+// AdvanceJobCursor records a resolved page.
+func AdvanceJobCursor(ctx context.Context, tx bun.Tx, id uuid.UUID, cursor uuid.UUID, resolved int) error {
+	_, err := tx.NewUpdate().Model((*NotificationJob)(nil)).
+		Set("cursor_user_id = ?, resolved_count = resolved_count + ?, updated_at = now()", cursor, resolved).
+		Where("id = ?", id).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("advance job cursor: %w", err)
+	}
+	return nil
+}
+
+// ListNotificationJobs lists jobs of an organization (nil: jobs without
+// one), newest first.
+func ListNotificationJobs(ctx context.Context, idb bun.IDB, orgID *uuid.UUID, beforeCreated time.Time, beforeID uuid.UUID, limit int) ([]NotificationJob, error) {
+	var out []NotificationJob
+	q := idb.NewSelect().Model(&out).OrderExpr("nj.created_at DESC, nj.id DESC").Limit(int64(limit))
+	if orgID != nil {
+		q = q.Where("nj.organization_id = ?", *orgID)
+	} else {
+		q = q.Where("nj.organization_id IS NULL")
+	}
+	if beforeID != uuid.Nil {
+		q = q.Where("(nj.created_at, nj.id) < (?, ?)", beforeCreated, beforeID)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("list notification jobs: %w", err)
+	}
+	return out, nil
+}
+
+// ResolveAudiencePage returns up to limit active users matching c with
+// ids after the cursor, in id order (UUIDv7: creation order).
+func ResolveAudiencePage(ctx context.Context, idb bun.IDB, c Criteria, after *uuid.UUID, limit int) ([]uuid.UUID, error) {
+	include, includeArgs, err := unionOf(c.Include)
+	if err != nil {
+		return nil, err
+	}
+	q := idb.NewSelect().TableExpr("users AS u").Column("u.id").Where("u.is_active").
+		Where("("+include+")", includeArgs...).OrderExpr("u.id").Limit(int64(limit))
+	if len(c.Exclude) > 0 {
+		exclude, excludeArgs, err := unionOf(c.Exclude)
+		if err != nil {
+			return nil, err
+		}
+		q = q.Where("NOT ("+exclude+")", excludeArgs...)
+	}
+	if after != nil {
+		q = q.Where("u.id > ?", *after)
+	}
+	var ids []uuid.UUID
+	if err := q.Scan(ctx, &ids); err != nil {
+		return nil, fmt.Errorf("resolve audience: %w", err)
+	}
+	return ids, nil
+}
+
+// unionOf ORs the selectors of audiences into one condition on u.id.
+func unionOf(audiences []Audience) (string, []any, error) {
+	var parts []string
+	var args []any
+	for _, a := range audiences {
+		sel, ok := audienceSelectors[a.Kind]
+		if !ok {
+			return "", nil, fmt.Errorf("unknown audience kind %q", a.Kind)
+		}
+		cond, condArgs := sel(a)
+		parts = append(parts, "("+cond+")")
+		args = append(args, condArgs...)
+	}
+	if len(parts) == 0 {
+		return "FALSE", nil, nil
+	}
+	return strings.Join(parts, " OR "), args, nil
+}
+
+// audienceSelectors turns each audience kind into a condition on u.id.
+var audienceSelectors = map[string]func(Audience) (string, []any){
+	AudienceAllUsers: func(Audience) (string, []any) { return "TRUE", nil },
+	AudienceOrganizationMembers: func(a Audience) (string, []any) {
+		cond, args := "EXISTS (SELECT 1 FROM organization_members om WHERE om.user_id = u.id AND om.organization_id = ?", []any{a.OrganizationID}
+		if len(a.Roles) > 0 {
+			cond, args = cond+" AND om.role IN (?)", append(args, bun.In(a.Roles))
+		}
+		return cond + ")", args
+	},
+	AudienceEventAttendees: func(a Audience) (string, []any) {
+		cond, args := "EXISTS (SELECT 1 FROM event_attendees ea WHERE ea.user_id = u.id AND ea.event_id = ?", []any{a.EventID}
+		if len(a.Statuses) > 0 {
+			cond, args = cond+" AND ea.status IN (?)", append(args, bun.In(a.Statuses))
+		}
+		return cond + ")", args
+	},
+	AudienceEventRequesters: func(a Audience) (string, []any) {
+		cond, args := "EXISTS (SELECT 1 FROM event_requests er WHERE er.requester_user_id = u.id AND er.event_id = ?", []any{a.EventID}
+		if len(a.Statuses) > 0 {
+			cond, args = cond+" AND er.status IN (?)", append(args, bun.In(a.Statuses))
+		}
+		return cond + ")", args
+	},
+	AudienceInterest: func(a Audience) (string, []any) {
+		return `EXISTS (SELECT 1 FROM user_profiles up JOIN user_profile_interests upi ON upi.profile_id = up.id
+			JOIN event_interests ei ON ei.id = upi.interest_id WHERE up.user_id = u.id AND ei.slug = ?)`, []any{a.InterestSlug}
+	},
+	AudienceUserList: func(a Audience) (string, []any) {
+		if len(a.UserIDs) == 0 {
+			return "FALSE", nil
+		}
+		return "u.id IN (?)", []any{bun.In(a.UserIDs)}
+	},
+}
+
+// KnownAudienceKind reports whether kind can be resolved.
+func KnownAudienceKind(kind string) bool { _, ok := audienceSelectors[kind]; return ok }
+
+// InsertItems creates the items of users × channels, skipping ones that
+// exist (a retried page), and returns the IDs it created.
+func InsertItems(ctx context.Context, tx bun.Tx, jobID uuid.UUID, users []uuid.UUID, channels []string) ([]uuid.UUID, error) {
+	items := make([]NotificationItem, 0, len(users)*len(channels))
+	for _, u := range users {
+		for _, ch := range channels {
+			items = append(items, NotificationItem{ID: NewID(), JobID: jobID, UserID: u, Channel: ch, Status: ItemPending})
+		}
+	}
+	if len(items) == 0 {
+		return nil, nil
+	}
+	var ids []uuid.UUID
+	_, err := tx.NewInsert().Model(&items).On("CONFLICT (job_id, user_id, channel) DO NOTHING").Returning("id").Exec(ctx, &ids)
+	if err != nil {
+		return nil, fmt.Errorf("insert notification items: %w", err)
+	}
+	return ids, nil
+}
+
+// JobProgress counts a job's items by status.
+type JobProgress struct {
+	Resolved, Pending, Sent, Failed, Skipped, Cancelled int64
+}
+
+// NotificationJobProgress counts items by status.
+func NotificationJobProgress(ctx context.Context, idb bun.IDB, jobID uuid.UUID) (JobProgress, error) {
+	var rows []struct {
+		Status string `bun:"status"`
+		N      int64  `bun:"n"`
+	}
+	err := idb.NewSelect().Model((*NotificationItem)(nil)).ColumnExpr("status, count(*) AS n").
+		Where("job_id = ?", jobID).GroupExpr("status").Scan(ctx, &rows)
+	if err != nil {
+		return JobProgress{}, fmt.Errorf("count job items: %w", err)
+	}
+	var p JobProgress
+	for _, r := range rows {
+		p.Resolved += r.N
+		switch r.Status {
+		case ItemPending:
+			p.Pending = r.N
+		case ItemSent:
+			p.Sent = r.N
+		case ItemFailed:
+			p.Failed = r.N
+		case ItemSkipped:
+			p.Skipped = r.N
+		case ItemCancelled:
+			p.Cancelled = r.N
+		}
+	}
+	return p, nil
+}
+
+// CancelPendingItems cancels every item not yet delivered.
+func CancelPendingItems(ctx context.Context, idb bun.IDB, jobID uuid.UUID) (int64, error) {
+	res, err := idb.NewUpdate().Model((*NotificationItem)(nil)).Set("status = 'cancelled', updated_at = now()").
+		Where("job_id = ? AND status = 'pending'", jobID).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("cancel pending items: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+// ItemForUpdate row-locks an item.
+func ItemForUpdate(ctx context.Context, tx bun.Tx, id uuid.UUID) (*NotificationItem, error) {
+	it := new(NotificationItem)
+	if err := tx.NewSelect().Model(it).Where("ni.id = ?", id).For("UPDATE").Scan(ctx); err != nil {
+		return nil, notFound(err, "notification item %s", id)
+	}
+	return it, nil
+}
+
+// UpdateItem writes an item's delivery state.
+func UpdateItem(ctx context.Context, idb bun.IDB, it *NotificationItem) error {
+	_, err := idb.NewUpdate().Model(it).
+		Column("status", "attempts", "last_error", "skip_reason", "provider_message_id", "deliver_after", "sent_at").
+		Set("updated_at = now()").WherePK().Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("update notification item: %w", err)
+	}
+	return nil
+}
