@@ -14,34 +14,11 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
-	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/testenv"
 )
 
 const sandboxSecret = "sandbox-test-secret"
-
-// sandboxDDL is the sandbox tables' migration DDL, guarded so it is a no-op
-// once the migration that creates them is in place.
-//
-// TODO: remove ensureSandboxTables once db/migrations creates these tables.
-const sandboxDDL = `
-CREATE TABLE IF NOT EXISTS sandbox_payments (
-    id text PRIMARY KEY, order_id text NOT NULL UNIQUE, amount bigint NOT NULL, currency text NOT NULL,
-    description text NOT NULL DEFAULT '', status text NOT NULL, amount_refunded bigint NOT NULL DEFAULT 0,
-    expires_at timestamptz NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now());
-CREATE TABLE IF NOT EXISTS sandbox_refunds (
-    idempotency_key text PRIMARY KEY, id text NOT NULL UNIQUE, payment_id text NOT NULL REFERENCES sandbox_payments (id),
-    amount bigint NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now());
-CREATE TABLE IF NOT EXISTS sandbox_webhook_events (
-    id text PRIMARY KEY, payment_id text NOT NULL REFERENCES sandbox_payments (id), type text NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT now(), updated_at timestamptz NOT NULL DEFAULT now());`
-
-func ensureSandboxTables(t *testing.T, d *db.DB) {
-	t.Helper()
-	_, err := d.ExecContext(context.Background(), sandboxDDL)
-	require.NoError(t, err)
-}
 
 // receiver stands in for our webhook endpoint: it verifies each delivery
 // with the sandbox's ParseWebhook and records the events.
@@ -95,7 +72,6 @@ type sandboxOption func(*payment.SandboxConfig)
 func setupSandbox(t *testing.T, opts ...sandboxOption) *sandboxBundle {
 	t.Helper()
 	d := testenv.NewDB(t)
-	ensureSandboxTables(t, d)
 	b := &sandboxBundle{clock: &testenv.Clock{}, hooks: &receiver{}}
 	hooks := httptest.NewServer(b.hooks.handler(func() *payment.Sandbox { return b.sb }))
 	t.Cleanup(hooks.Close)
