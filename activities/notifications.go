@@ -1,0 +1,146 @@
+package activities
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+	"github.com/uptrace/bun"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/convene/convene/db"
+	"github.com/convene/convene/jobs"
+)
+
+// Notifications are the notification-job activities.
+type Notifications struct {
+	DB    *db.DB
+	River *river.Client[*sql.Tx]
+	// PageSize is how many users one resolution step pages in (default 1000).
+	PageSize int
+}
+
+// ErrJobGone means the job row does not exist.
+const ErrJobGone = "JobGone"
+
+// JobInfo is what the workflow needs of a job.
+type JobInfo struct {
+	ScheduledAt    time.Time
+	Status         string
+	OrganizationID string
+	CreatedBy      string
+}
+
+// LoadJob reads a job.
+func (a *Notifications) LoadJob(ctx context.Context, jobID string) (JobInfo, error) {
+	j, err := db.NotificationJobByID(ctx, a.DB, uuid.MustParse(jobID))
+	if err != nil {
+		return JobInfo{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrJobGone, err)
+	}
+	info := JobInfo{ScheduledAt: j.ScheduledAt, Status: j.Status, CreatedBy: j.CreatedBy.String()}
+	if j.OrganizationID != nil {
+		info.OrganizationID = j.OrganizationID.String()
+	}
+	return info, nil
+}
+
+// SetJobStatus records a job's status.
+func (a *Notifications) SetJobStatus(ctx context.Context, jobID, status string) error {
+	return db.SetNotificationJobStatus(ctx, a.DB, uuid.MustParse(jobID), status)
+}
+
+// PageResult is one resolution step.
+type PageResult struct {
+	Users int
+	Items int
+	Done  bool
+}
+
+// ResolvePage pages the next users of the audience in, and in one
+// transaction inserts their items, enqueues their deliveries and advances
+// the stored cursor. The cursor lives in the job row, not in the
+// workflow, so a retry after a lost response (or a worker that died)
+// continues from what committed: no recipient is skipped or doubled.
+func (a *Notifications) ResolvePage(ctx context.Context, jobID string) (PageResult, error) {
+	var out PageResult
+	err := a.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		j, err := db.NotificationJobForUpdate(ctx, tx, uuid.MustParse(jobID))
+		if err != nil {
+			return err
+		}
+		users, err := db.ResolveAudiencePage(ctx, tx, j.Criteria, j.CursorUserID, a.pageSize())
+		if err != nil {
+			return err
+		}
+		out.Users, out.Done = len(users), len(users) < a.pageSize()
+		if len(users) == 0 {
+			return nil
+		}
+		ids, err := db.InsertItems(ctx, tx, j.ID, users, j.Channels)
+		if err != nil {
+			return err
+		}
+		out.Items = len(ids)
+		if err := a.enqueue(ctx, tx, ids); err != nil {
+			return err
+		}
+		return db.AdvanceJobCursor(ctx, tx, j.ID, users[len(users)-1], len(users))
+	})
+	return out, err
+}
+
+func (a *Notifications) pageSize() int {
+	if a.PageSize > 0 {
+		return a.PageSize
+	}
+	return 1000
+}
+
+func (a *Notifications) enqueue(ctx context.Context, tx bun.Tx, itemIDs []uuid.UUID) error {
+	params := make([]river.InsertManyParams, 0, len(itemIDs))
+	for _, id := range itemIDs {
+		params = append(params, river.InsertManyParams{Args: jobs.DeliverNotificationArgs{ItemID: id}})
+	}
+	if _, err := a.River.InsertManyTx(ctx, tx.Tx, params); err != nil {
+		return fmt.Errorf("enqueue deliveries: %w", err)
+	}
+	return nil
+}
+
+// Progress counts a job's items by status.
+func (a *Notifications) Progress(ctx context.Context, jobID string) (db.JobProgress, error) {
+	return db.NotificationJobProgress(ctx, a.DB, uuid.MustParse(jobID))
+}
+
+// CancelPending cancels every undelivered item of a job; already-sent
+// items stay sent.
+func (a *Notifications) CancelPending(ctx context.Context, jobID string) (int64, error) {
+	return db.CancelPendingItems(ctx, a.DB, uuid.MustParse(jobID))
+}
+
+// FinishJob records the final status and sends the creator an in-app
+// report, once.
+func (a *Notifications) FinishJob(ctx context.Context, jobID, status string) (db.JobProgress, error) {
+	var p db.JobProgress
+	err := a.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		j, err := db.NotificationJobForUpdate(ctx, tx, uuid.MustParse(jobID))
+		if err != nil || j.CompletedAt != nil {
+			return err
+		}
+		if p, err = db.NotificationJobProgress(ctx, tx, j.ID); err != nil {
+			return err
+		}
+		if err := db.SetNotificationJobStatus(ctx, tx, j.ID, status); err != nil {
+			return err
+		}
+		return db.Notify(ctx, tx, &db.Notification{RecipientUserID: j.CreatedBy, OrganizationID: j.OrganizationID,
+			Type: "notification_job_report", Title: fmt.Sprintf("Notification job %s: %s", j.Category, status),
+			Message: fmt.Sprintf("%d recipients·channels: %d sent, %d failed, %d skipped, %d cancelled",
+				p.Resolved, p.Sent, p.Failed, p.Skipped, p.Cancelled),
+			ReferenceType: "notification_job", ReferenceID: j.ID.String()})
+	})
+	return p, err
+}

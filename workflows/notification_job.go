@@ -1,0 +1,234 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/convene/convene/activities"
+	"github.com/convene/convene/db"
+)
+
+// The notification-job contract: an admin's message fanned out to an
+// audience, one item per recipient and channel, delivered by River.
+const (
+	// NotificationJobWorkflowName is the registered workflow type.
+	NotificationJobWorkflowName = "NotificationJob"
+	// UpdateCancelJob stops a job: no further pages, pending items cancelled.
+	UpdateCancelJob = "cancel-job"
+
+	notificationJobPrefix = "notification-job/"
+	// pagesPerRun bounds one run's history; the next run continues from
+	// the cursor stored in the job row.
+	pagesPerRun = 40
+	// pollsPerRun bounds the delivery wait the same way.
+	pollsPerRun = 200
+)
+
+// Job statuses shared with notification_jobs.status.
+const (
+	JobScheduled = "scheduled"
+	JobRunning   = "running"
+	JobCompleted = "completed"
+	JobCancelled = "cancelled"
+)
+
+// NotificationJobWorkflowID is the workflow ID of a job.
+func NotificationJobWorkflowID(jobID string) string { return notificationJobPrefix + jobID }
+
+// JobIDFromNotificationJobWorkflowID inverts NotificationJobWorkflowID.
+func JobIDFromNotificationJobWorkflowID(id string) (string, error) {
+	rest, ok := strings.CutPrefix(id, notificationJobPrefix)
+	if !ok || rest == "" {
+		return "", fmt.Errorf("%q is not a notification-job workflow id", id)
+	}
+	return rest, nil
+}
+
+// NotificationJobInput names the job; Phase is set on continued runs.
+type NotificationJobInput struct {
+	JobID string
+	Phase string // "" (start), "resolving" or "delivering"
+}
+
+// NotificationJobState is what the state query and cancel update return.
+type NotificationJobState struct {
+	JobID    string
+	Status   string
+	Phase    string
+	Pages    int
+	Resolved int64
+	Progress db.JobProgress
+}
+
+// CancelJobInput is who cancels.
+type CancelJobInput struct {
+	ActorUserID string
+}
+
+// NotificationJob is the notification-job workflow:
+//  1. wait until the scheduled time (cancellable);
+//  2. resolve the audience page by page — each page inserts its items and
+//     enqueues their deliveries in one transaction, continuing as new
+//     every few dozen pages for very large audiences;
+//  3. wait until every item is sent, failed, skipped or cancelled;
+//  4. record the outcome and send the creator a report.
+func NotificationJob(ctx workflow.Context, in NotificationJobInput) (NotificationJobState, error) {
+	j := &notificationJob{in: in, state: NotificationJobState{JobID: in.JobID, Status: JobScheduled, Phase: in.Phase}}
+	if err := j.registerHandlers(ctx); err != nil {
+		return j.state, err
+	}
+	err := j.run(ctx)
+	_ = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+	return j.state, err
+}
+
+type notificationJob struct {
+	in        NotificationJobInput
+	state     NotificationJobState
+	cancelled bool
+	acts      *activities.Notifications
+}
+
+func (j *notificationJob) registerHandlers(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryState, func() (NotificationJobState, error) { return j.state, nil }); err != nil {
+		return fmt.Errorf("register state query: %w", err)
+	}
+	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateCancelJob,
+		func(ctx workflow.Context, _ CancelJobInput) (NotificationJobState, error) {
+			j.cancelled = true
+			err := workflow.Await(ctx, func() bool { return j.state.Status == JobCancelled || j.state.Status == JobCompleted })
+			return j.state, err
+		},
+		workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, _ CancelJobInput) error {
+			if j.cancelled || j.state.Status == JobCompleted || j.state.Status == JobCancelled {
+				return fmt.Errorf(rejectState+"the job is already %s", j.state.Status)
+			}
+			return nil
+		}})
+}
+
+func (j *notificationJob) run(ctx workflow.Context) error {
+	actx := activityOptions(ctx)
+	if j.in.Phase == "" {
+		if err := j.awaitSchedule(ctx); err != nil {
+			return err
+		}
+		j.in.Phase = "resolving"
+	}
+	if !j.cancelled && j.in.Phase == "resolving" {
+		if err := j.setStatus(actx, JobRunning); err != nil {
+			return err
+		}
+		if more, err := j.resolve(actx); err != nil || more {
+			if err == nil {
+				err = workflow.NewContinueAsNewError(ctx, NotificationJobWorkflowName, NotificationJobInput{JobID: j.in.JobID, Phase: "resolving"})
+			}
+			return err
+		}
+		j.in.Phase = "delivering"
+	}
+	if !j.cancelled {
+		if done, err := j.awaitDelivery(ctx); err != nil || !done {
+			if err == nil {
+				err = workflow.NewContinueAsNewError(ctx, NotificationJobWorkflowName, NotificationJobInput{JobID: j.in.JobID, Phase: "delivering"})
+			}
+			return err
+		}
+	}
+	return j.finish(actx)
+}
+
+func (j *notificationJob) awaitSchedule(ctx workflow.Context) error {
+	var info activities.JobInfo
+	if err := workflow.ExecuteActivity(activityOptions(ctx), j.acts.LoadJob, j.in.JobID).Get(ctx, &info); err != nil {
+		return fmt.Errorf("load job: %w", err)
+	}
+	if wait := info.ScheduledAt.Sub(workflow.Now(ctx)); wait > 0 {
+		_, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return j.cancelled })
+		return err
+	}
+	return nil
+}
+
+// resolve pages the audience in; it reports whether pages remain for the
+// next run.
+func (j *notificationJob) resolve(ctx workflow.Context) (bool, error) {
+	for page := 0; page < pagesPerRun; page++ {
+		if j.cancelled {
+			return false, nil
+		}
+		var res activities.PageResult
+		if err := workflow.ExecuteActivity(ctx, j.acts.ResolvePage, j.in.JobID).Get(ctx, &res); err != nil {
+			return false, fmt.Errorf("resolve audience page: %w", err)
+		}
+		j.state.Pages++
+		j.state.Resolved += int64(res.Users)
+		if res.Done {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// awaitDelivery polls progress with a growing interval until nothing is
+// pending; it reports false when the run should continue as new.
+func (j *notificationJob) awaitDelivery(ctx workflow.Context) (bool, error) {
+	interval := time.Second
+	for poll := 0; poll < pollsPerRun; poll++ {
+		if err := workflow.ExecuteActivity(activityOptions(ctx), j.acts.Progress, j.in.JobID).Get(ctx, &j.state.Progress); err != nil {
+			return false, fmt.Errorf("read progress: %w", err)
+		}
+		if j.state.Progress.Pending == 0 {
+			return true, nil
+		}
+		if _, err := workflow.AwaitWithTimeout(ctx, interval, func() bool { return j.cancelled }); err != nil {
+			return false, err
+		}
+		if j.cancelled {
+			return true, nil
+		}
+		interval = min(interval*2, time.Minute)
+	}
+	return false, nil
+}
+
+func (j *notificationJob) finish(ctx workflow.Context) error {
+	status := JobCompleted
+	if j.cancelled {
+		status = JobCancelled
+		if err := workflow.ExecuteActivity(ctx, j.acts.CancelPending, j.in.JobID).Get(ctx, nil); err != nil {
+			return fmt.Errorf("cancel pending items: %w", err)
+		}
+	}
+	err := workflow.ExecuteActivity(ctx, j.acts.FinishJob, j.in.JobID, status).Get(ctx, &j.state.Progress)
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("finish job: %w", err)
+	}
+	j.state.Status = status
+	return j.upsertStatus(ctx)
+}
+
+func (j *notificationJob) setStatus(ctx workflow.Context, status string) error {
+	if err := workflow.ExecuteActivity(ctx, j.acts.SetJobStatus, j.in.JobID, status).Get(ctx, nil); err != nil {
+		return fmt.Errorf("set job status: %w", err)
+	}
+	j.state.Status = status
+	return j.upsertStatus(ctx)
+}
+
+func (j *notificationJob) upsertStatus(ctx workflow.Context) error {
+	j.state.Phase = j.in.Phase
+	if err := workflow.UpsertTypedSearchAttributes(ctx, SearchStatus.ValueSet(j.state.Status)); err != nil {
+		workflow.GetLogger(ctx).Warn("upsert search attributes", "error", err)
+	}
+	return nil
+}

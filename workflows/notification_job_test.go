@@ -1,0 +1,104 @@
+package workflows_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/convene/convene/activities"
+	"github.com/convene/convene/db"
+	"github.com/convene/convene/workflows"
+)
+
+func setupJob(t *testing.T, scheduledIn time.Duration) (*testsuite.TestWorkflowEnvironment, *activities.Notifications) {
+	t.Helper()
+	var suite testsuite.WorkflowTestSuite
+	env := suite.NewTestWorkflowEnvironment()
+	acts := &activities.Notifications{}
+	env.RegisterActivity(acts)
+	env.RegisterWorkflowWithOptions(workflows.NotificationJob, workflowOptions(workflows.NotificationJobWorkflowName))
+	env.OnUpsertTypedSearchAttributes(mock.Anything).Return(nil)
+	env.OnActivity(acts.LoadJob, mock.Anything, "job-1").Return(activities.JobInfo{ScheduledAt: env.Now().Add(scheduledIn)}, nil)
+	env.OnActivity(acts.SetJobStatus, mock.Anything, "job-1", mock.Anything).Return(nil).Maybe()
+	return env, acts
+}
+
+func TestNotificationJob_WaitsForScheduleResolvesPagesAndReports(t *testing.T) {
+	env, acts := setupJob(t, 2*time.Hour)
+	env.OnActivity(acts.ResolvePage, mock.Anything, "job-1").Return(activities.PageResult{Users: 1000, Items: 1000}, nil).Twice()
+	env.OnActivity(acts.ResolvePage, mock.Anything, "job-1").Return(activities.PageResult{Users: 10, Items: 10, Done: true}, nil).Once()
+	env.OnActivity(acts.Progress, mock.Anything, "job-1").Return(db.JobProgress{Resolved: 2010, Pending: 500, Sent: 1510}, nil).Once()
+	env.OnActivity(acts.Progress, mock.Anything, "job-1").Return(db.JobProgress{Resolved: 2010, Sent: 2000, Skipped: 10}, nil).Once()
+	env.OnActivity(acts.FinishJob, mock.Anything, "job-1", workflows.JobCompleted).Return(db.JobProgress{Resolved: 2010, Sent: 2000, Skipped: 10}, nil).Once()
+	env.ExecuteWorkflow(workflows.NotificationJob, workflows.NotificationJobInput{JobID: "job-1"})
+	require.NoError(t, env.GetWorkflowError())
+	var s workflows.NotificationJobState
+	require.NoError(t, env.GetWorkflowResult(&s))
+	assert.Equal(t, workflows.JobCompleted, s.Status)
+	assert.Equal(t, 3, s.Pages)
+	assert.Equal(t, int64(2010), s.Resolved)
+	env.AssertExpectations(t)
+}
+
+func TestNotificationJob_CancelBeforeScheduleSendsNothing(t *testing.T) {
+	env, acts := setupJob(t, 24*time.Hour)
+	env.OnActivity(acts.CancelPending, mock.Anything, "job-1").Return(int64(0), nil).Once()
+	env.OnActivity(acts.FinishJob, mock.Anything, "job-1", workflows.JobCancelled).Return(db.JobProgress{}, nil).Once()
+	env.RegisterDelayedCallback(func() {
+		env.UpdateWorkflow(workflows.UpdateCancelJob, "c1", &testsuite.TestUpdateCallback{
+			OnReject: func(err error) { t.Errorf("rejected: %v", err) }, OnAccept: func() {},
+			OnComplete: func(v any, err error) {
+				require.NoError(t, err)
+				assert.Equal(t, workflows.JobCancelled, v.(workflows.NotificationJobState).Status)
+			},
+		}, workflows.CancelJobInput{ActorUserID: "admin"})
+	}, time.Hour)
+	env.ExecuteWorkflow(workflows.NotificationJob, workflows.NotificationJobInput{JobID: "job-1"})
+	require.NoError(t, env.GetWorkflowError())
+	env.AssertNotCalled(t, "ResolvePage", mock.Anything, mock.Anything)
+	env.AssertExpectations(t)
+}
+
+func TestNotificationJob_CancelMidJobStopsPagingAndCancelsPending(t *testing.T) {
+	env, acts := setupJob(t, 0)
+	env.OnActivity(acts.ResolvePage, mock.Anything, "job-1").Return(activities.PageResult{Users: 1000, Items: 1000}, nil).Once()
+	env.OnActivity(acts.ResolvePage, mock.Anything, "job-1").After(time.Minute).Return(activities.PageResult{Users: 1000, Items: 1000}, nil).Once()
+	env.OnActivity(acts.CancelPending, mock.Anything, "job-1").Return(int64(1500), nil).Once()
+	env.OnActivity(acts.FinishJob, mock.Anything, "job-1", workflows.JobCancelled).Return(db.JobProgress{Resolved: 2000, Sent: 500, Cancelled: 1500}, nil).Once()
+	env.RegisterDelayedCallback(func() {
+		env.UpdateWorkflow(workflows.UpdateCancelJob, "c1", &testsuite.TestUpdateCallback{
+			OnReject: func(err error) { t.Errorf("rejected: %v", err) }, OnAccept: func() {}, OnComplete: func(any, error) {},
+		}, workflows.CancelJobInput{ActorUserID: "admin"})
+	}, 30*time.Second)
+	env.ExecuteWorkflow(workflows.NotificationJob, workflows.NotificationJobInput{JobID: "job-1"})
+	require.NoError(t, env.GetWorkflowError())
+	var s workflows.NotificationJobState
+	require.NoError(t, env.GetWorkflowResult(&s))
+	assert.Equal(t, workflows.JobCancelled, s.Status)
+	assert.Equal(t, 2, s.Pages, "no page after the cancel")
+	env.AssertExpectations(t)
+}
+
+func TestNotificationJob_LargeAudienceContinuesAsNew(t *testing.T) {
+	env, acts := setupJob(t, 0)
+	env.OnActivity(acts.ResolvePage, mock.Anything, "job-1").Return(activities.PageResult{Users: 1000, Items: 1000}, nil)
+	env.ExecuteWorkflow(workflows.NotificationJob, workflows.NotificationJobInput{JobID: "job-1"})
+	err := env.GetWorkflowError()
+	require.Error(t, err)
+	assert.True(t, isContinueAsNew(err), "a run pages at most 40 pages, then continues as new: %v", err)
+}
+
+func workflowOptions(name string) workflow.RegisterOptions {
+	return workflow.RegisterOptions{Name: name}
+}
+
+func isContinueAsNew(err error) bool {
+	var can *workflow.ContinueAsNewError
+	return errors.As(err, &can)
+}
