@@ -20,7 +20,9 @@ import (
 	"github.com/convene/convene/activities"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/metrics"
+	"github.com/convene/convene/internal/providers/notify"
 	"github.com/convene/convene/internal/providers/payment"
+	"github.com/convene/convene/internal/ratelimit"
 	"github.com/convene/convene/internal/tickets"
 	"github.com/convene/convene/jobs"
 	"github.com/convene/convene/workflows"
@@ -41,6 +43,13 @@ type Options struct {
 	// Payments and Tickets are the ticketing activities' provider and keys.
 	Payments payment.Provider
 	Tickets  *tickets.Keys
+	// Senders deliver notifications per channel (push, email, sms,
+	// telegram); Limits caps each channel's sends per second.
+	Senders map[string]notify.Sender
+	Limits  *ratelimit.PerKey
+	// NotificationPageSize is how many recipients one resolution step
+	// pages in (default 1000).
+	NotificationPageSize int
 }
 
 // Worker is a started Temporal worker plus River client.
@@ -67,7 +76,7 @@ func Start(ctx context.Context, o Options) (*Worker, error) {
 		return nil, fmt.Errorf("start river: %w", err)
 	}
 	tw := tworker.New(o.Temporal, o.TaskQueue, tworker.Options{})
-	registerTemporal(tw, o)
+	registerTemporal(tw, o, rc)
 	if err := tw.Start(); err != nil {
 		_ = rc.Stop(context.Background())
 		return nil, fmt.Errorf("start temporal worker on %s: %w", o.TaskQueue, err)
@@ -93,7 +102,10 @@ func newRiver(o Options) (*river.Client[*sql.Tx], error) {
 	workers := river.NewWorkers()
 	registerJobs(workers, o)
 	cfg := &river.Config{
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 20}},
+		Queues: map[string]river.QueueConfig{
+			river.QueueDefault:      {MaxWorkers: 20},
+			jobs.NotificationsQueue: {MaxWorkers: 50},
+		},
 		Workers:           workers,
 		PeriodicJobs:      []*river.PeriodicJob{jobs.PeriodicPurgeCredentials()},
 		FetchPollInterval: o.RiverPollInterval,
@@ -112,11 +124,18 @@ func newRiver(o Options) (*river.Client[*sql.Tx], error) {
 // registerJobs adds every River worker, one line per job kind.
 func registerJobs(w *river.Workers, o Options) {
 	river.AddWorker(w, &jobs.PurgeCredentialsWorker{DB: o.DB, Now: o.Now})
+	limits := o.Limits
+	if limits == nil {
+		limits = ratelimit.NewPerKey(nil, 1)
+	}
+	river.AddWorker(w, &jobs.DeliverNotificationWorker{DB: o.DB, Senders: o.Senders, Limits: limits, Now: o.Now})
 }
 
 // registerTemporal adds every workflow and activity, a few lines per domain.
-func registerTemporal(w tworker.Worker, o Options) {
+func registerTemporal(w tworker.Worker, o Options, rc *river.Client[*sql.Tx]) {
 	w.RegisterWorkflowWithOptions(workflows.TicketOrder, workflow.RegisterOptions{Name: workflows.TicketOrderWorkflowName})
 	w.RegisterWorkflowWithOptions(workflows.EventCancellation, workflow.RegisterOptions{Name: workflows.EventCancellationWorkflowName})
 	w.RegisterActivity(&activities.Events{DB: o.DB, Payments: o.Payments, Keys: o.Tickets, Now: o.Now})
+	w.RegisterWorkflowWithOptions(workflows.NotificationJob, workflow.RegisterOptions{Name: workflows.NotificationJobWorkflowName})
+	w.RegisterActivity(&activities.Notifications{DB: o.DB, River: rc, PageSize: o.NotificationPageSize})
 }

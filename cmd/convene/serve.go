@@ -15,8 +15,10 @@ import (
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/auth"
 	"github.com/convene/convene/internal/metrics"
+	"github.com/convene/convene/internal/providers/notify"
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/sms"
+	"github.com/convene/convene/internal/ratelimit"
 	"github.com/convene/convene/internal/tickets"
 	"github.com/convene/convene/worker"
 )
@@ -52,6 +54,8 @@ type deps struct {
 	metrics  *metrics.Registry
 	payments payment.Provider
 	tickets  *tickets.Keys
+	sms      sms.Sender
+	senders  map[string]notify.Sender
 }
 
 // withDeps connects to Postgres and Temporal, runs fn, and closes both.
@@ -82,6 +86,13 @@ func (a *app) withDeps(ctx context.Context, fn func(*deps) error) error {
 	if d.tickets, err = tickets.NewKeys([]byte(a.cfg.TicketMasterKey)); err != nil {
 		return fmt.Errorf("CONVENE_TICKET_MASTER_KEY: %w", err)
 	}
+	if d.sms, err = sms.New(a.cfg.SMSProvider, a.log, sms.TwilioConfig{
+		AccountSID: a.cfg.TwilioAccountSID, AuthToken: a.cfg.TwilioAuthToken, From: a.cfg.TwilioFrom}); err != nil {
+		return err
+	}
+	if d.senders, err = a.notificationSenders(d.sms); err != nil {
+		return err
+	}
 	return fn(d)
 }
 
@@ -95,14 +106,9 @@ func (a *app) paymentProvider(database *db.DB) (payment.Provider, error) {
 }
 
 func (a *app) serveAPI(ctx context.Context, d *deps) error {
-	sender, err := sms.New(a.cfg.SMSProvider, a.log, sms.TwilioConfig{
-		AccountSID: a.cfg.TwilioAccountSID, AuthToken: a.cfg.TwilioAuthToken, From: a.cfg.TwilioFrom})
-	if err != nil {
-		return err
-	}
 	sandbox, _ := d.payments.(*payment.Sandbox)
 	handler, err := api.NewHandler(api.Deps{
-		DB: d.db, Temporal: d.temporal, Metrics: d.metrics, Log: a.log, SMS: sender,
+		DB: d.db, Temporal: d.temporal, Metrics: d.metrics, Log: a.log, SMS: d.sms,
 		Payments: d.payments, Sandbox: sandbox, Tickets: d.tickets, TaskQueue: a.cfg.TaskQueue, PublicURL: a.cfg.PublicURL,
 		Tokens: auth.NewTokens(a.cfg.JWTSecret, time.Now), OTP: auth.NewOTPHasher(a.cfg.JWTSecret),
 		DevMode: a.cfg.IsDev(), CORSOrigins: a.cfg.CORSOrigins, TrustForwardedFor: a.cfg.TrustForwardedFor,
@@ -124,7 +130,7 @@ func (a *app) runWorker(ctx context.Context, d *deps) error {
 
 func (a *app) workerOptions(d *deps) worker.Options {
 	return worker.Options{DB: d.db, Temporal: d.temporal, TaskQueue: a.cfg.TaskQueue, Metrics: d.metrics, Log: a.log,
-		Payments: d.payments, Tickets: d.tickets}
+		Payments: d.payments, Tickets: d.tickets, Senders: d.senders, Limits: ratelimit.NewPerKey(a.cfg.NotifyRateLimits, 10)}
 }
 
 func (a *app) stopWorker(w *worker.Worker) error {

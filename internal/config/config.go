@@ -75,6 +75,19 @@ type Config struct {
 	StripeWebhookSecret string `env:"STRIPE_WEBHOOK_SECRET"`
 	// TicketMasterKey derives each event's Ed25519 ticket-signing key (≥32 bytes).
 	TicketMasterKey string `env:"CONVENE_TICKET_MASTER_KEY"`
+	// NotifyRateLimits caps notification sends per second per channel,
+	// e.g. "push=500,email=100,sms=20,telegram=30".
+	NotifyRateLimits map[string]float64 `env:"CONVENE_NOTIFY_RATE_LIMITS"`
+	// FCMProjectID and FCMAccessToken enable real push through FCM.
+	FCMProjectID   string `env:"CONVENE_FCM_PROJECT_ID"`
+	FCMAccessToken string `env:"CONVENE_FCM_ACCESS_TOKEN"`
+	// SMTPAddr, SMTPFrom, SMTPUsername and SMTPPassword enable real email.
+	SMTPAddr     string `env:"CONVENE_SMTP_ADDR"`
+	SMTPFrom     string `env:"CONVENE_SMTP_FROM"`
+	SMTPUsername string `env:"CONVENE_SMTP_USERNAME"`
+	SMTPPassword string `env:"CONVENE_SMTP_PASSWORD"`
+	// TelegramBotToken enables real Telegram delivery.
+	TelegramBotToken string `env:"CONVENE_TELEGRAM_BOT_TOKEN"`
 	// TwilioAccountSID, TwilioAuthToken and TwilioFrom configure the twilio SMS adapter.
 	TwilioAccountSID string `env:"TWILIO_ACCOUNT_SID"`
 	TwilioAuthToken  string `env:"TWILIO_AUTH_TOKEN"`
@@ -96,6 +109,7 @@ func Default() Config {
 		SMSProvider:       "log",
 		PublicURL:         "http://127.0.0.1:8080",
 		PaymentProvider:   "sandbox",
+		NotifyRateLimits:  map[string]float64{"push": 500, "email": 100, "sms": 20, "telegram": 30},
 		LogLevel:          "info",
 		CORSOrigins:       []string{"*"},
 		ShutdownTimeout:   20 * time.Second,
@@ -142,6 +156,20 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	str(&cfg.StripeSecretKey, "STRIPE_SECRET_KEY")
 	str(&cfg.StripeWebhookSecret, "STRIPE_WEBHOOK_SECRET")
 	str(&cfg.TicketMasterKey, "CONVENE_TICKET_MASTER_KEY")
+	str(&cfg.FCMProjectID, "CONVENE_FCM_PROJECT_ID")
+	str(&cfg.FCMAccessToken, "CONVENE_FCM_ACCESS_TOKEN")
+	str(&cfg.SMTPAddr, "CONVENE_SMTP_ADDR")
+	str(&cfg.SMTPFrom, "CONVENE_SMTP_FROM")
+	str(&cfg.SMTPUsername, "CONVENE_SMTP_USERNAME")
+	str(&cfg.SMTPPassword, "CONVENE_SMTP_PASSWORD")
+	str(&cfg.TelegramBotToken, "CONVENE_TELEGRAM_BOT_TOKEN")
+	if v, ok := lookup("CONVENE_NOTIFY_RATE_LIMITS"); ok {
+		limits, err := parseRates(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("CONVENE_NOTIFY_RATE_LIMITS: %w", err))
+		}
+		cfg.NotifyRateLimits = limits
+	}
 	str(&cfg.TwilioAccountSID, "TWILIO_ACCOUNT_SID")
 	str(&cfg.TwilioAuthToken, "TWILIO_AUTH_TOKEN")
 	str(&cfg.TwilioFrom, "TWILIO_FROM")
@@ -177,6 +205,8 @@ func EnvVars() []string {
 		"CONVENE_SHUTDOWN_TIMEOUT", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM",
 		"CONVENE_PUBLIC_URL", "CONVENE_PAYMENT_PROVIDER", "CONVENE_PAYMENT_WEBHOOK_SECRET",
 		"STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "CONVENE_TICKET_MASTER_KEY",
+		"CONVENE_NOTIFY_RATE_LIMITS", "CONVENE_FCM_PROJECT_ID", "CONVENE_FCM_ACCESS_TOKEN", "CONVENE_SMTP_ADDR",
+		"CONVENE_SMTP_FROM", "CONVENE_SMTP_USERNAME", "CONVENE_SMTP_PASSWORD", "CONVENE_TELEGRAM_BOT_TOKEN",
 	}
 }
 
@@ -281,6 +311,20 @@ func (c *Config) RequireDatabase() error {
 
 // IsDev reports whether dev conveniences are allowed.
 func (c *Config) IsDev() bool { return c.Env == EnvDev }
+
+// parseRates reads "channel=perSecond,..." pairs.
+func parseRates(v string) (map[string]float64, error) {
+	out := map[string]float64{}
+	for _, pair := range splitList(v) {
+		k, rate, ok := strings.Cut(pair, "=")
+		n, err := strconv.ParseFloat(strings.TrimSpace(rate), 64)
+		if !ok || err != nil || n < 0 {
+			return nil, fmt.Errorf("%q is not channel=perSecond", pair)
+		}
+		out[strings.TrimSpace(k)] = n
+	}
+	return out, nil
+}
 
 func splitList(v string) []string {
 	var out []string

@@ -1,0 +1,217 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+	"github.com/uptrace/bun"
+
+	"github.com/convene/convene/db"
+	"github.com/convene/convene/internal/providers/notify"
+	"github.com/convene/convene/internal/quiethours"
+	"github.com/convene/convene/internal/ratelimit"
+)
+
+// DeliverNotificationWorker delivers items. Each delivery is idempotent:
+// the in-app row and the item's "sent" mark commit together, and external
+// providers get the item ID as their idempotency key, so a retry never
+// sends twice.
+type DeliverNotificationWorker struct {
+	river.WorkerDefaults[DeliverNotificationArgs]
+	DB      *db.DB
+	Senders map[string]notify.Sender
+	Limits  *ratelimit.PerKey
+	Now     func() time.Time
+}
+
+// delivery is what Work gathers about one item before sending it.
+type delivery struct {
+	item *db.NotificationItem
+	job  *db.NotificationJob
+	user *db.User
+	name string
+}
+
+// Work delivers one item.
+func (w *DeliverNotificationWorker) Work(ctx context.Context, job *river.Job[DeliverNotificationArgs]) error {
+	d, err := w.load(ctx, job.Args.ItemID)
+	if err != nil || d == nil {
+		return err
+	}
+	if skip, err := w.skipReason(ctx, d); err != nil || skip != "" {
+		if err != nil {
+			return err
+		}
+		return w.finish(ctx, d.item, db.ItemSkipped, skip, "")
+	}
+	if wait, err := w.quietFor(ctx, d); err != nil || wait > 0 {
+		if err != nil {
+			return err
+		}
+		return river.JobSnooze(wait)
+	}
+	if d.item.Channel == db.ChannelInApp {
+		return w.deliverInApp(ctx, d)
+	}
+	return w.deliverExternal(ctx, d, job.Attempt >= job.MaxAttempts)
+}
+
+// load reads a pending item with its job and user; nil when there is
+// nothing left to do (already delivered, skipped or cancelled).
+func (w *DeliverNotificationWorker) load(ctx context.Context, itemID uuid.UUID) (*delivery, error) {
+	item := new(db.NotificationItem)
+	if err := w.DB.NewSelect().Model(item).Where("ni.id = ?", itemID).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("load notification item %s: %w", itemID, err)
+	}
+	if item.Status != db.ItemPending {
+		return nil, nil
+	}
+	job, err := db.NotificationJobByID(ctx, w.DB, item.JobID)
+	if err != nil {
+		return nil, err
+	}
+	user, err := db.UserByID(ctx, w.DB, item.UserID)
+	if err != nil {
+		return nil, err
+	}
+	d := &delivery{item: item, job: job, user: user}
+	if p, err := db.ProfileByUserID(ctx, w.DB, item.UserID); err == nil {
+		d.name = p.Name
+	}
+	return d, nil
+}
+
+// skipReason is why an item will not be delivered ("" to deliver).
+func (w *DeliverNotificationWorker) skipReason(ctx context.Context, d *delivery) (string, error) {
+	enabled, err := db.ChannelEnabled(ctx, w.DB, d.user.ID, d.job.Category, d.item.Channel)
+	if err != nil {
+		return "", err
+	}
+	if !enabled {
+		return fmt.Sprintf("opted out of %s on %s", d.job.Category, d.item.Channel), nil
+	}
+	switch {
+	case d.item.Channel == db.ChannelEmail && d.user.Email == nil:
+		return "no email address", nil
+	case d.item.Channel == db.ChannelSMS && d.user.Phone == nil:
+		return "no phone number", nil
+	case d.item.Channel == db.ChannelTelegram && d.user.TelegramID == nil:
+		return "no telegram account", nil
+	}
+	if _, ok := w.Senders[d.item.Channel]; !ok && d.item.Channel != db.ChannelInApp {
+		return "channel " + d.item.Channel + " is not configured", nil
+	}
+	return "", nil
+}
+
+// quietFor is how long to wait for the recipient's quiet hours to end.
+// The in-app inbox is silent, so it is never deferred.
+func (w *DeliverNotificationWorker) quietFor(ctx context.Context, d *delivery) (time.Duration, error) {
+	if d.item.Channel == db.ChannelInApp {
+		return 0, nil
+	}
+	s, err := db.SettingsOf(ctx, w.DB, d.user.ID)
+	if err != nil || s.QuietStart == nil {
+		return 0, err
+	}
+	now := w.Now()
+	next, err := quiethours.Window{Start: *s.QuietStart, End: *s.QuietEnd, Timezone: s.Timezone}.Next(now)
+	if err != nil || !next.After(now) {
+		return 0, nil // a broken window never blocks delivery
+	}
+	d.item.DeliverAfter = &next
+	return next.Sub(now), db.UpdateItem(ctx, w.DB, d.item)
+}
+
+// deliverInApp writes the inbox row and marks the item sent atomically.
+func (w *DeliverNotificationWorker) deliverInApp(ctx context.Context, d *delivery) error {
+	title, body := render(d)
+	return w.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		item, err := db.ItemForUpdate(ctx, tx, d.item.ID)
+		if err != nil || item.Status != db.ItemPending {
+			return err
+		}
+		note := &db.Notification{ID: db.NewID(), RecipientUserID: d.user.ID, SenderUserID: &d.job.CreatedBy,
+			OrganizationID: d.job.OrganizationID, Type: d.job.Category, Title: title, Message: body,
+			ReferenceType: "notification_job", ReferenceID: d.job.ID.String()}
+		if err := db.Notify(ctx, tx, note); err != nil {
+			return err
+		}
+		now := w.Now()
+		item.Status, item.ProviderMessageID, item.SentAt, item.Attempts = db.ItemSent, note.ID.String(), &now, item.Attempts+1
+		return db.UpdateItem(ctx, tx, item)
+	})
+}
+
+// deliverExternal sends through the channel's provider within its rate
+// limit. Transient failures return an error so River retries with backoff;
+// permanent ones (or the last attempt) mark the item failed.
+func (w *DeliverNotificationWorker) deliverExternal(ctx context.Context, d *delivery, lastAttempt bool) error {
+	to, err := w.address(ctx, d)
+	if err != nil || to == "" {
+		if err != nil {
+			return err
+		}
+		return w.finish(ctx, d.item, db.ItemSkipped, "no registered device", "")
+	}
+	if err := w.Limits.Wait(ctx, d.item.Channel); err != nil {
+		return fmt.Errorf("wait for %s rate limit: %w", d.item.Channel, err)
+	}
+	title, body := render(d)
+	id, err := w.Senders[d.item.Channel].Send(ctx, notify.Message{IdempotencyKey: d.item.ID.String(), To: to, Title: title, Body: body,
+		Data: map[string]string{"job_id": d.job.ID.String(), "category": d.job.Category}})
+	if err == nil {
+		return w.finish(ctx, d.item, db.ItemSent, "", id)
+	}
+	d.item.Attempts++
+	d.item.LastError = err.Error()
+	if errors.Is(err, notify.ErrPermanent) || lastAttempt {
+		return w.finish(ctx, d.item, db.ItemFailed, "", "")
+	}
+	if uerr := db.UpdateItem(ctx, w.DB, d.item); uerr != nil {
+		return uerr
+	}
+	return fmt.Errorf("send %s notification: %w", d.item.Channel, err)
+}
+
+func (w *DeliverNotificationWorker) address(ctx context.Context, d *delivery) (string, error) {
+	switch d.item.Channel {
+	case db.ChannelEmail:
+		return *d.user.Email, nil
+	case db.ChannelSMS:
+		return *d.user.Phone, nil
+	case db.ChannelTelegram:
+		return *d.user.TelegramID, nil
+	}
+	devices, err := db.ActiveDevices(ctx, w.DB, d.user.ID)
+	if err != nil || len(devices) == 0 {
+		return "", err
+	}
+	return devices[0].Token, nil
+}
+
+func (w *DeliverNotificationWorker) finish(ctx context.Context, item *db.NotificationItem, status, skipReason, providerID string) error {
+	item.Status, item.SkipReason, item.ProviderMessageID = status, skipReason, providerID
+	if status == db.ItemSent {
+		now := w.Now()
+		item.SentAt = &now
+		item.Attempts++
+	}
+	return db.UpdateItem(ctx, w.DB, item)
+}
+
+// render fills {{variable}} placeholders of the job's templates; {{name}}
+// is the recipient's profile name.
+func render(d *delivery) (string, string) {
+	pairs := []string{"{{name}}", d.name}
+	for k, v := range d.job.Variables {
+		pairs = append(pairs, "{{"+k+"}}", v)
+	}
+	r := strings.NewReplacer(pairs...)
+	return r.Replace(d.job.TitleTemplate), r.Replace(d.job.BodyTemplate)
+}
