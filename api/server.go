@@ -30,6 +30,7 @@ import (
 	"github.com/convene/convene/internal/tickets"
 	"github.com/convene/convene/proto/convene/events/v1/eventsv1connect"
 	"github.com/convene/convene/proto/convene/identity/v1/identityv1connect"
+	"github.com/convene/convene/proto/convene/notifications/v1/notificationsv1connect"
 )
 
 // Deps is everything the handlers need. Build it once at start-up.
@@ -97,6 +98,7 @@ func NewHandler(d Deps) (http.Handler, error) {
 	mux.Handle(identityv1connect.NewOrganizationServiceHandler(&organizationServer{d}, opts))
 	mux.Handle(eventsv1connect.NewEventServiceHandler(&eventServer{Deps: d}, opts))
 	mux.Handle(eventsv1connect.NewTicketingServiceHandler(&ticketingServer{Deps: d}, opts))
+	mux.Handle(notificationsv1connect.NewNotificationServiceHandler(&notificationServer{Deps: d}, opts))
 	mux.Handle("POST /webhooks/payments/{provider}", &paymentWebhook{d})
 	if d.Sandbox != nil {
 		mux.Handle("/sandbox/checkout/", d.Sandbox.Handler())
@@ -108,6 +110,7 @@ func NewHandler(d Deps) (http.Handler, error) {
 		identityv1connect.OrganizationServiceName,
 		eventsv1connect.EventServiceName,
 		eventsv1connect.TicketingServiceName,
+		notificationsv1connect.NotificationServiceName,
 		healthServiceName,
 	)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))

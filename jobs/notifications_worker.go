@@ -162,6 +162,10 @@ func (w *DeliverNotificationWorker) deliverExternal(ctx context.Context, d *deli
 	if err := w.Limits.Wait(ctx, d.item.Channel); err != nil {
 		return fmt.Errorf("wait for %s rate limit: %w", d.item.Channel, err)
 	}
+	// The wait can be long: a job cancelled meanwhile must not send.
+	if still, err := w.stillPending(ctx, d.item.ID); err != nil || !still {
+		return err
+	}
 	title, body := render(d)
 	id, err := w.Senders[d.item.Channel].Send(ctx, notify.Message{IdempotencyKey: d.item.ID.String(), To: to, Title: title, Body: body,
 		Data: map[string]string{"job_id": d.job.ID.String(), "category": d.job.Category}})
@@ -177,6 +181,14 @@ func (w *DeliverNotificationWorker) deliverExternal(ctx context.Context, d *deli
 		return uerr
 	}
 	return fmt.Errorf("send %s notification: %w", d.item.Channel, err)
+}
+
+func (w *DeliverNotificationWorker) stillPending(ctx context.Context, id uuid.UUID) (bool, error) {
+	var status string
+	if err := w.DB.NewSelect().Model((*db.NotificationItem)(nil)).Column("status").Where("id = ?", id).Scan(ctx, &status); err != nil {
+		return false, fmt.Errorf("recheck notification item %s: %w", id, err)
+	}
+	return status == db.ItemPending, nil
 }
 
 func (w *DeliverNotificationWorker) address(ctx context.Context, d *delivery) (string, error) {

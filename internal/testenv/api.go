@@ -20,12 +20,15 @@ import (
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/auth"
 	"github.com/convene/convene/internal/metrics"
+	"github.com/convene/convene/internal/providers/notify"
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/sms"
+	"github.com/convene/convene/internal/ratelimit"
 	"github.com/convene/convene/internal/tickets"
 	"github.com/convene/convene/proto/convene/events/v1/eventsv1connect"
 	identityv1 "github.com/convene/convene/proto/convene/identity/v1"
 	"github.com/convene/convene/proto/convene/identity/v1/identityv1connect"
+	"github.com/convene/convene/proto/convene/notifications/v1/notificationsv1connect"
 	"github.com/convene/convene/worker"
 )
 
@@ -68,6 +71,7 @@ type API struct {
 	Organizations identityv1connect.OrganizationServiceClient
 	Events        eventsv1connect.EventServiceClient
 	Ticketing     eventsv1connect.TicketingServiceClient
+	Notifications notificationsv1connect.NotificationServiceClient
 
 	// Sandbox is the payment sandbox the API uses; Tickets its ticket keys.
 	Sandbox *payment.Sandbox
@@ -75,13 +79,31 @@ type API struct {
 	// TaskQueue is this test's own Temporal task queue, polled by a real
 	// worker (workflows, activities, River) when a Temporal client was given.
 	TaskQueue string
+
+	// Push, Email and Telegram are the notification sandboxes the worker
+	// delivers to; NotifyRates and NotifyBurst its per-channel rate limits.
+	Push, Email, Telegram *notify.Sandbox
+	NotifyRates           map[string]float64
+	NotifyBurst           int
+	pushTimes             *sendTimes
+}
+
+// apiOptions are what NewAPI options adjust.
+type apiOptions struct {
+	deps        *api.Deps
+	notifyRates map[string]float64
 }
 
 // APIOption adjusts the API under test.
-type APIOption func(*api.Deps)
+type APIOption func(*apiOptions)
 
 // WithOTPLimits sets the OTP rate limits (tests default to generous ones).
-func WithOTPLimits(l api.OTPLimits) APIOption { return func(d *api.Deps) { d.OTPLimits = l } }
+func WithOTPLimits(l api.OTPLimits) APIOption { return func(o *apiOptions) { o.deps.OTPLimits = l } }
+
+// WithNotifyRate limits one notification channel to perSecond sends.
+func WithNotifyRate(channel string, perSecond float64) APIOption {
+	return func(o *apiOptions) { o.notifyRates[channel] = perSecond }
+}
 
 // NewAPI serves the real handlers for one test. temporal may be nil for
 // tests that start no workflow.
@@ -116,9 +138,11 @@ func NewAPI(t testing.TB, temporal client.Client, opts ...APIOption) *API {
 		// test sets its own limits.
 		OTPLimits: api.OTPLimits{PhoneCooldown: 0, PerPhonePerHour: 1000, PerIPPerHour: 100000},
 	}
-	for _, o := range opts {
-		o(&deps)
+	o := apiOptions{deps: &deps, notifyRates: map[string]float64{}}
+	for _, opt := range opts {
+		opt(&o)
 	}
+	a.NotifyRates, a.NotifyBurst = o.notifyRates, 5
 	h, err := api.NewHandler(deps)
 	require.NoError(t, err)
 	handler = h
@@ -130,15 +154,21 @@ func NewAPI(t testing.TB, temporal client.Client, opts ...APIOption) *API {
 	a.Organizations = identityv1connect.NewOrganizationServiceClient(a.HTTP, a.URL)
 	a.Events = eventsv1connect.NewEventServiceClient(a.HTTP, a.URL)
 	a.Ticketing = eventsv1connect.NewTicketingServiceClient(a.HTTP, a.URL)
+	a.Notifications = notificationsv1connect.NewNotificationServiceClient(a.HTTP, a.URL)
 	return a
 }
 
 // startWorker runs the real worker for this test's task queue.
 func (a *API) startWorker(t testing.TB) {
 	t.Helper()
+	a.Push, a.Email, a.Telegram = notify.NewSandbox(notify.ChannelPush), notify.NewSandbox(notify.ChannelEmail), notify.NewSandbox(notify.ChannelTelegram)
+	a.pushTimes = &sendTimes{Sender: a.Push}
+	senders := map[string]notify.Sender{notify.ChannelPush: a.pushTimes, notify.ChannelEmail: a.Email,
+		notify.ChannelTelegram: a.Telegram, notify.ChannelSMS: notify.NewSMS(a.SMS)}
 	w, err := worker.Start(context.Background(), worker.Options{DB: a.DB, Temporal: a.Temporal, TaskQueue: a.TaskQueue,
 		Payments: a.Sandbox, Tickets: a.Tickets, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		RiverPollInterval: 100 * time.Millisecond, Now: a.Clock.Now})
+		RiverPollInterval: 100 * time.Millisecond, Now: a.Clock.Now,
+		Senders: senders, Limits: ratelimit.NewPerKey(a.NotifyRates, a.NotifyBurst)})
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -224,4 +254,28 @@ func Eventually(t testing.TB, timeout time.Duration, cond func() bool, msg strin
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// PushTimes are the moments each push was handed to the sandbox, in order.
+func (a *API) PushTimes() []time.Time {
+	a.pushTimes.mu.Lock()
+	defer a.pushTimes.mu.Unlock()
+	return append([]time.Time(nil), a.pushTimes.times...)
+}
+
+// sendTimes records when each message was sent through the wrapped sender.
+type sendTimes struct {
+	notify.Sender
+	mu    sync.Mutex
+	times []time.Time
+}
+
+func (s *sendTimes) Send(ctx context.Context, m notify.Message) (string, error) {
+	id, err := s.Sender.Send(ctx, m)
+	if err == nil {
+		s.mu.Lock()
+		s.times = append(s.times, time.Now())
+		s.mu.Unlock()
+	}
+	return id, err
 }

@@ -1,0 +1,444 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/convene/convene/db"
+	notificationsv1 "github.com/convene/convene/proto/convene/notifications/v1"
+	"github.com/convene/convene/workflows"
+)
+
+// jobScope is whom a notification job speaks for: its organization (nil
+// for a platform-wide job) and whether the caller is platform staff, who
+// may target any audience. Everyone else stays inside their organization.
+type jobScope struct {
+	orgID *uuid.UUID
+	staff bool
+}
+
+// jobAccess is the one authorization check of notification jobs: a job of
+// an organization is for its owners and admins, a platform-wide job for
+// platform staff; staff pass everywhere.
+func (s *notificationServer) jobAccess(ctx context.Context, idb bun.IDB, orgID *uuid.UUID) (jobScope, error) {
+	u, err := db.UserByID(ctx, idb, callerID(ctx))
+	if err != nil {
+		return jobScope{}, err
+	}
+	scope := jobScope{orgID: orgID, staff: u.IsStaff}
+	if orgID == nil {
+		if !scope.staff {
+			return jobScope{}, connect.NewError(connect.CodePermissionDenied, errors.New(
+				"only platform staff can send notifications without an organization; set organization_id to one you own or administer"))
+		}
+		return scope, nil
+	}
+	_, err = (&organizationServer{s.Deps}).orgAccess(ctx, idb, *orgID, managerRoles)
+	return scope, err
+}
+
+// jobFailed is the notification_jobs.status of a job that stopped on an
+// error; the workflow contract has no constant for it because only the API
+// sets it (when a job's workflow cannot start).
+const jobFailed = "failed"
+
+// CreateNotificationJob stores a job and starts its workflow, which waits
+// for scheduled_at (unset or past: now), resolves the audience and delivers.
+func (s *notificationServer) CreateNotificationJob(ctx context.Context, req *connect.Request[notificationsv1.CreateNotificationJobRequest]) (*connect.Response[notificationsv1.CreateNotificationJobResponse], error) {
+	msg, userID := req.Msg, callerID(ctx)
+	job := &db.NotificationJob{ID: db.NewID(), OrganizationID: optionalID(msg.GetOrganizationId()), CreatedBy: userID,
+		Channels: channelNamesOf(msg.GetChannels()), Category: msg.GetCategory(), TitleTemplate: msg.GetTitle(),
+		BodyTemplate: msg.GetBody(), Variables: msg.GetVariables(), ScheduledAt: s.Now(), Status: workflows.JobScheduled}
+	if job.Variables == nil {
+		job.Variables = map[string]string{}
+	}
+	if at := msg.GetScheduledAt(); at != nil && at.AsTime().After(job.ScheduledAt) {
+		job.ScheduledAt = at.AsTime()
+	}
+	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		scope, err := s.jobAccess(ctx, tx, job.OrganizationID)
+		if connect.CodeOf(err) == connect.CodeNotFound {
+			return invalidField("organization_id", "no such organization")
+		}
+		if err != nil {
+			return err
+		}
+		if job.Criteria, err = criteriaFromProto(ctx, tx, msg.GetCriteria(), scope); err != nil {
+			return err
+		}
+		if err := db.InsertNotificationJob(ctx, tx, job); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, &userID, job.OrganizationID, "notification_job", job.ID.String(), "create", map[string]any{
+			"category": job.Category, "title": job.TitleTemplate, "channels": job.Channels,
+			"include": len(job.Criteria.Include), "exclude": len(job.Criteria.Exclude), "scheduled_at": job.ScheduledAt})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.startJob(ctx, job); err != nil {
+		return nil, s.unstarted(ctx, job, err)
+	}
+	return connect.NewResponse(&notificationsv1.CreateNotificationJobResponse{Job: jobToProto(job, db.JobProgress{})}), nil
+}
+
+// startJob starts the job's workflow. WorkflowIDConflictPolicy USE_EXISTING
+// makes a second start of the same job (the SDK retrying a start whose
+// answer was lost) join the run already there instead of failing, so
+// retrying a start is always harmless: a job never runs twice.
+func (s *notificationServer) startJob(ctx context.Context, job *db.NotificationJob) error {
+	id := job.ID.String()
+	attrs := []temporal.SearchAttributeUpdate{workflows.SearchUserID.ValueSet(job.CreatedBy.String()),
+		workflows.SearchStatus.ValueSet(workflows.JobScheduled)}
+	if job.OrganizationID != nil {
+		attrs = append(attrs, workflows.SearchOrgID.ValueSet(job.OrganizationID.String()))
+	}
+	_, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       workflows.NotificationJobWorkflowID(id),
+		TaskQueue:                s.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		TypedSearchAttributes:    temporal.NewSearchAttributes(attrs...),
+		StaticSummary:            jobSummary(job),
+		StaticDetails:            fmt.Sprintf("job %s · organization %s · created by %s", id, uuidOrEmpty(job.OrganizationID), job.CreatedBy),
+	}, workflows.NotificationJobWorkflowName, workflows.NotificationJobInput{JobID: id})
+	if err != nil {
+		return fmt.Errorf("start notification job %s: %w", id, err)
+	}
+	return nil
+}
+
+// unstarted handles a job whose workflow could not start: the committed
+// row is marked failed, so nothing waits on a job that will never run,
+// and the caller is told to create it again.
+func (s *notificationServer) unstarted(ctx context.Context, job *db.NotificationJob, startErr error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := db.SetNotificationJobStatus(ctx, s.DB, job.ID, jobFailed); err != nil {
+		s.Log.ErrorContext(ctx, "mark unstarted notification job failed", "job_id", job.ID, "error", err)
+	}
+	return connect.NewError(connect.CodeUnavailable, fmt.Errorf(
+		"the job could not be scheduled and was marked failed; create it again: %w", startErr))
+}
+
+// jobSummary is the one-line summary shown in the Temporal UI, e.g.
+// `Notify 2 audiences via in_app,push: "Doors open at 7"`.
+func jobSummary(job *db.NotificationJob) string {
+	title := []rune(job.TitleTemplate)
+	if len(title) > 80 {
+		title = append(title[:79], '…')
+	}
+	audiences := "1 audience"
+	if n := len(job.Criteria.Include); n != 1 {
+		audiences = fmt.Sprintf("%d audiences", n)
+	}
+	return fmt.Sprintf("Notify %s via %s: %q", audiences, strings.Join(job.Channels, ","), string(title))
+}
+
+// GetNotificationJob returns a job and its progress to those who may
+// create it.
+func (s *notificationServer) GetNotificationJob(ctx context.Context, req *connect.Request[notificationsv1.GetNotificationJobRequest]) (*connect.Response[notificationsv1.GetNotificationJobResponse], error) {
+	job, err := s.accessibleJob(ctx, uuid.MustParse(req.Msg.GetJobId()))
+	if err != nil {
+		return nil, err
+	}
+	progress, err := db.NotificationJobProgress(ctx, s.DB, job.ID)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&notificationsv1.GetNotificationJobResponse{Job: jobToProto(job, progress)}), nil
+}
+
+// accessibleJob loads a job the caller may see and change.
+func (s *notificationServer) accessibleJob(ctx context.Context, id uuid.UUID) (*db.NotificationJob, error) {
+	job, err := db.NotificationJobByID(ctx, s.DB, id)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, connect.NewError(connect.CodeNotFound, errors.New("notification job not found"))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.jobAccess(ctx, s.DB, job.OrganizationID); err != nil {
+		return nil, err
+	}
+	return job, nil
+}
+
+// ListNotificationJobs pages through jobs, newest first: those of the
+// given organization, or without one, those of every organization the
+// caller owns or administers plus, for staff, the platform-wide ones.
+func (s *notificationServer) ListNotificationJobs(ctx context.Context, req *connect.Request[notificationsv1.ListNotificationJobsRequest]) (*connect.Response[notificationsv1.ListNotificationJobsResponse], error) {
+	msg := req.Msg
+	before, beforeID, limit, err := pageOf(msg.GetPageToken(), msg.GetPageSize())
+	if err != nil {
+		return nil, err
+	}
+	var jobs []db.NotificationJob
+	if orgID := optionalID(msg.GetOrganizationId()); orgID != nil {
+		if _, err := s.jobAccess(ctx, s.DB, orgID); err != nil {
+			return nil, err
+		}
+		jobs, err = db.ListNotificationJobs(ctx, s.DB, orgID, before, beforeID, limit+1)
+	} else {
+		var u *db.User
+		if u, err = db.UserByID(ctx, s.DB, callerID(ctx)); err == nil {
+			jobs, err = db.VisibleNotificationJobs(ctx, s.DB, u.ID, u.IsStaff, before, beforeID, limit+1)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	resp := &notificationsv1.ListNotificationJobsResponse{}
+	if len(jobs) > limit {
+		jobs = jobs[:limit]
+		resp.NextPageToken = pageToken(jobs[limit-1].CreatedAt, jobs[limit-1].ID)
+	}
+	ids := make([]uuid.UUID, len(jobs))
+	for i := range jobs {
+		ids[i] = jobs[i].ID
+	}
+	progress, err := db.NotificationJobsProgress(ctx, s.DB, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range jobs {
+		resp.Jobs = append(resp.Jobs, jobToProto(&jobs[i], progress[jobs[i].ID]))
+	}
+	return connect.NewResponse(resp), nil
+}
+
+// CancelNotificationJob asks the job's workflow to stop (a Temporal update
+// that returns once the job is cancelled and its pending items with it)
+// and returns the job as stored afterwards.
+func (s *notificationServer) CancelNotificationJob(ctx context.Context, req *connect.Request[notificationsv1.CancelNotificationJobRequest]) (*connect.Response[notificationsv1.CancelNotificationJobResponse], error) {
+	userID := callerID(ctx)
+	job, err := s.accessibleJob(ctx, uuid.MustParse(req.Msg.GetJobId()))
+	if err != nil {
+		return nil, err
+	}
+	if jobFinished(job.Status) {
+		return nil, connect.NewError(connect.CodeFailedPrecondition, fmt.Errorf("the job is already %s", job.Status))
+	}
+	handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: workflows.NotificationJobWorkflowID(job.ID.String()), UpdateName: workflows.UpdateCancelJob,
+		Args: []any{workflows.CancelJobInput{ActorUserID: userID.String()}}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = handle.Get(ctx, nil)
+	}
+	if err := jobUpdateError(err); err != nil {
+		return nil, err
+	}
+	if err := s.audit(ctx, s.DB, &userID, job.OrganizationID, "notification_job", job.ID.String(), "cancel", nil); err != nil {
+		return nil, err
+	}
+	if job, err = db.NotificationJobByID(ctx, s.DB, job.ID); err != nil {
+		return nil, err
+	}
+	progress, err := db.NotificationJobProgress(ctx, s.DB, job.ID)
+	if err != nil {
+		return nil, err
+	}
+	return connect.NewResponse(&notificationsv1.CancelNotificationJobResponse{Job: jobToProto(job, progress)}), nil
+}
+
+func jobFinished(status string) bool {
+	return status == workflows.JobCompleted || status == workflows.JobCancelled || status == jobFailed
+}
+
+// jobUpdateError turns a job workflow's refusal into the Connect code it
+// means, as orderError does for ticket orders: a workflow that has closed
+// is a job that has finished.
+func jobUpdateError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return connect.NewError(connect.CodeFailedPrecondition, errors.New("the job has already finished"))
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "permission denied: "):
+		return connect.NewError(connect.CodePermissionDenied, errors.New(after(msg, "permission denied: ")))
+	case strings.Contains(msg, "failed precondition: "):
+		return connect.NewError(connect.CodeFailedPrecondition, errors.New(after(msg, "failed precondition: ")))
+	}
+	return fmt.Errorf("update notification job: %w", err)
+}
+
+// audienceFields lists the Audience fields each kind uses, the required
+// one first; every other field must be left empty.
+var audienceFields = map[string][]string{
+	db.AudienceAllUsers:            nil,
+	db.AudienceOrganizationMembers: {"organization_id", "roles"},
+	db.AudienceEventAttendees:      {"event_id", "statuses"},
+	db.AudienceEventRequesters:     {"event_id", "statuses"},
+	db.AudienceInterest:            {"interest_slug"},
+	db.AudienceUserList:            {"user_ids"},
+}
+
+// audienceStatuses are the statuses an event audience may filter on:
+// event_attendees.status and event_requests.status.
+var audienceStatuses = map[string][]string{
+	db.AudienceEventAttendees: {"going", "checked_in", "cancelled"},
+	db.AudienceEventRequesters: {workflows.StatusPending, workflows.StatusWaitlisted, workflows.StatusOffered,
+		workflows.StatusAwaitingPayment, workflows.StatusAccepted, workflows.StatusDeclined, workflows.StatusCancelled,
+		workflows.StatusExpired},
+}
+
+// criteriaFromProto checks every audience of c (exclusions too, since they
+// also read another tenant's data) and converts them. Errors name the part,
+// e.g. criteria.include[1].organization_id.
+func criteriaFromProto(ctx context.Context, idb bun.IDB, c *notificationsv1.Criteria, scope jobScope) (db.Criteria, error) {
+	var out db.Criteria
+	for i, a := range c.GetInclude() {
+		aud, err := audienceFromProto(ctx, idb, a, fmt.Sprintf("criteria.include[%d]", i), scope)
+		if err != nil {
+			return db.Criteria{}, err
+		}
+		out.Include = append(out.Include, aud)
+	}
+	for i, a := range c.GetExclude() {
+		aud, err := audienceFromProto(ctx, idb, a, fmt.Sprintf("criteria.exclude[%d]", i), scope)
+		if err != nil {
+			return db.Criteria{}, err
+		}
+		out.Exclude = append(out.Exclude, aud)
+	}
+	return out, nil
+}
+
+// audienceFromProto checks the fields of one audience, then what it
+// refers to: that it exists (InvalidArgument) and that the scope may
+// target it (PermissionDenied).
+func audienceFromProto(ctx context.Context, idb bun.IDB, a *notificationsv1.Audience, field string, scope jobScope) (db.Audience, error) {
+	out := db.Audience{Kind: audienceKindNames[a.GetKind()], OrganizationID: optionalID(a.GetOrganizationId()),
+		Roles: a.GetRoles(), EventID: optionalID(a.GetEventId()), Statuses: a.GetStatuses(), InterestSlug: a.GetInterestSlug()}
+	if !db.KnownAudienceKind(out.Kind) {
+		return db.Audience{}, invalidField(field+".kind", "unknown audience kind")
+	}
+	if err := checkAudienceFields(a, out.Kind, field); err != nil {
+		return db.Audience{}, err
+	}
+	for _, id := range a.GetUserIds() {
+		out.UserIDs = append(out.UserIDs, uuid.MustParse(id))
+	}
+	var err error
+	switch out.Kind {
+	case db.AudienceAllUsers:
+		if !scope.staff {
+			err = deniedField(field+".kind", "ALL_USERS is for platform staff only")
+		}
+	case db.AudienceOrganizationMembers:
+		err = checkMembersAudience(ctx, idb, *out.OrganizationID, field, scope)
+	case db.AudienceEventAttendees, db.AudienceEventRequesters:
+		err = checkEventAudience(ctx, idb, &out, field, scope)
+	case db.AudienceInterest:
+		err = checkInterestAudience(ctx, idb, out.InterestSlug, field, scope)
+	case db.AudienceUserList:
+		err = checkUserListAudience(ctx, idb, out.UserIDs, field, scope)
+	}
+	return out, err
+}
+
+// checkAudienceFields requires the field kind needs and refuses the ones
+// it does not use.
+func checkAudienceFields(a *notificationsv1.Audience, kind, field string) error {
+	set := map[string]bool{"organization_id": a.GetOrganizationId() != "", "roles": len(a.GetRoles()) > 0,
+		"event_id": a.GetEventId() != "", "statuses": len(a.GetStatuses()) > 0,
+		"interest_slug": a.GetInterestSlug() != "", "user_ids": len(a.GetUserIds()) > 0}
+	uses := audienceFields[kind]
+	if len(uses) > 0 && !set[uses[0]] {
+		return invalidField(field+"."+uses[0], "required for "+a.GetKind().String())
+	}
+	for _, name := range []string{"organization_id", "roles", "event_id", "statuses", "interest_slug", "user_ids"} {
+		if set[name] && !slices.Contains(uses, name) {
+			return invalidField(field+"."+name, "does not apply to "+a.GetKind().String()+"; leave it empty")
+		}
+	}
+	for i, st := range a.GetStatuses() {
+		if valid := audienceStatuses[kind]; !slices.Contains(valid, st) {
+			return invalidField(fmt.Sprintf("%s.statuses[%d]", field, i),
+				fmt.Sprintf("%q is not a status of %s; use one of %s", st, a.GetKind(), strings.Join(valid, ", ")))
+		}
+	}
+	return nil
+}
+
+func checkMembersAudience(ctx context.Context, idb bun.IDB, orgID uuid.UUID, field string, scope jobScope) error {
+	if !scope.staff {
+		if orgID != *scope.orgID {
+			return deniedField(field+".organization_id", "you can only notify members of the job's organization")
+		}
+		return nil
+	}
+	if _, err := db.OrganizationByID(ctx, idb, orgID); errors.Is(err, db.ErrNotFound) {
+		return invalidField(field+".organization_id", "no such organization")
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+func checkEventAudience(ctx context.Context, idb bun.IDB, a *db.Audience, field string, scope jobScope) error {
+	ev, err := db.EventByID(ctx, idb, *a.EventID)
+	if errors.Is(err, db.ErrNotFound) {
+		return invalidField(field+".event_id", "no such event")
+	}
+	if err != nil {
+		return err
+	}
+	if !scope.staff && (ev.OrganizationID == nil || *ev.OrganizationID != *scope.orgID) {
+		return deniedField(field+".event_id", "the event is not one of the job's organization")
+	}
+	return nil
+}
+
+func checkInterestAudience(ctx context.Context, idb bun.IDB, slug, field string, scope jobScope) error {
+	found, err := db.InterestsBySlug(ctx, idb, []string{slug})
+	if err != nil {
+		return err
+	}
+	if len(found) == 0 {
+		return invalidField(field+".interest_slug", fmt.Sprintf("unknown interest %q; ListInterests gives the valid slugs", slug))
+	}
+	if !scope.staff {
+		return deniedField(field+".kind", "INTEREST is for platform staff only")
+	}
+	return nil
+}
+
+// checkUserListAudience lets organizations list only their own members,
+// so a job cannot reach (or probe) users outside the tenant.
+func checkUserListAudience(ctx context.Context, idb bun.IDB, ids []uuid.UUID, field string, scope jobScope) error {
+	if scope.staff {
+		return nil
+	}
+	outsiders, err := db.NonMembers(ctx, idb, *scope.orgID, ids)
+	if err != nil || len(outsiders) == 0 {
+		return err
+	}
+	for i, id := range ids {
+		if id == outsiders[0] {
+			return deniedField(fmt.Sprintf("%s.user_ids[%d]", field, i), "not a member of the job's organization")
+		}
+	}
+	return nil
+}
+
+// deniedField is PermissionDenied naming the part of the request refused.
+func deniedField(field, msg string) error {
+	return connect.NewError(connect.CodePermissionDenied, fmt.Errorf("%s: %s", field, msg))
+}
