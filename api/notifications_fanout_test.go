@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -182,15 +183,21 @@ func TestNotificationJob_RateLimitHolds(t *testing.T) {
 
 	times := a.PushTimes()
 	require.Len(t, times, 300)
-	// In any one-second window at most rate + burst sends may happen.
+	slices.SortFunc(times, func(x, y time.Time) int { return x.Compare(y) })
+	// In any two-second window at most 2·rate + burst sends may happen; the
+	// 5% margin absorbs goroutine scheduling between the limiter's grant
+	// and the moment we record the send.
+	limit := 2*rate + a.NotifyBurst + rate/10
 	for i := range times {
 		j := i
-		for j < len(times) && times[j].Sub(times[i]) < time.Second {
+		for j < len(times) && times[j].Sub(times[i]) < 2*time.Second {
 			j++
 		}
-		if n := j - i; n > rate+int(a.NotifyBurst) {
-			t.Fatalf("%d pushes within one second starting at send %d; limit is %d/s (burst %d)", n, i, rate, a.NotifyBurst)
+		if n := j - i; n > limit {
+			t.Fatalf("%d pushes within two seconds starting at send %d; limit is %d/s (burst %d)", n, i, rate, a.NotifyBurst)
 		}
 	}
+	assert.GreaterOrEqual(t, times[len(times)-1].Sub(times[0]), time.Duration(float64(300-a.NotifyBurst-rate/10)/rate*float64(time.Second)),
+		"300 pushes at 100/s cannot all go out faster than the limit allows")
 	t.Logf("rate-limited fan-out took %s", times[len(times)-1].Sub(times[0]))
 }

@@ -271,10 +271,11 @@ type sendTimes struct {
 }
 
 func (s *sendTimes) Send(ctx context.Context, m notify.Message) (string, error) {
+	at := time.Now() // as close to the rate limiter's grant as we can see
 	id, err := s.Sender.Send(ctx, m)
 	if err == nil {
 		s.mu.Lock()
-		s.times = append(s.times, time.Now())
+		s.times = append(s.times, at)
 		s.mu.Unlock()
 	}
 	return id, err
