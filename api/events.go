@@ -362,7 +362,7 @@ func (s *eventServer) ListEvents(ctx context.Context, req *connect.Request[event
 // eventFilter turns a ListEvents request into a query, checking the
 // combinations of fields protovalidate cannot.
 func (s *eventServer) eventFilter(msg *eventsv1.ListEventsRequest) (db.EventFilter, error) {
-	afterStarts, afterID, err := decodeEventCursor(msg.GetPageToken(), "ListEvents")
+	afterStarts, afterID, err := decodeTimeCursor(msg.GetPageToken(), "ListEvents")
 	if err != nil {
 		return db.EventFilter{}, err
 	}
@@ -392,7 +392,7 @@ func (s *eventServer) eventFilter(msg *eventsv1.ListEventsRequest) (db.EventFilt
 
 // ListMyEvents pages through the caller's hosted events, newest start first.
 func (s *eventServer) ListMyEvents(ctx context.Context, req *connect.Request[eventsv1.ListMyEventsRequest]) (*connect.Response[eventsv1.ListMyEventsResponse], error) {
-	beforeStarts, beforeID, err := decodeEventCursor(req.Msg.GetPageToken(), "ListMyEvents")
+	beforeStarts, beforeID, err := decodeTimeCursor(req.Msg.GetPageToken(), "ListMyEvents")
 	if err != nil {
 		return nil, err
 	}

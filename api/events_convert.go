@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -266,47 +265,7 @@ func eventStatusToProto(s string) eventsv1.EventStatus {
 	}
 }
 
-// encodeKeyset makes an opaque page token from the last row of a page: its
-// ID, then its sort key (the ID goes first as it never holds the "|").
-func encodeKeyset(id uuid.UUID, key string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(id.String() + "|" + key))
-}
-
-// decodeKeyset inverts encodeKeyset; rpc names the call tokens come from.
-func decodeKeyset(token, rpc string) (uuid.UUID, string, error) {
-	bad := invalidField("page_token", "not a token returned by "+rpc)
-	raw, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil {
-		return uuid.Nil, "", bad
-	}
-	idStr, key, ok := strings.Cut(string(raw), "|")
-	id, err := uuid.Parse(idStr)
-	if !ok || err != nil {
-		return uuid.Nil, "", bad
-	}
-	return id, key, nil
-}
-
-func encodeEventCursor(ev *db.Event) string {
-	return encodeKeyset(ev.ID, ev.StartsAt.UTC().Format(time.RFC3339Nano))
-}
-
-// decodeEventCursor returns the (starts_at, id) after which a page of
-// events starts; zero values for the first page.
-func decodeEventCursor(token, rpc string) (time.Time, uuid.UUID, error) {
-	if token == "" {
-		return time.Time{}, uuid.Nil, nil
-	}
-	id, key, err := decodeKeyset(token, rpc)
-	if err != nil {
-		return time.Time{}, uuid.Nil, err
-	}
-	startsAt, err := time.Parse(time.RFC3339Nano, key)
-	if err != nil {
-		return time.Time{}, uuid.Nil, invalidField("page_token", "not a token returned by "+rpc)
-	}
-	return startsAt, id, nil
-}
+func encodeEventCursor(ev *db.Event) string { return pageToken(ev.StartsAt, ev.ID) }
 
 // decodeVenueCursor returns the (name, id) after which a page of venues starts.
 func decodeVenueCursor(token string) (string, uuid.UUID, error) {

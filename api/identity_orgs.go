@@ -2,11 +2,9 @@ package api
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
@@ -108,10 +106,11 @@ func (s *organizationServer) ListMembers(ctx context.Context, req *connect.Reque
 	if _, err := s.orgAccess(ctx, s.DB, orgID, anyRole); err != nil {
 		return nil, err
 	}
-	page, err := decodeMemberCursor(msg.GetPageToken())
+	after, afterID, err := decodeTimeCursor(msg.GetPageToken(), "ListMembers")
 	if err != nil {
 		return nil, err
 	}
+	page := db.MemberPage{AfterCreatedAt: after, AfterID: afterID}
 	page.Limit = int(msg.GetPageSize())
 	if page.Limit == 0 {
 		page.Limit = defaultMemberPageSize
@@ -125,7 +124,7 @@ func (s *organizationServer) ListMembers(ctx context.Context, req *connect.Reque
 	if len(members) == page.Limit {
 		members = members[:len(members)-1]
 		last := members[len(members)-1]
-		resp.NextPageToken = encodeMemberCursor(last.CreatedAt, last.ID)
+		resp.NextPageToken = pageToken(last.CreatedAt, last.ID)
 	}
 	for i := range members {
 		resp.Members = append(resp.Members, memberToProto(&members[i]))
@@ -242,34 +241,6 @@ func findOrCreatePerson(ctx context.Context, tx bun.Tx, msg *identityv1.AddMembe
 	}
 	u, _, err := db.CreateUserWithPhone(ctx, tx, phone)
 	return u, err
-}
-
-func encodeMemberCursor(createdAt time.Time, id uuid.UUID) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(createdAt.UTC().Format(time.RFC3339Nano) + "|" + id.String()))
-}
-
-func decodeMemberCursor(token string) (db.MemberPage, error) {
-	if token == "" {
-		return db.MemberPage{}, nil
-	}
-	bad := invalidField("page_token", "not a token returned by ListMembers")
-	raw, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil {
-		return db.MemberPage{}, bad
-	}
-	ts, idStr, ok := strings.Cut(string(raw), "|")
-	if !ok {
-		return db.MemberPage{}, bad
-	}
-	t, err := time.Parse(time.RFC3339Nano, ts)
-	if err != nil {
-		return db.MemberPage{}, bad
-	}
-	id, err := uuid.Parse(idStr)
-	if err != nil {
-		return db.MemberPage{}, bad
-	}
-	return db.MemberPage{AfterCreatedAt: t, AfterID: id}, nil
 }
 
 func orgToProto(o *db.Organization, myRole string) *identityv1.Organization {

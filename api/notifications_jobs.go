@@ -12,7 +12,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -261,21 +260,7 @@ func jobFinished(status string) bool {
 // means, as orderError does for ticket orders: a workflow that has closed
 // is a job that has finished.
 func jobUpdateError(err error) error {
-	if err == nil {
-		return nil
-	}
-	var notFound *serviceerror.NotFound
-	if errors.As(err, &notFound) {
-		return connect.NewError(connect.CodeFailedPrecondition, errors.New("the job has already finished"))
-	}
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "permission denied: "):
-		return connect.NewError(connect.CodePermissionDenied, errors.New(after(msg, "permission denied: ")))
-	case strings.Contains(msg, "failed precondition: "):
-		return connect.NewError(connect.CodeFailedPrecondition, errors.New(after(msg, "failed precondition: ")))
-	}
-	return fmt.Errorf("update notification job: %w", err)
+	return updateError(err, "the job has already finished", "notification job")
 }
 
 // audienceFields lists the Audience fields each kind uses, the required

@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
 	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -203,31 +201,9 @@ func (s *ticketingServer) updateOrder(ctx context.Context, requestID uuid.UUID, 
 	return orderError(err)
 }
 
-// orderError turns a workflow's refusal into the Connect code it means.
+// orderError turns a ticket order's refusal into the Connect code it means.
 func orderError(err error) error {
-	if err == nil {
-		return nil
-	}
-	var notFound *serviceerror.NotFound
-	if errors.As(err, &notFound) {
-		return connect.NewError(connect.CodeFailedPrecondition, errors.New("this request is closed"))
-	}
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "permission denied: "):
-		return connect.NewError(connect.CodePermissionDenied, errors.New(after(msg, "permission denied: ")))
-	case strings.Contains(msg, "failed precondition: "):
-		return connect.NewError(connect.CodeFailedPrecondition, errors.New(after(msg, "failed precondition: ")))
-	}
-	return fmt.Errorf("update ticket order: %w", err)
-}
-
-func after(s, marker string) string {
-	_, rest, _ := strings.Cut(s, marker)
-	if i := strings.Index(rest, " ("); i > 0 {
-		rest = rest[:i]
-	}
-	return rest
+	return updateError(err, "this request is closed", "ticket order")
 }
 
 // requestFor loads a request the caller may see: as its requester

@@ -2,10 +2,8 @@ package api
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"strings"
-	"time"
 
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
@@ -225,31 +223,4 @@ func requestStatusName(s eventsv1.RequestStatus) string {
 
 func attendeeStatusProto(s string) eventsv1.AttendeeStatus {
 	return eventsv1.AttendeeStatus(eventsv1.AttendeeStatus_value["ATTENDEE_STATUS_"+strings.ToUpper(s)])
-}
-
-// pageOf decodes a (time, id) keyset token and the page size.
-func pageOf(token string, size int32) (time.Time, uuid.UUID, int, error) {
-	limit := int(size)
-	if limit <= 0 {
-		limit = defaultTicketingPageSize
-	}
-	if token == "" {
-		return time.Time{}, uuid.Nil, limit, nil
-	}
-	bad := invalidField("page_token", "not a token returned by this list")
-	raw, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil {
-		return time.Time{}, uuid.Nil, 0, bad
-	}
-	ts, idStr, ok := strings.Cut(string(raw), "|")
-	t, terr := time.Parse(time.RFC3339Nano, ts)
-	id, ierr := uuid.Parse(idStr)
-	if !ok || terr != nil || ierr != nil {
-		return time.Time{}, uuid.Nil, 0, bad
-	}
-	return t, id, limit, nil
-}
-
-func pageToken(t time.Time, id uuid.UUID) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(t.UTC().Format(time.RFC3339Nano) + "|" + id.String()))
 }
