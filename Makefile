@@ -5,7 +5,7 @@ GO      ?= go
 BIN     := bin/convene
 LDFLAGS := -s -w
 
-.PHONY: run build test generate check-generated clean
+.PHONY: run build test bench generate check-generated clean
 
 ## run: build and start Postgres, Temporal + UI, the worker and the API (Ctrl-C stops)
 run: build
@@ -19,6 +19,10 @@ build:
 ## test: gofmt, go vet and every test (unit, workflow and integration)
 test:
 	scripts/test.sh
+
+## bench: run the ticket-rush benchmark (on demand, never in CI); e.g. BENCH_ARGS='-buyers 200 -capacity 50'
+bench:
+	$(GO) run ./bench/ticketrush $(BENCH_ARGS)
 
 ## generate: regenerate Go code from proto/ with buf and local plugins
 generate:

@@ -1,0 +1,176 @@
+// Command ticketrush measures how fast Convene sells out a free event when
+// many people press "join" at once, and compares that with the hardware's
+// ceiling for such a rush on this machine.
+//
+// It starts a throwaway copy of the `make run` stack in a temp dir (a private
+// Postgres with fsync on, the embedded Temporal dev server on SQLite, the real
+// worker and the real API on a loopback port), creates a host, -buyers users
+// with access tokens and one free published event of -capacity seats, then
+// sends one RequestToJoin per buyer through the Connect client with at most
+// -concurrency calls in flight. For a free event each call returns only once
+// the order's workflow has decided it: ACCEPTED with the ticket issued, or
+// WAITLISTED. The latency of a call is therefore "RequestToJoin → ticket".
+// Afterwards it checks the outcome in the database (exactly min(buyers,
+// capacity) tickets, going_count to match, everyone else waitlisted).
+//
+// Why pgbench is the ceiling: every request updates one row, the event's.
+// Registering it bumps requests_count, claiming a seat updates seats_taken
+// (or waitlist_count) and issuing the ticket bumps going_count, each in its
+// own committed transaction, and a transaction that has updated the row holds
+// its lock until it commits, so these transactions queue one behind another
+// however many API and worker processes run. No deployment of this design can
+// beat the rate at which Postgres commits single-row updates of one hot row,
+// which is what pgbench measures against the same cluster at the end of the
+// run (same fsync setting, disk and CPU). A confirmed order takes three such
+// transactions, so about a third of the pgbench figure bounds confirmed
+// orders per second. The report also shows the event-row updates per second
+// the rush actually reached (from pg_stat_user_tables): far below pgbench
+// means the hot row is not yet the bottleneck.
+//
+// Everything runs on this one machine, so the API, the worker, Temporal,
+// Postgres and the load generator share the CPU: the numbers describe a
+// single-box `make run`, not a scaled-out deployment.
+//
+// Usage:
+//
+//	go run ./bench/ticketrush -buyers 1000 -capacity 500 -concurrency 64
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+// options are the benchmark's command-line flags.
+type options struct {
+	// buyers is how many people each send one RequestToJoin.
+	buyers int
+	// capacity is the event's number of seats.
+	capacity int
+	// concurrency bounds the calls in flight (and pgbench's clients).
+	concurrency int
+	// pgbenchSeconds is how long pgbench runs; 0 skips it.
+	pgbenchSeconds int
+}
+
+// errCheckFailed means the run finished but the database disagrees with
+// what a correct sell-out leaves behind; the failures were printed.
+var errCheckFailed = errors.New("correctness check failed: see the FAIL lines above")
+
+func parseOptions(args []string) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("ticketrush", flag.ContinueOnError)
+	fs.IntVar(&o.buyers, "buyers", 1000, "number of buyers, each sending one RequestToJoin")
+	fs.IntVar(&o.capacity, "capacity", 500, "seats of the event")
+	fs.IntVar(&o.concurrency, "concurrency", 64, "RequestToJoin calls in flight at once (also pgbench clients)")
+	fs.IntVar(&o.pgbenchSeconds, "pgbench-seconds", 10, "duration of the pgbench hot-row run (0 skips it)")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	return o, o.validate()
+}
+
+func (o options) validate() error {
+	switch {
+	case o.buyers < 1 || o.buyers > 100000:
+		return fmt.Errorf("-buyers must be between 1 and 100000, got %d", o.buyers)
+	case o.capacity < 1:
+		return fmt.Errorf("-capacity must be at least 1, got %d", o.capacity)
+	case o.concurrency < 1 || o.concurrency > 200:
+		return fmt.Errorf("-concurrency must be between 1 and 200 (Postgres allows 300 connections), got %d", o.concurrency)
+	case o.pgbenchSeconds < 0:
+		return fmt.Errorf("-pgbench-seconds must not be negative, got %d", o.pgbenchSeconds)
+	}
+	return nil
+}
+
+func main() {
+	o, err := parseOptions(os.Args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ticketrush:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "ticketrush:", err)
+		stop()
+		os.Exit(1)
+	}
+}
+
+// run starts the stack, measures, prints the report and tears the stack
+// down whatever happens.
+func run(ctx context.Context, o options) (err error) {
+	progress("starting Postgres, Temporal, the worker and the API in a temp dir")
+	s, err := startStack(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, s.Close()) }()
+	r, err := measure(ctx, s, o)
+	if err != nil {
+		return err
+	}
+	printReport(os.Stdout, o, r)
+	if len(r.check.failures) > 0 {
+		return errCheckFailed
+	}
+	return nil
+}
+
+// results are everything the report shows.
+type results struct {
+	rush  rushResult
+	check checkResult
+	// eventRowUpdates is how many times the event's row was updated during
+	// the rush (from pg_stat_user_tables).
+	eventRowUpdates int64
+	// hotRowTPS is pgbench's single-row updates per second; 0 when skipped.
+	hotRowTPS float64
+}
+
+// measure seeds the event and buyers, runs the rush, checks the outcome in
+// the database and runs pgbench for the ceiling.
+func measure(ctx context.Context, s *stack, o options) (results, error) {
+	var r results
+	progress("creating the host, %d buyers and an event of %d seats", o.buyers, o.capacity)
+	ev, buyers, err := seed(ctx, s, o)
+	if err != nil {
+		return r, err
+	}
+	before, err := eventRowUpdates(ctx, s.db)
+	if err != nil {
+		return r, err
+	}
+	progress("rush: %d RequestToJoin calls, %d at a time", o.buyers, o.concurrency)
+	r.rush = rush(ctx, s.ticketing(o.concurrency), ev, buyers, o.concurrency)
+	rushEnded := time.Now()
+	if r.check, err = verify(ctx, s.db, ev, o, r.rush); err != nil {
+		return r, err
+	}
+	if o.pgbenchSeconds > 0 {
+		progress("pgbench: one hot row, %d clients, %d s", o.concurrency, o.pgbenchSeconds)
+		if r.hotRowTPS, err = hotRowCeiling(ctx, s, o.concurrency, o.pgbenchSeconds); err != nil {
+			return r, err
+		}
+	}
+	// Read after pgbench, whose run covers most of the statistics delay.
+	r.eventRowUpdates, err = rowUpdatesSince(ctx, s.db, before, rushEnded)
+	return r, err
+}
+
+// progress tells the person waiting what is happening, on stderr so stdout
+// holds only the report.
+func progress(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "ticketrush: "+format+"\n", args...)
+}
