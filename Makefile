@@ -20,9 +20,10 @@ build:
 test:
 	scripts/test.sh
 
-## bench: run the ticket-rush benchmark (on demand, never in CI); e.g. BENCH_ARGS='-buyers 200 -capacity 50'
+## bench: run the ticket-rush and fan-out benchmarks (on demand, never in CI); e.g. BENCH_ARGS='-buyers 200 -capacity 50' FANOUT_ARGS='-recipients 20000'
 bench:
 	$(GO) run ./bench/ticketrush $(BENCH_ARGS)
+	$(GO) run ./bench/fanout $(FANOUT_ARGS)
 
 ## generate: regenerate Go code from proto/ with buf and local plugins
 generate:

@@ -45,6 +45,9 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+
+	"github.com/convene/convene/bench/internal/stack"
+	"github.com/convene/convene/proto/convene/events/v1/eventsv1connect"
 )
 
 // options are the benchmark's command-line flags.
@@ -112,7 +115,7 @@ func main() {
 // down whatever happens.
 func run(ctx context.Context, o options) (err error) {
 	progress("starting Postgres, Temporal, the worker and the API in a temp dir")
-	s, err := startStack(ctx)
+	s, err := stack.Start(ctx, stack.Options{})
 	if err != nil {
 		return err
 	}
@@ -141,21 +144,21 @@ type results struct {
 
 // measure seeds the event and buyers, runs the rush, checks the outcome in
 // the database and runs pgbench for the ceiling.
-func measure(ctx context.Context, s *stack, o options) (results, error) {
+func measure(ctx context.Context, s *stack.Stack, o options) (results, error) {
 	var r results
 	progress("creating the host, %d buyers and an event of %d seats", o.buyers, o.capacity)
 	ev, buyers, err := seed(ctx, s, o)
 	if err != nil {
 		return r, err
 	}
-	before, err := eventRowUpdates(ctx, s.db)
+	before, err := eventRowUpdates(ctx, s.DB())
 	if err != nil {
 		return r, err
 	}
 	progress("rush: %d RequestToJoin calls, %d at a time", o.buyers, o.concurrency)
-	r.rush = rush(ctx, s.ticketing(o.concurrency), ev, buyers, o.concurrency)
+	r.rush = rush(ctx, ticketing(s, o.concurrency), ev, buyers, o.concurrency)
 	rushEnded := time.Now()
-	if r.check, err = verify(ctx, s.db, ev, o, r.rush); err != nil {
+	if r.check, err = verify(ctx, s.DB(), ev, o, r.rush); err != nil {
 		return r, err
 	}
 	if o.pgbenchSeconds > 0 {
@@ -165,7 +168,7 @@ func measure(ctx context.Context, s *stack, o options) (results, error) {
 		}
 	}
 	// Read after pgbench, whose run covers most of the statistics delay.
-	r.eventRowUpdates, err = rowUpdatesSince(ctx, s.db, before, rushEnded)
+	r.eventRowUpdates, err = rowUpdatesSince(ctx, s.DB(), before, rushEnded)
 	return r, err
 }
 
@@ -173,4 +176,10 @@ func measure(ctx context.Context, s *stack, o options) (results, error) {
 // holds only the report.
 func progress(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "ticketrush: "+format+"\n", args...)
+}
+
+// ticketing is a Connect client of the API whose transport keeps one
+// connection per concurrent caller.
+func ticketing(s *stack.Stack, concurrency int) eventsv1connect.TicketingServiceClient {
+	return eventsv1connect.NewTicketingServiceClient(s.HTTPClient(concurrency), s.APIURL())
 }

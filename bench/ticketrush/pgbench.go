@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 
+	"github.com/convene/convene/bench/internal/stack"
 	"github.com/convene/convene/internal/devstack"
 )
 
@@ -22,24 +23,24 @@ var tpsLine = regexp.MustCompile(`(?m)^tps = ([0-9.]+)`)
 // connections all updating one row, and returns the committed updates per
 // second: the most single-row transactions per second this machine's
 // Postgres serialises on a hot row.
-func hotRowCeiling(ctx context.Context, s *stack, clients, seconds int) (float64, error) {
+func hotRowCeiling(ctx context.Context, s *stack.Stack, clients, seconds int) (float64, error) {
 	bin, err := pgbenchPath()
 	if err != nil {
 		return 0, err
 	}
 	for _, stmt := range []string{`CREATE TABLE bench_hot (id int PRIMARY KEY, n bigint NOT NULL)`, `INSERT INTO bench_hot VALUES (1, 0)`} {
-		if _, err := s.db.ExecContext(ctx, stmt); err != nil {
+		if _, err := s.DB().ExecContext(ctx, stmt); err != nil {
 			return 0, fmt.Errorf("create the hot row: %w", err)
 		}
 	}
-	script := filepath.Join(s.dir, "hot_row.sql")
+	script := filepath.Join(s.Dir(), "hot_row.sql")
 	if err := os.WriteFile(script, []byte(hotRowScript), 0o644); err != nil {
 		return 0, fmt.Errorf("write pgbench script: %w", err)
 	}
 	// pgbench is only a client over TCP, so unlike the server it may run
 	// as root.
 	cmd := exec.CommandContext(ctx, bin, "-n", "-f", script, "-c", strconv.Itoa(clients),
-		"-j", strconv.Itoa(min(2, clients)), "-T", strconv.Itoa(seconds), s.dbURL)
+		"-j", strconv.Itoa(min(2, clients)), "-T", strconv.Itoa(seconds), s.DatabaseURL())
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return 0, fmt.Errorf("pgbench: %w: %s", err, out)

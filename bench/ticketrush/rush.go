@@ -11,8 +11,8 @@ import (
 	"connectrpc.com/connect"
 	"github.com/uptrace/bun"
 
+	"github.com/convene/convene/bench/internal/stack"
 	"github.com/convene/convene/db"
-	"github.com/convene/convene/internal/auth"
 	eventsv1 "github.com/convene/convene/proto/convene/events/v1"
 	"github.com/convene/convene/proto/convene/events/v1/eventsv1connect"
 )
@@ -25,11 +25,10 @@ func buyerPhone(i int) string { return fmt.Sprintf("+1415800%04d", i) }
 
 // seed creates the host, the buyers (with access tokens the API accepts)
 // and the free published event, straight in the database.
-func seed(ctx context.Context, s *stack, o options) (*db.Event, []string, error) {
-	tokens := auth.NewTokens(benchSecret, time.Now)
+func seed(ctx context.Context, s *stack.Stack, o options) (*db.Event, []string, error) {
 	var ev *db.Event
 	buyers := make([]string, o.buyers)
-	err := s.db.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err := s.DB().InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		host, _, err := db.CreateUserWithPhone(ctx, tx, hostPhone)
 		if err != nil {
 			return fmt.Errorf("create host: %w", err)
@@ -42,8 +41,8 @@ func seed(ctx context.Context, s *stack, o options) (*db.Event, []string, error)
 			if err != nil {
 				return fmt.Errorf("create buyer %d: %w", i, err)
 			}
-			if buyers[i], _, err = tokens.IssueAccess(u.ID); err != nil {
-				return fmt.Errorf("token for buyer %d: %w", i, err)
+			if buyers[i], err = s.Token(u.ID); err != nil {
+				return fmt.Errorf("buyer %d: %w", i, err)
 			}
 		}
 		return nil

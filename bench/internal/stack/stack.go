@@ -1,4 +1,8 @@
-package main
+// Package stack starts a throwaway copy of `make run` for the benchmarks:
+// a private Postgres (fsync on), the embedded Temporal dev server on SQLite,
+// the real worker and the real API on a loopback port, all in one temp dir
+// that Close removes.
+package stack
 
 import (
 	"context"
@@ -11,6 +15,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/google/uuid"
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 
@@ -22,40 +27,49 @@ import (
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/sms"
 	"github.com/convene/convene/internal/tickets"
-	"github.com/convene/convene/proto/convene/events/v1/eventsv1connect"
 	"github.com/convene/convene/worker"
 )
 
 const (
-	// benchSecret signs the access tokens the benchmark mints and the API
+	// secret signs the access tokens the benchmarks mint and the API
 	// under test verifies; it also keys sandbox webhooks and ticket codes.
-	benchSecret = "convene-bench-secret-0123456789abcdef"
-	// benchDatabase is the database created in the private cluster.
-	benchDatabase = "convene"
-	// benchTaskQueue is the Temporal task queue the worker polls.
-	benchTaskQueue = "convene"
+	secret = "convene-bench-secret-0123456789abcdef"
+	// database is the database created in the private cluster.
+	database = "convene"
+	// TaskQueue is the Temporal task queue the worker polls.
+	TaskQueue = "convene"
 	// shutdownTimeout bounds draining the API and the worker at the end.
 	shutdownTimeout = 20 * time.Second
 )
 
-// stack is a throwaway `make run`: Postgres, Temporal, worker and API in
+// Options adjust the stack a benchmark starts.
+type Options struct {
+	// Worker, when set, edits the worker's options just before it starts
+	// (notification senders, rate limits, page size, …). DB, Temporal,
+	// TaskQueue, Metrics, Log, Payments and Tickets are already filled in.
+	Worker func(*worker.Options)
+}
+
+// Stack is a throwaway `make run`: Postgres, Temporal, worker and API in
 // one temp dir, torn down in reverse order by Close.
-type stack struct {
+type Stack struct {
+	opts   Options
 	dir    string
 	dbURL  string
 	db     *db.DB
 	apiURL string
+	tokens *auth.Tokens
 	// stops run last-first on Close.
 	stops []func() error
 }
 
-// startStack brings everything up; on failure it stops what it started.
-func startStack(ctx context.Context) (_ *stack, err error) {
+// Start brings everything up; on failure it stops what it started.
+func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	dir, err := os.MkdirTemp("", "convene-bench-")
 	if err != nil {
 		return nil, fmt.Errorf("create temp dir: %w", err)
 	}
-	s := &stack{dir: dir}
+	s := &Stack{opts: o, dir: dir, tokens: auth.NewTokens(secret, time.Now)}
 	s.onClose(func() error { return os.RemoveAll(dir) })
 	defer func() {
 		if err != nil {
@@ -75,12 +89,44 @@ func startStack(ctx context.Context) (_ *stack, err error) {
 	return s, nil
 }
 
+// DB is the handle on the stack's database (the pool the API and the
+// worker share).
+func (s *Stack) DB() *db.DB { return s.db }
+
+// DatabaseURL is the connection URL of the stack's database.
+func (s *Stack) DatabaseURL() string { return s.dbURL }
+
+// Dir is the stack's temp dir, removed by Close; scratch files may go in it.
+func (s *Stack) Dir() string { return s.dir }
+
+// APIURL is the base URL of the API under test.
+func (s *Stack) APIURL() string { return s.apiURL }
+
+// Token mints an access token for userID that the API accepts. It expires
+// after auth.AccessTokenTTL, so long runs mint a fresh one when needed.
+func (s *Stack) Token(userID uuid.UUID) (string, error) {
+	tok, _, err := s.tokens.IssueAccess(userID)
+	if err != nil {
+		return "", fmt.Errorf("access token for %s: %w", userID, err)
+	}
+	return tok, nil
+}
+
+// HTTPClient is a client of the API whose transport keeps one connection
+// per concurrent caller.
+func (s *Stack) HTTPClient(concurrency int) *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{MaxIdleConns: concurrency, MaxIdleConnsPerHost: concurrency},
+		Timeout:   2 * time.Minute,
+	}
+}
+
 // onClose registers a stop step; Close runs them in reverse.
-func (s *stack) onClose(stop func() error) { s.stops = append(s.stops, stop) }
+func (s *Stack) onClose(stop func() error) { s.stops = append(s.stops, stop) }
 
 // Close stops the API, the worker, Temporal and Postgres, then removes the
 // temp dir.
-func (s *stack) Close() error {
+func (s *Stack) Close() error {
 	var errs []error
 	for i := len(s.stops) - 1; i >= 0; i-- {
 		errs = append(errs, s.stops[i]())
@@ -92,22 +138,22 @@ func (s *stack) Close() error {
 // startPostgres starts a private cluster with fsync on (Ephemeral false),
 // as `make run` does, so commit latency is what a real deployment on this
 // disk pays; then migrates it.
-func (s *stack) startPostgres(ctx context.Context) error {
+func (s *Stack) startPostgres(ctx context.Context) error {
 	port, err := freePort()
 	if err != nil {
 		return err
 	}
 	pg, err := devstack.StartPostgres(ctx, devstack.PostgresOptions{
-		DataDir: filepath.Join(s.dir, "pg"), Port: port, Ephemeral: false, Logger: quietLogger(),
+		DataDir: filepath.Join(s.dir, "pg"), Port: port, Ephemeral: false, Logger: QuietLogger(),
 	})
 	if err != nil {
 		return fmt.Errorf("start postgres: %w", err)
 	}
 	s.onClose(pg.Stop)
-	if err := pg.CreateDatabase(ctx, benchDatabase); err != nil {
+	if err := pg.CreateDatabase(ctx, database); err != nil {
 		return err
 	}
-	s.dbURL = pg.URL(benchDatabase)
+	s.dbURL = pg.URL(database)
 	if s.db, err = db.Open(ctx, s.dbURL); err != nil {
 		return err
 	}
@@ -120,7 +166,7 @@ func (s *stack) startPostgres(ctx context.Context) error {
 
 // startTemporal starts the embedded dev server (SQLite file, no UI) and
 // returns a client of it.
-func (s *stack) startTemporal(ctx context.Context) (client.Client, error) {
+func (s *Stack) startTemporal(ctx context.Context) (client.Client, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -146,28 +192,28 @@ func (s *stack) startTemporal(ctx context.Context) (client.Client, error) {
 
 // startApp runs the real worker and serves the real API on a loopback port,
 // wired as `convene dev` wires them (payment sandbox, ticket keys, tokens).
-func (s *stack) startApp(ctx context.Context, tc client.Client) error {
+func (s *Stack) startApp(ctx context.Context, tc client.Client) error {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return fmt.Errorf("listen for the api: %w", err)
 	}
 	s.apiURL = "http://" + ln.Addr().String()
-	keys, err := tickets.NewKeys([]byte(benchSecret + "/tickets"))
+	keys, err := tickets.NewKeys([]byte(secret + "/tickets"))
 	if err != nil {
 		_ = ln.Close()
 		return fmt.Errorf("ticket keys: %w", err)
 	}
 	sandbox := payment.NewSandbox(payment.SandboxConfig{DB: s.db.DB, BaseURL: s.apiURL,
-		WebhookURL: s.apiURL + "/webhooks/payments/sandbox", Secret: benchSecret, Log: quietLogger()})
+		WebhookURL: s.apiURL + "/webhooks/payments/sandbox", Secret: secret, Log: QuietLogger()})
 	reg := metrics.New()
 	if err := s.startWorker(ctx, tc, reg, sandbox, keys); err != nil {
 		_ = ln.Close()
 		return err
 	}
 	handler, err := api.NewHandler(api.Deps{
-		DB: s.db, Temporal: tc, Metrics: reg, Log: quietLogger(), SMS: sms.NewLogSender(quietLogger()),
-		Payments: sandbox, Sandbox: sandbox, Tickets: keys, TaskQueue: benchTaskQueue, PublicURL: s.apiURL,
-		Tokens: auth.NewTokens(benchSecret, time.Now), OTP: auth.NewOTPHasher(benchSecret), DevMode: true,
+		DB: s.db, Temporal: tc, Metrics: reg, Log: QuietLogger(), SMS: sms.NewLogSender(QuietLogger()),
+		Payments: sandbox, Sandbox: sandbox, Tickets: keys, TaskQueue: TaskQueue, PublicURL: s.apiURL,
+		Tokens: s.tokens, OTP: auth.NewOTPHasher(secret), DevMode: true,
 	})
 	if err != nil {
 		_ = ln.Close()
@@ -177,9 +223,13 @@ func (s *stack) startApp(ctx context.Context, tc client.Client) error {
 	return nil
 }
 
-func (s *stack) startWorker(ctx context.Context, tc client.Client, reg *metrics.Registry, p payment.Provider, keys *tickets.Keys) error {
-	w, err := worker.Start(ctx, worker.Options{DB: s.db, Temporal: tc, TaskQueue: benchTaskQueue, Metrics: reg,
-		Log: quietLogger(), Payments: p, Tickets: keys})
+func (s *Stack) startWorker(ctx context.Context, tc client.Client, reg *metrics.Registry, p payment.Provider, keys *tickets.Keys) error {
+	o := worker.Options{DB: s.db, Temporal: tc, TaskQueue: TaskQueue, Metrics: reg,
+		Log: QuietLogger(), Payments: p, Tickets: keys}
+	if s.opts.Worker != nil {
+		s.opts.Worker(&o)
+	}
+	w, err := worker.Start(ctx, o)
 	if err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
@@ -193,7 +243,7 @@ func (s *stack) startWorker(ctx context.Context, tc client.Client, reg *metrics.
 
 // serve runs the API on ln (HTTP/1.1 and h2c, as api.Serve does) until
 // Close drains it.
-func (s *stack) serve(ln net.Listener, handler http.Handler) {
+func (s *Stack) serve(ln net.Listener, handler http.Handler) {
 	protocols := new(http.Protocols)
 	protocols.SetHTTP1(true)
 	protocols.SetUnencryptedHTTP2(true)
@@ -214,22 +264,12 @@ func (s *stack) serve(ln net.Listener, handler http.Handler) {
 	})
 }
 
-// ticketing is a Connect client of the API whose transport keeps one
-// connection per concurrent caller.
-func (s *stack) ticketing(concurrency int) eventsv1connect.TicketingServiceClient {
-	httpClient := &http.Client{
-		Transport: &http.Transport{MaxIdleConns: concurrency, MaxIdleConnsPerHost: concurrency},
-		Timeout:   2 * time.Minute,
-	}
-	return eventsv1connect.NewTicketingServiceClient(httpClient, s.apiURL)
-}
+// QuietLogger writes only warnings and errors, to stderr: a benchmark's
+// stdout is its report.
+func QuietLogger() *slog.Logger { return loggerAt(slog.LevelWarn) }
 
-// quietLogger writes only warnings and errors, to stderr: the benchmark's
-// stdout is the report.
-func quietLogger() *slog.Logger { return loggerAt(slog.LevelWarn) }
-
-// temporalLogger writes only errors: under a rush the Temporal server warns
-// about every slow call, which the latency percentiles already report.
+// temporalLogger writes only errors: under load the Temporal server warns
+// about every slow call, which the benchmarks' own figures already report.
 func temporalLogger() *slog.Logger { return loggerAt(slog.LevelError) }
 
 func loggerAt(level slog.Level) *slog.Logger {

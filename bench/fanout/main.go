@@ -1,0 +1,158 @@
+// Command fanout measures how fast Convene delivers one admin notification
+// to every member of a large organization, and compares that with River's
+// own job throughput on this machine.
+//
+// It starts a throwaway copy of the `make run` stack (bench/internal/stack:
+// a private Postgres with fsync on, the embedded Temporal dev server, the
+// real worker and the real API on a loopback port), writes an organization
+// with an owner and -recipients members straight to the database, and as
+// the owner creates a notification job through the API: audience
+// ORGANIZATION_MEMBERS with role member, channel IN_APP only. The clock runs
+// from that CreateNotificationJob call until GetNotificationJob (polled
+// every 250 ms) reports the job COMPLETED: the NotificationJob workflow has
+// paged the audience in (-page-size recipients per ResolvePage activity,
+// each page inserting its items and enqueuing one River delivery job per
+// item in one transaction), River's notifications queue has delivered every
+// item (one inbox row per recipient), and the workflow has seen nothing
+// pending and recorded the outcome. It then checks the database: N items,
+// N sent, N inbox rows.
+//
+// Why River no-op jobs are the ceiling: every in-app notification is one
+// River job, so delivery cannot go faster than River can insert, fetch and
+// complete jobs on this machine's Postgres. In the same run, after the
+// fan-out, the benchmark inserts N no-op jobs (batches of -page-size with
+// InsertManyTx, as ResolvePage enqueues) into a bench-only queue worked by
+// its own River client on the stack's database, with the notifications
+// queue's MaxWorkers and the worker's fetch poll interval, and times
+// first insert → last job completed. Far below that figure means the cost
+// is in the delivery work itself (reads of the item, job and user, the
+// inbox insert and the item update), not in the queue.
+//
+// Everything shares one machine's CPU: Postgres, Temporal, the worker, the
+// API and the benchmark.
+//
+// Usage:
+//
+//	go run ./bench/fanout -recipients 100000
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/convene/convene/bench/internal/stack"
+	"github.com/convene/convene/internal/providers/notify"
+	"github.com/convene/convene/internal/ratelimit"
+	"github.com/convene/convene/worker"
+)
+
+// options are the benchmark's command-line flags.
+type options struct {
+	// recipients is how many members the organization has.
+	recipients int
+	// pageSize is the worker's NotificationPageSize, also the no-op
+	// insert batch.
+	pageSize int
+	// timeout bounds each of the two measurements.
+	timeout time.Duration
+	// skipCeiling skips the River no-op run.
+	skipCeiling bool
+}
+
+// errCheckFailed means the run finished but the database disagrees with a
+// complete fan-out; the failures were printed.
+var errCheckFailed = errors.New("correctness check failed: see the FAIL lines above")
+
+func parseOptions(args []string) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("fanout", flag.ContinueOnError)
+	fs.IntVar(&o.recipients, "recipients", 100000, "members of the organization, each getting one in-app notification")
+	fs.IntVar(&o.pageSize, "page-size", 1000, "recipients per ResolvePage step (worker NotificationPageSize); also the no-op insert batch")
+	fs.DurationVar(&o.timeout, "timeout", 15*time.Minute, "give up on the fan-out (and on the no-op run) after this long")
+	fs.BoolVar(&o.skipCeiling, "skip-river", false, "skip the River no-op throughput run")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	return o, o.validate()
+}
+
+func (o options) validate() error {
+	switch {
+	case o.recipients < 1 || o.recipients > 1000000:
+		return fmt.Errorf("-recipients must be between 1 and 1000000, got %d", o.recipients)
+	case o.pageSize < 1 || o.pageSize > 10000:
+		return fmt.Errorf("-page-size must be between 1 and 10000, got %d", o.pageSize)
+	case o.timeout <= 0:
+		return fmt.Errorf("-timeout must be positive, got %s", o.timeout)
+	}
+	return nil
+}
+
+func main() {
+	o, err := parseOptions(os.Args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "fanout:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "fanout:", err)
+		stop()
+		os.Exit(1)
+	}
+}
+
+// run starts the stack, measures, prints the report and tears the stack
+// down whatever happens.
+func run(ctx context.Context, o options) (err error) {
+	progress("starting Postgres, Temporal, the worker and the API in a temp dir")
+	s, err := stack.Start(ctx, stack.Options{Worker: func(w *worker.Options) {
+		// Push goes to a sandbox (unused by an in-app job, but configured
+		// as under `make run`); no channel is rate limited.
+		w.Senders = map[string]notify.Sender{"push": notify.NewSandbox("push")}
+		w.Limits = ratelimit.NewPerKey(nil, 1)
+		w.NotificationPageSize = o.pageSize
+	}})
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, s.Close()) }()
+	var r results
+	if r.fanout, err = fanOut(ctx, s, o); err != nil {
+		return err
+	}
+	if !o.skipCeiling {
+		progress("River ceiling: %d no-op jobs, %d workers", o.recipients, noopMaxWorkers)
+		if r.noopPerSec, err = riverCeiling(ctx, s, o); err != nil {
+			return err
+		}
+	}
+	printReport(os.Stdout, o, r)
+	if len(r.fanout.failures) > 0 {
+		return errCheckFailed
+	}
+	return nil
+}
+
+// results are everything the report shows.
+type results struct {
+	fanout fanoutResult
+	// noopPerSec is River's no-op jobs completed per second; 0 when skipped.
+	noopPerSec float64
+}
+
+// progress tells the person waiting what is happening, on stderr so stdout
+// holds only the report.
+func progress(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "fanout: "+format+"\n", args...)
+}
