@@ -7,6 +7,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -16,6 +17,9 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 )
+
+// defaultMaxConns bounds the shared pool unless the URL sets pool_max_conns.
+const defaultMaxConns = 40
 
 // DB is the shared database handle. Bun and River use the same *sql.DB so a
 // Bun transaction can enqueue River jobs atomically with the rows that need them.
@@ -29,6 +33,12 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	// pgx defaults to max(4, cores) connections, which starves the API,
+	// River's workers and the activities sharing this pool; a URL's own
+	// pool_max_conns still wins.
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = defaultMaxConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

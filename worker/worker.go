@@ -104,12 +104,16 @@ func newRiver(o Options) (*river.Client[*sql.Tx], error) {
 	cfg := &river.Config{
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault:      {MaxWorkers: 20},
-			jobs.NotificationsQueue: {MaxWorkers: 50},
+			jobs.NotificationsQueue: {MaxWorkers: 100},
 		},
 		Workers:           workers,
 		PeriodicJobs:      []*river.PeriodicJob{jobs.PeriodicPurgeCredentials()},
 		FetchPollInterval: o.RiverPollInterval,
-		Logger:            o.Log.With("component", "river"),
+		// A fetch takes at most MaxWorkers jobs and waits FetchCooldown
+		// before the next; River's 100 ms default caps a queue near
+		// 10 × MaxWorkers jobs/s, too low for notification fan-outs.
+		FetchCooldown: 20 * time.Millisecond,
+		Logger:        o.Log.With("component", "river"),
 	}
 	if o.Metrics != nil {
 		cfg.Middleware = []rivertype.Middleware{o.Metrics.RiverMiddleware()}

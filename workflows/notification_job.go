@@ -26,7 +26,10 @@ const (
 	// the cursor stored in the job row.
 	pagesPerRun = 40
 	// pollsPerRun bounds the delivery wait the same way.
-	pollsPerRun = 200
+	pollsPerRun = 500
+	// maxProgressInterval caps the backoff between progress checks, so a
+	// finished job is reported within seconds.
+	maxProgressInterval = 5 * time.Second
 )
 
 // Job statuses shared with notification_jobs.status.
@@ -192,7 +195,7 @@ func (j *notificationJob) awaitDelivery(ctx workflow.Context) (bool, error) {
 		if j.cancelled {
 			return true, nil
 		}
-		interval = min(interval*2, time.Minute)
+		interval = min(interval*2, maxProgressInterval)
 	}
 	return false, nil
 }
