@@ -79,12 +79,12 @@ func (a *Notifications) ResolvePage(ctx context.Context, jobID string) (PageResu
 		if len(users) == 0 {
 			return nil
 		}
-		ids, err := db.InsertItems(ctx, tx, j.ID, users, j.Channels)
+		created, err := db.InsertItems(ctx, tx, j.ID, users, j.Channels)
 		if err != nil {
 			return err
 		}
-		out.Items = len(ids)
-		if err := a.enqueue(ctx, tx, ids); err != nil {
+		out.Items = len(created)
+		if err := a.enqueue(ctx, tx, j.ID, created); err != nil {
 			return err
 		}
 		return db.AdvanceJobCursor(ctx, tx, j.ID, users[len(users)-1], len(users))
@@ -99,10 +99,28 @@ func (a *Notifications) pageSize() int {
 	return 1000
 }
 
-func (a *Notifications) enqueue(ctx context.Context, tx bun.Tx, itemIDs []uuid.UUID) error {
-	params := make([]river.InsertManyParams, 0, len(itemIDs))
-	for _, id := range itemIDs {
-		params = append(params, river.InsertManyParams{Args: jobs.DeliverNotificationArgs{ItemID: id}})
+// inAppBatch is how many in-app items one delivery job writes: the inbox
+// is our own table, so a batch is one transaction instead of a hundred.
+const inAppBatch = 100
+
+// enqueue adds the deliveries of new items: in-app ones in batches, every
+// other channel one job per item (each is its own provider call).
+func (a *Notifications) enqueue(ctx context.Context, tx bun.Tx, jobID uuid.UUID, items []db.NewItem) error {
+	var params []river.InsertManyParams
+	var inApp []uuid.UUID
+	for _, it := range items {
+		if it.Channel == db.ChannelInApp {
+			inApp = append(inApp, it.ID)
+			continue
+		}
+		params = append(params, river.InsertManyParams{Args: jobs.DeliverNotificationArgs{ItemID: it.ID}})
+	}
+	for start := 0; start < len(inApp); start += inAppBatch {
+		batch := inApp[start:min(start+inAppBatch, len(inApp))]
+		params = append(params, river.InsertManyParams{Args: jobs.DeliverInAppBatchArgs{JobID: jobID, ItemIDs: batch}})
+	}
+	if len(params) == 0 {
+		return nil
 	}
 	if _, err := a.River.InsertManyTx(ctx, tx.Tx, params); err != nil {
 		return fmt.Errorf("enqueue deliveries: %w", err)

@@ -247,9 +247,15 @@ var audienceSelectors = map[string]func(Audience) (string, []any){
 // KnownAudienceKind reports whether kind can be resolved.
 func KnownAudienceKind(kind string) bool { _, ok := audienceSelectors[kind]; return ok }
 
+// NewItem is an item InsertItems created.
+type NewItem struct {
+	ID      uuid.UUID `bun:"id"`
+	Channel string    `bun:"channel"`
+}
+
 // InsertItems creates the items of users × channels, skipping ones that
-// exist (a retried page), and returns the IDs it created.
-func InsertItems(ctx context.Context, tx bun.Tx, jobID uuid.UUID, users []uuid.UUID, channels []string) ([]uuid.UUID, error) {
+// exist (a retried page), and returns the items it created.
+func InsertItems(ctx context.Context, tx bun.Tx, jobID uuid.UUID, users []uuid.UUID, channels []string) ([]NewItem, error) {
 	items := make([]NotificationItem, 0, len(users)*len(channels))
 	for _, u := range users {
 		for _, ch := range channels {
@@ -259,12 +265,53 @@ func InsertItems(ctx context.Context, tx bun.Tx, jobID uuid.UUID, users []uuid.U
 	if len(items) == 0 {
 		return nil, nil
 	}
-	var ids []uuid.UUID
-	_, err := tx.NewInsert().Model(&items).On("CONFLICT (job_id, user_id, channel) DO NOTHING").Returning("id").Exec(ctx, &ids)
+	var created []NewItem
+	_, err := tx.NewInsert().Model(&items).On("CONFLICT (job_id, user_id, channel) DO NOTHING").Returning("id, channel").Exec(ctx, &created)
 	if err != nil {
 		return nil, fmt.Errorf("insert notification items: %w", err)
 	}
-	return ids, nil
+	return created, nil
+}
+
+// InAppBatchRow is one pending in-app item with what rendering needs.
+type InAppBatchRow struct {
+	ItemID  uuid.UUID `bun:"item_id"`
+	UserID  uuid.UUID `bun:"user_id"`
+	Name    string    `bun:"name"`
+	Enabled bool      `bun:"enabled"`
+}
+
+// LockPendingInApp row-locks the still-pending items among ids with the
+// recipient's name and whether they accept the job's category in-app.
+func LockPendingInApp(ctx context.Context, tx bun.Tx, jobID uuid.UUID, category string, ids []uuid.UUID) ([]InAppBatchRow, error) {
+	var rows []InAppBatchRow
+	err := tx.NewRaw(`SELECT ni.id AS item_id, ni.user_id, coalesce(p.name, '') AS name,
+			coalesce(np.enabled, true) AS enabled
+		FROM notification_job_items ni
+		LEFT JOIN user_profiles p ON p.user_id = ni.user_id
+		LEFT JOIN notification_preferences np ON np.user_id = ni.user_id AND np.category = ? AND np.channel = 'in_app'
+		WHERE ni.job_id = ? AND ni.id IN (?) AND ni.status = 'pending'
+		ORDER BY ni.id FOR UPDATE OF ni`, category, jobID, bun.In(ids)).Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("lock in-app items: %w", err)
+	}
+	return rows, nil
+}
+
+// SetItemsStatus moves items to status (sent stamps sent_at), with a skip reason.
+func SetItemsStatus(ctx context.Context, tx bun.Tx, ids []uuid.UUID, status, skipReason string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	q := tx.NewUpdate().Model((*NotificationItem)(nil)).
+		Set("status = ?, skip_reason = ?, attempts = attempts + 1, updated_at = now()", status, skipReason).Where("id IN (?)", bun.In(ids))
+	if status == ItemSent {
+		q = q.Set("sent_at = now()")
+	}
+	if _, err := q.Exec(ctx); err != nil {
+		return fmt.Errorf("set items %s: %w", status, err)
+	}
+	return nil
 }
 
 // JobProgress counts a job's items by status.

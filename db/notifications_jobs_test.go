@@ -133,10 +133,10 @@ func TestInsertItems_RetriedPageAddsNothing(t *testing.T) {
 	for attempt, want := range []int{4, 0} {
 		tx, err := w.d.BeginTx(ctx, nil)
 		require.NoError(t, err)
-		ids, err := db.InsertItems(ctx, tx, job.ID, users, job.Channels)
+		created, err := db.InsertItems(ctx, tx, job.ID, users, job.Channels)
 		require.NoError(t, err)
 		require.NoError(t, tx.Commit())
-		assert.Len(t, ids, want, "attempt %d", attempt)
+		assert.Len(t, created, want, "attempt %d", attempt)
 	}
 	p, err := db.NotificationJobProgress(ctx, w.d, job.ID)
 	require.NoError(t, err)

@@ -22,3 +22,18 @@ func (DeliverNotificationArgs) InsertOpts() river.InsertOpts {
 // NotificationsQueue is the River queue of deliveries, kept apart so a big
 // fan-out does not delay other jobs.
 const NotificationsQueue = "notifications"
+
+// DeliverInAppBatchArgs writes the inbox rows of up to a hundred in-app
+// items of one job in one transaction.
+type DeliverInAppBatchArgs struct {
+	JobID   uuid.UUID   `json:"job_id"`
+	ItemIDs []uuid.UUID `json:"item_ids"`
+}
+
+// Kind is the job's stable name in river_job.
+func (DeliverInAppBatchArgs) Kind() string { return "notifications.deliver_in_app" }
+
+// InsertOpts puts batches on the notifications queue.
+func (DeliverInAppBatchArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: NotificationsQueue, MaxAttempts: 8}
+}

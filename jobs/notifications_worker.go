@@ -9,7 +9,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
-	"github.com/uptrace/bun"
 
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/providers/notify"
@@ -17,9 +16,8 @@ import (
 	"github.com/convene/convene/internal/ratelimit"
 )
 
-// DeliverNotificationWorker delivers items. Each delivery is idempotent:
-// the in-app row and the item's "sent" mark commit together, and external
-// providers get the item ID as their idempotency key, so a retry never
+// DeliverNotificationWorker delivers one push, email, SMS or Telegram item.
+// Providers get the item ID as their idempotency key, so a retry never
 // sends twice.
 type DeliverNotificationWorker struct {
 	river.WorkerDefaults[DeliverNotificationArgs]
@@ -54,9 +52,6 @@ func (w *DeliverNotificationWorker) Work(ctx context.Context, job *river.Job[Del
 			return err
 		}
 		return river.JobSnooze(wait)
-	}
-	if d.item.Channel == db.ChannelInApp {
-		return w.deliverInApp(ctx, d)
 	}
 	return w.deliverExternal(ctx, d, job.Attempt >= job.MaxAttempts)
 }
@@ -103,18 +98,15 @@ func (w *DeliverNotificationWorker) skipReason(ctx context.Context, d *delivery)
 	case d.item.Channel == db.ChannelTelegram && d.user.TelegramID == nil:
 		return "no telegram account", nil
 	}
-	if _, ok := w.Senders[d.item.Channel]; !ok && d.item.Channel != db.ChannelInApp {
+	if _, ok := w.Senders[d.item.Channel]; !ok {
 		return "channel " + d.item.Channel + " is not configured", nil
 	}
 	return "", nil
 }
 
 // quietFor is how long to wait for the recipient's quiet hours to end.
-// The in-app inbox is silent, so it is never deferred.
+// (In-app items go through DeliverInAppBatchWorker: the inbox is silent.)
 func (w *DeliverNotificationWorker) quietFor(ctx context.Context, d *delivery) (time.Duration, error) {
-	if d.item.Channel == db.ChannelInApp {
-		return 0, nil
-	}
 	s, err := db.SettingsOf(ctx, w.DB, d.user.ID)
 	if err != nil || s.QuietStart == nil {
 		return 0, err
@@ -126,26 +118,6 @@ func (w *DeliverNotificationWorker) quietFor(ctx context.Context, d *delivery) (
 	}
 	d.item.DeliverAfter = &next
 	return next.Sub(now), db.UpdateItem(ctx, w.DB, d.item)
-}
-
-// deliverInApp writes the inbox row and marks the item sent atomically.
-func (w *DeliverNotificationWorker) deliverInApp(ctx context.Context, d *delivery) error {
-	title, body := render(d)
-	return w.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		item, err := db.ItemForUpdate(ctx, tx, d.item.ID)
-		if err != nil || item.Status != db.ItemPending {
-			return err
-		}
-		note := &db.Notification{ID: db.NewID(), RecipientUserID: d.user.ID, SenderUserID: &d.job.CreatedBy,
-			OrganizationID: d.job.OrganizationID, Type: d.job.Category, Title: title, Message: body,
-			ReferenceType: "notification_job", ReferenceID: d.job.ID.String()}
-		if err := db.Notify(ctx, tx, note); err != nil {
-			return err
-		}
-		now := w.Now()
-		item.Status, item.ProviderMessageID, item.SentAt, item.Attempts = db.ItemSent, note.ID.String(), &now, item.Attempts+1
-		return db.UpdateItem(ctx, tx, item)
-	})
 }
 
 // deliverExternal sends through the channel's provider within its rate

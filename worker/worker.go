@@ -133,6 +133,7 @@ func registerJobs(w *river.Workers, o Options) {
 		limits = ratelimit.NewPerKey(nil, 1)
 	}
 	river.AddWorker(w, &jobs.DeliverNotificationWorker{DB: o.DB, Senders: o.Senders, Limits: limits, Now: o.Now})
+	river.AddWorker(w, &jobs.DeliverInAppBatchWorker{DB: o.DB, Now: o.Now})
 }
 
 // registerTemporal adds every workflow and activity, a few lines per domain.

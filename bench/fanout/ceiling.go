@@ -19,7 +19,7 @@ const (
 	noopQueue = "bench_noop"
 	// noopMaxWorkers is the notifications queue's MaxWorkers in
 	// worker/worker.go.
-	noopMaxWorkers = 50
+	noopMaxWorkers = 100
 	// noopFetchPollInterval is the worker's RiverPollInterval default in
 	// worker/worker.go.
 	noopFetchPollInterval = 200 * time.Millisecond
@@ -52,6 +52,7 @@ func riverCeiling(ctx context.Context, s *stack.Stack, o options) (float64, erro
 		Queues:            map[string]river.QueueConfig{noopQueue: {MaxWorkers: noopMaxWorkers}},
 		Workers:           workers,
 		FetchPollInterval: noopFetchPollInterval,
+		FetchCooldown:     20 * time.Millisecond,
 		Logger:            stack.QuietLogger(),
 	})
 	if err != nil {

@@ -1,0 +1,57 @@
+package jobs
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/riverqueue/river"
+	"github.com/uptrace/bun"
+
+	"github.com/convene/convene/db"
+)
+
+// DeliverInAppBatchWorker writes a batch of in-app notifications. The
+// items are locked and only pending ones are delivered, and the inbox rows
+// commit with the items' "sent" mark, so a retried or doubled batch never
+// writes a row twice. In-app delivery is silent, so quiet hours do not
+// apply; opt-outs do.
+type DeliverInAppBatchWorker struct {
+	river.WorkerDefaults[DeliverInAppBatchArgs]
+	DB  *db.DB
+	Now func() time.Time
+}
+
+// Work delivers one batch.
+func (w *DeliverInAppBatchWorker) Work(ctx context.Context, job *river.Job[DeliverInAppBatchArgs]) error {
+	nj, err := db.NotificationJobByID(ctx, w.DB, job.Args.JobID)
+	if err != nil {
+		return err
+	}
+	return w.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		rows, err := db.LockPendingInApp(ctx, tx, nj.ID, nj.Category, job.Args.ItemIDs)
+		if err != nil || len(rows) == 0 {
+			return err
+		}
+		var notes []*db.Notification
+		var sent, optedOut []uuid.UUID
+		for _, r := range rows {
+			if !r.Enabled {
+				optedOut = append(optedOut, r.ItemID)
+				continue
+			}
+			title, body := render(&delivery{job: nj, name: r.Name})
+			notes = append(notes, &db.Notification{RecipientUserID: r.UserID, SenderUserID: &nj.CreatedBy,
+				OrganizationID: nj.OrganizationID, Type: nj.Category, Title: title, Message: body,
+				ReferenceType: "notification_job", ReferenceID: nj.ID.String()})
+			sent = append(sent, r.ItemID)
+		}
+		if err := db.Notify(ctx, tx, notes...); err != nil {
+			return err
+		}
+		if err := db.SetItemsStatus(ctx, tx, sent, db.ItemSent, ""); err != nil {
+			return err
+		}
+		return db.SetItemsStatus(ctx, tx, optedOut, db.ItemSkipped, "opted out of "+nj.Category+" on in_app")
+	})
+}
