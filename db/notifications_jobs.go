@@ -319,34 +319,10 @@ type JobProgress struct {
 	Resolved, Pending, Sent, Failed, Skipped, Cancelled int64
 }
 
-// NotificationJobProgress counts items by status.
+// NotificationJobProgress counts a job's items by status.
 func NotificationJobProgress(ctx context.Context, idb bun.IDB, jobID uuid.UUID) (JobProgress, error) {
-	var rows []struct {
-		Status string `bun:"status"`
-		N      int64  `bun:"n"`
-	}
-	err := idb.NewSelect().Model((*NotificationItem)(nil)).ColumnExpr("status, count(*) AS n").
-		Where("job_id = ?", jobID).GroupExpr("status").Scan(ctx, &rows)
-	if err != nil {
-		return JobProgress{}, fmt.Errorf("count job items: %w", err)
-	}
-	var p JobProgress
-	for _, r := range rows {
-		p.Resolved += r.N
-		switch r.Status {
-		case ItemPending:
-			p.Pending = r.N
-		case ItemSent:
-			p.Sent = r.N
-		case ItemFailed:
-			p.Failed = r.N
-		case ItemSkipped:
-			p.Skipped = r.N
-		case ItemCancelled:
-			p.Cancelled = r.N
-		}
-	}
-	return p, nil
+	all, err := NotificationJobsProgress(ctx, idb, []uuid.UUID{jobID})
+	return all[jobID], err
 }
 
 // CancelPendingItems cancels every item not yet delivered.
