@@ -75,7 +75,7 @@ func Start(ctx context.Context, o Options) (*Worker, error) {
 	if err := rc.Start(ctx); err != nil {
 		return nil, fmt.Errorf("start river: %w", err)
 	}
-	tw := tworker.New(o.Temporal, o.TaskQueue, tworker.Options{})
+	tw := tworker.New(o.Temporal, o.TaskQueue, tworker.Options{MaxConcurrentWorkflowTaskPollers: 8, MaxConcurrentActivityTaskPollers: 8})
 	registerTemporal(tw, o, rc)
 	if err := tw.Start(); err != nil {
 		_ = rc.Stop(context.Background())
