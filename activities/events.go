@@ -401,11 +401,11 @@ func (a *Events) markPaid(ctx context.Context, tx bun.Tx, requestID uuid.UUID, i
 func (a *Events) issueTicket(ctx context.Context, tx bun.Tx, att *db.Attendee) (string, error) {
 	t := &db.Ticket{ID: db.NewID(), AttendeeID: att.ID, EventID: att.EventID, UserID: att.UserID, Seats: att.Seats,
 		IssuedAt: a.Now().UTC().Truncate(time.Second)}
-	code, err := TicketCode(a.Keys, t)
+	code, err := a.Keys.Sign(t.Claims())
 	if err != nil {
 		return "", err
 	}
-	t.CodeHash = HashTicketCode(code)
+	t.CodeHash = tickets.HashCode(code)
 	if err := db.InsertTicket(ctx, tx, t); err != nil {
 		return "", err
 	}
@@ -505,17 +505,11 @@ func snapshot(ev *db.Event) EventSnapshot {
 
 // quoteFor prices seats of an event.
 func quoteFor(ev *db.Event, seats int32) (money.Breakdown, error) {
-	b, err := money.Quote(PricingOf(ev), seats)
+	b, err := money.Quote(ev.Pricing(), seats)
 	if err != nil {
 		return money.Breakdown{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("price event %s: %v", ev.ID, err), "BadPricing", err)
 	}
 	return b, nil
-}
-
-// PricingOf is the money.Pricing of an event.
-func PricingOf(ev *db.Event) money.Pricing {
-	return money.Pricing{UnitPrice: ev.TicketPriceMinor, Currency: ev.Currency, GSTBps: ev.GSTBps,
-		FeeFixed: ev.PlatformFeeFixedMinor, FeeBps: ev.PlatformFeeBps, FeeMode: money.FeeMode(ev.FeeMode)}
 }
 
 func optionalUUID(s string) *uuid.UUID {

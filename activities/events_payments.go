@@ -2,7 +2,6 @@ package activities
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/providers/payment"
-	"github.com/convene/convene/internal/tickets"
 )
 
 // PaymentInput names the order a payment activity acts on.
@@ -163,21 +161,6 @@ func (a *Events) RefundPayment(ctx context.Context, in RefundInput) (RefundResul
 			fmt.Sprintf("%d %s refunded: %s", amount, p.Currency, in.Reason))
 	})
 	return RefundResult{RefundedMinor: amount}, err
-}
-
-// TicketCode is the signed, QR-ready code of a ticket.
-func TicketCode(keys *tickets.Keys, t *db.Ticket) (string, error) {
-	code, err := keys.Sign(tickets.Claims{TicketID: t.ID, EventID: t.EventID, Seats: t.Seats, IssuedAt: t.IssuedAt})
-	if err != nil {
-		return "", fmt.Errorf("sign ticket %s: %w", t.ID, err)
-	}
-	return code, nil
-}
-
-// HashTicketCode is the stored form of a ticket code.
-func HashTicketCode(code string) []byte {
-	sum := sha256.Sum256([]byte(code))
-	return sum[:]
 }
 
 func (a *Events) audit(ctx context.Context, tx bun.Tx, r *db.Request, objectType, action string, payload map[string]any) error {

@@ -11,7 +11,6 @@ import (
 	"github.com/uptrace/bun"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/convene/convene/activities"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/money"
 	eventsv1 "github.com/convene/convene/proto/convene/events/v1"
@@ -88,7 +87,7 @@ func checkPricing(ev *db.Event) error {
 		ev.Currency = defaultCurrency
 	}
 	for _, seats := range []int32{1, ev.MaxSeatsPerRequest} {
-		if _, err := money.Quote(activities.PricingOf(ev), seats); err != nil {
+		if _, err := money.Quote(ev.Pricing(), seats); err != nil {
 			return invalidField(pricingField(err), err.Error())
 		}
 	}

@@ -17,22 +17,6 @@ import (
 	identityv1 "github.com/convene/convene/proto/convene/identity/v1"
 )
 
-// OTPLimits bounds code requests. Counting happens in Postgres, so the
-// limits hold across every API process.
-type OTPLimits struct {
-	// PhoneCooldown is the least time between two codes to one phone.
-	PhoneCooldown time.Duration
-	// PerPhonePerHour caps codes sent to one phone in an hour.
-	PerPhonePerHour int64
-	// PerIPPerHour caps codes requested from one client IP in an hour.
-	PerIPPerHour int64
-}
-
-// DefaultOTPLimits: one code every 30 s and 5 an hour per phone, 30 an hour per IP.
-func DefaultOTPLimits() OTPLimits {
-	return OTPLimits{PhoneCooldown: 30 * time.Second, PerPhonePerHour: 5, PerIPPerHour: 30}
-}
-
 // authServer implements convene.identity.v1.AuthService: phone-OTP login and
 // rotating refresh tokens.
 type authServer struct{ Deps }

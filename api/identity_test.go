@@ -16,8 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
-	"github.com/convene/convene/api"
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/internal/auth"
 	"github.com/convene/convene/internal/testenv"
 	"github.com/convene/convene/internal/testenv/testtemporal"
 	identityv1 "github.com/convene/convene/proto/convene/identity/v1"
@@ -166,14 +166,14 @@ func TestLogin_OnlyNewestCodeCounts(t *testing.T) {
 func TestRequestOtp_RateLimits(t *testing.T) {
 	tests := []struct {
 		name   string
-		limits api.OTPLimits
+		limits auth.OTPLimits
 		phones []string
 		// allowed is how many of the requests (in order) succeed.
 		allowed int
 	}{
-		{"cooldown per phone", api.OTPLimits{PhoneCooldown: time.Minute, PerPhonePerHour: 10, PerIPPerHour: 100}, []string{"+14155557001", "+14155557001"}, 1},
-		{"hourly cap per phone", api.OTPLimits{PerPhonePerHour: 3, PerIPPerHour: 100}, []string{"+14155557002", "+14155557002", "+14155557002", "+14155557002"}, 3},
-		{"hourly cap per client ip", api.OTPLimits{PerPhonePerHour: 10, PerIPPerHour: 2}, []string{"+14155557003", "+14155557004", "+14155557005"}, 2},
+		{"cooldown per phone", auth.OTPLimits{PhoneCooldown: time.Minute, PerPhonePerHour: 10, PerIPPerHour: 100}, []string{"+14155557001", "+14155557001"}, 1},
+		{"hourly cap per phone", auth.OTPLimits{PerPhonePerHour: 3, PerIPPerHour: 100}, []string{"+14155557002", "+14155557002", "+14155557002", "+14155557002"}, 3},
+		{"hourly cap per client ip", auth.OTPLimits{PerPhonePerHour: 10, PerIPPerHour: 2}, []string{"+14155557003", "+14155557004", "+14155557005"}, 2},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -195,7 +195,7 @@ func TestRequestOtp_RateLimits(t *testing.T) {
 }
 
 func TestRequestOtp_ConcurrentRequestsRespectCooldown(t *testing.T) {
-	a := setup(t, testenv.WithOTPLimits(api.OTPLimits{PhoneCooldown: time.Minute, PerPhonePerHour: 10, PerIPPerHour: 1000}))
+	a := setup(t, testenv.WithOTPLimits(auth.OTPLimits{PhoneCooldown: time.Minute, PerPhonePerHour: 10, PerIPPerHour: 1000}))
 	phone := newPhone()
 	var ok atomic.Int32
 	var wg sync.WaitGroup

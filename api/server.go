@@ -45,7 +45,7 @@ type Deps struct {
 	// DevMode echoes OTP codes in RequestOtp responses; never set in prod.
 	DevMode bool
 	// OTPLimits bounds how often codes can be requested.
-	OTPLimits OTPLimits
+	OTPLimits auth.OTPLimits
 	// CORSOrigins are the browser origins allowed to call the API.
 	CORSOrigins []string
 	// TrustForwardedFor takes the client IP from X-Forwarded-For.
@@ -69,8 +69,8 @@ func NewHandler(d Deps) (http.Handler, error) {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	if d.OTPLimits == (OTPLimits{}) {
-		d.OTPLimits = DefaultOTPLimits()
+	if d.OTPLimits == (auth.OTPLimits{}) {
+		d.OTPLimits = auth.DefaultOTPLimits()
 	}
 	validator, err := protovalidate.New()
 	if err != nil {

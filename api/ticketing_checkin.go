@@ -10,7 +10,6 @@ import (
 	"github.com/uptrace/bun"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/convene/convene/activities"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/tickets"
 	eventsv1 "github.com/convene/convene/proto/convene/events/v1"
@@ -32,7 +31,7 @@ func (s *ticketingServer) CheckIn(ctx context.Context, req *connect.Request[even
 		return connect.NewResponse(&eventsv1.CheckInResponse{Result: result}), nil
 	}
 	t, err := db.TicketByID(ctx, s.DB, claims.TicketID)
-	if errors.Is(err, db.ErrNotFound) || (err == nil && !bytes.Equal(t.CodeHash, activities.HashTicketCode(msg.GetCode()))) {
+	if errors.Is(err, db.ErrNotFound) || (err == nil && !bytes.Equal(t.CodeHash, tickets.HashCode(msg.GetCode()))) {
 		return connect.NewResponse(&eventsv1.CheckInResponse{Result: eventsv1.CheckInResult_CHECK_IN_RESULT_NOT_FOUND}), nil
 	}
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/convene/convene/activities"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/money"
 	"github.com/convene/convene/internal/tickets"
@@ -151,7 +150,7 @@ func (s *ticketingServer) requestToProto(ctx context.Context, r *db.Request, ev 
 		Seats: r.Seats, Message: r.Message, HostMessage: r.HostMessage, Status: requestStatusProto(r.Status),
 		WorkflowId: workflows.TicketOrderWorkflowID(r.ID.String()),
 		CreatedAt:  timestamppb.New(r.CreatedAt), UpdatedAt: timestamppb.New(r.UpdatedAt)}
-	if quote, err := money.Quote(activities.PricingOf(ev), r.Seats); err == nil {
+	if quote, err := money.Quote(ev.Pricing(), r.Seats); err == nil {
 		out.Price = breakdownToProto(quote)
 	}
 	if r.HoldExpiresAt != nil && (r.Status == "awaiting_payment" || r.Status == "offered") {
@@ -178,7 +177,7 @@ func (s *ticketingServer) ticketToProto(ctx context.Context, t *db.Ticket) (*eve
 		out.RedeemedAt = timestamppb.New(*t.RedeemedAt)
 	}
 	if t.RevokedAt == nil {
-		if out.Code, err = activities.TicketCode(s.Tickets, t); err != nil {
+		if out.Code, err = s.Tickets.Sign(t.Claims()); err != nil {
 			return nil, err
 		}
 	}

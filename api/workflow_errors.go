@@ -3,17 +3,24 @@ package api
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"connectrpc.com/connect"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/convene/convene/workflows"
 )
 
-// updateError turns a refused workflow update into the Connect code it
-// means. Update validators prefix their refusals with "permission denied: "
-// or "failed precondition: " (see workflows); a workflow that has closed
-// answers closedMsg as FailedPrecondition; anything else is an internal
-// failure naming what was updated.
+// refusalCodes maps each workflow refusal type to the Connect code it means.
+var refusalCodes = map[string]connect.Code{
+	workflows.ErrTypeNotAllowed: connect.CodePermissionDenied,
+	workflows.ErrTypeWrongState: connect.CodeFailedPrecondition,
+}
+
+// updateError turns a refused workflow update into the Connect code its
+// refusal type means; a workflow that has closed answers closedMsg as
+// FailedPrecondition; anything else is an internal failure naming what was
+// updated.
 func updateError(err error, closedMsg, what string) error {
 	if err == nil {
 		return nil
@@ -22,22 +29,11 @@ func updateError(err error, closedMsg, what string) error {
 	if errors.As(err, &notFound) {
 		return connect.NewError(connect.CodeFailedPrecondition, errors.New(closedMsg))
 	}
-	msg := err.Error()
-	switch {
-	case strings.Contains(msg, "permission denied: "):
-		return connect.NewError(connect.CodePermissionDenied, errors.New(after(msg, "permission denied: ")))
-	case strings.Contains(msg, "failed precondition: "):
-		return connect.NewError(connect.CodeFailedPrecondition, errors.New(after(msg, "failed precondition: ")))
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		if code, ok := refusalCodes[appErr.Type()]; ok {
+			return connect.NewError(code, errors.New(appErr.Message()))
+		}
 	}
 	return fmt.Errorf("update %s: %w", what, err)
-}
-
-// after is the text following marker, without Temporal's trailing
-// "(type: …)" detail.
-func after(s, marker string) string {
-	_, rest, _ := strings.Cut(s, marker)
-	if i := strings.Index(rest, " ("); i > 0 {
-		rest = rest[:i]
-	}
-	return rest
 }

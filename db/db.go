@@ -6,6 +6,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -17,6 +18,17 @@ import (
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 )
+
+// ErrNotFound is returned by single-row lookups that match nothing.
+var ErrNotFound = errors.New("not found")
+
+// notFound turns sql.ErrNoRows into ErrNotFound with context.
+func notFound(err error, format string, args ...any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), ErrNotFound)
+	}
+	return fmt.Errorf("load %s: %w", fmt.Sprintf(format, args...), err)
+}
 
 // defaultMaxConns bounds the shared pool unless the URL sets pool_max_conns.
 const defaultMaxConns = 40

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/convene/convene/internal/money"
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 )
@@ -250,4 +251,10 @@ func VenueByID(ctx context.Context, idb bun.IDB, id uuid.UUID) (*Venue, error) {
 		return nil, notFound(err, "venue %s", id)
 	}
 	return v, nil
+}
+
+// Pricing is the event's current price settings as money.Pricing.
+func (e *Event) Pricing() money.Pricing {
+	return money.Pricing{UnitPrice: e.TicketPriceMinor, Currency: e.Currency, GSTBps: e.GSTBps,
+		FeeFixed: e.PlatformFeeFixedMinor, FeeBps: e.PlatformFeeBps, FeeMode: money.FeeMode(e.FeeMode)}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/convene/convene/internal/tickets"
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 )
@@ -370,4 +371,9 @@ func OpenRequestIDs(ctx context.Context, idb bun.IDB, eventID uuid.UUID) ([]uuid
 		return nil, fmt.Errorf("list open requests: %w", err)
 	}
 	return ids, nil
+}
+
+// Claims are what the ticket's signed code asserts.
+func (t *Ticket) Claims() tickets.Claims {
+	return tickets.Claims{TicketID: t.ID, EventID: t.EventID, Seats: t.Seats, IssuedAt: t.IssuedAt}
 }

@@ -2,17 +2,12 @@ package db
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 )
-
-// ErrNotFound is returned by single-row lookups that match nothing.
-var ErrNotFound = errors.New("not found")
 
 // User is an account; phone, email and telegram_id are each unique when set.
 type User struct {
@@ -219,12 +214,4 @@ func UpsertInterest(ctx context.Context, idb bun.IDB, name, slug, description st
 		return fmt.Errorf("upsert interest %s: %w", slug, err)
 	}
 	return nil
-}
-
-// notFound turns sql.ErrNoRows into ErrNotFound with context.
-func notFound(err error, format string, args ...any) error {
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), ErrNotFound)
-	}
-	return fmt.Errorf("load %s: %w", fmt.Sprintf(format, args...), err)
 }

@@ -5,6 +5,7 @@
 package workflows
 
 import (
+	"fmt"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -22,6 +23,27 @@ var (
 
 // QueryState is the query every Convene workflow answers with its state.
 const QueryState = "state"
+
+// Refusal types: every Update validator refuses with a Temporal application
+// error of one of these types, and the API maps each type to a Connect code
+// in one table (api/rpc). Messages are for people; callers branch on types.
+const (
+	// ErrTypeNotAllowed: the caller may not take this step (PermissionDenied).
+	ErrTypeNotAllowed = "ConveneNotAllowed"
+	// ErrTypeWrongState: the step does not fit the workflow's current state,
+	// including a workflow still registering (FailedPrecondition).
+	ErrTypeWrongState = "ConveneWrongState"
+)
+
+// refuseNotAllowed is a validator refusal for a caller who may not act.
+func refuseNotAllowed(format string, args ...any) error {
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), ErrTypeNotAllowed, nil)
+}
+
+// refuseWrongState is a validator refusal for a step the state does not allow.
+func refuseWrongState(format string, args ...any) error {
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), ErrTypeWrongState, nil)
+}
 
 // activityOptions is the default for short database and provider calls:
 // retried with backoff until they succeed, except for the business errors

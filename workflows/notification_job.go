@@ -109,7 +109,7 @@ func (j *notificationJob) registerHandlers(ctx workflow.Context) error {
 		},
 		workflow.UpdateHandlerOptions{Validator: func(_ workflow.Context, _ CancelJobInput) error {
 			if j.cancelled || j.state.Status == JobCompleted || j.state.Status == JobCancelled {
-				return fmt.Errorf(rejectState+"the job is already %s", j.state.Status)
+				return refuseWrongState("the job is already %s", j.state.Status)
 			}
 			return nil
 		}})

@@ -209,22 +209,15 @@ func (o *ticketOrder) registerHandlers(ctx workflow.Context) error {
 		workflow.UpdateHandlerOptions{Validator: o.validateCancel})
 }
 
-// ErrNotHost and friends are the validator refusals; the API maps them to
-// PermissionDenied / FailedPrecondition by their text prefix.
-const (
-	rejectPermission = "permission denied: "
-	rejectState      = "failed precondition: "
-)
-
 func (o *ticketOrder) validateDecide(_ workflow.Context, in DecideInput) error {
 	if !o.admitted || o.state.HostUserID == "" {
-		return errors.New(rejectState + "the request is still being registered; try again")
+		return refuseWrongState("the request is still being registered; try again")
 	}
 	if in.ActorUserID != o.state.HostUserID {
-		return errors.New(rejectPermission + "only the event's host can decide on requests")
+		return refuseNotAllowed("only the event's host can decide on requests")
 	}
 	if o.state.Status != StatusPending || o.decision != nil {
-		return fmt.Errorf(rejectState+"the request is %s, not pending", o.state.Status)
+		return refuseWrongState("the request is %s, not pending", o.state.Status)
 	}
 	return nil
 }
@@ -237,13 +230,13 @@ func (o *ticketOrder) handleDecide(ctx workflow.Context, in DecideInput) (Ticket
 
 func (o *ticketOrder) validateCancel(_ workflow.Context, in CancelInput) error {
 	if !o.admitted {
-		return errors.New(rejectState + "the request is still being registered; try again")
+		return refuseWrongState("the request is still being registered; try again")
 	}
 	if in.ActorUserID != o.state.UserID {
-		return errors.New(rejectPermission + "only the person who made the request can cancel it")
+		return refuseNotAllowed("only the person who made the request can cancel it")
 	}
 	if !o.state.Open() || o.cancel != nil {
-		return fmt.Errorf(rejectState+"the request is already %s", o.state.Status)
+		return refuseWrongState("the request is already %s", o.state.Status)
 	}
 	return nil
 }

@@ -16,6 +16,22 @@ const (
 	OTPMaxAttempts = 5
 )
 
+// OTPLimits bounds code requests. Counting happens in Postgres, so the
+// limits hold across every API process.
+type OTPLimits struct {
+	// PhoneCooldown is the least time between two codes to one phone.
+	PhoneCooldown time.Duration
+	// PerPhonePerHour caps codes sent to one phone in an hour.
+	PerPhonePerHour int64
+	// PerIPPerHour caps codes requested from one client IP in an hour.
+	PerIPPerHour int64
+}
+
+// DefaultOTPLimits: one code every 30 s and 5 an hour per phone, 30 an hour per IP.
+func DefaultOTPLimits() OTPLimits {
+	return OTPLimits{PhoneCooldown: 30 * time.Second, PerPhonePerHour: 5, PerIPPerHour: 30}
+}
+
 // OTPHasher hashes one-time codes with a per-code salt and a server-side
 // pepper: a six-digit code alone is trivially brute-forced from a leaked
 // hash, the pepper (never in the database) prevents that.

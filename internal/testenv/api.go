@@ -98,7 +98,7 @@ type apiOptions struct {
 type APIOption func(*apiOptions)
 
 // WithOTPLimits sets the OTP rate limits (tests default to generous ones).
-func WithOTPLimits(l api.OTPLimits) APIOption { return func(o *apiOptions) { o.deps.OTPLimits = l } }
+func WithOTPLimits(l auth.OTPLimits) APIOption { return func(o *apiOptions) { o.deps.OTPLimits = l } }
 
 // WithNotifyRate limits one notification channel to perSecond sends.
 func WithNotifyRate(channel string, perSecond float64) APIOption {
@@ -136,7 +136,7 @@ func NewAPI(t testing.TB, temporal client.Client, opts ...APIOption) *API {
 		DevMode: true,
 		// Many tests sign in many users from 127.0.0.1; the rate-limit
 		// test sets its own limits.
-		OTPLimits: api.OTPLimits{PhoneCooldown: 0, PerPhonePerHour: 1000, PerIPPerHour: 100000},
+		OTPLimits: auth.OTPLimits{PhoneCooldown: 0, PerPhonePerHour: 1000, PerIPPerHour: 100000},
 	}
 	o := apiOptions{deps: &deps, notifyRates: map[string]float64{}}
 	for _, opt := range opts {
