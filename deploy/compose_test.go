@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
 
@@ -96,6 +97,26 @@ func TestCompose_APIPublishesItsHTTPPort(t *testing.T) {
 
 	require.Contains(t, containerPorts(t, "api", api), port,
 		"api listens on %s but publishes no port %s", addr, port)
+}
+
+// Temporal's frontend and UI have no authentication in this file, so they
+// must never be reachable from other hosts: anyone who can signal a workflow
+// could forge a payment.
+func TestCompose_TemporalPortsBindLoopbackOnly(t *testing.T) {
+	t.Parallel()
+	all, ok := loadCompose(t)["services"].(map[string]any)
+	require.True(t, ok)
+	for _, name := range []string{"temporal", "temporal-ui"} {
+		svc, ok := all[name].(map[string]any)
+		require.True(t, ok, "service %s missing", name)
+		ports, _ := svc["ports"].([]any)
+		require.NotEmpty(t, ports, "service %s publishes no port", name)
+		for _, p := range ports {
+			spec, isString := p.(string)
+			require.True(t, isString, "service %s: use the short port syntax with a host IP, got %v", name, p)
+			assert.True(t, strings.HasPrefix(spec, "127.0.0.1:"), "service %s publishes %q on every interface; bind it to 127.0.0.1", name, spec)
+		}
+	}
 }
 
 func TestCompose_ImagesArePinned(t *testing.T) {
