@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
@@ -12,6 +13,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
 	eventsv1 "github.com/convene/convene/proto/convene/events/v1"
 	"github.com/convene/convene/proto/convene/events/v1/eventsv1connect"
@@ -35,13 +37,13 @@ const (
 
 // CreateEvent creates a draft event hosted by the caller.
 func (s *eventServer) CreateEvent(ctx context.Context, req *connect.Request[eventsv1.CreateEventRequest]) (*connect.Response[eventsv1.CreateEventResponse], error) {
-	userID, in := callerID(ctx), req.Msg.GetEvent()
+	userID, in := rpc.CallerID(ctx), req.Msg.GetEvent()
 	ev, err := eventFromInput(in)
 	if err != nil {
 		return nil, err
 	}
 	if !ev.StartsAt.After(s.Now()) {
-		return nil, invalidField("event.starts_at", "must be in the future")
+		return nil, rpc.InvalidField("event.starts_at", "must be in the future")
 	}
 	ev.ID, ev.HostUserID, ev.Status = db.NewID(), userID, db.EventDraft
 	var slugs []string
@@ -57,7 +59,7 @@ func (s *eventServer) CreateEvent(ctx context.Context, req *connect.Request[even
 		if err := db.ReplaceEventInterests(ctx, tx, ev.ID, interestIDs); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, &userID, ev.OrganizationID, "event", ev.ID.String(), "create", map[string]any{"title": ev.Title, "slug": ev.Slug})
+		return rpc.Audit(ctx, tx, &userID, ev.OrganizationID, "event", ev.ID.String(), "create", map[string]any{"title": ev.Title, "slug": ev.Slug})
 	})
 	if err != nil {
 		return nil, err
@@ -68,7 +70,7 @@ func (s *eventServer) CreateEvent(ctx context.Context, req *connect.Request[even
 // UpdateEvent replaces the editable fields of an event the caller hosts.
 // Price changes apply to new orders only: existing orders keep what they paid.
 func (s *eventServer) UpdateEvent(ctx context.Context, req *connect.Request[eventsv1.UpdateEventRequest]) (*connect.Response[eventsv1.UpdateEventResponse], error) {
-	userID, in := callerID(ctx), req.Msg.GetEvent()
+	userID, in := rpc.CallerID(ctx), req.Msg.GetEvent()
 	ev, err := eventFromInput(in)
 	if err != nil {
 		return nil, err
@@ -93,7 +95,7 @@ func (s *eventServer) UpdateEvent(ctx context.Context, req *connect.Request[even
 		if err := db.ReplaceEventInterests(ctx, tx, ev.ID, interestIDs); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, &userID, ev.OrganizationID, "event", ev.ID.String(), "update", map[string]any{"title": ev.Title,
+		return rpc.Audit(ctx, tx, &userID, ev.OrganizationID, "event", ev.ID.String(), "update", map[string]any{"title": ev.Title,
 			"capacity": ev.Capacity, "is_paid": ev.IsPaid, "ticket_price_minor": ev.TicketPriceMinor, "currency": ev.Currency})
 	})
 	if err != nil {
@@ -113,7 +115,7 @@ func (s *eventServer) checkEditable(old, ev *db.Event) error {
 		return connect.NewError(connect.CodeFailedPrecondition, fmt.Errorf(
 			"event.capacity: %d seats are already held or confirmed; capacity cannot go below that", old.SeatsTaken))
 	case !ev.StartsAt.Equal(old.StartsAt) && !ev.StartsAt.After(s.Now()):
-		return invalidField("event.starts_at", "must be in the future")
+		return rpc.InvalidField("event.starts_at", "must be in the future")
 	}
 	return nil
 }
@@ -131,7 +133,7 @@ func (s *eventServer) resolveEventRefs(ctx context.Context, tx bun.Tx, ev, old *
 	if ev.VenueID != nil {
 		venue, err := db.VenueByID(ctx, tx, *ev.VenueID)
 		if errors.Is(err, db.ErrNotFound) {
-			return nil, nil, invalidField("event.venue_id", "no such venue; CreateVenue or ListVenues gives a valid ID")
+			return nil, nil, rpc.InvalidField("event.venue_id", "no such venue; CreateVenue or ListVenues gives a valid ID")
 		}
 		if err != nil {
 			return nil, nil, err
@@ -148,9 +150,9 @@ func (s *eventServer) resolveEventRefs(ctx context.Context, tx bun.Tx, ev, old *
 // checkEventOrg lets the caller host for an organization they own or
 // administer, reusing the organization service's role check.
 func (s *eventServer) checkEventOrg(ctx context.Context, tx bun.Tx, orgID uuid.UUID) error {
-	_, err := (&organizationServer{s.Deps}).orgAccess(ctx, tx, orgID, managerRoles)
+	_, err := rpc.OrgAccess(ctx, tx, orgID, rpc.ManagerRoles)
 	if connect.CodeOf(err) == connect.CodeNotFound {
-		return invalidField("event.organization_id", "no such organization")
+		return rpc.InvalidField("event.organization_id", "no such organization")
 	}
 	return err
 }
@@ -169,7 +171,7 @@ func eventInterestIDs(ctx context.Context, tx bun.Tx, slugs []string) ([]uuid.UU
 	for _, slug := range slugs {
 		id, ok := known[slug]
 		if !ok {
-			return nil, invalidField("event.interest_slugs", fmt.Sprintf("unknown interest %q; ListInterests gives the valid slugs", slug))
+			return nil, rpc.InvalidField("event.interest_slugs", fmt.Sprintf("unknown interest %q; ListInterests gives the valid slugs", slug))
 		}
 		ids = append(ids, id)
 	}
@@ -199,7 +201,7 @@ func insertEventWithSlug(ctx context.Context, tx bun.Tx, ev *db.Event) error {
 // PublishEvent opens a draft for join requests. Publishing a published
 // event again changes nothing.
 func (s *eventServer) PublishEvent(ctx context.Context, req *connect.Request[eventsv1.PublishEventRequest]) (*connect.Response[eventsv1.PublishEventResponse], error) {
-	userID := callerID(ctx)
+	userID := rpc.CallerID(ctx)
 	var ev *db.Event
 	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
@@ -218,7 +220,7 @@ func (s *eventServer) PublishEvent(ctx context.Context, req *connect.Request[eve
 			return err
 		}
 		ev.Status = db.EventPublished
-		return s.audit(ctx, tx, &userID, ev.OrganizationID, "event", ev.ID.String(), "publish", nil)
+		return rpc.Audit(ctx, tx, &userID, ev.OrganizationID, "event", ev.ID.String(), "publish", nil)
 	})
 	if err != nil {
 		return nil, err
@@ -235,7 +237,7 @@ func (s *eventServer) PublishEvent(ctx context.Context, req *connect.Request[eve
 // refunding payments). Cancelling again only re-starts that workflow, which
 // is how a failed start is retried.
 func (s *eventServer) CancelEvent(ctx context.Context, req *connect.Request[eventsv1.CancelEventRequest]) (*connect.Response[eventsv1.CancelEventResponse], error) {
-	userID, reason := callerID(ctx), req.Msg.GetReason()
+	userID, reason := rpc.CallerID(ctx), req.Msg.GetReason()
 	var ev *db.Event
 	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
@@ -252,7 +254,7 @@ func (s *eventServer) CancelEvent(ctx context.Context, req *connect.Request[even
 			return err
 		}
 		ev.Status = db.EventCancelled
-		return s.audit(ctx, tx, &userID, ev.OrganizationID, "event", ev.ID.String(), "cancel", map[string]any{"reason": reason})
+		return rpc.Audit(ctx, tx, &userID, ev.OrganizationID, "event", ev.ID.String(), "cancel", map[string]any{"reason": reason})
 	})
 	if err != nil {
 		return nil, err
@@ -294,7 +296,7 @@ func (s *eventServer) startCancellation(ctx context.Context, ev *db.Event, reaso
 // GetEvent returns an event the caller may see.
 func (s *eventServer) GetEvent(ctx context.Context, req *connect.Request[eventsv1.GetEventRequest]) (*connect.Response[eventsv1.GetEventResponse], error) {
 	ev, err := db.EventByID(ctx, s.DB, uuid.MustParse(req.Msg.GetEventId()))
-	if errors.Is(err, db.ErrNotFound) || err == nil && !eventVisible(ev, callerID(ctx)) {
+	if errors.Is(err, db.ErrNotFound) || err == nil && !eventVisible(ev, rpc.CallerID(ctx)) {
 		return nil, errEventNotFound()
 	}
 	if err != nil {
@@ -323,7 +325,7 @@ func errEventNotFound() error {
 // but do not host is PermissionDenied.
 func (s *eventServer) hostedEventForUpdate(ctx context.Context, tx bun.Tx, id uuid.UUID) (*db.Event, error) {
 	ev, err := db.EventForUpdate(ctx, tx, id)
-	userID := callerID(ctx)
+	userID := rpc.CallerID(ctx)
 	switch {
 	case errors.Is(err, db.ErrNotFound):
 		return nil, errEventNotFound()
@@ -339,7 +341,11 @@ func (s *eventServer) hostedEventForUpdate(ctx context.Context, tx bun.Tx, id uu
 
 // ListEvents pages through published public events by start time.
 func (s *eventServer) ListEvents(ctx context.Context, req *connect.Request[eventsv1.ListEventsRequest]) (*connect.Response[eventsv1.ListEventsResponse], error) {
-	f, err := s.eventFilter(req.Msg)
+	page, err := rpc.TimePage("ListEvents", req.Msg.GetPageToken(), req.Msg.GetPageSize(), defaultEventPageSize)
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.eventFilter(req.Msg, page)
 	if err != nil {
 		return nil, err
 	}
@@ -347,43 +353,35 @@ func (s *eventServer) ListEvents(ctx context.Context, req *connect.Request[event
 	if err != nil {
 		return nil, err
 	}
-	events, more := trimPage(events, f.Limit)
+	events, next := rpc.NextPage(page, events, eventKey)
 	out, err := eventsWithInterests(ctx, s.DB, events)
 	if err != nil {
 		return nil, err
 	}
-	resp := &eventsv1.ListEventsResponse{Events: out}
-	if more {
-		resp.NextPageToken = encodeEventCursor(&events[len(events)-1])
-	}
-	return connect.NewResponse(resp), nil
+	return connect.NewResponse(&eventsv1.ListEventsResponse{Events: out, NextPageToken: next}), nil
 }
 
 // eventFilter turns a ListEvents request into a query, checking the
 // combinations of fields protovalidate cannot.
-func (s *eventServer) eventFilter(msg *eventsv1.ListEventsRequest) (db.EventFilter, error) {
-	afterStarts, afterID, err := decodeTimeCursor(msg.GetPageToken(), "ListEvents")
-	if err != nil {
-		return db.EventFilter{}, err
-	}
+func (s *eventServer) eventFilter(msg *eventsv1.ListEventsRequest, page rpc.Page[time.Time]) (db.EventFilter, error) {
 	f := db.EventFilter{InterestSlugs: msg.GetInterestSlugs(), StartsAfter: s.Now(), IsPaid: msg.IsPaid,
-		Query: msg.GetQuery(), AfterStarts: afterStarts, AfterID: afterID, Limit: pageLimit(msg.GetPageSize(), defaultEventPageSize)}
+		Query: msg.GetQuery(), AfterStarts: page.LastKey, AfterID: page.LastID, Limit: page.Limit()}
 	if msg.StartsAfter != nil {
 		f.StartsAfter = msg.GetStartsAfter().AsTime()
 	}
 	if msg.StartsBefore != nil {
 		f.StartsBefore = msg.GetStartsBefore().AsTime()
 		if msg.StartsAfter != nil && !f.StartsBefore.After(f.StartsAfter) {
-			return db.EventFilter{}, invalidField("starts_before", "must be after starts_after")
+			return db.EventFilter{}, rpc.InvalidField("starts_before", "must be after starts_after")
 		}
 	}
 	switch {
 	case msg.NearLatitude == nil && msg.NearLongitude == nil:
 		return f, nil
 	case msg.NearLatitude == nil || msg.NearLongitude == nil:
-		return db.EventFilter{}, invalidField("near_latitude", "set near_latitude and near_longitude together")
+		return db.EventFilter{}, rpc.InvalidField("near_latitude", "set near_latitude and near_longitude together")
 	case msg.GetRadiusKm() <= 0:
-		return db.EventFilter{}, invalidField("radius_km", "must be positive when searching near a point")
+		return db.EventFilter{}, rpc.InvalidField("radius_km", "must be positive when searching near a point")
 	}
 	f.Near = &db.GeoPoint{Latitude: msg.GetNearLatitude(), Longitude: msg.GetNearLongitude()}
 	f.RadiusKm = msg.GetRadiusKm()
@@ -392,37 +390,32 @@ func (s *eventServer) eventFilter(msg *eventsv1.ListEventsRequest) (db.EventFilt
 
 // ListMyEvents pages through the caller's hosted events, newest start first.
 func (s *eventServer) ListMyEvents(ctx context.Context, req *connect.Request[eventsv1.ListMyEventsRequest]) (*connect.Response[eventsv1.ListMyEventsResponse], error) {
-	beforeStarts, beforeID, err := decodeTimeCursor(req.Msg.GetPageToken(), "ListMyEvents")
+	page, err := rpc.TimePage("ListMyEvents", req.Msg.GetPageToken(), req.Msg.GetPageSize(), defaultEventPageSize)
 	if err != nil {
 		return nil, err
 	}
-	limit := pageLimit(req.Msg.GetPageSize(), defaultEventPageSize)
-	events, err := db.ListHostedEvents(ctx, s.DB, callerID(ctx), beforeStarts, beforeID, limit)
+	events, err := db.ListHostedEvents(ctx, s.DB, rpc.CallerID(ctx), page.LastKey, page.LastID, page.Limit())
 	if err != nil {
 		return nil, err
 	}
-	events, more := trimPage(events, limit)
+	events, next := rpc.NextPage(page, events, eventKey)
 	out, err := eventsWithInterests(ctx, s.DB, events)
 	if err != nil {
 		return nil, err
 	}
-	resp := &eventsv1.ListMyEventsResponse{Events: out}
-	if more {
-		resp.NextPageToken = encodeEventCursor(&events[len(events)-1])
-	}
-	return connect.NewResponse(resp), nil
+	return connect.NewResponse(&eventsv1.ListMyEventsResponse{Events: out, NextPageToken: next}), nil
 }
 
 // CreateVenue creates a venue that any host may then use.
 func (s *eventServer) CreateVenue(ctx context.Context, req *connect.Request[eventsv1.CreateVenueRequest]) (*connect.Response[eventsv1.CreateVenueResponse], error) {
-	userID, msg := callerID(ctx), req.Msg
+	userID, msg := rpc.CallerID(ctx), req.Msg
 	v := &db.Venue{ID: db.NewID(), CreatedBy: &userID, Name: msg.GetName(), Address: msg.GetAddress(),
 		Latitude: msg.GetLatitude(), Longitude: msg.GetLongitude(), Metadata: map[string]any{}}
 	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := db.InsertVenue(ctx, tx, v); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, &userID, nil, "venue", v.ID.String(), "create", map[string]any{"name": v.Name})
+		return rpc.Audit(ctx, tx, &userID, nil, "venue", v.ID.String(), "create", map[string]any{"name": v.Name})
 	})
 	if err != nil {
 		return nil, err
@@ -432,23 +425,18 @@ func (s *eventServer) CreateVenue(ctx context.Context, req *connect.Request[even
 
 // ListVenues pages through venues by name.
 func (s *eventServer) ListVenues(ctx context.Context, req *connect.Request[eventsv1.ListVenuesRequest]) (*connect.Response[eventsv1.ListVenuesResponse], error) {
-	afterName, afterID, err := decodeVenueCursor(req.Msg.GetPageToken())
+	page, err := rpc.NamePage("ListVenues", req.Msg.GetPageToken(), req.Msg.GetPageSize(), defaultVenuePageSize)
 	if err != nil {
 		return nil, err
 	}
-	limit := pageLimit(req.Msg.GetPageSize(), defaultVenuePageSize)
-	venues, err := db.ListVenues(ctx, s.DB, req.Msg.GetQuery(), afterName, afterID, limit)
+	venues, err := db.ListVenues(ctx, s.DB, req.Msg.GetQuery(), page.LastKey, page.LastID, page.Limit())
 	if err != nil {
 		return nil, err
 	}
-	venues, more := trimPage(venues, limit)
 	resp := &eventsv1.ListVenuesResponse{}
+	venues, resp.NextPageToken = rpc.NextPage(page, venues, func(v *db.Venue) (string, uuid.UUID) { return v.Name, v.ID })
 	for i := range venues {
 		resp.Venues = append(resp.Venues, venueToProto(&venues[i]))
-	}
-	if more {
-		last := venues[len(venues)-1]
-		resp.NextPageToken = encodeKeyset(last.ID, last.Name)
 	}
 	return connect.NewResponse(resp), nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/uptrace/bun"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/money"
 	eventsv1 "github.com/convene/convene/proto/convene/events/v1"
@@ -39,7 +40,7 @@ func eventFromInput(in *eventsv1.EventInput) (*db.Event, error) {
 		return nil, err
 	}
 	if (in.Latitude == nil) != (in.Longitude == nil) {
-		return nil, invalidField("event.latitude", "set latitude and longitude together, or neither to use the venue's")
+		return nil, rpc.InvalidField("event.latitude", "set latitude and longitude together, or neither to use the venue's")
 	}
 	ev := &db.Event{
 		Title: in.GetTitle(), Mood: in.GetMood(), Description: in.GetDescription(), VenueText: in.GetVenueText(),
@@ -52,10 +53,10 @@ func eventFromInput(in *eventsv1.EventInput) (*db.Event, error) {
 		PlatformFeeFixedMinor: in.GetPlatformFeeFixedMinor(), PlatformFeeBps: in.GetPlatformFeeBps(),
 		Visibility: visibilityFromProto(in.GetVisibility()), HoldMinutes: orDefault(in.GetHoldMinutes(), defaultHoldMinutes),
 		RefundCutoffHours: in.GetRefundCutoffHours(), CoverImages: append([]string{}, in.GetCoverImages()...),
-		VenueID: optionalUUID(in.VenueId), OrganizationID: optionalUUID(in.OrganizationId),
+		VenueID: rpc.OptionalID(in.GetVenueId()), OrganizationID: rpc.OptionalID(in.GetOrganizationId()),
 	}
 	if ev.MaxSeatsPerRequest > ev.Capacity {
-		return nil, invalidField("event.max_seats_per_request", fmt.Sprintf("%d is more than the capacity of %d", ev.MaxSeatsPerRequest, ev.Capacity))
+		return nil, rpc.InvalidField("event.max_seats_per_request", fmt.Sprintf("%d is more than the capacity of %d", ev.MaxSeatsPerRequest, ev.Capacity))
 	}
 	return ev, checkPricing(ev)
 }
@@ -63,10 +64,10 @@ func eventFromInput(in *eventsv1.EventInput) (*db.Event, error) {
 // checkEventTimes checks the order of the times and the time zone.
 func checkEventTimes(in *eventsv1.EventInput) error {
 	if !in.GetEndsAt().AsTime().After(in.GetStartsAt().AsTime()) {
-		return invalidField("event.ends_at", "must be after starts_at")
+		return rpc.InvalidField("event.ends_at", "must be after starts_at")
 	}
 	if _, err := time.LoadLocation(in.GetTimezone()); err != nil || in.GetTimezone() == "Local" {
-		return invalidField("event.timezone", fmt.Sprintf("%q is not an IANA time zone; use a name such as Asia/Kolkata", in.GetTimezone()))
+		return rpc.InvalidField("event.timezone", fmt.Sprintf("%q is not an IANA time zone; use a name such as Asia/Kolkata", in.GetTimezone()))
 	}
 	return nil
 }
@@ -78,17 +79,17 @@ func checkEventTimes(in *eventsv1.EventInput) error {
 func checkPricing(ev *db.Event) error {
 	switch {
 	case ev.IsPaid && ev.TicketPriceMinor == 0:
-		return invalidField("event.ticket_price_minor", "must be positive for a paid event")
+		return rpc.InvalidField("event.ticket_price_minor", "must be positive for a paid event")
 	case !ev.IsPaid && ev.TicketPriceMinor > 0:
-		return invalidField("event.is_paid", "must be true when the event has a ticket price; set ticket_price_minor to 0 for a free event")
+		return rpc.InvalidField("event.is_paid", "must be true when the event has a ticket price; set ticket_price_minor to 0 for a free event")
 	case ev.IsPaid && ev.Currency == "":
-		return invalidField("event.currency", "required for a paid event, e.g. INR")
+		return rpc.InvalidField("event.currency", "required for a paid event, e.g. INR")
 	case ev.Currency == "":
 		ev.Currency = defaultCurrency
 	}
 	for _, seats := range []int32{1, ev.MaxSeatsPerRequest} {
 		if _, err := money.Quote(ev.Pricing(), seats); err != nil {
-			return invalidField(pricingField(err), err.Error())
+			return rpc.InvalidField(pricingField(err), err.Error())
 		}
 	}
 	return nil
@@ -140,9 +141,9 @@ func eventSlug(title string, id uuid.UUID, tail int) string {
 // eventToProto converts an event and its interest slugs.
 func eventToProto(ev *db.Event, interestSlugs []string) *eventsv1.Event {
 	return &eventsv1.Event{
-		Id: ev.ID.String(), HostUserId: ev.HostUserID.String(), OrganizationId: uuidOrEmpty(ev.OrganizationID),
+		Id: ev.ID.String(), HostUserId: ev.HostUserID.String(), OrganizationId: rpc.IDString(ev.OrganizationID),
 		Slug: ev.Slug, Title: ev.Title, Mood: ev.Mood, Description: ev.Description,
-		VenueId: uuidOrEmpty(ev.VenueID), VenueText: ev.VenueText, Latitude: ev.Latitude, Longitude: ev.Longitude,
+		VenueId: rpc.IDString(ev.VenueID), VenueText: ev.VenueText, Latitude: ev.Latitude, Longitude: ev.Longitude,
 		StartsAt: timestamppb.New(ev.StartsAt), EndsAt: timestamppb.New(ev.EndsAt), Timezone: ev.Timezone,
 		Capacity: ev.Capacity, MaxSeatsPerRequest: ev.MaxSeatsPerRequest, AllowedGenders: gendersToProto(ev.AllowedGenders),
 		IsPaid: ev.IsPaid, TicketPrice: &eventsv1.Money{AmountMinor: ev.TicketPriceMinor, Currency: ev.Currency},
@@ -264,35 +265,6 @@ func eventStatusToProto(s string) eventsv1.EventStatus {
 	}
 }
 
-func encodeEventCursor(ev *db.Event) string { return pageToken(ev.StartsAt, ev.ID) }
-
-// decodeVenueCursor returns the (name, id) after which a page of venues starts.
-func decodeVenueCursor(token string) (string, uuid.UUID, error) {
-	if token == "" {
-		return "", uuid.Nil, nil
-	}
-	id, name, err := decodeKeyset(token, "ListVenues")
-	return name, id, err
-}
-
-// pageLimit is the rows to fetch for a page of size (or def when 0): one
-// more than the page, the extra row telling whether another page exists.
-func pageLimit(size int32, def int) int {
-	if size == 0 {
-		return def + 1
-	}
-	return int(size) + 1
-}
-
-// trimPage drops the look-ahead row fetched by pageLimit and says whether
-// it was there.
-func trimPage[T any](rows []T, limit int) ([]T, bool) {
-	if len(rows) < limit {
-		return rows, false
-	}
-	return rows[:limit-1], true
-}
-
 func orDefault(v, def int32) int32 {
 	if v == 0 {
 		return def
@@ -308,18 +280,5 @@ func copyFloat(f *float64) *float64 {
 	return &v
 }
 
-// optionalUUID parses an optional ID that protovalidate already checked.
-func optionalUUID(s *string) *uuid.UUID {
-	if s == nil {
-		return nil
-	}
-	id := uuid.MustParse(*s)
-	return &id
-}
-
-func uuidOrEmpty(id *uuid.UUID) string {
-	if id == nil {
-		return ""
-	}
-	return id.String()
-}
+// eventKey is an event's place in lists sorted by start time.
+func eventKey(ev *db.Event) (time.Time, uuid.UUID) { return ev.StartsAt, ev.ID }

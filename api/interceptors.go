@@ -10,21 +10,11 @@ import (
 
 	"buf.build/go/protovalidate"
 	"connectrpc.com/connect"
-	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/internal/auth"
 )
-
-// callerKey carries the authenticated user's ID in a request context.
-type callerKey struct{}
-
-// callerID returns the authenticated user; the auth interceptor guarantees
-// it is set for every procedure that is not public.
-func callerID(ctx context.Context) uuid.UUID {
-	id, _ := ctx.Value(callerKey{}).(uuid.UUID)
-	return id
-}
 
 // authInterceptor checks the bearer access token of every procedure not in
 // public and puts the caller's user ID in the context.
@@ -45,7 +35,7 @@ func (a *authInterceptor) authenticate(ctx context.Context, procedure, header st
 	if err != nil {
 		return nil, connect.NewError(connect.CodeUnauthenticated, err)
 	}
-	return context.WithValue(ctx, callerKey{}, userID), nil
+	return rpc.WithCaller(ctx, userID), nil
 }
 
 func (a *authInterceptor) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
@@ -144,7 +134,7 @@ type logInterceptor struct {
 }
 
 func (l *logInterceptor) finish(ctx context.Context, procedure string, start time.Time, err error) error {
-	attrs := []any{"procedure", procedure, "duration_ms", time.Since(start).Milliseconds(), "request_id", requestID(ctx)}
+	attrs := []any{"procedure", procedure, "duration_ms", time.Since(start).Milliseconds(), "request_id", rpc.RequestInfoOf(ctx).ID}
 	if err == nil {
 		l.log.InfoContext(ctx, "rpc", append(attrs, "code", "ok")...)
 		return nil
@@ -155,7 +145,7 @@ func (l *logInterceptor) finish(ctx context.Context, procedure string, start tim
 		return err
 	}
 	l.log.ErrorContext(ctx, "rpc failed", append(attrs, "code", "internal", "error", err.Error())...)
-	return connect.NewError(connect.CodeInternal, fmt.Errorf("internal error (request id %s)", requestID(ctx)))
+	return connect.NewError(connect.CodeInternal, fmt.Errorf("internal error (request id %s)", rpc.RequestInfoOf(ctx).ID))
 }
 
 func (l *logInterceptor) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
 	notificationsv1 "github.com/convene/convene/proto/convene/notifications/v1"
 	"github.com/convene/convene/proto/convene/notifications/v1/notificationsv1connect"
@@ -34,24 +35,23 @@ const (
 	watchPollInterval = 500 * time.Millisecond
 	// watchBatch bounds the rows one poll sends; the rest follow next poll.
 	watchBatch = 100
+	// defaultPageSize is the page size of lists when the request has none.
+	defaultPageSize = 50
 )
 
 // ListMyNotifications pages through the caller's inbox, newest first.
 func (s *notificationServer) ListMyNotifications(ctx context.Context, req *connect.Request[notificationsv1.ListMyNotificationsRequest]) (*connect.Response[notificationsv1.ListMyNotificationsResponse], error) {
 	msg := req.Msg
-	before, beforeID, limit, err := pageOf(msg.GetPageToken(), msg.GetPageSize())
+	page, err := rpc.TimePage("ListMyNotifications", msg.GetPageToken(), msg.GetPageSize(), defaultPageSize)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.InboxPage(ctx, s.DB, callerID(ctx), msg.GetUnreadOnly(), before, beforeID, limit+1)
+	rows, err := db.InboxPage(ctx, s.DB, rpc.CallerID(ctx), msg.GetUnreadOnly(), page.LastKey, page.LastID, page.Limit())
 	if err != nil {
 		return nil, err
 	}
 	resp := &notificationsv1.ListMyNotificationsResponse{}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		resp.NextPageToken = pageToken(rows[limit-1].CreatedAt, rows[limit-1].ID)
-	}
+	rows, resp.NextPageToken = rpc.NextPage(page, rows, func(n *db.InboxNotification) (time.Time, uuid.UUID) { return n.CreatedAt, n.ID })
 	for i := range rows {
 		resp.Notifications = append(resp.Notifications, notificationToProto(&rows[i]))
 	}
@@ -60,7 +60,7 @@ func (s *notificationServer) ListMyNotifications(ctx context.Context, req *conne
 
 // UnreadCount counts the caller's unread notifications.
 func (s *notificationServer) UnreadCount(ctx context.Context, _ *connect.Request[notificationsv1.UnreadCountRequest]) (*connect.Response[notificationsv1.UnreadCountResponse], error) {
-	n, err := db.CountUnread(ctx, s.DB, callerID(ctx))
+	n, err := db.CountUnread(ctx, s.DB, rpc.CallerID(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +75,7 @@ func (s *notificationServer) MarkRead(ctx context.Context, req *connect.Request[
 	for _, id := range req.Msg.GetNotificationIds() {
 		ids = append(ids, uuid.MustParse(id))
 	}
-	n, err := db.MarkRead(ctx, s.DB, callerID(ctx), ids)
+	n, err := db.MarkRead(ctx, s.DB, rpc.CallerID(ctx), ids)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +84,7 @@ func (s *notificationServer) MarkRead(ctx context.Context, req *connect.Request[
 
 // MarkAllRead marks all of the caller's notifications read.
 func (s *notificationServer) MarkAllRead(ctx context.Context, _ *connect.Request[notificationsv1.MarkAllReadRequest]) (*connect.Response[notificationsv1.MarkAllReadResponse], error) {
-	n, err := db.MarkAllRead(ctx, s.DB, callerID(ctx))
+	n, err := db.MarkAllRead(ctx, s.DB, rpc.CallerID(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +99,7 @@ func (s *notificationServer) MarkAllRead(ctx context.Context, _ *connect.Request
 // whose transaction began before the call but committed after it is not
 // sent: ListMyNotifications shows it.
 func (s *notificationServer) WatchNotifications(ctx context.Context, _ *connect.Request[notificationsv1.WatchNotificationsRequest], stream *connect.ServerStream[notificationsv1.WatchNotificationsResponse]) error {
-	userID := callerID(ctx)
+	userID := rpc.CallerID(ctx)
 	after, err := db.DatabaseNow(ctx, s.DB)
 	if err != nil {
 		return endWatch(ctx, err)
@@ -140,7 +140,7 @@ func endWatch(ctx context.Context, err error) error {
 
 // GetPreferences returns the caller's channel preferences and quiet hours.
 func (s *notificationServer) GetPreferences(ctx context.Context, _ *connect.Request[notificationsv1.GetPreferencesRequest]) (*connect.Response[notificationsv1.GetPreferencesResponse], error) {
-	prefs, err := loadPreferences(ctx, s.DB, callerID(ctx))
+	prefs, err := loadPreferences(ctx, s.DB, rpc.CallerID(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +150,7 @@ func (s *notificationServer) GetPreferences(ctx context.Context, _ *connect.Requ
 // UpdatePreferences upserts the given entries and replaces or clears the
 // quiet hours, in one transaction.
 func (s *notificationServer) UpdatePreferences(ctx context.Context, req *connect.Request[notificationsv1.UpdatePreferencesRequest]) (*connect.Response[notificationsv1.UpdatePreferencesResponse], error) {
-	msg, userID := req.Msg, callerID(ctx)
+	msg, userID := req.Msg, rpc.CallerID(ctx)
 	if err := checkQuietHours(msg); err != nil {
 		return nil, err
 	}
@@ -166,7 +166,7 @@ func (s *notificationServer) UpdatePreferences(ctx context.Context, req *connect
 		if err := saveQuietHours(ctx, tx, userID, msg); err != nil {
 			return err
 		}
-		if err := s.audit(ctx, tx, &userID, nil, "notification_preferences", userID.String(), "update",
+		if err := rpc.Audit(ctx, tx, &userID, nil, "notification_preferences", userID.String(), "update",
 			map[string]any{"entries": len(entries), "quiet_hours_set": msg.QuietHours != nil, "quiet_hours_cleared": msg.GetClearQuietHours()}); err != nil {
 			return err
 		}
@@ -188,14 +188,14 @@ func checkQuietHours(msg *notificationsv1.UpdatePreferencesRequest) error {
 		return nil
 	}
 	if msg.GetClearQuietHours() {
-		return invalidField("clear_quiet_hours", "cannot be true while quiet_hours is set; send one of them")
+		return rpc.InvalidField("clear_quiet_hours", "cannot be true while quiet_hours is set; send one of them")
 	}
 	// "Local" loads, but names the server's zone, not the user's.
 	if _, err := time.LoadLocation(q.GetTimezone()); err != nil || q.GetTimezone() == "Local" {
-		return invalidField("quiet_hours.timezone", fmt.Sprintf("unknown time zone %q; use an IANA name such as Asia/Kolkata", q.GetTimezone()))
+		return rpc.InvalidField("quiet_hours.timezone", fmt.Sprintf("unknown time zone %q; use an IANA name such as Asia/Kolkata", q.GetTimezone()))
 	}
 	if q.GetStart() == q.GetEnd() {
-		return invalidField("quiet_hours.end", "must differ from start")
+		return rpc.InvalidField("quiet_hours.end", "must differ from start")
 	}
 	return nil
 }
@@ -231,9 +231,9 @@ func loadPreferences(ctx context.Context, idb bun.IDB, userID uuid.UUID) (*notif
 // RegisterDevice registers (or moves to the caller and re-enables) a push
 // token; registering the same token again returns the same device.
 func (s *notificationServer) RegisterDevice(ctx context.Context, req *connect.Request[notificationsv1.RegisterDeviceRequest]) (*connect.Response[notificationsv1.RegisterDeviceResponse], error) {
-	userID, platform := callerID(ctx), devicePlatformName(req.Msg.GetPlatform())
+	userID, platform := rpc.CallerID(ctx), devicePlatformName(req.Msg.GetPlatform())
 	if platform == "" {
-		return nil, invalidField("platform", "unknown platform")
+		return nil, rpc.InvalidField("platform", "unknown platform")
 	}
 	var id uuid.UUID
 	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -243,7 +243,7 @@ func (s *notificationServer) RegisterDevice(ctx context.Context, req *connect.Re
 		if err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, &userID, nil, "push_device", id.String(), "register", map[string]any{"platform": platform})
+		return rpc.Audit(ctx, tx, &userID, nil, "push_device", id.String(), "register", map[string]any{"platform": platform})
 	})
 	if err != nil {
 		return nil, err
@@ -254,7 +254,7 @@ func (s *notificationServer) RegisterDevice(ctx context.Context, req *connect.Re
 func notificationToProto(n *db.InboxNotification) *notificationsv1.Notification {
 	out := &notificationsv1.Notification{Id: n.ID.String(), Type: n.Type, Title: n.Title, Message: n.Message,
 		ReferenceType: n.ReferenceType, ReferenceId: n.ReferenceID, Link: n.Link, IsRead: n.IsRead,
-		CreatedAt: timestamppb.New(n.CreatedAt), SenderUserId: uuidOrEmpty(n.SenderUserID)}
+		CreatedAt: timestamppb.New(n.CreatedAt), SenderUserId: rpc.IDString(n.SenderUserID)}
 	if n.ReadAt != nil {
 		out.ReadAt = timestamppb.New(*n.ReadAt)
 	}
@@ -321,7 +321,7 @@ var audienceKindNames = map[notificationsv1.AudienceKind]string{
 }
 
 func jobToProto(j *db.NotificationJob, p db.JobProgress) *notificationsv1.NotificationJob {
-	out := &notificationsv1.NotificationJob{Id: j.ID.String(), OrganizationId: uuidOrEmpty(j.OrganizationID),
+	out := &notificationsv1.NotificationJob{Id: j.ID.String(), OrganizationId: rpc.IDString(j.OrganizationID),
 		CreatedBy: j.CreatedBy.String(), Criteria: criteriaToProto(j.Criteria), Category: j.Category,
 		Title: j.TitleTemplate, Body: j.BodyTemplate, Variables: j.Variables, ScheduledAt: timestamppb.New(j.ScheduledAt),
 		Status: jobStatusProto(j.Status), Progress: progressToProto(p), CreatedAt: timestamppb.New(j.CreatedAt),
@@ -359,8 +359,8 @@ func criteriaToProto(c db.Criteria) *notificationsv1.Criteria {
 }
 
 func audienceToProto(a db.Audience) *notificationsv1.Audience {
-	out := &notificationsv1.Audience{OrganizationId: uuidOrEmpty(a.OrganizationID), Roles: a.Roles,
-		EventId: uuidOrEmpty(a.EventID), Statuses: a.Statuses, InterestSlug: a.InterestSlug}
+	out := &notificationsv1.Audience{OrganizationId: rpc.IDString(a.OrganizationID), Roles: a.Roles,
+		EventId: rpc.IDString(a.EventID), Statuses: a.Statuses, InterestSlug: a.InterestSlug}
 	for kind, name := range audienceKindNames {
 		if name == a.Kind {
 			out.Kind = kind
@@ -378,13 +378,4 @@ func channelNamesOf(channels []notificationsv1.Channel) []string {
 		out = append(out, channelName(c))
 	}
 	return out
-}
-
-// optionalID parses an optional UUID field protovalidate has checked.
-func optionalID(s string) *uuid.UUID {
-	if s == "" {
-		return nil
-	}
-	id := uuid.MustParse(s)
-	return &id
 }

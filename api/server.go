@@ -22,6 +22,7 @@ import (
 	"github.com/rs/cors"
 	"go.temporal.io/sdk/client"
 
+	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/auth"
 	"github.com/convene/convene/internal/metrics"
@@ -176,15 +177,6 @@ func withCORS(h http.Handler, origins []string) http.Handler {
 	}).Handler(h)
 }
 
-// requestInfo is what the HTTP layer knows about a call, carried in its context.
-type requestInfo struct {
-	id        string
-	ip        string
-	userAgent string
-}
-
-type requestInfoKey struct{}
-
 // withRequestContext tags each request with an ID (the caller's
 // X-Request-Id if sane, else a new one) and the client's IP.
 func withRequestContext(next http.Handler, trustForwardedFor bool) http.Handler {
@@ -194,8 +186,8 @@ func withRequestContext(next http.Handler, trustForwardedFor bool) http.Handler 
 			id = uuid.NewString()
 		}
 		w.Header().Set("X-Request-Id", id)
-		info := requestInfo{id: id, ip: clientIP(r, trustForwardedFor), userAgent: r.UserAgent()}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))
+		info := rpc.RequestInfo{ID: id, IP: clientIP(r, trustForwardedFor), UserAgent: r.UserAgent()}
+		next.ServeHTTP(w, r.WithContext(rpc.WithRequestInfo(r.Context(), info)))
 	})
 }
 
@@ -212,10 +204,3 @@ func clientIP(r *http.Request, trustForwardedFor bool) string {
 	}
 	return host
 }
-
-func info(ctx context.Context) requestInfo {
-	i, _ := ctx.Value(requestInfoKey{}).(requestInfo)
-	return i
-}
-
-func requestID(ctx context.Context) string { return info(ctx).id }

@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
 	eventsv1 "github.com/convene/convene/proto/convene/events/v1"
 	"github.com/convene/convene/workflows"
@@ -25,7 +26,7 @@ type ticketingServer struct{ Deps }
 // RequestToJoin starts a ticket order. A sold-out event answers with the
 // request waitlisted, never an error.
 func (s *ticketingServer) RequestToJoin(ctx context.Context, req *connect.Request[eventsv1.RequestToJoinRequest]) (*connect.Response[eventsv1.RequestToJoinResponse], error) {
-	msg, userID := req.Msg, callerID(ctx)
+	msg, userID := req.Msg, rpc.CallerID(ctx)
 	ev, err := s.joinableEvent(ctx, uuid.MustParse(msg.GetEventId()), userID, msg.GetSeats())
 	if err != nil {
 		return nil, err
@@ -61,7 +62,7 @@ func (s *ticketingServer) joinableEvent(ctx context.Context, eventID, userID uui
 	case ev.HostUserID == userID:
 		return nil, connect.NewError(connect.CodeFailedPrecondition, errors.New("you host this event"))
 	case seats > ev.MaxSeatsPerRequest:
-		return nil, invalidField("seats", fmt.Sprintf("at most %d seat(s) per request for this event", ev.MaxSeatsPerRequest))
+		return nil, rpc.InvalidField("seats", fmt.Sprintf("at most %d seat(s) per request for this event", ev.MaxSeatsPerRequest))
 	}
 	return ev, s.checkGender(ctx, ev, userID)
 }
@@ -160,7 +161,7 @@ func (s *ticketingServer) DecideRequest(ctx context.Context, req *connect.Reques
 		return nil, err
 	}
 	err = s.updateOrder(ctx, r.ID, workflows.UpdateDecide, workflows.DecideInput{
-		ActorUserID: callerID(ctx).String(), Accept: msg.GetAccept(), HostMessage: msg.GetHostMessage()})
+		ActorUserID: rpc.CallerID(ctx).String(), Accept: msg.GetAccept(), HostMessage: msg.GetHostMessage()})
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +179,7 @@ func (s *ticketingServer) CancelRequest(ctx context.Context, req *connect.Reques
 	if err != nil {
 		return nil, err
 	}
-	err = s.updateOrder(ctx, r.ID, workflows.UpdateCancel, workflows.CancelInput{ActorUserID: callerID(ctx).String(), Reason: req.Msg.GetReason()})
+	err = s.updateOrder(ctx, r.ID, workflows.UpdateCancel, workflows.CancelInput{ActorUserID: rpc.CallerID(ctx).String(), Reason: req.Msg.GetReason()})
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +204,7 @@ func (s *ticketingServer) updateOrder(ctx context.Context, requestID uuid.UUID, 
 
 // orderError turns a ticket order's refusal into the Connect code it means.
 func orderError(err error) error {
-	return updateError(err, "this request is closed", "ticket order")
+	return rpc.UpdateError(err, "this request is closed", "ticket order")
 }
 
 // requestFor loads a request the caller may see: as its requester
@@ -220,7 +221,7 @@ func (s *ticketingServer) requestFor(ctx context.Context, id uuid.UUID, buyer, h
 	if err != nil {
 		return nil, nil, err
 	}
-	caller := callerID(ctx)
+	caller := rpc.CallerID(ctx)
 	if (buyer && r.RequesterUserID == caller) || (host && ev.HostUserID == caller) {
 		return r, ev, nil
 	}
@@ -242,7 +243,7 @@ func (s *ticketingServer) hostedEvent(ctx context.Context, eventID uuid.UUID) (*
 	if err != nil {
 		return nil, err
 	}
-	if ev.HostUserID != callerID(ctx) {
+	if ev.HostUserID != rpc.CallerID(ctx) {
 		return nil, connect.NewError(connect.CodePermissionDenied, errors.New("only the event's host can do this"))
 	}
 	return ev, nil

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/money"
 	"github.com/convene/convene/internal/tickets"
@@ -25,19 +27,16 @@ func (s *ticketingServer) ListRequests(ctx context.Context, req *connect.Request
 	if err != nil {
 		return nil, err
 	}
-	after, afterID, limit, err := pageOf(msg.GetPageToken(), msg.GetPageSize())
+	page, err := rpc.TimePage("ListRequests", msg.GetPageToken(), msg.GetPageSize(), defaultTicketingPageSize)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.ListRequests(ctx, s.DB, ev.ID, requestStatusName(msg.GetStatus()), after, afterID, limit+1)
+	rows, err := db.ListRequests(ctx, s.DB, ev.ID, requestStatusName(msg.GetStatus()), page.LastKey, page.LastID, page.Limit())
 	if err != nil {
 		return nil, err
 	}
 	resp := &eventsv1.ListRequestsResponse{}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		resp.NextPageToken = pageToken(rows[limit-1].CreatedAt, rows[limit-1].ID)
-	}
+	rows, resp.NextPageToken = rpc.NextPage(page, rows, func(r *db.Request) (time.Time, uuid.UUID) { return r.CreatedAt, r.ID })
 	for i := range rows {
 		jr, err := s.requestToProto(ctx, &rows[i], ev)
 		if err != nil {
@@ -55,19 +54,16 @@ func (s *ticketingServer) ListAttendees(ctx context.Context, req *connect.Reques
 	if err != nil {
 		return nil, err
 	}
-	after, afterID, limit, err := pageOf(msg.GetPageToken(), msg.GetPageSize())
+	page, err := rpc.TimePage("ListAttendees", msg.GetPageToken(), msg.GetPageSize(), defaultTicketingPageSize)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.ListAttendees(ctx, s.DB, ev.ID, after, afterID, limit+1)
+	rows, err := db.ListAttendees(ctx, s.DB, ev.ID, page.LastKey, page.LastID, page.Limit())
 	if err != nil {
 		return nil, err
 	}
 	resp := &eventsv1.ListAttendeesResponse{}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		resp.NextPageToken = pageToken(rows[limit-1].CreatedAt, rows[limit-1].ID)
-	}
+	rows, resp.NextPageToken = rpc.NextPage(page, rows, func(a *db.Attendee) (time.Time, uuid.UUID) { return a.CreatedAt, a.ID })
 	for i := range rows {
 		resp.Attendees = append(resp.Attendees, attendeeToProto(&rows[i]))
 	}
@@ -76,19 +72,16 @@ func (s *ticketingServer) ListAttendees(ctx context.Context, req *connect.Reques
 
 // ListMyTickets lists the caller's tickets, newest first.
 func (s *ticketingServer) ListMyTickets(ctx context.Context, req *connect.Request[eventsv1.ListMyTicketsRequest]) (*connect.Response[eventsv1.ListMyTicketsResponse], error) {
-	before, beforeID, limit, err := pageOf(req.Msg.GetPageToken(), req.Msg.GetPageSize())
+	page, err := rpc.TimePage("ListMyTickets", req.Msg.GetPageToken(), req.Msg.GetPageSize(), defaultTicketingPageSize)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.ListTicketsOfUser(ctx, s.DB, callerID(ctx), before, beforeID, limit+1)
+	rows, err := db.ListTicketsOfUser(ctx, s.DB, rpc.CallerID(ctx), page.LastKey, page.LastID, page.Limit())
 	if err != nil {
 		return nil, err
 	}
 	resp := &eventsv1.ListMyTicketsResponse{}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		resp.NextPageToken = pageToken(rows[limit-1].CreatedAt, rows[limit-1].ID)
-	}
+	rows, resp.NextPageToken = rpc.NextPage(page, rows, func(t *db.Ticket) (time.Time, uuid.UUID) { return t.CreatedAt, t.ID })
 	for i := range rows {
 		t, err := s.ticketToProto(ctx, &rows[i])
 		if err != nil {
@@ -109,7 +102,7 @@ func (s *ticketingServer) GetTicket(ctx context.Context, req *connect.Request[ev
 	if err != nil {
 		return nil, err
 	}
-	if t.UserID != callerID(ctx) {
+	if t.UserID != rpc.CallerID(ctx) {
 		if _, err := s.hostedEvent(ctx, t.EventID); err != nil {
 			return nil, connect.NewError(connect.CodePermissionDenied, errors.New("only the ticket's holder or the event's host can see it"))
 		}
@@ -188,7 +181,7 @@ func attendeeToProto(a *db.Attendee) *eventsv1.Attendee {
 	out := &eventsv1.Attendee{Id: a.ID.String(), EventId: a.EventID.String(), UserId: a.UserID.String(), RequestId: a.RequestID.String(),
 		Seats: a.Seats, TicketType: a.TicketType, Status: attendeeStatusProto(a.Status),
 		PricePaid: moneyOf(a.PricePaidMinor, a.Currency), Tax: moneyOf(a.TaxMinor, a.Currency),
-		PlatformFee: moneyOf(a.PlatformFeeMinor, a.Currency), CreatedAt: timestamppb.New(a.CreatedAt), Name: a.Name, Phone: deref(a.Phone)}
+		PlatformFee: moneyOf(a.PlatformFeeMinor, a.Currency), CreatedAt: timestamppb.New(a.CreatedAt), Name: a.Name, Phone: rpc.Deref(a.Phone)}
 	if a.CheckedInAt != nil {
 		out.CheckedInAt = timestamppb.New(*a.CheckedInAt)
 	}
