@@ -142,9 +142,7 @@ func (s *eventServer) resolveEventRefs(ctx context.Context, tx bun.Tx, ev, old *
 			ev.Latitude, ev.Longitude = &venue.Latitude, &venue.Longitude
 		}
 	}
-	slugs := dedupe(interestSlugs)
-	ids, err := eventInterestIDs(ctx, tx, slugs)
-	return ids, slugs, err
+	return rpc.InterestIDs(ctx, tx, "event.interest_slugs", interestSlugs)
 }
 
 // checkEventOrg lets the caller host for an organization they own or
@@ -155,27 +153,6 @@ func (s *eventServer) checkEventOrg(ctx context.Context, tx bun.Tx, orgID uuid.U
 		return rpc.InvalidField("event.organization_id", "no such organization")
 	}
 	return err
-}
-
-// eventInterestIDs maps interest slugs to IDs, refusing unknown ones.
-func eventInterestIDs(ctx context.Context, tx bun.Tx, slugs []string) ([]uuid.UUID, error) {
-	found, err := db.InterestsBySlug(ctx, tx, slugs)
-	if err != nil {
-		return nil, err
-	}
-	known := make(map[string]uuid.UUID, len(found))
-	for _, in := range found {
-		known[in.Slug] = in.ID
-	}
-	ids := make([]uuid.UUID, 0, len(slugs))
-	for _, slug := range slugs {
-		id, ok := known[slug]
-		if !ok {
-			return nil, rpc.InvalidField("event.interest_slugs", fmt.Sprintf("unknown interest %q; ListInterests gives the valid slugs", slug))
-		}
-		ids = append(ids, id)
-	}
-	return ids, nil
 }
 
 // insertEventWithSlug inserts ev under the slug of its title and ID. Two

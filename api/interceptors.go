@@ -16,6 +16,25 @@ import (
 	"github.com/convene/convene/internal/auth"
 )
 
+// interceptors are what every Connect call passes through, outermost
+// first: metrics (when configured), logging and error hiding,
+// authentication (except for the public procedures), request validation.
+func interceptors(d Deps, public map[string]bool) (connect.HandlerOption, error) {
+	validator, err := protovalidate.New()
+	if err != nil {
+		return nil, fmt.Errorf("build request validator: %w", err)
+	}
+	chain := []connect.Interceptor{
+		&logInterceptor{log: d.Log},
+		&authInterceptor{tokens: d.Tokens, public: public},
+		&validateInterceptor{validator: validator},
+	}
+	if d.Metrics != nil {
+		chain = append([]connect.Interceptor{d.Metrics.ConnectInterceptor()}, chain...)
+	}
+	return connect.WithInterceptors(chain...), nil
+}
+
 // authInterceptor checks the bearer access token of every procedure not in
 // public and puts the caller's user ID in the context.
 type authInterceptor struct {

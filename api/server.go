@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"buf.build/go/protovalidate"
 	"connectrpc.com/connect"
 	connectcors "connectrpc.com/cors"
 	"connectrpc.com/grpcreflect"
@@ -29,9 +28,6 @@ import (
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/sms"
 	"github.com/convene/convene/internal/tickets"
-	"github.com/convene/convene/proto/convene/events/v1/eventsv1connect"
-	"github.com/convene/convene/proto/convene/identity/v1/identityv1connect"
-	"github.com/convene/convene/proto/convene/notifications/v1/notificationsv1connect"
 )
 
 // Deps is everything the handlers need. Build it once at start-up.
@@ -65,55 +61,19 @@ type Deps struct {
 	PublicURL string
 }
 
-// NewHandler returns the API's root HTTP handler.
+// NewHandler returns the API's root HTTP handler: every domain's Connect
+// services behind the interceptors, their plain HTTP routes, gRPC
+// reflection, health and readiness, and metrics.
 func NewHandler(d Deps) (http.Handler, error) {
-	if d.Now == nil {
-		d.Now = time.Now
-	}
-	if d.OTPLimits == (auth.OTPLimits{}) {
-		d.OTPLimits = auth.DefaultOTPLimits()
-	}
-	validator, err := protovalidate.New()
+	d = d.withDefaults()
+	served := domains(d)
+	opts, err := interceptors(d, publicProcedures(served))
 	if err != nil {
-		return nil, fmt.Errorf("build request validator: %w", err)
+		return nil, err
 	}
-	public := map[string]bool{
-		identityv1connect.AuthServiceRequestOtpProcedure: true,
-		identityv1connect.AuthServiceVerifyOtpProcedure:  true,
-		identityv1connect.AuthServiceRefreshProcedure:    true,
-		identityv1connect.AuthServiceLogoutProcedure:     true,
-	}
-	interceptors := []connect.Interceptor{
-		&logInterceptor{log: d.Log},
-		&authInterceptor{tokens: d.Tokens, public: public},
-		&validateInterceptor{validator: validator},
-	}
-	if d.Metrics != nil {
-		interceptors = append([]connect.Interceptor{d.Metrics.ConnectInterceptor()}, interceptors...)
-	}
-	opts := connect.WithInterceptors(interceptors...)
-
 	mux := http.NewServeMux()
-	mux.Handle(identityv1connect.NewAuthServiceHandler(&authServer{d}, opts))
-	mux.Handle(identityv1connect.NewUserServiceHandler(&userServer{d}, opts))
-	mux.Handle(identityv1connect.NewOrganizationServiceHandler(&organizationServer{d}, opts))
-	mux.Handle(eventsv1connect.NewEventServiceHandler(&eventServer{Deps: d}, opts))
-	mux.Handle(eventsv1connect.NewTicketingServiceHandler(&ticketingServer{Deps: d}, opts))
-	mux.Handle(notificationsv1connect.NewNotificationServiceHandler(&notificationServer{Deps: d}, opts))
-	mux.Handle("POST /webhooks/payments/{provider}", &paymentWebhook{d})
-	if d.Sandbox != nil {
-		mux.Handle("/sandbox/checkout/", d.Sandbox.Handler())
-	}
-
-	reflector := grpcreflect.NewStaticReflector(
-		identityv1connect.AuthServiceName,
-		identityv1connect.UserServiceName,
-		identityv1connect.OrganizationServiceName,
-		eventsv1connect.EventServiceName,
-		eventsv1connect.TicketingServiceName,
-		notificationsv1connect.NotificationServiceName,
-		healthServiceName,
-	)
+	names := mountDomains(mux, served, opts)
+	reflector := grpcreflect.NewStaticReflector(append(names, healthServiceName)...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))
 	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
 	h := &health{db: d.DB, temporal: d.Temporal}
@@ -124,6 +84,46 @@ func NewHandler(d Deps) (http.Handler, error) {
 		mux.Handle("GET /metrics", d.Metrics.Handler())
 	}
 	return withRequestContext(withCORS(mux, d.CORSOrigins), d.TrustForwardedFor), nil
+}
+
+// withDefaults fills the optional fields.
+func (d Deps) withDefaults() Deps {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.OTPLimits == (auth.OTPLimits{}) {
+		d.OTPLimits = auth.DefaultOTPLimits()
+	}
+	return d
+}
+
+// mountDomains mounts every service and route of each domain on mux and
+// returns the names of the Connect services, for reflection.
+func mountDomains(mux *http.ServeMux, served []rpc.Domain, opts connect.HandlerOption) []string {
+	var names []string
+	for _, dom := range served {
+		for _, svc := range dom.Services {
+			mux.Handle(svc.Handler(opts))
+			names = append(names, svc.Name)
+		}
+		for _, r := range dom.Routes {
+			mux.Handle(r.Pattern, r.Handler)
+		}
+	}
+	return names
+}
+
+// publicProcedures are the procedures of every domain that need no access token.
+func publicProcedures(served []rpc.Domain) map[string]bool {
+	public := map[string]bool{}
+	for _, dom := range served {
+		for _, svc := range dom.Services {
+			for _, p := range svc.Public {
+				public[p] = true
+			}
+		}
+	}
+	return public
 }
 
 // Serve runs handler on addr until ctx ends, then drains in-flight requests

@@ -1,16 +1,14 @@
-package api
+package identity
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
@@ -110,23 +108,11 @@ func applyProfile(p *db.Profile, msg *identityv1.UpdateProfileRequest, birth *ti
 	return changed
 }
 
+// setInterests replaces a profile's interests by the given slugs.
 func setInterests(ctx context.Context, tx bun.Tx, profileID uuid.UUID, slugs []string) error {
-	slugs = dedupe(slugs)
-	found, err := db.InterestsBySlug(ctx, tx, slugs)
+	ids, _, err := rpc.InterestIDs(ctx, tx, "interest_slugs", slugs)
 	if err != nil {
 		return err
-	}
-	known := make(map[string]uuid.UUID, len(found))
-	for _, in := range found {
-		known[in.Slug] = in.ID
-	}
-	ids := make([]uuid.UUID, 0, len(slugs))
-	for _, slug := range slugs {
-		id, ok := known[slug]
-		if !ok {
-			return rpc.InvalidField("interest_slugs", fmt.Sprintf("unknown interest %q; ListInterests gives the valid slugs", slug))
-		}
-		ids = append(ids, id)
 	}
 	return db.ReplaceProfileInterests(ctx, tx, profileID, ids)
 }
@@ -169,40 +155,4 @@ func loadUser(ctx context.Context, idb bun.IDB, userID uuid.UUID) (*identityv1.U
 		return nil, err
 	}
 	return userToProto(u, p, interests), nil
-}
-
-func userToProto(u *db.User, p *db.Profile, interests []db.Interest) *identityv1.User {
-	out := &identityv1.User{
-		Id: u.ID.String(), Phone: rpc.Deref(u.Phone), Email: rpc.Deref(u.Email), IsStaff: u.IsStaff,
-		Interests: interestsToProto(interests), CreatedAt: timestamppb.New(u.CreatedAt),
-		Profile: &identityv1.Profile{
-			Name: p.Name, Bio: p.Bio, Location: p.Location, Gender: rpc.Deref(p.Gender),
-			ProfilePictures: p.ProfilePictures, IsVerified: p.IsVerified,
-		},
-	}
-	if p.BirthDate != nil {
-		out.Profile.BirthDate = p.BirthDate.Format(time.DateOnly)
-	}
-	return out
-}
-
-func interestsToProto(in []db.Interest) []*identityv1.Interest {
-	out := make([]*identityv1.Interest, 0, len(in))
-	for _, i := range in {
-		out = append(out, &identityv1.Interest{Id: i.ID.String(), Name: i.Name, Slug: i.Slug, Description: i.Description})
-	}
-	return out
-}
-
-func dedupe(in []string) []string {
-	seen := make(map[string]bool, len(in))
-	out := make([]string, 0, len(in))
-	for _, s := range in {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	sort.Strings(out)
-	return out
 }

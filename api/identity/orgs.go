@@ -1,4 +1,4 @@
-package api
+package identity
 
 import (
 	"context"
@@ -9,7 +9,6 @@ import (
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
@@ -18,9 +17,10 @@ import (
 
 // organizationServer implements convene.identity.v1.OrganizationService.
 // Every method resolves the caller's role in the organization first
-// (orgAccess) and refuses callers who are not members.
+// (rpc.OrgAccess) and refuses callers who are not members.
 type organizationServer struct{ Deps }
 
+// defaultMemberPageSize is the ListMembers page size when the request has none.
 const defaultMemberPageSize = 50
 
 // CreateOrganization creates a tenant with the caller as its owner.
@@ -66,7 +66,7 @@ func (s *organizationServer) GetOrganization(ctx context.Context, req *connect.R
 func (s *organizationServer) AddMember(ctx context.Context, req *connect.Request[identityv1.AddMemberRequest]) (*connect.Response[identityv1.AddMemberResponse], error) {
 	msg, userID := req.Msg, rpc.CallerID(ctx)
 	orgID := uuid.MustParse(msg.GetOrganizationId())
-	role := roleFromProto(msg.GetRole())
+	role := roles.NameOr(msg.GetRole(), db.RoleMember)
 	var member *db.Member
 	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := db.LockOrganization(ctx, tx, orgID); err != nil {
@@ -194,42 +194,4 @@ func findOrCreatePerson(ctx context.Context, tx bun.Tx, msg *identityv1.AddMembe
 	}
 	u, _, err := db.CreateUserWithPhone(ctx, tx, phone)
 	return u, err
-}
-
-func orgToProto(o *db.Organization, myRole string) *identityv1.Organization {
-	return &identityv1.Organization{Id: o.ID.String(), Name: o.Name, Slug: o.Slug, Description: o.Description,
-		CountryCode: rpc.Deref(o.CountryCode), Status: o.Status, CreatedAt: timestamppb.New(o.CreatedAt), MyRole: roleToProto(myRole)}
-}
-
-func memberToProto(m *db.Member) *identityv1.Member {
-	return &identityv1.Member{UserId: m.UserID.String(), OrganizationId: m.OrganizationID.String(),
-		Role: roleToProto(m.Role), Phone: rpc.Deref(m.Phone), Name: m.Name, CreatedAt: timestamppb.New(m.CreatedAt)}
-}
-
-func roleFromProto(r identityv1.OrganizationRole) string {
-	switch r {
-	case identityv1.OrganizationRole_ORGANIZATION_ROLE_OWNER:
-		return db.RoleOwner
-	case identityv1.OrganizationRole_ORGANIZATION_ROLE_ADMIN:
-		return db.RoleAdmin
-	case identityv1.OrganizationRole_ORGANIZATION_ROLE_APPROVER:
-		return db.RoleApprover
-	default:
-		return db.RoleMember
-	}
-}
-
-func roleToProto(role string) identityv1.OrganizationRole {
-	switch role {
-	case db.RoleOwner:
-		return identityv1.OrganizationRole_ORGANIZATION_ROLE_OWNER
-	case db.RoleAdmin:
-		return identityv1.OrganizationRole_ORGANIZATION_ROLE_ADMIN
-	case db.RoleApprover:
-		return identityv1.OrganizationRole_ORGANIZATION_ROLE_APPROVER
-	case db.RoleMember:
-		return identityv1.OrganizationRole_ORGANIZATION_ROLE_MEMBER
-	default:
-		return identityv1.OrganizationRole_ORGANIZATION_ROLE_UNSPECIFIED
-	}
 }

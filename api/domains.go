@@ -1,0 +1,15 @@
+package api
+
+import (
+	"github.com/convene/convene/api/identity"
+	"github.com/convene/convene/api/rpc"
+)
+
+// domains lists every domain the API serves, each built with only the
+// dependencies it uses. Adding a domain is one line here.
+func domains(d Deps) []rpc.Domain {
+	return []rpc.Domain{
+		identity.Domain(identity.Deps{DB: d.DB, Tokens: d.Tokens, OTP: d.OTP, SMS: d.SMS, Now: d.Now, DevMode: d.DevMode, OTPLimits: d.OTPLimits}),
+		legacyDomain(d), // events and notifications, until they move to their packages
+	}
+}
