@@ -2,6 +2,7 @@ package api
 
 import (
 	"github.com/convene/convene/api/identity"
+	"github.com/convene/convene/api/notifications"
 	"github.com/convene/convene/api/rpc"
 )
 
@@ -10,6 +11,7 @@ import (
 func domains(d Deps) []rpc.Domain {
 	return []rpc.Domain{
 		identity.Domain(identity.Deps{DB: d.DB, Tokens: d.Tokens, OTP: d.OTP, SMS: d.SMS, Now: d.Now, DevMode: d.DevMode, OTPLimits: d.OTPLimits}),
-		legacyDomain(d), // events and notifications, until they move to their packages
+		notifications.Domain(notifications.Deps{DB: d.DB, Temporal: d.Temporal, TaskQueue: d.TaskQueue, Now: d.Now, Log: d.Log}),
+		legacyDomain(d), // events, until it moves to its package
 	}
 }

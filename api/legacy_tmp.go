@@ -3,7 +3,6 @@ package api
 import (
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/proto/convene/events/v1/eventsv1connect"
-	"github.com/convene/convene/proto/convene/notifications/v1/notificationsv1connect"
 )
 
 func legacyDomain(d Deps) rpc.Domain {
@@ -11,7 +10,6 @@ func legacyDomain(d Deps) rpc.Domain {
 		Services: []rpc.Service{
 			rpc.NewService[eventsv1connect.EventServiceHandler](eventsv1connect.EventServiceName, &eventServer{Deps: d}, eventsv1connect.NewEventServiceHandler),
 			rpc.NewService[eventsv1connect.TicketingServiceHandler](eventsv1connect.TicketingServiceName, &ticketingServer{Deps: d}, eventsv1connect.NewTicketingServiceHandler),
-			rpc.NewService[notificationsv1connect.NotificationServiceHandler](notificationsv1connect.NotificationServiceName, &notificationServer{Deps: d}, notificationsv1connect.NewNotificationServiceHandler),
 		},
 		Routes: []rpc.Route{{Pattern: "POST /webhooks/payments/{provider}", Handler: &paymentWebhook{d}}},
 	}
