@@ -1,4 +1,4 @@
-package api
+package events
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
@@ -160,7 +159,7 @@ func (s *ticketingServer) declineInvite(ctx context.Context, inv *db.Invite) (*c
 // invite's ID ("" without a token). Private events need one.
 func (s *ticketingServer) inviteFor(ctx context.Context, ev *db.Event, userID uuid.UUID, token string) (string, error) {
 	if token == "" {
-		if ev.Visibility == "private" {
+		if ev.Visibility == visibilityPrivate {
 			return "", connect.NewError(connect.CodePermissionDenied, errors.New("this event is invite-only"))
 		}
 		return "", nil
@@ -215,16 +214,4 @@ func (s *ticketingServer) newInvite(ev *db.Event, kind string, expiresInHours, m
 		inv.ExpiresAt = &t
 	}
 	return inv, nil
-}
-
-func inviteToProto(inv *db.Invite) *eventsv1.Invite {
-	out := &eventsv1.Invite{Id: inv.ID.String(), EventId: inv.EventID.String(), Token: inv.Token, InviteType: inv.InviteType,
-		Status: inv.Status, Message: inv.Message}
-	if inv.InvitedUserID != nil {
-		out.InvitedUserId = inv.InvitedUserID.String()
-	}
-	if inv.ExpiresAt != nil {
-		out.ExpiresAt = timestamppb.New(*inv.ExpiresAt)
-	}
-	return out
 }

@@ -1,4 +1,4 @@
-package api
+package events
 
 import (
 	"context"
@@ -28,6 +28,7 @@ import (
 //	  provider retries; the event id is rolled back with the transaction).
 type paymentWebhook struct{ Deps }
 
+// maxWebhookBody bounds the body read from the provider.
 const maxWebhookBody = 1 << 20
 
 func (p *paymentWebhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {

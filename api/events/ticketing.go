@@ -1,4 +1,4 @@
-package api
+package events
 
 import (
 	"context"
@@ -16,12 +16,6 @@ import (
 	eventsv1 "github.com/convene/convene/proto/convene/events/v1"
 	"github.com/convene/convene/workflows"
 )
-
-// ticketingServer implements convene.events.v1.TicketingService. Orders are
-// ticket-order workflows: the handlers start them (update-with-start, so
-// the caller gets the first decision synchronously), send them the host's
-// and buyer's updates, and read their rows for everything else.
-type ticketingServer struct{ Deps }
 
 // RequestToJoin starts a ticket order. A sold-out event answers with the
 // request waitlisted, never an error.
@@ -68,7 +62,7 @@ func (s *ticketingServer) joinableEvent(ctx context.Context, eventID, userID uui
 }
 
 func (s *ticketingServer) checkGender(ctx context.Context, ev *db.Event, userID uuid.UUID) error {
-	if ev.AllowedGenders == "all" {
+	if ev.AllowedGenders == gendersAll {
 		return nil
 	}
 	p, err := db.ProfileByUserID(ctx, s.DB, userID)
@@ -127,13 +121,11 @@ func (s *ticketingServer) updateWithStart(ctx context.Context, ev *db.Event, use
 }
 
 func (s *ticketingServer) checkNoOpenRequest(ctx context.Context, eventID, userID uuid.UUID) error {
-	n, err := s.DB.NewSelect().Model((*db.Request)(nil)).
-		Where("event_id = ? AND requester_user_id = ? AND status IN ('pending', 'waitlisted', 'offered', 'awaiting_payment', 'accepted')", eventID, userID).
-		Count(ctx)
+	open, err := db.HasOpenRequest(ctx, s.DB, eventID, userID)
 	if err != nil {
-		return fmt.Errorf("look up open request: %w", err)
+		return err
 	}
-	if n > 0 {
+	if open {
 		return connect.NewError(connect.CodeAlreadyExists, errors.New("you already have an open request for this event"))
 	}
 	return nil

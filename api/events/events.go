@@ -1,10 +1,9 @@
-package api
+package events
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
@@ -16,23 +15,7 @@ import (
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
 	eventsv1 "github.com/convene/convene/proto/convene/events/v1"
-	"github.com/convene/convene/proto/convene/events/v1/eventsv1connect"
 	"github.com/convene/convene/workflows"
-)
-
-// eventServer implements convene.events.v1.EventService. Every change goes
-// through hostedEventForUpdate, the one authorization check: only an
-// event's host changes it. Reads show drafts and private events to their
-// host only (eventVisible), so nobody else learns they exist.
-type eventServer struct {
-	Deps
-}
-
-var _ eventsv1connect.EventServiceHandler = (*eventServer)(nil)
-
-const (
-	defaultEventPageSize = 20
-	defaultVenuePageSize = 50
 )
 
 // CreateEvent creates a draft event hosted by the caller.
@@ -155,26 +138,6 @@ func (s *eventServer) checkEventOrg(ctx context.Context, tx bun.Tx, orgID uuid.U
 	return err
 }
 
-// insertEventWithSlug inserts ev under the slug of its title and ID. Two
-// events of the same title get the same slug once in 16M: then the insert
-// is retried, in a savepoint, with the ID's whole random tail.
-func insertEventWithSlug(ctx context.Context, tx bun.Tx, ev *db.Event) error {
-	ev.Slug = eventSlug(ev.Title, ev.ID, slugTailLen)
-	sp, err := tx.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("savepoint: %w", err)
-	}
-	if err = db.InsertEvent(ctx, sp, ev); err == nil {
-		return sp.Commit()
-	}
-	_ = sp.Rollback()
-	if !db.IsUniqueViolation(err, "events_slug_key") {
-		return err
-	}
-	ev.Slug = eventSlug(ev.Title, ev.ID, slugLongTailLen)
-	return db.InsertEvent(ctx, tx, ev)
-}
-
 // PublishEvent opens a draft for join requests. Publishing a published
 // event again changes nothing.
 func (s *eventServer) PublishEvent(ctx context.Context, req *connect.Request[eventsv1.PublishEventRequest]) (*connect.Response[eventsv1.PublishEventResponse], error) {
@@ -270,32 +233,6 @@ func (s *eventServer) startCancellation(ctx context.Context, ev *db.Event, reaso
 	return nil
 }
 
-// GetEvent returns an event the caller may see.
-func (s *eventServer) GetEvent(ctx context.Context, req *connect.Request[eventsv1.GetEventRequest]) (*connect.Response[eventsv1.GetEventResponse], error) {
-	ev, err := db.EventByID(ctx, s.DB, uuid.MustParse(req.Msg.GetEventId()))
-	if errors.Is(err, db.ErrNotFound) || err == nil && !eventVisible(ev, rpc.CallerID(ctx)) {
-		return nil, errEventNotFound()
-	}
-	if err != nil {
-		return nil, err
-	}
-	out, err := eventWithInterests(ctx, s.DB, ev)
-	if err != nil {
-		return nil, err
-	}
-	return connect.NewResponse(&eventsv1.GetEventResponse{Event: out}), nil
-}
-
-// eventVisible: the host sees their event in any state; everyone else a
-// public event once it is no longer a draft.
-func eventVisible(ev *db.Event, userID uuid.UUID) bool {
-	return ev.HostUserID == userID || ev.Status != db.EventDraft && ev.Visibility == "public"
-}
-
-func errEventNotFound() error {
-	return connect.NewError(connect.CodeNotFound, errors.New("event not found"))
-}
-
 // hostedEventForUpdate is the one authorization check of the calls that
 // change an event: it row-locks the event and returns it if the caller
 // hosts it. An event the caller cannot even see is NotFound; one they see
@@ -314,106 +251,4 @@ func (s *eventServer) hostedEventForUpdate(ctx context.Context, tx bun.Tx, id uu
 		return nil, errEventNotFound()
 	}
 	return nil, connect.NewError(connect.CodePermissionDenied, errors.New("only the event's host can change it"))
-}
-
-// ListEvents pages through published public events by start time.
-func (s *eventServer) ListEvents(ctx context.Context, req *connect.Request[eventsv1.ListEventsRequest]) (*connect.Response[eventsv1.ListEventsResponse], error) {
-	page, err := rpc.TimePage("ListEvents", req.Msg.GetPageToken(), req.Msg.GetPageSize(), defaultEventPageSize)
-	if err != nil {
-		return nil, err
-	}
-	f, err := s.eventFilter(req.Msg, page)
-	if err != nil {
-		return nil, err
-	}
-	events, err := db.ListEvents(ctx, s.DB, f)
-	if err != nil {
-		return nil, err
-	}
-	events, next := rpc.NextPage(page, events, eventKey)
-	out, err := eventsWithInterests(ctx, s.DB, events)
-	if err != nil {
-		return nil, err
-	}
-	return connect.NewResponse(&eventsv1.ListEventsResponse{Events: out, NextPageToken: next}), nil
-}
-
-// eventFilter turns a ListEvents request into a query, checking the
-// combinations of fields protovalidate cannot.
-func (s *eventServer) eventFilter(msg *eventsv1.ListEventsRequest, page rpc.Page[time.Time]) (db.EventFilter, error) {
-	f := db.EventFilter{InterestSlugs: msg.GetInterestSlugs(), StartsAfter: s.Now(), IsPaid: msg.IsPaid,
-		Query: msg.GetQuery(), AfterStarts: page.LastKey, AfterID: page.LastID, Limit: page.Limit()}
-	if msg.StartsAfter != nil {
-		f.StartsAfter = msg.GetStartsAfter().AsTime()
-	}
-	if msg.StartsBefore != nil {
-		f.StartsBefore = msg.GetStartsBefore().AsTime()
-		if msg.StartsAfter != nil && !f.StartsBefore.After(f.StartsAfter) {
-			return db.EventFilter{}, rpc.InvalidField("starts_before", "must be after starts_after")
-		}
-	}
-	switch {
-	case msg.NearLatitude == nil && msg.NearLongitude == nil:
-		return f, nil
-	case msg.NearLatitude == nil || msg.NearLongitude == nil:
-		return db.EventFilter{}, rpc.InvalidField("near_latitude", "set near_latitude and near_longitude together")
-	case msg.GetRadiusKm() <= 0:
-		return db.EventFilter{}, rpc.InvalidField("radius_km", "must be positive when searching near a point")
-	}
-	f.Near = &db.GeoPoint{Latitude: msg.GetNearLatitude(), Longitude: msg.GetNearLongitude()}
-	f.RadiusKm = msg.GetRadiusKm()
-	return f, nil
-}
-
-// ListMyEvents pages through the caller's hosted events, newest start first.
-func (s *eventServer) ListMyEvents(ctx context.Context, req *connect.Request[eventsv1.ListMyEventsRequest]) (*connect.Response[eventsv1.ListMyEventsResponse], error) {
-	page, err := rpc.TimePage("ListMyEvents", req.Msg.GetPageToken(), req.Msg.GetPageSize(), defaultEventPageSize)
-	if err != nil {
-		return nil, err
-	}
-	events, err := db.ListHostedEvents(ctx, s.DB, rpc.CallerID(ctx), page.LastKey, page.LastID, page.Limit())
-	if err != nil {
-		return nil, err
-	}
-	events, next := rpc.NextPage(page, events, eventKey)
-	out, err := eventsWithInterests(ctx, s.DB, events)
-	if err != nil {
-		return nil, err
-	}
-	return connect.NewResponse(&eventsv1.ListMyEventsResponse{Events: out, NextPageToken: next}), nil
-}
-
-// CreateVenue creates a venue that any host may then use.
-func (s *eventServer) CreateVenue(ctx context.Context, req *connect.Request[eventsv1.CreateVenueRequest]) (*connect.Response[eventsv1.CreateVenueResponse], error) {
-	userID, msg := rpc.CallerID(ctx), req.Msg
-	v := &db.Venue{ID: db.NewID(), CreatedBy: &userID, Name: msg.GetName(), Address: msg.GetAddress(),
-		Latitude: msg.GetLatitude(), Longitude: msg.GetLongitude(), Metadata: map[string]any{}}
-	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if err := db.InsertVenue(ctx, tx, v); err != nil {
-			return err
-		}
-		return rpc.Audit(ctx, tx, &userID, nil, "venue", v.ID.String(), "create", map[string]any{"name": v.Name})
-	})
-	if err != nil {
-		return nil, err
-	}
-	return connect.NewResponse(&eventsv1.CreateVenueResponse{Venue: venueToProto(v)}), nil
-}
-
-// ListVenues pages through venues by name.
-func (s *eventServer) ListVenues(ctx context.Context, req *connect.Request[eventsv1.ListVenuesRequest]) (*connect.Response[eventsv1.ListVenuesResponse], error) {
-	page, err := rpc.NamePage("ListVenues", req.Msg.GetPageToken(), req.Msg.GetPageSize(), defaultVenuePageSize)
-	if err != nil {
-		return nil, err
-	}
-	venues, err := db.ListVenues(ctx, s.DB, req.Msg.GetQuery(), page.LastKey, page.LastID, page.Limit())
-	if err != nil {
-		return nil, err
-	}
-	resp := &eventsv1.ListVenuesResponse{}
-	venues, resp.NextPageToken = rpc.NextPage(page, venues, func(v *db.Venue) (string, uuid.UUID) { return v.Name, v.ID })
-	for i := range venues {
-		resp.Venues = append(resp.Venues, venueToProto(&venues[i]))
-	}
-	return connect.NewResponse(resp), nil
 }
