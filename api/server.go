@@ -1,7 +1,9 @@
-// Package api is Convene's edge: Connect handlers for every service (one
-// file per domain), the interceptors that authenticate, validate and log
-// each call, health and readiness endpoints, and the HTTP server that serves
-// Connect, gRPC and gRPC-Web over HTTP/1.1 and h2c.
+// Package api is Convene's edge. It mounts one package per domain
+// (api/identity, api/events, api/notifications; domains.go lists them),
+// each built with only the dependencies it uses, behind the interceptors
+// that authenticate, validate and log each call; it serves health and
+// readiness, and runs the HTTP server that speaks Connect, gRPC and
+// gRPC-Web over HTTP/1.1 and h2c. What the domains share is in api/rpc.
 package api
 
 import (
@@ -30,7 +32,8 @@ import (
 	"github.com/convene/convene/internal/tickets"
 )
 
-// Deps is everything the handlers need. Build it once at start-up.
+// Deps is everything the API needs. Build it once at start-up; NewHandler
+// hands each domain the part of it that domain uses.
 type Deps struct {
 	DB       *db.DB
 	Temporal client.Client

@@ -36,6 +36,8 @@ func eventVisible(ev *db.Event, userID uuid.UUID) bool {
 	return ev.HostUserID == userID || ev.Status != db.EventDraft && ev.Visibility == visibilityPublic
 }
 
+// errEventNotFound is the answer about an event that does not exist or
+// that the caller may not see: the two look the same.
 func errEventNotFound() error {
 	return connect.NewError(connect.CodeNotFound, errors.New("event not found"))
 }

@@ -254,13 +254,14 @@ func (s *notificationServer) CancelNotificationJob(ctx context.Context, req *con
 	return connect.NewResponse(&notificationsv1.CancelNotificationJobResponse{Job: jobToProto(job, progress)}), nil
 }
 
+// jobFinished reports whether a job's status is final.
 func jobFinished(status string) bool {
 	return status == workflows.JobCompleted || status == workflows.JobCancelled || status == jobFailed
 }
 
 // jobUpdateError turns a job workflow's refusal into the Connect code it
-// means, as orderError does for ticket orders: a workflow that has closed
-// is a job that has finished.
+// means (rpc.UpdateError): a workflow that has closed is a job that has
+// finished.
 func jobUpdateError(err error) error {
 	return rpc.UpdateError(err, "the job has already finished", "notification job")
 }
