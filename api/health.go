@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"go.temporal.io/sdk/client"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
+	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
 )
 
@@ -24,7 +24,7 @@ type health struct {
 }
 
 func (h *health) live(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	rpc.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
 func (h *health) ready(w http.ResponseWriter, r *http.Request) {
@@ -35,7 +35,7 @@ func (h *health) ready(w http.ResponseWriter, r *http.Request) {
 			status, code = "not ready", http.StatusServiceUnavailable
 		}
 	}
-	writeJSON(w, code, map[string]any{"status": status, "checks": checks})
+	rpc.WriteJSON(w, code, map[string]any{"status": status, "checks": checks})
 }
 
 // check probes each dependency with a short timeout.
@@ -76,11 +76,4 @@ func (h *health) grpcHandler() (string, http.Handler) {
 		_ = connect.NewErrorWriter().Write(w, r, connect.NewError(connect.CodeUnimplemented, errors.New("use Check")))
 	}))
 	return path, mux
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	// An encode error means the client went away; nothing is left to tell it.
-	_ = json.NewEncoder(w).Encode(v)
 }

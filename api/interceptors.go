@@ -10,20 +10,29 @@ import (
 
 	"buf.build/go/protovalidate"
 	"connectrpc.com/connect"
-	"github.com/google/uuid"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/internal/auth"
 )
 
-// callerKey carries the authenticated user's ID in a request context.
-type callerKey struct{}
-
-// callerID returns the authenticated user; the auth interceptor guarantees
-// it is set for every procedure that is not public.
-func callerID(ctx context.Context) uuid.UUID {
-	id, _ := ctx.Value(callerKey{}).(uuid.UUID)
-	return id
+// interceptors are what every Connect call passes through, outermost
+// first: metrics (when configured), logging and error hiding,
+// authentication (except for the public procedures), request validation.
+func interceptors(d Deps, public map[string]bool) (connect.HandlerOption, error) {
+	validator, err := protovalidate.New()
+	if err != nil {
+		return nil, fmt.Errorf("build request validator: %w", err)
+	}
+	chain := []connect.Interceptor{
+		&logInterceptor{log: d.Log},
+		&authInterceptor{tokens: d.Tokens, public: public},
+		&validateInterceptor{validator: validator},
+	}
+	if d.Metrics != nil {
+		chain = append([]connect.Interceptor{d.Metrics.ConnectInterceptor()}, chain...)
+	}
+	return connect.WithInterceptors(chain...), nil
 }
 
 // authInterceptor checks the bearer access token of every procedure not in
@@ -45,7 +54,7 @@ func (a *authInterceptor) authenticate(ctx context.Context, procedure, header st
 	if err != nil {
 		return nil, connect.NewError(connect.CodeUnauthenticated, err)
 	}
-	return context.WithValue(ctx, callerKey{}, userID), nil
+	return rpc.WithCaller(ctx, userID), nil
 }
 
 func (a *authInterceptor) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
@@ -144,7 +153,7 @@ type logInterceptor struct {
 }
 
 func (l *logInterceptor) finish(ctx context.Context, procedure string, start time.Time, err error) error {
-	attrs := []any{"procedure", procedure, "duration_ms", time.Since(start).Milliseconds(), "request_id", requestID(ctx)}
+	attrs := []any{"procedure", procedure, "duration_ms", time.Since(start).Milliseconds(), "request_id", rpc.RequestInfoOf(ctx).ID}
 	if err == nil {
 		l.log.InfoContext(ctx, "rpc", append(attrs, "code", "ok")...)
 		return nil
@@ -155,7 +164,7 @@ func (l *logInterceptor) finish(ctx context.Context, procedure string, start tim
 		return err
 	}
 	l.log.ErrorContext(ctx, "rpc failed", append(attrs, "code", "internal", "error", err.Error())...)
-	return connect.NewError(connect.CodeInternal, fmt.Errorf("internal error (request id %s)", requestID(ctx)))
+	return connect.NewError(connect.CodeInternal, fmt.Errorf("internal error (request id %s)", rpc.RequestInfoOf(ctx).ID))
 }
 
 func (l *logInterceptor) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {

@@ -125,17 +125,23 @@ func TestNotificationJob_PreferencesAndQuietHours(t *testing.T) {
 	require.NoError(t, db.SaveSettings(ctx, a.DB, &db.NotificationSettings{UserID: mustUUID(quiet), QuietStart: &start, QuietEnd: &end, Timezone: "UTC"}))
 
 	jobID := createJob(t, a, owner, orgID, notificationsv1.Channel_CHANNEL_IN_APP, notificationsv1.Channel_CHANNEL_PUSH)
+	// Wait for the deferral itself, not only for one item left pending: the
+	// quiet member's push is also the one pending item before the worker
+	// has looked at it and recorded when to deliver it.
 	var item db.NotificationItem
 	testenv.Eventually(t, 30*time.Second, func() bool {
 		p, err := db.NotificationJobProgress(ctx, a.DB, mustUUID(jobID))
 		require.NoError(t, err)
-		return p.Resolved == 6 && p.Pending == 1
-	}, "job never settled with one deferred item")
+		if p.Resolved != 6 || p.Pending != 1 {
+			return false
+		}
+		item = pushItem(t, a, jobID, quiet)
+		return item.DeliverAfter != nil
+	}, "job never settled with the quiet member's push deferred")
 
-	require.NoError(t, a.DB.NewSelect().Model(&item).Where("job_id = ? AND user_id = ? AND channel = 'push'", mustUUID(jobID), mustUUID(optedOut)).Scan(ctx))
-	assert.Equal(t, db.ItemSkipped, item.Status)
-	assert.Contains(t, item.SkipReason, "opted out")
-	require.NoError(t, a.DB.NewSelect().Model(&item).Where("job_id = ? AND user_id = ? AND channel = 'push'", mustUUID(jobID), mustUUID(quiet)).Scan(ctx))
+	skipped := pushItem(t, a, jobID, optedOut)
+	assert.Equal(t, db.ItemSkipped, skipped.Status)
+	assert.Contains(t, skipped.SkipReason, "opted out")
 	assert.Equal(t, db.ItemPending, item.Status, "quiet hours defer the push instead of dropping it")
 	require.NotNil(t, item.DeliverAfter)
 	assert.WithinDuration(t, now.Add(2*time.Hour).Truncate(time.Minute), *item.DeliverAfter, time.Minute)
@@ -150,6 +156,15 @@ func TestNotificationJob_PreferencesAndQuietHours(t *testing.T) {
 	inbox, err := db.NotificationsOf(ctx, a.DB, mustUUID(quiet))
 	require.NoError(t, err)
 	assert.Len(t, inbox, 1, "in-app is silent, so quiet hours do not hold it")
+}
+
+// pushItem reads the push item of a job's recipient.
+func pushItem(t *testing.T, a *testenv.API, jobID, userID string) db.NotificationItem {
+	t.Helper()
+	var item db.NotificationItem
+	require.NoError(t, a.DB.NewSelect().Model(&item).
+		Where("job_id = ? AND user_id = ? AND channel = ?", mustUUID(jobID), mustUUID(userID), db.ChannelPush).Scan(context.Background()))
+	return item
 }
 
 func TestNotificationJob_CancelMidJobStopsTheRest(t *testing.T) {

@@ -1,7 +1,9 @@
-// Package api is Convene's edge: Connect handlers for every service (one
-// file per domain), the interceptors that authenticate, validate and log
-// each call, health and readiness endpoints, and the HTTP server that serves
-// Connect, gRPC and gRPC-Web over HTTP/1.1 and h2c.
+// Package api is Convene's edge. It mounts one package per domain
+// (api/identity, api/events, api/notifications; domains.go lists them),
+// each built with only the dependencies it uses, behind the interceptors
+// that authenticate, validate and log each call; it serves health and
+// readiness, and runs the HTTP server that speaks Connect, gRPC and
+// gRPC-Web over HTTP/1.1 and h2c. What the domains share is in api/rpc.
 package api
 
 import (
@@ -14,7 +16,6 @@ import (
 	"strings"
 	"time"
 
-	"buf.build/go/protovalidate"
 	"connectrpc.com/connect"
 	connectcors "connectrpc.com/cors"
 	"connectrpc.com/grpcreflect"
@@ -22,18 +23,17 @@ import (
 	"github.com/rs/cors"
 	"go.temporal.io/sdk/client"
 
+	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/auth"
 	"github.com/convene/convene/internal/metrics"
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/sms"
 	"github.com/convene/convene/internal/tickets"
-	"github.com/convene/convene/proto/convene/events/v1/eventsv1connect"
-	"github.com/convene/convene/proto/convene/identity/v1/identityv1connect"
-	"github.com/convene/convene/proto/convene/notifications/v1/notificationsv1connect"
 )
 
-// Deps is everything the handlers need. Build it once at start-up.
+// Deps is everything the API needs. Build it once at start-up; NewHandler
+// hands each domain the part of it that domain uses.
 type Deps struct {
 	DB       *db.DB
 	Temporal client.Client
@@ -64,55 +64,19 @@ type Deps struct {
 	PublicURL string
 }
 
-// NewHandler returns the API's root HTTP handler.
+// NewHandler returns the API's root HTTP handler: every domain's Connect
+// services behind the interceptors, their plain HTTP routes, gRPC
+// reflection, health and readiness, and metrics.
 func NewHandler(d Deps) (http.Handler, error) {
-	if d.Now == nil {
-		d.Now = time.Now
-	}
-	if d.OTPLimits == (auth.OTPLimits{}) {
-		d.OTPLimits = auth.DefaultOTPLimits()
-	}
-	validator, err := protovalidate.New()
+	d = d.withDefaults()
+	served := domains(d)
+	opts, err := interceptors(d, publicProcedures(served))
 	if err != nil {
-		return nil, fmt.Errorf("build request validator: %w", err)
+		return nil, err
 	}
-	public := map[string]bool{
-		identityv1connect.AuthServiceRequestOtpProcedure: true,
-		identityv1connect.AuthServiceVerifyOtpProcedure:  true,
-		identityv1connect.AuthServiceRefreshProcedure:    true,
-		identityv1connect.AuthServiceLogoutProcedure:     true,
-	}
-	interceptors := []connect.Interceptor{
-		&logInterceptor{log: d.Log},
-		&authInterceptor{tokens: d.Tokens, public: public},
-		&validateInterceptor{validator: validator},
-	}
-	if d.Metrics != nil {
-		interceptors = append([]connect.Interceptor{d.Metrics.ConnectInterceptor()}, interceptors...)
-	}
-	opts := connect.WithInterceptors(interceptors...)
-
 	mux := http.NewServeMux()
-	mux.Handle(identityv1connect.NewAuthServiceHandler(&authServer{d}, opts))
-	mux.Handle(identityv1connect.NewUserServiceHandler(&userServer{d}, opts))
-	mux.Handle(identityv1connect.NewOrganizationServiceHandler(&organizationServer{d}, opts))
-	mux.Handle(eventsv1connect.NewEventServiceHandler(&eventServer{Deps: d}, opts))
-	mux.Handle(eventsv1connect.NewTicketingServiceHandler(&ticketingServer{Deps: d}, opts))
-	mux.Handle(notificationsv1connect.NewNotificationServiceHandler(&notificationServer{Deps: d}, opts))
-	mux.Handle("POST /webhooks/payments/{provider}", &paymentWebhook{d})
-	if d.Sandbox != nil {
-		mux.Handle("/sandbox/checkout/", d.Sandbox.Handler())
-	}
-
-	reflector := grpcreflect.NewStaticReflector(
-		identityv1connect.AuthServiceName,
-		identityv1connect.UserServiceName,
-		identityv1connect.OrganizationServiceName,
-		eventsv1connect.EventServiceName,
-		eventsv1connect.TicketingServiceName,
-		notificationsv1connect.NotificationServiceName,
-		healthServiceName,
-	)
+	names := mountDomains(mux, served, opts)
+	reflector := grpcreflect.NewStaticReflector(append(names, healthServiceName)...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))
 	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
 	h := &health{db: d.DB, temporal: d.Temporal}
@@ -123,6 +87,46 @@ func NewHandler(d Deps) (http.Handler, error) {
 		mux.Handle("GET /metrics", d.Metrics.Handler())
 	}
 	return withRequestContext(withCORS(mux, d.CORSOrigins), d.TrustForwardedFor), nil
+}
+
+// withDefaults fills the optional fields.
+func (d Deps) withDefaults() Deps {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.OTPLimits == (auth.OTPLimits{}) {
+		d.OTPLimits = auth.DefaultOTPLimits()
+	}
+	return d
+}
+
+// mountDomains mounts every service and route of each domain on mux and
+// returns the names of the Connect services, for reflection.
+func mountDomains(mux *http.ServeMux, served []rpc.Domain, opts connect.HandlerOption) []string {
+	var names []string
+	for _, dom := range served {
+		for _, svc := range dom.Services {
+			mux.Handle(svc.Handler(opts))
+			names = append(names, svc.Name)
+		}
+		for _, r := range dom.Routes {
+			mux.Handle(r.Pattern, r.Handler)
+		}
+	}
+	return names
+}
+
+// publicProcedures are the procedures of every domain that need no access token.
+func publicProcedures(served []rpc.Domain) map[string]bool {
+	public := map[string]bool{}
+	for _, dom := range served {
+		for _, svc := range dom.Services {
+			for _, p := range svc.Public {
+				public[p] = true
+			}
+		}
+	}
+	return public
 }
 
 // Serve runs handler on addr until ctx ends, then drains in-flight requests
@@ -176,15 +180,6 @@ func withCORS(h http.Handler, origins []string) http.Handler {
 	}).Handler(h)
 }
 
-// requestInfo is what the HTTP layer knows about a call, carried in its context.
-type requestInfo struct {
-	id        string
-	ip        string
-	userAgent string
-}
-
-type requestInfoKey struct{}
-
 // withRequestContext tags each request with an ID (the caller's
 // X-Request-Id if sane, else a new one) and the client's IP.
 func withRequestContext(next http.Handler, trustForwardedFor bool) http.Handler {
@@ -194,8 +189,8 @@ func withRequestContext(next http.Handler, trustForwardedFor bool) http.Handler 
 			id = uuid.NewString()
 		}
 		w.Header().Set("X-Request-Id", id)
-		info := requestInfo{id: id, ip: clientIP(r, trustForwardedFor), userAgent: r.UserAgent()}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, info)))
+		info := rpc.RequestInfo{ID: id, IP: clientIP(r, trustForwardedFor), UserAgent: r.UserAgent()}
+		next.ServeHTTP(w, r.WithContext(rpc.WithRequestInfo(r.Context(), info)))
 	})
 }
 
@@ -212,10 +207,3 @@ func clientIP(r *http.Request, trustForwardedFor bool) string {
 	}
 	return host
 }
-
-func info(ctx context.Context) requestInfo {
-	i, _ := ctx.Value(requestInfoKey{}).(requestInfo)
-	return i
-}
-
-func requestID(ctx context.Context) string { return info(ctx).id }

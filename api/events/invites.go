@@ -1,4 +1,4 @@
-package api
+package events
 
 import (
 	"context"
@@ -11,8 +11,8 @@ import (
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
 	eventsv1 "github.com/convene/convene/proto/convene/events/v1"
 )
@@ -39,8 +39,8 @@ func (s *ticketingServer) InviteUser(ctx context.Context, req *connect.Request[e
 		if err := db.InsertInvite(ctx, tx, inv); err != nil {
 			return err
 		}
-		caller := callerID(ctx)
-		if err := s.audit(ctx, tx, &caller, ev.OrganizationID, "event_invite", inv.ID.String(), "create", map[string]any{"invited_user_id": invitee.String()}); err != nil {
+		caller := rpc.CallerID(ctx)
+		if err := rpc.Audit(ctx, tx, &caller, ev.OrganizationID, "event_invite", inv.ID.String(), "create", map[string]any{"invited_user_id": invitee.String()}); err != nil {
 			return err
 		}
 		return db.Notify(ctx, tx, &db.Notification{RecipientUserID: invitee, SenderUserID: &caller, Type: "event_invite",
@@ -56,14 +56,14 @@ func (s *ticketingServer) invitee(ctx context.Context, tx bun.Tx, msg *eventsv1.
 	if id := msg.GetUserId(); id != "" {
 		u, err := db.UserByID(ctx, tx, uuid.MustParse(id))
 		if errors.Is(err, db.ErrNotFound) {
-			return uuid.Nil, invalidField("user_id", "no such user")
+			return uuid.Nil, rpc.InvalidField("user_id", "no such user")
 		}
 		if err != nil {
 			return uuid.Nil, err
 		}
 		return u.ID, nil
 	}
-	phone, err := normalizePhone("phone", msg.GetPhone())
+	phone, err := rpc.NormalizePhone("phone", msg.GetPhone())
 	if err != nil {
 		return uuid.Nil, err
 	}
@@ -89,8 +89,8 @@ func (s *ticketingServer) CreateInviteLink(ctx context.Context, req *connect.Req
 		if err := db.InsertInvite(ctx, tx, inv); err != nil {
 			return err
 		}
-		caller := callerID(ctx)
-		return s.audit(ctx, tx, &caller, ev.OrganizationID, "event_invite", inv.ID.String(), "create", map[string]any{"type": "share_link"})
+		caller := rpc.CallerID(ctx)
+		return rpc.Audit(ctx, tx, &caller, ev.OrganizationID, "event_invite", inv.ID.String(), "create", map[string]any{"type": "share_link"})
 	})
 	if err != nil {
 		return nil, err
@@ -102,7 +102,7 @@ func (s *ticketingServer) CreateInviteLink(ctx context.Context, req *connect.Req
 // RespondToInvite accepts (starting an order that skips approval) or
 // declines an invite.
 func (s *ticketingServer) RespondToInvite(ctx context.Context, req *connect.Request[eventsv1.RespondToInviteRequest]) (*connect.Response[eventsv1.RespondToInviteResponse], error) {
-	msg, caller := req.Msg, callerID(ctx)
+	msg, caller := req.Msg, rpc.CallerID(ctx)
 	inv, err := db.InviteByToken(ctx, s.DB, msg.GetToken())
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, connect.NewError(connect.CodeNotFound, errors.New("invite not found"))
@@ -137,7 +137,7 @@ func (s *ticketingServer) RespondToInvite(ctx context.Context, req *connect.Requ
 }
 
 func (s *ticketingServer) declineInvite(ctx context.Context, inv *db.Invite) (*connect.Response[eventsv1.RespondToInviteResponse], error) {
-	caller := callerID(ctx)
+	caller := rpc.CallerID(ctx)
 	if inv.InviteType != "direct" || inv.InvitedUserID == nil || *inv.InvitedUserID != caller {
 		return nil, connect.NewError(connect.CodePermissionDenied, errors.New("only the invited person can decline a direct invite"))
 	}
@@ -145,7 +145,7 @@ func (s *ticketingServer) declineInvite(ctx context.Context, inv *db.Invite) (*c
 		if err := db.UseInvite(ctx, tx, inv, "declined"); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, &caller, nil, "event_invite", inv.ID.String(), "decline", nil)
+		return rpc.Audit(ctx, tx, &caller, nil, "event_invite", inv.ID.String(), "decline", nil)
 	})
 	if err != nil {
 		return nil, err
@@ -159,7 +159,7 @@ func (s *ticketingServer) declineInvite(ctx context.Context, inv *db.Invite) (*c
 // invite's ID ("" without a token). Private events need one.
 func (s *ticketingServer) inviteFor(ctx context.Context, ev *db.Event, userID uuid.UUID, token string) (string, error) {
 	if token == "" {
-		if ev.Visibility == "private" {
+		if ev.Visibility == visibilityPrivate {
 			return "", connect.NewError(connect.CodePermissionDenied, errors.New("this event is invite-only"))
 		}
 		return "", nil
@@ -168,7 +168,7 @@ func (s *ticketingServer) inviteFor(ctx context.Context, ev *db.Event, userID uu
 	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		inv, err := db.InviteByTokenForUpdate(ctx, tx, token)
 		if errors.Is(err, db.ErrNotFound) {
-			return invalidField("invite_token", "not a valid invite for this event")
+			return rpc.InvalidField("invite_token", "not a valid invite for this event")
 		}
 		if err == nil {
 			err = s.checkInvite(inv, ev, userID)
@@ -180,13 +180,13 @@ func (s *ticketingServer) inviteFor(ctx context.Context, ev *db.Event, userID uu
 			return err
 		}
 		id = inv.ID.String()
-		return s.audit(ctx, tx, &userID, ev.OrganizationID, "event_invite", id, "accept", nil)
+		return rpc.Audit(ctx, tx, &userID, ev.OrganizationID, "event_invite", id, "accept", nil)
 	})
 	return id, err
 }
 
 func (s *ticketingServer) checkInvite(inv *db.Invite, ev *db.Event, userID uuid.UUID) error {
-	bad := invalidField("invite_token", "not a valid invite for this event")
+	bad := rpc.InvalidField("invite_token", "not a valid invite for this event")
 	switch {
 	case inv.EventID != ev.ID:
 		return bad
@@ -214,16 +214,4 @@ func (s *ticketingServer) newInvite(ev *db.Event, kind string, expiresInHours, m
 		inv.ExpiresAt = &t
 	}
 	return inv, nil
-}
-
-func inviteToProto(inv *db.Invite) *eventsv1.Invite {
-	out := &eventsv1.Invite{Id: inv.ID.String(), EventId: inv.EventID.String(), Token: inv.Token, InviteType: inv.InviteType,
-		Status: inv.Status, Message: inv.Message}
-	if inv.InvitedUserID != nil {
-		out.InvitedUserId = inv.InvitedUserID.String()
-	}
-	if inv.ExpiresAt != nil {
-		out.ExpiresAt = timestamppb.New(*inv.ExpiresAt)
-	}
-	return out
 }

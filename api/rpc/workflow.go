@@ -1,4 +1,4 @@
-package api
+package rpc
 
 import (
 	"errors"
@@ -11,17 +11,19 @@ import (
 	"github.com/convene/convene/workflows"
 )
 
-// refusalCodes maps each workflow refusal type to the Connect code it means.
+// refusalCodes maps each workflow refusal type (workflows.ErrType*) to the
+// Connect code it means. It is read-only.
 var refusalCodes = map[string]connect.Code{
 	workflows.ErrTypeNotAllowed: connect.CodePermissionDenied,
 	workflows.ErrTypeWrongState: connect.CodeFailedPrecondition,
 }
 
-// updateError turns a refused workflow update into the Connect code its
-// refusal type means; a workflow that has closed answers closedMsg as
+// UpdateError turns the error of a workflow update into what the caller
+// sees: a refusal becomes the Connect code of its type with the workflow's
+// message; a workflow that has closed answers closedMsg as
 // FailedPrecondition; anything else is an internal failure naming what was
-// updated.
-func updateError(err error, closedMsg, what string) error {
+// updated. It returns nil for nil.
+func UpdateError(err error, closedMsg, what string) error {
 	if err == nil {
 		return nil
 	}

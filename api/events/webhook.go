@@ -1,4 +1,4 @@
-package api
+package events
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/uptrace/bun"
 	"go.temporal.io/api/serviceerror"
 
+	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/workflows"
@@ -27,6 +28,7 @@ import (
 //	  provider retries; the event id is rolled back with the transaction).
 type paymentWebhook struct{ Deps }
 
+// maxWebhookBody bounds the body read from the provider.
 const maxWebhookBody = 1 << 20
 
 func (p *paymentWebhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -41,7 +43,7 @@ func (p *paymentWebhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ev, err := p.Payments.ParseWebhook(body, r.Header)
 	if err != nil {
-		p.Log.Warn("payment webhook rejected", "error", err, "request_id", requestID(r.Context()))
+		p.Log.Warn("payment webhook rejected", "error", err, "request_id", rpc.RequestInfoOf(r.Context()).ID)
 		http.Error(w, "invalid webhook: "+err.Error(), http.StatusBadRequest)
 		return
 	}
@@ -50,7 +52,7 @@ func (p *paymentWebhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "try again later", http.StatusServiceUnavailable)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	rpc.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
 // handle processes one event exactly once: the event id row commits only

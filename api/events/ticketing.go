@@ -1,4 +1,4 @@
-package api
+package events
 
 import (
 	"context"
@@ -11,21 +11,16 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
 	eventsv1 "github.com/convene/convene/proto/convene/events/v1"
 	"github.com/convene/convene/workflows"
 )
 
-// ticketingServer implements convene.events.v1.TicketingService. Orders are
-// ticket-order workflows: the handlers start them (update-with-start, so
-// the caller gets the first decision synchronously), send them the host's
-// and buyer's updates, and read their rows for everything else.
-type ticketingServer struct{ Deps }
-
 // RequestToJoin starts a ticket order. A sold-out event answers with the
 // request waitlisted, never an error.
 func (s *ticketingServer) RequestToJoin(ctx context.Context, req *connect.Request[eventsv1.RequestToJoinRequest]) (*connect.Response[eventsv1.RequestToJoinResponse], error) {
-	msg, userID := req.Msg, callerID(ctx)
+	msg, userID := req.Msg, rpc.CallerID(ctx)
 	ev, err := s.joinableEvent(ctx, uuid.MustParse(msg.GetEventId()), userID, msg.GetSeats())
 	if err != nil {
 		return nil, err
@@ -61,13 +56,13 @@ func (s *ticketingServer) joinableEvent(ctx context.Context, eventID, userID uui
 	case ev.HostUserID == userID:
 		return nil, connect.NewError(connect.CodeFailedPrecondition, errors.New("you host this event"))
 	case seats > ev.MaxSeatsPerRequest:
-		return nil, invalidField("seats", fmt.Sprintf("at most %d seat(s) per request for this event", ev.MaxSeatsPerRequest))
+		return nil, rpc.InvalidField("seats", fmt.Sprintf("at most %d seat(s) per request for this event", ev.MaxSeatsPerRequest))
 	}
 	return ev, s.checkGender(ctx, ev, userID)
 }
 
 func (s *ticketingServer) checkGender(ctx context.Context, ev *db.Event, userID uuid.UUID) error {
-	if ev.AllowedGenders == "all" {
+	if ev.AllowedGenders == gendersAll {
 		return nil
 	}
 	p, err := db.ProfileByUserID(ctx, s.DB, userID)
@@ -126,13 +121,11 @@ func (s *ticketingServer) updateWithStart(ctx context.Context, ev *db.Event, use
 }
 
 func (s *ticketingServer) checkNoOpenRequest(ctx context.Context, eventID, userID uuid.UUID) error {
-	n, err := s.DB.NewSelect().Model((*db.Request)(nil)).
-		Where("event_id = ? AND requester_user_id = ? AND status IN ('pending', 'waitlisted', 'offered', 'awaiting_payment', 'accepted')", eventID, userID).
-		Count(ctx)
+	open, err := db.HasOpenRequest(ctx, s.DB, eventID, userID)
 	if err != nil {
-		return fmt.Errorf("look up open request: %w", err)
+		return err
 	}
-	if n > 0 {
+	if open {
 		return connect.NewError(connect.CodeAlreadyExists, errors.New("you already have an open request for this event"))
 	}
 	return nil
@@ -160,7 +153,7 @@ func (s *ticketingServer) DecideRequest(ctx context.Context, req *connect.Reques
 		return nil, err
 	}
 	err = s.updateOrder(ctx, r.ID, workflows.UpdateDecide, workflows.DecideInput{
-		ActorUserID: callerID(ctx).String(), Accept: msg.GetAccept(), HostMessage: msg.GetHostMessage()})
+		ActorUserID: rpc.CallerID(ctx).String(), Accept: msg.GetAccept(), HostMessage: msg.GetHostMessage()})
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +171,7 @@ func (s *ticketingServer) CancelRequest(ctx context.Context, req *connect.Reques
 	if err != nil {
 		return nil, err
 	}
-	err = s.updateOrder(ctx, r.ID, workflows.UpdateCancel, workflows.CancelInput{ActorUserID: callerID(ctx).String(), Reason: req.Msg.GetReason()})
+	err = s.updateOrder(ctx, r.ID, workflows.UpdateCancel, workflows.CancelInput{ActorUserID: rpc.CallerID(ctx).String(), Reason: req.Msg.GetReason()})
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +196,7 @@ func (s *ticketingServer) updateOrder(ctx context.Context, requestID uuid.UUID, 
 
 // orderError turns a ticket order's refusal into the Connect code it means.
 func orderError(err error) error {
-	return updateError(err, "this request is closed", "ticket order")
+	return rpc.UpdateError(err, "this request is closed", "ticket order")
 }
 
 // requestFor loads a request the caller may see: as its requester
@@ -220,7 +213,7 @@ func (s *ticketingServer) requestFor(ctx context.Context, id uuid.UUID, buyer, h
 	if err != nil {
 		return nil, nil, err
 	}
-	caller := callerID(ctx)
+	caller := rpc.CallerID(ctx)
 	if (buyer && r.RequesterUserID == caller) || (host && ev.HostUserID == caller) {
 		return r, ev, nil
 	}
@@ -242,7 +235,7 @@ func (s *ticketingServer) hostedEvent(ctx context.Context, eventID uuid.UUID) (*
 	if err != nil {
 		return nil, err
 	}
-	if ev.HostUserID != callerID(ctx) {
+	if ev.HostUserID != rpc.CallerID(ctx) {
 		return nil, connect.NewError(connect.CodePermissionDenied, errors.New("only the event's host can do this"))
 	}
 	return ev, nil

@@ -1,4 +1,4 @@
-package api
+package identity
 
 import (
 	"context"
@@ -8,10 +8,10 @@ import (
 
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
-	"github.com/nyaruka/phonenumbers"
 	"github.com/uptrace/bun"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/auth"
 	identityv1 "github.com/convene/convene/proto/convene/identity/v1"
@@ -23,7 +23,7 @@ type authServer struct{ Deps }
 
 // RequestOtp sends a six-digit code to a phone, within the rate limits.
 func (s *authServer) RequestOtp(ctx context.Context, req *connect.Request[identityv1.RequestOtpRequest]) (*connect.Response[identityv1.RequestOtpResponse], error) {
-	phone, err := normalizePhone("phone", req.Msg.GetPhone())
+	phone, err := rpc.NormalizePhone("phone", req.Msg.GetPhone())
 	if err != nil {
 		return nil, err
 	}
@@ -33,7 +33,7 @@ func (s *authServer) RequestOtp(ctx context.Context, req *connect.Request[identi
 	}
 	now := s.Now()
 	otp := &db.PhoneOTP{ID: db.NewID(), PhoneNumber: phone, OTPSalt: salt, OTPHash: s.OTP.Hash(code, salt),
-		RequestedIP: info(ctx).ip, ExpiresAt: now.Add(auth.OTPTTL), Timestamps: db.Timestamps{CreatedAt: now, UpdatedAt: now}}
+		RequestedIP: rpc.RequestInfoOf(ctx).IP, ExpiresAt: now.Add(auth.OTPTTL), Timestamps: db.Timestamps{CreatedAt: now, UpdatedAt: now}}
 	err = s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := db.LockPhone(ctx, tx, phone); err != nil {
 			return err
@@ -44,7 +44,7 @@ func (s *authServer) RequestOtp(ctx context.Context, req *connect.Request[identi
 		if err := db.InsertOTP(ctx, tx, otp); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, nil, nil, "phone_otp", otp.ID.String(), "request", map[string]any{"phone": maskPhone(phone)})
+		return rpc.Audit(ctx, tx, nil, nil, "phone_otp", otp.ID.String(), "request", map[string]any{"phone": maskPhone(phone)})
 	})
 	if err != nil {
 		return nil, err
@@ -72,7 +72,7 @@ func (s *authServer) checkOTPLimits(ctx context.Context, tx bun.Tx, phone string
 	} else if n >= s.OTPLimits.PerPhonePerHour {
 		return connect.NewError(connect.CodeResourceExhausted, fmt.Errorf("too many codes for this phone (%d in the last hour); try again later", n))
 	}
-	if n, err := db.CountOTPsFromIPSince(ctx, tx, info(ctx).ip, now.Add(-time.Hour)); err != nil {
+	if n, err := db.CountOTPsFromIPSince(ctx, tx, rpc.RequestInfoOf(ctx).IP, now.Add(-time.Hour)); err != nil {
 		return err
 	} else if n >= s.OTPLimits.PerIPPerHour {
 		return connect.NewError(connect.CodeResourceExhausted, fmt.Errorf("too many codes requested from your network (%d in the last hour); try again later", n))
@@ -84,7 +84,7 @@ func (s *authServer) checkOTPLimits(ctx context.Context, tx bun.Tx, phone string
 // profile on first login. Wrong attempts are counted even though the call
 // fails, so the count is committed before the error is returned.
 func (s *authServer) VerifyOtp(ctx context.Context, req *connect.Request[identityv1.VerifyOtpRequest]) (*connect.Response[identityv1.VerifyOtpResponse], error) {
-	phone, err := normalizePhone("phone", req.Msg.GetPhone())
+	phone, err := rpc.NormalizePhone("phone", req.Msg.GetPhone())
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +120,7 @@ func (s *authServer) VerifyOtp(ctx context.Context, req *connect.Request[identit
 		if session, err = s.issueRefresh(ctx, tx, user.ID, db.NewID()); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, &user.ID, nil, "user", user.ID.String(), "login", map[string]any{"otp_id": otp.ID.String(), "new_user": created})
+		return rpc.Audit(ctx, tx, &user.ID, nil, "user", user.ID.String(), "login", map[string]any{"otp_id": otp.ID.String(), "new_user": created})
 	})
 	if err != nil {
 		return nil, err
@@ -169,7 +169,7 @@ func (s *authServer) checkCode(ctx context.Context, tx bun.Tx, phone, code strin
 	if err := db.RecordOTPAttempt(ctx, tx, otp); err != nil {
 		return nil, err
 	}
-	if err := s.audit(ctx, tx, nil, nil, "phone_otp", otp.ID.String(), "wrong_code", map[string]any{"attempts": otp.Attempts}); err != nil {
+	if err := rpc.Audit(ctx, tx, nil, nil, "phone_otp", otp.ID.String(), "wrong_code", map[string]any{"attempts": otp.Attempts}); err != nil {
 		return nil, err
 	}
 	if left := auth.OTPMaxAttempts - otp.Attempts; left > 0 {
@@ -206,7 +206,7 @@ func (s *authServer) Refresh(ctx context.Context, req *connect.Request[identityv
 		if session, err = s.issueRefresh(ctx, tx, old.UserID, old.FamilyID); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, &old.UserID, nil, "refresh_token", old.FamilyID.String(), "rotate", nil)
+		return rpc.Audit(ctx, tx, &old.UserID, nil, "refresh_token", old.FamilyID.String(), "rotate", nil)
 	})
 	if err != nil {
 		return nil, err
@@ -232,7 +232,7 @@ func (s *authServer) rejectRefresh(ctx context.Context, tx bun.Tx, t *db.Refresh
 		if _, err := db.RevokeRefreshFamily(ctx, tx, t.FamilyID); err != nil {
 			return nil, err
 		}
-		if err := s.audit(ctx, tx, &t.UserID, nil, "refresh_token", t.FamilyID.String(), "reuse_detected", nil); err != nil {
+		if err := rpc.Audit(ctx, tx, &t.UserID, nil, "refresh_token", t.FamilyID.String(), "reuse_detected", nil); err != nil {
 			return nil, err
 		}
 		return connect.NewError(connect.CodeUnauthenticated, errors.New("refresh token was already used: every session of this login is signed out; sign in again")), nil
@@ -266,7 +266,7 @@ func (s *authServer) Logout(ctx context.Context, req *connect.Request[identityv1
 		if err != nil || n == 0 {
 			return err
 		}
-		return s.audit(ctx, tx, &t.UserID, nil, "refresh_token", t.FamilyID.String(), "logout", nil)
+		return rpc.Audit(ctx, tx, &t.UserID, nil, "refresh_token", t.FamilyID.String(), "logout", nil)
 	})
 	if err != nil {
 		return nil, err
@@ -284,30 +284,13 @@ func (s *authServer) issueRefresh(ctx context.Context, tx bun.Tx, userID, family
 	if err != nil {
 		return issuedRefresh{}, err
 	}
-	ri := info(ctx)
+	ri := rpc.RequestInfoOf(ctx)
 	row := &db.RefreshToken{ID: db.NewID(), UserID: userID, FamilyID: familyID, TokenHash: hash,
-		ExpiresAt: s.Now().Add(auth.RefreshTokenTTL), UserAgent: ri.userAgent, IP: ri.ip}
+		ExpiresAt: s.Now().Add(auth.RefreshTokenTTL), UserAgent: ri.UserAgent, IP: ri.IP}
 	if err := db.InsertRefreshToken(ctx, tx, row); err != nil {
 		return issuedRefresh{}, err
 	}
 	return issuedRefresh{token: token, expiresAt: row.ExpiresAt}, nil
-}
-
-// audit writes an audit row for the current request inside tx.
-func (d Deps) audit(ctx context.Context, tx bun.IDB, actor, org *uuid.UUID, objectType, objectID, action string, payload map[string]any) error {
-	ri := info(ctx)
-	return db.WriteAudit(ctx, tx, &db.AuditLog{ActorUserID: actor, OrganizationID: org, ObjectType: objectType,
-		ObjectID: objectID, Action: action, Payload: payload, IP: ri.ip, RequestID: ri.id})
-}
-
-// normalizePhone parses an international number into E.164, or returns
-// InvalidArgument naming field.
-func normalizePhone(field, raw string) (string, error) {
-	num, err := phonenumbers.Parse(raw, "")
-	if err != nil || !phonenumbers.IsValidNumber(num) {
-		return "", invalidField(field, fmt.Sprintf("%q is not a valid international phone number; use the +<country code> form, e.g. +14155550100", raw))
-	}
-	return phonenumbers.Format(num, phonenumbers.E164), nil
 }
 
 // maskPhone keeps the country code and the last two digits, for logs and

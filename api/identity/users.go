@@ -1,19 +1,16 @@
-package api
+package identity
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 
-	"buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
-	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
 	identityv1 "github.com/convene/convene/proto/convene/identity/v1"
 )
@@ -23,7 +20,7 @@ type userServer struct{ Deps }
 
 // GetMe returns the caller's user, profile and interests.
 func (s *userServer) GetMe(ctx context.Context, _ *connect.Request[identityv1.GetMeRequest]) (*connect.Response[identityv1.GetMeResponse], error) {
-	me, err := loadUser(ctx, s.DB, callerID(ctx))
+	me, err := loadUser(ctx, s.DB, rpc.CallerID(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -32,7 +29,7 @@ func (s *userServer) GetMe(ctx context.Context, _ *connect.Request[identityv1.Ge
 
 // UpdateProfile changes only the fields present in the request.
 func (s *userServer) UpdateProfile(ctx context.Context, req *connect.Request[identityv1.UpdateProfileRequest]) (*connect.Response[identityv1.UpdateProfileResponse], error) {
-	msg, userID := req.Msg, callerID(ctx)
+	msg, userID := req.Msg, rpc.CallerID(ctx)
 	birth, err := parseBirthDate(msg, s.Now())
 	if err != nil {
 		return nil, err
@@ -58,7 +55,7 @@ func (s *userServer) UpdateProfile(ctx context.Context, req *connect.Request[ide
 			}
 			changed = append(changed, "email")
 		}
-		return s.audit(ctx, tx, &userID, nil, "user_profile", p.ID.String(), "update", map[string]any{"fields": changed})
+		return rpc.Audit(ctx, tx, &userID, nil, "user_profile", p.ID.String(), "update", map[string]any{"fields": changed})
 	})
 	if err != nil {
 		return nil, err
@@ -85,10 +82,10 @@ func parseBirthDate(msg *identityv1.UpdateProfileRequest, now time.Time) (*time.
 	}
 	d, err := time.Parse(time.DateOnly, msg.GetBirthDate())
 	if err != nil {
-		return nil, invalidField("birth_date", fmt.Sprintf("%q is not a calendar date (YYYY-MM-DD)", msg.GetBirthDate()))
+		return nil, rpc.InvalidField("birth_date", fmt.Sprintf("%q is not a calendar date (YYYY-MM-DD)", msg.GetBirthDate()))
 	}
 	if !d.Before(now) {
-		return nil, invalidField("birth_date", "must be in the past")
+		return nil, rpc.InvalidField("birth_date", "must be in the past")
 	}
 	return &d, nil
 }
@@ -111,23 +108,11 @@ func applyProfile(p *db.Profile, msg *identityv1.UpdateProfileRequest, birth *ti
 	return changed
 }
 
+// setInterests replaces a profile's interests by the given slugs.
 func setInterests(ctx context.Context, tx bun.Tx, profileID uuid.UUID, slugs []string) error {
-	slugs = dedupe(slugs)
-	found, err := db.InterestsBySlug(ctx, tx, slugs)
+	ids, _, err := rpc.InterestIDs(ctx, tx, "interest_slugs", slugs)
 	if err != nil {
 		return err
-	}
-	known := make(map[string]uuid.UUID, len(found))
-	for _, in := range found {
-		known[in.Slug] = in.ID
-	}
-	ids := make([]uuid.UUID, 0, len(slugs))
-	for _, slug := range slugs {
-		id, ok := known[slug]
-		if !ok {
-			return invalidField("interest_slugs", fmt.Sprintf("unknown interest %q; ListInterests gives the valid slugs", slug))
-		}
-		ids = append(ids, id)
 	}
 	return db.ReplaceProfileInterests(ctx, tx, profileID, ids)
 }
@@ -170,62 +155,4 @@ func loadUser(ctx context.Context, idb bun.IDB, userID uuid.UUID) (*identityv1.U
 		return nil, err
 	}
 	return userToProto(u, p, interests), nil
-}
-
-func userToProto(u *db.User, p *db.Profile, interests []db.Interest) *identityv1.User {
-	out := &identityv1.User{
-		Id: u.ID.String(), Phone: deref(u.Phone), Email: deref(u.Email), IsStaff: u.IsStaff,
-		Interests: interestsToProto(interests), CreatedAt: timestamppb.New(u.CreatedAt),
-		Profile: &identityv1.Profile{
-			Name: p.Name, Bio: p.Bio, Location: p.Location, Gender: deref(p.Gender),
-			ProfilePictures: p.ProfilePictures, IsVerified: p.IsVerified,
-		},
-	}
-	if p.BirthDate != nil {
-		out.Profile.BirthDate = p.BirthDate.Format(time.DateOnly)
-	}
-	return out
-}
-
-func interestsToProto(in []db.Interest) []*identityv1.Interest {
-	out := make([]*identityv1.Interest, 0, len(in))
-	for _, i := range in {
-		out = append(out, &identityv1.Interest{Id: i.ID.String(), Name: i.Name, Slug: i.Slug, Description: i.Description})
-	}
-	return out
-}
-
-// invalidField is InvalidArgument naming the field, with the same
-// violation detail protovalidate produces, so clients handle both alike.
-func invalidField(field, msg string) error {
-	err := connect.NewError(connect.CodeInvalidArgument, fmt.Errorf("%s: %s", field, msg))
-	v := &validate.Violations{Violations: []*validate.Violation{{
-		Field:   &validate.FieldPath{Elements: []*validate.FieldPathElement{{FieldName: proto.String(field)}}},
-		RuleId:  proto.String("convene." + field),
-		Message: proto.String(msg),
-	}}}
-	if detail, derr := connect.NewErrorDetail(v); derr == nil {
-		err.AddDetail(detail)
-	}
-	return err
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
-func dedupe(in []string) []string {
-	seen := make(map[string]bool, len(in))
-	out := make([]string, 0, len(in))
-	for _, s := range in {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	sort.Strings(out)
-	return out
 }

@@ -1,10 +1,9 @@
-package api
+package notifications
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
 	notificationsv1 "github.com/convene/convene/proto/convene/notifications/v1"
 	"github.com/convene/convene/workflows"
@@ -32,7 +32,7 @@ type jobScope struct {
 // an organization is for its owners and admins, a platform-wide job for
 // platform staff; staff pass everywhere.
 func (s *notificationServer) jobAccess(ctx context.Context, idb bun.IDB, orgID *uuid.UUID) (jobScope, error) {
-	u, err := db.UserByID(ctx, idb, callerID(ctx))
+	u, err := db.UserByID(ctx, idb, rpc.CallerID(ctx))
 	if err != nil {
 		return jobScope{}, err
 	}
@@ -44,21 +44,26 @@ func (s *notificationServer) jobAccess(ctx context.Context, idb bun.IDB, orgID *
 		}
 		return scope, nil
 	}
-	_, err = (&organizationServer{s.Deps}).orgAccess(ctx, idb, *orgID, managerRoles)
+	_, err = rpc.OrgAccess(ctx, idb, *orgID, rpc.ManagerRoles)
 	return scope, err
 }
 
-// jobFailed is the notification_jobs.status of a job that stopped on an
-// error; the workflow contract has no constant for it because only the API
-// sets it (when a job's workflow cannot start).
-const jobFailed = "failed"
+// Statuses of notification_jobs.status that the workflow contract has no
+// constant for, because only the API deals in them.
+const (
+	// jobDraft is a job stored but never started; it has no workflow.
+	jobDraft = "draft"
+	// jobFailed is a job that stopped on an error: the API sets it when a
+	// job's workflow cannot start.
+	jobFailed = "failed"
+)
 
 // CreateNotificationJob stores a job and starts its workflow, which waits
 // for scheduled_at (unset or past: now), resolves the audience and delivers.
 func (s *notificationServer) CreateNotificationJob(ctx context.Context, req *connect.Request[notificationsv1.CreateNotificationJobRequest]) (*connect.Response[notificationsv1.CreateNotificationJobResponse], error) {
-	msg, userID := req.Msg, callerID(ctx)
-	job := &db.NotificationJob{ID: db.NewID(), OrganizationID: optionalID(msg.GetOrganizationId()), CreatedBy: userID,
-		Channels: channelNamesOf(msg.GetChannels()), Category: msg.GetCategory(), TitleTemplate: msg.GetTitle(),
+	msg, userID := req.Msg, rpc.CallerID(ctx)
+	job := &db.NotificationJob{ID: db.NewID(), OrganizationID: rpc.OptionalID(msg.GetOrganizationId()), CreatedBy: userID,
+		Channels: channels.Names(msg.GetChannels()), Category: msg.GetCategory(), TitleTemplate: msg.GetTitle(),
 		BodyTemplate: msg.GetBody(), Variables: msg.GetVariables(), ScheduledAt: s.Now(), Status: workflows.JobScheduled}
 	if job.Variables == nil {
 		job.Variables = map[string]string{}
@@ -69,7 +74,7 @@ func (s *notificationServer) CreateNotificationJob(ctx context.Context, req *con
 	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		scope, err := s.jobAccess(ctx, tx, job.OrganizationID)
 		if connect.CodeOf(err) == connect.CodeNotFound {
-			return invalidField("organization_id", "no such organization")
+			return rpc.InvalidField("organization_id", "no such organization")
 		}
 		if err != nil {
 			return err
@@ -80,7 +85,7 @@ func (s *notificationServer) CreateNotificationJob(ctx context.Context, req *con
 		if err := db.InsertNotificationJob(ctx, tx, job); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, &userID, job.OrganizationID, "notification_job", job.ID.String(), "create", map[string]any{
+		return rpc.Audit(ctx, tx, &userID, job.OrganizationID, "notification_job", job.ID.String(), "create", map[string]any{
 			"category": job.Category, "title": job.TitleTemplate, "channels": job.Channels,
 			"include": len(job.Criteria.Include), "exclude": len(job.Criteria.Exclude), "scheduled_at": job.ScheduledAt})
 	})
@@ -110,7 +115,7 @@ func (s *notificationServer) startJob(ctx context.Context, job *db.NotificationJ
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		TypedSearchAttributes:    temporal.NewSearchAttributes(attrs...),
 		StaticSummary:            jobSummary(job),
-		StaticDetails:            fmt.Sprintf("job %s · organization %s · created by %s", id, uuidOrEmpty(job.OrganizationID), job.CreatedBy),
+		StaticDetails:            fmt.Sprintf("job %s · organization %s · created by %s", id, rpc.IDString(job.OrganizationID), job.CreatedBy),
 	}, workflows.NotificationJobWorkflowName, workflows.NotificationJobInput{JobID: id})
 	if err != nil {
 		return fmt.Errorf("start notification job %s: %w", id, err)
@@ -179,30 +184,27 @@ func (s *notificationServer) accessibleJob(ctx context.Context, id uuid.UUID) (*
 // caller owns or administers plus, for staff, the platform-wide ones.
 func (s *notificationServer) ListNotificationJobs(ctx context.Context, req *connect.Request[notificationsv1.ListNotificationJobsRequest]) (*connect.Response[notificationsv1.ListNotificationJobsResponse], error) {
 	msg := req.Msg
-	before, beforeID, limit, err := pageOf(msg.GetPageToken(), msg.GetPageSize())
+	page, err := rpc.TimePage("ListNotificationJobs", msg.GetPageToken(), msg.GetPageSize(), defaultPageSize)
 	if err != nil {
 		return nil, err
 	}
 	var jobs []db.NotificationJob
-	if orgID := optionalID(msg.GetOrganizationId()); orgID != nil {
+	if orgID := rpc.OptionalID(msg.GetOrganizationId()); orgID != nil {
 		if _, err := s.jobAccess(ctx, s.DB, orgID); err != nil {
 			return nil, err
 		}
-		jobs, err = db.ListNotificationJobs(ctx, s.DB, orgID, before, beforeID, limit+1)
+		jobs, err = db.ListNotificationJobs(ctx, s.DB, orgID, page.LastKey, page.LastID, page.Limit())
 	} else {
 		var u *db.User
-		if u, err = db.UserByID(ctx, s.DB, callerID(ctx)); err == nil {
-			jobs, err = db.VisibleNotificationJobs(ctx, s.DB, u.ID, u.IsStaff, before, beforeID, limit+1)
+		if u, err = db.UserByID(ctx, s.DB, rpc.CallerID(ctx)); err == nil {
+			jobs, err = db.VisibleNotificationJobs(ctx, s.DB, u.ID, u.IsStaff, page.LastKey, page.LastID, page.Limit())
 		}
 	}
 	if err != nil {
 		return nil, err
 	}
 	resp := &notificationsv1.ListNotificationJobsResponse{}
-	if len(jobs) > limit {
-		jobs = jobs[:limit]
-		resp.NextPageToken = pageToken(jobs[limit-1].CreatedAt, jobs[limit-1].ID)
-	}
+	jobs, resp.NextPageToken = rpc.NextPage(page, jobs, func(j *db.NotificationJob) (time.Time, uuid.UUID) { return j.CreatedAt, j.ID })
 	ids := make([]uuid.UUID, len(jobs))
 	for i := range jobs {
 		ids[i] = jobs[i].ID
@@ -221,7 +223,7 @@ func (s *notificationServer) ListNotificationJobs(ctx context.Context, req *conn
 // that returns once the job is cancelled and its pending items with it)
 // and returns the job as stored afterwards.
 func (s *notificationServer) CancelNotificationJob(ctx context.Context, req *connect.Request[notificationsv1.CancelNotificationJobRequest]) (*connect.Response[notificationsv1.CancelNotificationJobResponse], error) {
-	userID := callerID(ctx)
+	userID := rpc.CallerID(ctx)
 	job, err := s.accessibleJob(ctx, uuid.MustParse(req.Msg.GetJobId()))
 	if err != nil {
 		return nil, err
@@ -239,7 +241,7 @@ func (s *notificationServer) CancelNotificationJob(ctx context.Context, req *con
 	if err := jobUpdateError(err); err != nil {
 		return nil, err
 	}
-	if err := s.audit(ctx, s.DB, &userID, job.OrganizationID, "notification_job", job.ID.String(), "cancel", nil); err != nil {
+	if err := rpc.Audit(ctx, s.DB, &userID, job.OrganizationID, "notification_job", job.ID.String(), "cancel", nil); err != nil {
 		return nil, err
 	}
 	if job, err = db.NotificationJobByID(ctx, s.DB, job.ID); err != nil {
@@ -252,178 +254,14 @@ func (s *notificationServer) CancelNotificationJob(ctx context.Context, req *con
 	return connect.NewResponse(&notificationsv1.CancelNotificationJobResponse{Job: jobToProto(job, progress)}), nil
 }
 
+// jobFinished reports whether a job's status is final.
 func jobFinished(status string) bool {
 	return status == workflows.JobCompleted || status == workflows.JobCancelled || status == jobFailed
 }
 
 // jobUpdateError turns a job workflow's refusal into the Connect code it
-// means, as orderError does for ticket orders: a workflow that has closed
-// is a job that has finished.
+// means (rpc.UpdateError): a workflow that has closed is a job that has
+// finished.
 func jobUpdateError(err error) error {
-	return updateError(err, "the job has already finished", "notification job")
-}
-
-// audienceFields lists the Audience fields each kind uses, the required
-// one first; every other field must be left empty.
-var audienceFields = map[string][]string{
-	db.AudienceAllUsers:            nil,
-	db.AudienceOrganizationMembers: {"organization_id", "roles"},
-	db.AudienceEventAttendees:      {"event_id", "statuses"},
-	db.AudienceEventRequesters:     {"event_id", "statuses"},
-	db.AudienceInterest:            {"interest_slug"},
-	db.AudienceUserList:            {"user_ids"},
-}
-
-// audienceStatuses are the statuses an event audience may filter on:
-// event_attendees.status and event_requests.status.
-var audienceStatuses = map[string][]string{
-	db.AudienceEventAttendees: {"going", "checked_in", "cancelled"},
-	db.AudienceEventRequesters: {workflows.StatusPending, workflows.StatusWaitlisted, workflows.StatusOffered,
-		workflows.StatusAwaitingPayment, workflows.StatusAccepted, workflows.StatusDeclined, workflows.StatusCancelled,
-		workflows.StatusExpired},
-}
-
-// criteriaFromProto checks every audience of c (exclusions too, since they
-// also read another tenant's data) and converts them. Errors name the part,
-// e.g. criteria.include[1].organization_id.
-func criteriaFromProto(ctx context.Context, idb bun.IDB, c *notificationsv1.Criteria, scope jobScope) (db.Criteria, error) {
-	var out db.Criteria
-	for i, a := range c.GetInclude() {
-		aud, err := audienceFromProto(ctx, idb, a, fmt.Sprintf("criteria.include[%d]", i), scope)
-		if err != nil {
-			return db.Criteria{}, err
-		}
-		out.Include = append(out.Include, aud)
-	}
-	for i, a := range c.GetExclude() {
-		aud, err := audienceFromProto(ctx, idb, a, fmt.Sprintf("criteria.exclude[%d]", i), scope)
-		if err != nil {
-			return db.Criteria{}, err
-		}
-		out.Exclude = append(out.Exclude, aud)
-	}
-	return out, nil
-}
-
-// audienceFromProto checks the fields of one audience, then what it
-// refers to: that it exists (InvalidArgument) and that the scope may
-// target it (PermissionDenied).
-func audienceFromProto(ctx context.Context, idb bun.IDB, a *notificationsv1.Audience, field string, scope jobScope) (db.Audience, error) {
-	out := db.Audience{Kind: audienceKindNames[a.GetKind()], OrganizationID: optionalID(a.GetOrganizationId()),
-		Roles: a.GetRoles(), EventID: optionalID(a.GetEventId()), Statuses: a.GetStatuses(), InterestSlug: a.GetInterestSlug()}
-	if !db.KnownAudienceKind(out.Kind) {
-		return db.Audience{}, invalidField(field+".kind", "unknown audience kind")
-	}
-	if err := checkAudienceFields(a, out.Kind, field); err != nil {
-		return db.Audience{}, err
-	}
-	for _, id := range a.GetUserIds() {
-		out.UserIDs = append(out.UserIDs, uuid.MustParse(id))
-	}
-	var err error
-	switch out.Kind {
-	case db.AudienceAllUsers:
-		if !scope.staff {
-			err = deniedField(field+".kind", "ALL_USERS is for platform staff only")
-		}
-	case db.AudienceOrganizationMembers:
-		err = checkMembersAudience(ctx, idb, *out.OrganizationID, field, scope)
-	case db.AudienceEventAttendees, db.AudienceEventRequesters:
-		err = checkEventAudience(ctx, idb, &out, field, scope)
-	case db.AudienceInterest:
-		err = checkInterestAudience(ctx, idb, out.InterestSlug, field, scope)
-	case db.AudienceUserList:
-		err = checkUserListAudience(ctx, idb, out.UserIDs, field, scope)
-	}
-	return out, err
-}
-
-// checkAudienceFields requires the field kind needs and refuses the ones
-// it does not use.
-func checkAudienceFields(a *notificationsv1.Audience, kind, field string) error {
-	set := map[string]bool{"organization_id": a.GetOrganizationId() != "", "roles": len(a.GetRoles()) > 0,
-		"event_id": a.GetEventId() != "", "statuses": len(a.GetStatuses()) > 0,
-		"interest_slug": a.GetInterestSlug() != "", "user_ids": len(a.GetUserIds()) > 0}
-	uses := audienceFields[kind]
-	if len(uses) > 0 && !set[uses[0]] {
-		return invalidField(field+"."+uses[0], "required for "+a.GetKind().String())
-	}
-	for _, name := range []string{"organization_id", "roles", "event_id", "statuses", "interest_slug", "user_ids"} {
-		if set[name] && !slices.Contains(uses, name) {
-			return invalidField(field+"."+name, "does not apply to "+a.GetKind().String()+"; leave it empty")
-		}
-	}
-	for i, st := range a.GetStatuses() {
-		if valid := audienceStatuses[kind]; !slices.Contains(valid, st) {
-			return invalidField(fmt.Sprintf("%s.statuses[%d]", field, i),
-				fmt.Sprintf("%q is not a status of %s; use one of %s", st, a.GetKind(), strings.Join(valid, ", ")))
-		}
-	}
-	return nil
-}
-
-func checkMembersAudience(ctx context.Context, idb bun.IDB, orgID uuid.UUID, field string, scope jobScope) error {
-	if !scope.staff {
-		if orgID != *scope.orgID {
-			return deniedField(field+".organization_id", "you can only notify members of the job's organization")
-		}
-		return nil
-	}
-	if _, err := db.OrganizationByID(ctx, idb, orgID); errors.Is(err, db.ErrNotFound) {
-		return invalidField(field+".organization_id", "no such organization")
-	} else if err != nil {
-		return err
-	}
-	return nil
-}
-
-func checkEventAudience(ctx context.Context, idb bun.IDB, a *db.Audience, field string, scope jobScope) error {
-	ev, err := db.EventByID(ctx, idb, *a.EventID)
-	if errors.Is(err, db.ErrNotFound) {
-		return invalidField(field+".event_id", "no such event")
-	}
-	if err != nil {
-		return err
-	}
-	if !scope.staff && (ev.OrganizationID == nil || *ev.OrganizationID != *scope.orgID) {
-		return deniedField(field+".event_id", "the event is not one of the job's organization")
-	}
-	return nil
-}
-
-func checkInterestAudience(ctx context.Context, idb bun.IDB, slug, field string, scope jobScope) error {
-	found, err := db.InterestsBySlug(ctx, idb, []string{slug})
-	if err != nil {
-		return err
-	}
-	if len(found) == 0 {
-		return invalidField(field+".interest_slug", fmt.Sprintf("unknown interest %q; ListInterests gives the valid slugs", slug))
-	}
-	if !scope.staff {
-		return deniedField(field+".kind", "INTEREST is for platform staff only")
-	}
-	return nil
-}
-
-// checkUserListAudience lets organizations list only their own members,
-// so a job cannot reach (or probe) users outside the tenant.
-func checkUserListAudience(ctx context.Context, idb bun.IDB, ids []uuid.UUID, field string, scope jobScope) error {
-	if scope.staff {
-		return nil
-	}
-	outsiders, err := db.NonMembers(ctx, idb, *scope.orgID, ids)
-	if err != nil || len(outsiders) == 0 {
-		return err
-	}
-	for i, id := range ids {
-		if id == outsiders[0] {
-			return deniedField(fmt.Sprintf("%s.user_ids[%d]", field, i), "not a member of the job's organization")
-		}
-	}
-	return nil
-}
-
-// deniedField is PermissionDenied naming the part of the request refused.
-func deniedField(field, msg string) error {
-	return connect.NewError(connect.CodePermissionDenied, fmt.Errorf("%s: %s", field, msg))
+	return rpc.UpdateError(err, "the job has already finished", "notification job")
 }

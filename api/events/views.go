@@ -1,22 +1,21 @@
-package api
+package events
 
 import (
 	"context"
 	"errors"
-	"strings"
+	"time"
 
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/money"
 	"github.com/convene/convene/internal/tickets"
 	eventsv1 "github.com/convene/convene/proto/convene/events/v1"
 	"github.com/convene/convene/workflows"
 )
-
-const defaultTicketingPageSize = 50
 
 // ListRequests lists an event's requests for its host, optionally by status.
 func (s *ticketingServer) ListRequests(ctx context.Context, req *connect.Request[eventsv1.ListRequestsRequest]) (*connect.Response[eventsv1.ListRequestsResponse], error) {
@@ -25,19 +24,16 @@ func (s *ticketingServer) ListRequests(ctx context.Context, req *connect.Request
 	if err != nil {
 		return nil, err
 	}
-	after, afterID, limit, err := pageOf(msg.GetPageToken(), msg.GetPageSize())
+	page, err := rpc.TimePage("ListRequests", msg.GetPageToken(), msg.GetPageSize(), defaultTicketingPageSize)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.ListRequests(ctx, s.DB, ev.ID, requestStatusName(msg.GetStatus()), after, afterID, limit+1)
+	rows, err := db.ListRequests(ctx, s.DB, ev.ID, requestStatuses.Name(msg.GetStatus()), page.LastKey, page.LastID, page.Limit())
 	if err != nil {
 		return nil, err
 	}
 	resp := &eventsv1.ListRequestsResponse{}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		resp.NextPageToken = pageToken(rows[limit-1].CreatedAt, rows[limit-1].ID)
-	}
+	rows, resp.NextPageToken = rpc.NextPage(page, rows, func(r *db.Request) (time.Time, uuid.UUID) { return r.CreatedAt, r.ID })
 	for i := range rows {
 		jr, err := s.requestToProto(ctx, &rows[i], ev)
 		if err != nil {
@@ -55,19 +51,16 @@ func (s *ticketingServer) ListAttendees(ctx context.Context, req *connect.Reques
 	if err != nil {
 		return nil, err
 	}
-	after, afterID, limit, err := pageOf(msg.GetPageToken(), msg.GetPageSize())
+	page, err := rpc.TimePage("ListAttendees", msg.GetPageToken(), msg.GetPageSize(), defaultTicketingPageSize)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.ListAttendees(ctx, s.DB, ev.ID, after, afterID, limit+1)
+	rows, err := db.ListAttendees(ctx, s.DB, ev.ID, page.LastKey, page.LastID, page.Limit())
 	if err != nil {
 		return nil, err
 	}
 	resp := &eventsv1.ListAttendeesResponse{}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		resp.NextPageToken = pageToken(rows[limit-1].CreatedAt, rows[limit-1].ID)
-	}
+	rows, resp.NextPageToken = rpc.NextPage(page, rows, func(a *db.Attendee) (time.Time, uuid.UUID) { return a.CreatedAt, a.ID })
 	for i := range rows {
 		resp.Attendees = append(resp.Attendees, attendeeToProto(&rows[i]))
 	}
@@ -76,19 +69,16 @@ func (s *ticketingServer) ListAttendees(ctx context.Context, req *connect.Reques
 
 // ListMyTickets lists the caller's tickets, newest first.
 func (s *ticketingServer) ListMyTickets(ctx context.Context, req *connect.Request[eventsv1.ListMyTicketsRequest]) (*connect.Response[eventsv1.ListMyTicketsResponse], error) {
-	before, beforeID, limit, err := pageOf(req.Msg.GetPageToken(), req.Msg.GetPageSize())
+	page, err := rpc.TimePage("ListMyTickets", req.Msg.GetPageToken(), req.Msg.GetPageSize(), defaultTicketingPageSize)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.ListTicketsOfUser(ctx, s.DB, callerID(ctx), before, beforeID, limit+1)
+	rows, err := db.ListTicketsOfUser(ctx, s.DB, rpc.CallerID(ctx), page.LastKey, page.LastID, page.Limit())
 	if err != nil {
 		return nil, err
 	}
 	resp := &eventsv1.ListMyTicketsResponse{}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		resp.NextPageToken = pageToken(rows[limit-1].CreatedAt, rows[limit-1].ID)
-	}
+	rows, resp.NextPageToken = rpc.NextPage(page, rows, func(t *db.Ticket) (time.Time, uuid.UUID) { return t.CreatedAt, t.ID })
 	for i := range rows {
 		t, err := s.ticketToProto(ctx, &rows[i])
 		if err != nil {
@@ -109,7 +99,7 @@ func (s *ticketingServer) GetTicket(ctx context.Context, req *connect.Request[ev
 	if err != nil {
 		return nil, err
 	}
-	if t.UserID != callerID(ctx) {
+	if t.UserID != rpc.CallerID(ctx) {
 		if _, err := s.hostedEvent(ctx, t.EventID); err != nil {
 			return nil, connect.NewError(connect.CodePermissionDenied, errors.New("only the ticket's holder or the event's host can see it"))
 		}
@@ -147,16 +137,16 @@ func (s *ticketingServer) loadRequest(ctx context.Context, id uuid.UUID) (*event
 
 func (s *ticketingServer) requestToProto(ctx context.Context, r *db.Request, ev *db.Event) (*eventsv1.JoinRequest, error) {
 	out := &eventsv1.JoinRequest{Id: r.ID.String(), EventId: r.EventID.String(), RequesterUserId: r.RequesterUserID.String(),
-		Seats: r.Seats, Message: r.Message, HostMessage: r.HostMessage, Status: requestStatusProto(r.Status),
+		Seats: r.Seats, Message: r.Message, HostMessage: r.HostMessage, Status: requestStatuses.Value(r.Status),
 		WorkflowId: workflows.TicketOrderWorkflowID(r.ID.String()),
 		CreatedAt:  timestamppb.New(r.CreatedAt), UpdatedAt: timestamppb.New(r.UpdatedAt)}
 	if quote, err := money.Quote(ev.Pricing(), r.Seats); err == nil {
 		out.Price = breakdownToProto(quote)
 	}
-	if r.HoldExpiresAt != nil && (r.Status == "awaiting_payment" || r.Status == "offered") {
-		out.HoldExpiresAt = timestamppb.New(*r.HoldExpiresAt)
-	}
-	if r.Status == "awaiting_payment" || r.Status == "offered" {
+	if r.Status == workflows.StatusAwaitingPayment || r.Status == workflows.StatusOffered {
+		if r.HoldExpiresAt != nil {
+			out.HoldExpiresAt = timestamppb.New(*r.HoldExpiresAt)
+		}
 		if p, err := db.PaymentOrderByRequest(ctx, s.DB, r.ID); err == nil {
 			out.CheckoutUrl = p.CheckoutURL
 		}
@@ -182,44 +172,4 @@ func (s *ticketingServer) ticketToProto(ctx context.Context, t *db.Ticket) (*eve
 		}
 	}
 	return out, nil
-}
-
-func attendeeToProto(a *db.Attendee) *eventsv1.Attendee {
-	out := &eventsv1.Attendee{Id: a.ID.String(), EventId: a.EventID.String(), UserId: a.UserID.String(), RequestId: a.RequestID.String(),
-		Seats: a.Seats, TicketType: a.TicketType, Status: attendeeStatusProto(a.Status),
-		PricePaid: moneyOf(a.PricePaidMinor, a.Currency), Tax: moneyOf(a.TaxMinor, a.Currency),
-		PlatformFee: moneyOf(a.PlatformFeeMinor, a.Currency), CreatedAt: timestamppb.New(a.CreatedAt), Name: a.Name, Phone: deref(a.Phone)}
-	if a.CheckedInAt != nil {
-		out.CheckedInAt = timestamppb.New(*a.CheckedInAt)
-	}
-	return out
-}
-
-func breakdownToProto(b money.Breakdown) *eventsv1.PriceBreakdown {
-	return &eventsv1.PriceBreakdown{Seats: b.Seats, UnitPrice: moneyOf(b.UnitPrice, b.Currency), Subtotal: moneyOf(b.Subtotal, b.Currency),
-		Gst: moneyOf(b.GST, b.Currency), PlatformFee: moneyOf(b.PlatformFee, b.Currency), Total: moneyOf(b.Total, b.Currency),
-		HostPayout: moneyOf(b.HostPayout, b.Currency)}
-}
-
-func moneyOf(minor int64, currency string) *eventsv1.Money {
-	return &eventsv1.Money{AmountMinor: minor, Currency: currency}
-}
-
-func requestStatusProto(s string) eventsv1.RequestStatus {
-	v, ok := eventsv1.RequestStatus_value["REQUEST_STATUS_"+strings.ToUpper(s)]
-	if !ok {
-		return eventsv1.RequestStatus_REQUEST_STATUS_UNSPECIFIED
-	}
-	return eventsv1.RequestStatus(v)
-}
-
-func requestStatusName(s eventsv1.RequestStatus) string {
-	if s == eventsv1.RequestStatus_REQUEST_STATUS_UNSPECIFIED {
-		return ""
-	}
-	return strings.ToLower(strings.TrimPrefix(s.String(), "REQUEST_STATUS_"))
-}
-
-func attendeeStatusProto(s string) eventsv1.AttendeeStatus {
-	return eventsv1.AttendeeStatus(eventsv1.AttendeeStatus_value["ATTENDEE_STATUS_"+strings.ToUpper(s)])
 }

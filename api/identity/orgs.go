@@ -1,30 +1,31 @@
-package api
+package identity
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
+	"time"
 
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
 	identityv1 "github.com/convene/convene/proto/convene/identity/v1"
 )
 
 // organizationServer implements convene.identity.v1.OrganizationService.
 // Every method resolves the caller's role in the organization first
-// (orgAccess) and refuses callers who are not members.
+// (rpc.OrgAccess) and refuses callers who are not members.
 type organizationServer struct{ Deps }
 
+// defaultMemberPageSize is the ListMembers page size when the request has none.
 const defaultMemberPageSize = 50
 
 // CreateOrganization creates a tenant with the caller as its owner.
 func (s *organizationServer) CreateOrganization(ctx context.Context, req *connect.Request[identityv1.CreateOrganizationRequest]) (*connect.Response[identityv1.CreateOrganizationResponse], error) {
-	userID, msg := callerID(ctx), req.Msg
+	userID, msg := rpc.CallerID(ctx), req.Msg
 	org := &db.Organization{ID: db.NewID(), Name: msg.GetName(), Slug: msg.GetSlug(), Description: msg.GetDescription(),
 		CountryCode: msg.CountryCode, Settings: map[string]any{}, Status: "active", CreatedBy: &userID}
 	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -38,7 +39,7 @@ func (s *organizationServer) CreateOrganization(ctx context.Context, req *connec
 		if err := db.InsertMember(ctx, tx, owner); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, &userID, &org.ID, "organization", org.ID.String(), "create", map[string]any{"name": org.Name, "slug": org.Slug})
+		return rpc.Audit(ctx, tx, &userID, &org.ID, "organization", org.ID.String(), "create", map[string]any{"name": org.Name, "slug": org.Slug})
 	})
 	if err != nil {
 		return nil, err
@@ -49,7 +50,7 @@ func (s *organizationServer) CreateOrganization(ctx context.Context, req *connec
 // GetOrganization returns an organization to its members.
 func (s *organizationServer) GetOrganization(ctx context.Context, req *connect.Request[identityv1.GetOrganizationRequest]) (*connect.Response[identityv1.GetOrganizationResponse], error) {
 	orgID := uuid.MustParse(req.Msg.GetOrganizationId())
-	role, err := s.orgAccess(ctx, s.DB, orgID, anyRole)
+	role, err := rpc.OrgAccess(ctx, s.DB, orgID, rpc.AnyRole)
 	if err != nil {
 		return nil, err
 	}
@@ -63,19 +64,19 @@ func (s *organizationServer) GetOrganization(ctx context.Context, req *connect.R
 // AddMember gives a person a role, by phone or email. A person without an
 // account gets one, so they can sign in later with that phone.
 func (s *organizationServer) AddMember(ctx context.Context, req *connect.Request[identityv1.AddMemberRequest]) (*connect.Response[identityv1.AddMemberResponse], error) {
-	msg, userID := req.Msg, callerID(ctx)
+	msg, userID := req.Msg, rpc.CallerID(ctx)
 	orgID := uuid.MustParse(msg.GetOrganizationId())
-	role := roleFromProto(msg.GetRole())
+	role := roles.NameOr(msg.GetRole(), db.RoleMember)
 	var member *db.Member
 	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := db.LockOrganization(ctx, tx, orgID); err != nil {
 			return err
 		}
-		callerRole, err := s.orgAccess(ctx, tx, orgID, managerRoles)
+		callerRole, err := rpc.OrgAccess(ctx, tx, orgID, rpc.ManagerRoles)
 		if err != nil {
 			return err
 		}
-		if role == db.RoleOwner && callerRole != db.RoleOwner && callerRole != staffRole {
+		if role == db.RoleOwner && callerRole != db.RoleOwner && callerRole != rpc.StaffRole {
 			return connect.NewError(connect.CodePermissionDenied, errors.New("only an owner can add another owner"))
 		}
 		target, err := findOrCreatePerson(ctx, tx, msg)
@@ -90,7 +91,7 @@ func (s *organizationServer) AddMember(ctx context.Context, req *connect.Request
 			}
 			return err
 		}
-		return s.audit(ctx, tx, &userID, &orgID, "organization_member", member.ID.String(), "create",
+		return rpc.Audit(ctx, tx, &userID, &orgID, "organization_member", member.ID.String(), "create",
 			map[string]any{"user_id": target.ID.String(), "role": role})
 	})
 	if err != nil {
@@ -103,29 +104,19 @@ func (s *organizationServer) AddMember(ctx context.Context, req *connect.Request
 func (s *organizationServer) ListMembers(ctx context.Context, req *connect.Request[identityv1.ListMembersRequest]) (*connect.Response[identityv1.ListMembersResponse], error) {
 	msg := req.Msg
 	orgID := uuid.MustParse(msg.GetOrganizationId())
-	if _, err := s.orgAccess(ctx, s.DB, orgID, anyRole); err != nil {
+	if _, err := rpc.OrgAccess(ctx, s.DB, orgID, rpc.AnyRole); err != nil {
 		return nil, err
 	}
-	after, afterID, err := decodeTimeCursor(msg.GetPageToken(), "ListMembers")
+	page, err := rpc.TimePage("ListMembers", msg.GetPageToken(), msg.GetPageSize(), defaultMemberPageSize)
 	if err != nil {
 		return nil, err
 	}
-	page := db.MemberPage{AfterCreatedAt: after, AfterID: afterID}
-	page.Limit = int(msg.GetPageSize())
-	if page.Limit == 0 {
-		page.Limit = defaultMemberPageSize
-	}
-	page.Limit++ // one extra row tells whether another page exists
-	members, err := db.ListMembers(ctx, s.DB, orgID, page)
+	members, err := db.ListMembers(ctx, s.DB, orgID, db.MemberPage{AfterCreatedAt: page.LastKey, AfterID: page.LastID, Limit: page.Limit()})
 	if err != nil {
 		return nil, err
 	}
 	resp := &identityv1.ListMembersResponse{}
-	if len(members) == page.Limit {
-		members = members[:len(members)-1]
-		last := members[len(members)-1]
-		resp.NextPageToken = pageToken(last.CreatedAt, last.ID)
-	}
+	members, resp.NextPageToken = rpc.NextPage(page, members, func(m *db.Member) (time.Time, uuid.UUID) { return m.CreatedAt, m.ID })
 	for i := range members {
 		resp.Members = append(resp.Members, memberToProto(&members[i]))
 	}
@@ -135,18 +126,18 @@ func (s *organizationServer) ListMembers(ctx context.Context, req *connect.Reque
 // RemoveMember removes a member. Owners and admins remove others (admins
 // cannot remove owners); anyone may leave; the last owner cannot go.
 func (s *organizationServer) RemoveMember(ctx context.Context, req *connect.Request[identityv1.RemoveMemberRequest]) (*connect.Response[identityv1.RemoveMemberResponse], error) {
-	callerUser := callerID(ctx)
+	callerUser := rpc.CallerID(ctx)
 	orgID := uuid.MustParse(req.Msg.GetOrganizationId())
 	targetID := uuid.MustParse(req.Msg.GetUserId())
 	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := db.LockOrganization(ctx, tx, orgID); err != nil {
 			return err
 		}
-		allowed := managerRoles
+		allowed := rpc.ManagerRoles
 		if targetID == callerUser {
-			allowed = anyRole
+			allowed = rpc.AnyRole
 		}
-		callerRole, err := s.orgAccess(ctx, tx, orgID, allowed)
+		callerRole, err := rpc.OrgAccess(ctx, tx, orgID, allowed)
 		if err != nil {
 			return err
 		}
@@ -163,7 +154,7 @@ func (s *organizationServer) RemoveMember(ctx context.Context, req *connect.Requ
 		if err := db.DeleteMember(ctx, tx, target.ID); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, &callerUser, &orgID, "organization_member", target.ID.String(), "delete",
+		return rpc.Audit(ctx, tx, &callerUser, &orgID, "organization_member", target.ID.String(), "delete",
 			map[string]any{"user_id": targetID.String(), "role": target.Role})
 	})
 	if err != nil {
@@ -189,44 +180,6 @@ func checkRemovable(ctx context.Context, tx bun.Tx, callerRole string, target *d
 	return nil
 }
 
-// staffRole stands for platform staff, who may act in any organization.
-const staffRole = "staff"
-
-var (
-	anyRole      = []string{db.RoleOwner, db.RoleAdmin, db.RoleApprover, db.RoleMember}
-	managerRoles = []string{db.RoleOwner, db.RoleAdmin}
-)
-
-// orgAccess is the one authorization check of organization-scoped calls:
-// it returns the caller's role if it is one of allowed (platform staff pass
-// as staffRole), NotFound for an unknown organization and PermissionDenied
-// otherwise.
-func (s *organizationServer) orgAccess(ctx context.Context, idb bun.IDB, orgID uuid.UUID, allowed []string) (string, error) {
-	userID := callerID(ctx)
-	role, err := db.MemberRole(ctx, idb, orgID, userID)
-	if err != nil && !errors.Is(err, db.ErrNotFound) {
-		return "", err
-	}
-	for _, r := range allowed {
-		if role == r {
-			return role, nil
-		}
-	}
-	if u, err := db.UserByID(ctx, idb, userID); err == nil && u.IsStaff {
-		if _, err := db.OrganizationByID(ctx, idb, orgID); err != nil {
-			return "", connect.NewError(connect.CodeNotFound, errors.New("organization not found"))
-		}
-		return staffRole, nil
-	}
-	if role == "" {
-		if _, err := db.OrganizationByID(ctx, idb, orgID); errors.Is(err, db.ErrNotFound) {
-			return "", connect.NewError(connect.CodeNotFound, errors.New("organization not found"))
-		}
-		return "", connect.NewError(connect.CodePermissionDenied, errors.New("you are not a member of this organization"))
-	}
-	return "", connect.NewError(connect.CodePermissionDenied, fmt.Errorf("your role %q cannot do this; it needs one of %s", role, strings.Join(allowed, ", ")))
-}
-
 func findOrCreatePerson(ctx context.Context, tx bun.Tx, msg *identityv1.AddMemberRequest) (*db.User, error) {
 	if msg.GetEmail() != "" {
 		u, err := db.UserByEmail(ctx, tx, msg.GetEmail())
@@ -235,48 +188,10 @@ func findOrCreatePerson(ctx context.Context, tx bun.Tx, msg *identityv1.AddMembe
 		}
 		return u, err
 	}
-	phone, err := normalizePhone("phone", msg.GetPhone())
+	phone, err := rpc.NormalizePhone("phone", msg.GetPhone())
 	if err != nil {
 		return nil, err
 	}
 	u, _, err := db.CreateUserWithPhone(ctx, tx, phone)
 	return u, err
-}
-
-func orgToProto(o *db.Organization, myRole string) *identityv1.Organization {
-	return &identityv1.Organization{Id: o.ID.String(), Name: o.Name, Slug: o.Slug, Description: o.Description,
-		CountryCode: deref(o.CountryCode), Status: o.Status, CreatedAt: timestamppb.New(o.CreatedAt), MyRole: roleToProto(myRole)}
-}
-
-func memberToProto(m *db.Member) *identityv1.Member {
-	return &identityv1.Member{UserId: m.UserID.String(), OrganizationId: m.OrganizationID.String(),
-		Role: roleToProto(m.Role), Phone: deref(m.Phone), Name: m.Name, CreatedAt: timestamppb.New(m.CreatedAt)}
-}
-
-func roleFromProto(r identityv1.OrganizationRole) string {
-	switch r {
-	case identityv1.OrganizationRole_ORGANIZATION_ROLE_OWNER:
-		return db.RoleOwner
-	case identityv1.OrganizationRole_ORGANIZATION_ROLE_ADMIN:
-		return db.RoleAdmin
-	case identityv1.OrganizationRole_ORGANIZATION_ROLE_APPROVER:
-		return db.RoleApprover
-	default:
-		return db.RoleMember
-	}
-}
-
-func roleToProto(role string) identityv1.OrganizationRole {
-	switch role {
-	case db.RoleOwner:
-		return identityv1.OrganizationRole_ORGANIZATION_ROLE_OWNER
-	case db.RoleAdmin:
-		return identityv1.OrganizationRole_ORGANIZATION_ROLE_ADMIN
-	case db.RoleApprover:
-		return identityv1.OrganizationRole_ORGANIZATION_ROLE_APPROVER
-	case db.RoleMember:
-		return identityv1.OrganizationRole_ORGANIZATION_ROLE_MEMBER
-	default:
-		return identityv1.OrganizationRole_ORGANIZATION_ROLE_UNSPECIFIED
-	}
 }

@@ -1,4 +1,4 @@
-package api
+package events
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/tickets"
 	eventsv1 "github.com/convene/convene/proto/convene/events/v1"
@@ -62,7 +63,7 @@ func (s *ticketingServer) verifyCode(eventID uuid.UUID, code string) (tickets.Cl
 func (s *ticketingServer) redeem(ctx context.Context, t *db.Ticket, nonce string) (*eventsv1.CheckInResponse, error) {
 	var resp *eventsv1.CheckInResponse
 	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		ok, err := db.RedeemTicket(ctx, tx, t.ID, t.EventID, callerID(ctx), nonce)
+		ok, err := db.RedeemTicket(ctx, tx, t.ID, t.EventID, rpc.CallerID(ctx), nonce)
 		if err != nil {
 			return err
 		}
@@ -77,8 +78,8 @@ func (s *ticketingServer) redeem(ctx context.Context, t *db.Ticket, nonce string
 		if err := db.MarkCheckedIn(ctx, tx, current.AttendeeID); err != nil {
 			return err
 		}
-		caller := callerID(ctx)
-		return s.audit(ctx, tx, &caller, nil, "ticket", t.ID.String(), "check_in", map[string]any{"nonce": nonce})
+		caller := rpc.CallerID(ctx)
+		return rpc.Audit(ctx, tx, &caller, nil, "ticket", t.ID.String(), "check_in", map[string]any{"nonce": nonce})
 	})
 	if err != nil {
 		return nil, err
@@ -114,16 +115,21 @@ func (s *ticketingServer) checkInStaff(ctx context.Context, eventID uuid.UUID) e
 	if err != nil {
 		return err
 	}
-	caller := callerID(ctx)
-	if ev.HostUserID == caller {
+	caller := rpc.CallerID(ctx)
+	switch {
+	case ev.HostUserID == caller:
 		return nil
-	}
-	if u, err := db.UserByID(ctx, s.DB, caller); err == nil && u.IsStaff {
-		return nil
-	}
-	if ev.OrganizationID != nil {
-		if role, err := db.MemberRole(ctx, s.DB, *ev.OrganizationID, caller); err == nil && (role == db.RoleOwner || role == db.RoleAdmin) {
-			return nil
+	case ev.OrganizationID != nil:
+		// The organization's owners and admins pass, and platform staff.
+		_, err := rpc.OrgAccess(ctx, s.DB, *ev.OrganizationID, rpc.ManagerRoles)
+		var refused *connect.Error
+		if !errors.As(err, &refused) {
+			return err
+		}
+	default:
+		u, err := db.UserByID(ctx, s.DB, caller)
+		if err != nil || u.IsStaff {
+			return err
 		}
 	}
 	return connect.NewError(connect.CodePermissionDenied, errors.New("only the host or the event's staff can check tickets in"))

@@ -1,4 +1,4 @@
-package api
+package events
 
 import (
 	"context"
@@ -12,36 +12,21 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
 	eventsv1 "github.com/convene/convene/proto/convene/events/v1"
-	"github.com/convene/convene/proto/convene/events/v1/eventsv1connect"
 	"github.com/convene/convene/workflows"
-)
-
-// eventServer implements convene.events.v1.EventService. Every change goes
-// through hostedEventForUpdate, the one authorization check: only an
-// event's host changes it. Reads show drafts and private events to their
-// host only (eventVisible), so nobody else learns they exist.
-type eventServer struct {
-	Deps
-}
-
-var _ eventsv1connect.EventServiceHandler = (*eventServer)(nil)
-
-const (
-	defaultEventPageSize = 20
-	defaultVenuePageSize = 50
 )
 
 // CreateEvent creates a draft event hosted by the caller.
 func (s *eventServer) CreateEvent(ctx context.Context, req *connect.Request[eventsv1.CreateEventRequest]) (*connect.Response[eventsv1.CreateEventResponse], error) {
-	userID, in := callerID(ctx), req.Msg.GetEvent()
+	userID, in := rpc.CallerID(ctx), req.Msg.GetEvent()
 	ev, err := eventFromInput(in)
 	if err != nil {
 		return nil, err
 	}
 	if !ev.StartsAt.After(s.Now()) {
-		return nil, invalidField("event.starts_at", "must be in the future")
+		return nil, rpc.InvalidField("event.starts_at", "must be in the future")
 	}
 	ev.ID, ev.HostUserID, ev.Status = db.NewID(), userID, db.EventDraft
 	var slugs []string
@@ -57,7 +42,7 @@ func (s *eventServer) CreateEvent(ctx context.Context, req *connect.Request[even
 		if err := db.ReplaceEventInterests(ctx, tx, ev.ID, interestIDs); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, &userID, ev.OrganizationID, "event", ev.ID.String(), "create", map[string]any{"title": ev.Title, "slug": ev.Slug})
+		return rpc.Audit(ctx, tx, &userID, ev.OrganizationID, "event", ev.ID.String(), "create", map[string]any{"title": ev.Title, "slug": ev.Slug})
 	})
 	if err != nil {
 		return nil, err
@@ -68,7 +53,7 @@ func (s *eventServer) CreateEvent(ctx context.Context, req *connect.Request[even
 // UpdateEvent replaces the editable fields of an event the caller hosts.
 // Price changes apply to new orders only: existing orders keep what they paid.
 func (s *eventServer) UpdateEvent(ctx context.Context, req *connect.Request[eventsv1.UpdateEventRequest]) (*connect.Response[eventsv1.UpdateEventResponse], error) {
-	userID, in := callerID(ctx), req.Msg.GetEvent()
+	userID, in := rpc.CallerID(ctx), req.Msg.GetEvent()
 	ev, err := eventFromInput(in)
 	if err != nil {
 		return nil, err
@@ -93,7 +78,7 @@ func (s *eventServer) UpdateEvent(ctx context.Context, req *connect.Request[even
 		if err := db.ReplaceEventInterests(ctx, tx, ev.ID, interestIDs); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, &userID, ev.OrganizationID, "event", ev.ID.String(), "update", map[string]any{"title": ev.Title,
+		return rpc.Audit(ctx, tx, &userID, ev.OrganizationID, "event", ev.ID.String(), "update", map[string]any{"title": ev.Title,
 			"capacity": ev.Capacity, "is_paid": ev.IsPaid, "ticket_price_minor": ev.TicketPriceMinor, "currency": ev.Currency})
 	})
 	if err != nil {
@@ -113,7 +98,7 @@ func (s *eventServer) checkEditable(old, ev *db.Event) error {
 		return connect.NewError(connect.CodeFailedPrecondition, fmt.Errorf(
 			"event.capacity: %d seats are already held or confirmed; capacity cannot go below that", old.SeatsTaken))
 	case !ev.StartsAt.Equal(old.StartsAt) && !ev.StartsAt.After(s.Now()):
-		return invalidField("event.starts_at", "must be in the future")
+		return rpc.InvalidField("event.starts_at", "must be in the future")
 	}
 	return nil
 }
@@ -131,7 +116,7 @@ func (s *eventServer) resolveEventRefs(ctx context.Context, tx bun.Tx, ev, old *
 	if ev.VenueID != nil {
 		venue, err := db.VenueByID(ctx, tx, *ev.VenueID)
 		if errors.Is(err, db.ErrNotFound) {
-			return nil, nil, invalidField("event.venue_id", "no such venue; CreateVenue or ListVenues gives a valid ID")
+			return nil, nil, rpc.InvalidField("event.venue_id", "no such venue; CreateVenue or ListVenues gives a valid ID")
 		}
 		if err != nil {
 			return nil, nil, err
@@ -140,66 +125,23 @@ func (s *eventServer) resolveEventRefs(ctx context.Context, tx bun.Tx, ev, old *
 			ev.Latitude, ev.Longitude = &venue.Latitude, &venue.Longitude
 		}
 	}
-	slugs := dedupe(interestSlugs)
-	ids, err := eventInterestIDs(ctx, tx, slugs)
-	return ids, slugs, err
+	return rpc.InterestIDs(ctx, tx, "event.interest_slugs", interestSlugs)
 }
 
 // checkEventOrg lets the caller host for an organization they own or
 // administer, reusing the organization service's role check.
 func (s *eventServer) checkEventOrg(ctx context.Context, tx bun.Tx, orgID uuid.UUID) error {
-	_, err := (&organizationServer{s.Deps}).orgAccess(ctx, tx, orgID, managerRoles)
+	_, err := rpc.OrgAccess(ctx, tx, orgID, rpc.ManagerRoles)
 	if connect.CodeOf(err) == connect.CodeNotFound {
-		return invalidField("event.organization_id", "no such organization")
+		return rpc.InvalidField("event.organization_id", "no such organization")
 	}
 	return err
-}
-
-// eventInterestIDs maps interest slugs to IDs, refusing unknown ones.
-func eventInterestIDs(ctx context.Context, tx bun.Tx, slugs []string) ([]uuid.UUID, error) {
-	found, err := db.InterestsBySlug(ctx, tx, slugs)
-	if err != nil {
-		return nil, err
-	}
-	known := make(map[string]uuid.UUID, len(found))
-	for _, in := range found {
-		known[in.Slug] = in.ID
-	}
-	ids := make([]uuid.UUID, 0, len(slugs))
-	for _, slug := range slugs {
-		id, ok := known[slug]
-		if !ok {
-			return nil, invalidField("event.interest_slugs", fmt.Sprintf("unknown interest %q; ListInterests gives the valid slugs", slug))
-		}
-		ids = append(ids, id)
-	}
-	return ids, nil
-}
-
-// insertEventWithSlug inserts ev under the slug of its title and ID. Two
-// events of the same title get the same slug once in 16M: then the insert
-// is retried, in a savepoint, with the ID's whole random tail.
-func insertEventWithSlug(ctx context.Context, tx bun.Tx, ev *db.Event) error {
-	ev.Slug = eventSlug(ev.Title, ev.ID, slugTailLen)
-	sp, err := tx.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("savepoint: %w", err)
-	}
-	if err = db.InsertEvent(ctx, sp, ev); err == nil {
-		return sp.Commit()
-	}
-	_ = sp.Rollback()
-	if !db.IsUniqueViolation(err, "events_slug_key") {
-		return err
-	}
-	ev.Slug = eventSlug(ev.Title, ev.ID, slugLongTailLen)
-	return db.InsertEvent(ctx, tx, ev)
 }
 
 // PublishEvent opens a draft for join requests. Publishing a published
 // event again changes nothing.
 func (s *eventServer) PublishEvent(ctx context.Context, req *connect.Request[eventsv1.PublishEventRequest]) (*connect.Response[eventsv1.PublishEventResponse], error) {
-	userID := callerID(ctx)
+	userID := rpc.CallerID(ctx)
 	var ev *db.Event
 	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
@@ -218,7 +160,7 @@ func (s *eventServer) PublishEvent(ctx context.Context, req *connect.Request[eve
 			return err
 		}
 		ev.Status = db.EventPublished
-		return s.audit(ctx, tx, &userID, ev.OrganizationID, "event", ev.ID.String(), "publish", nil)
+		return rpc.Audit(ctx, tx, &userID, ev.OrganizationID, "event", ev.ID.String(), "publish", nil)
 	})
 	if err != nil {
 		return nil, err
@@ -235,7 +177,7 @@ func (s *eventServer) PublishEvent(ctx context.Context, req *connect.Request[eve
 // refunding payments). Cancelling again only re-starts that workflow, which
 // is how a failed start is retried.
 func (s *eventServer) CancelEvent(ctx context.Context, req *connect.Request[eventsv1.CancelEventRequest]) (*connect.Response[eventsv1.CancelEventResponse], error) {
-	userID, reason := callerID(ctx), req.Msg.GetReason()
+	userID, reason := rpc.CallerID(ctx), req.Msg.GetReason()
 	var ev *db.Event
 	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
@@ -252,7 +194,7 @@ func (s *eventServer) CancelEvent(ctx context.Context, req *connect.Request[even
 			return err
 		}
 		ev.Status = db.EventCancelled
-		return s.audit(ctx, tx, &userID, ev.OrganizationID, "event", ev.ID.String(), "cancel", map[string]any{"reason": reason})
+		return rpc.Audit(ctx, tx, &userID, ev.OrganizationID, "event", ev.ID.String(), "cancel", map[string]any{"reason": reason})
 	})
 	if err != nil {
 		return nil, err
@@ -291,39 +233,13 @@ func (s *eventServer) startCancellation(ctx context.Context, ev *db.Event, reaso
 	return nil
 }
 
-// GetEvent returns an event the caller may see.
-func (s *eventServer) GetEvent(ctx context.Context, req *connect.Request[eventsv1.GetEventRequest]) (*connect.Response[eventsv1.GetEventResponse], error) {
-	ev, err := db.EventByID(ctx, s.DB, uuid.MustParse(req.Msg.GetEventId()))
-	if errors.Is(err, db.ErrNotFound) || err == nil && !eventVisible(ev, callerID(ctx)) {
-		return nil, errEventNotFound()
-	}
-	if err != nil {
-		return nil, err
-	}
-	out, err := eventWithInterests(ctx, s.DB, ev)
-	if err != nil {
-		return nil, err
-	}
-	return connect.NewResponse(&eventsv1.GetEventResponse{Event: out}), nil
-}
-
-// eventVisible: the host sees their event in any state; everyone else a
-// public event once it is no longer a draft.
-func eventVisible(ev *db.Event, userID uuid.UUID) bool {
-	return ev.HostUserID == userID || ev.Status != db.EventDraft && ev.Visibility == "public"
-}
-
-func errEventNotFound() error {
-	return connect.NewError(connect.CodeNotFound, errors.New("event not found"))
-}
-
 // hostedEventForUpdate is the one authorization check of the calls that
 // change an event: it row-locks the event and returns it if the caller
 // hosts it. An event the caller cannot even see is NotFound; one they see
 // but do not host is PermissionDenied.
 func (s *eventServer) hostedEventForUpdate(ctx context.Context, tx bun.Tx, id uuid.UUID) (*db.Event, error) {
 	ev, err := db.EventForUpdate(ctx, tx, id)
-	userID := callerID(ctx)
+	userID := rpc.CallerID(ctx)
 	switch {
 	case errors.Is(err, db.ErrNotFound):
 		return nil, errEventNotFound()
@@ -335,120 +251,4 @@ func (s *eventServer) hostedEventForUpdate(ctx context.Context, tx bun.Tx, id uu
 		return nil, errEventNotFound()
 	}
 	return nil, connect.NewError(connect.CodePermissionDenied, errors.New("only the event's host can change it"))
-}
-
-// ListEvents pages through published public events by start time.
-func (s *eventServer) ListEvents(ctx context.Context, req *connect.Request[eventsv1.ListEventsRequest]) (*connect.Response[eventsv1.ListEventsResponse], error) {
-	f, err := s.eventFilter(req.Msg)
-	if err != nil {
-		return nil, err
-	}
-	events, err := db.ListEvents(ctx, s.DB, f)
-	if err != nil {
-		return nil, err
-	}
-	events, more := trimPage(events, f.Limit)
-	out, err := eventsWithInterests(ctx, s.DB, events)
-	if err != nil {
-		return nil, err
-	}
-	resp := &eventsv1.ListEventsResponse{Events: out}
-	if more {
-		resp.NextPageToken = encodeEventCursor(&events[len(events)-1])
-	}
-	return connect.NewResponse(resp), nil
-}
-
-// eventFilter turns a ListEvents request into a query, checking the
-// combinations of fields protovalidate cannot.
-func (s *eventServer) eventFilter(msg *eventsv1.ListEventsRequest) (db.EventFilter, error) {
-	afterStarts, afterID, err := decodeTimeCursor(msg.GetPageToken(), "ListEvents")
-	if err != nil {
-		return db.EventFilter{}, err
-	}
-	f := db.EventFilter{InterestSlugs: msg.GetInterestSlugs(), StartsAfter: s.Now(), IsPaid: msg.IsPaid,
-		Query: msg.GetQuery(), AfterStarts: afterStarts, AfterID: afterID, Limit: pageLimit(msg.GetPageSize(), defaultEventPageSize)}
-	if msg.StartsAfter != nil {
-		f.StartsAfter = msg.GetStartsAfter().AsTime()
-	}
-	if msg.StartsBefore != nil {
-		f.StartsBefore = msg.GetStartsBefore().AsTime()
-		if msg.StartsAfter != nil && !f.StartsBefore.After(f.StartsAfter) {
-			return db.EventFilter{}, invalidField("starts_before", "must be after starts_after")
-		}
-	}
-	switch {
-	case msg.NearLatitude == nil && msg.NearLongitude == nil:
-		return f, nil
-	case msg.NearLatitude == nil || msg.NearLongitude == nil:
-		return db.EventFilter{}, invalidField("near_latitude", "set near_latitude and near_longitude together")
-	case msg.GetRadiusKm() <= 0:
-		return db.EventFilter{}, invalidField("radius_km", "must be positive when searching near a point")
-	}
-	f.Near = &db.GeoPoint{Latitude: msg.GetNearLatitude(), Longitude: msg.GetNearLongitude()}
-	f.RadiusKm = msg.GetRadiusKm()
-	return f, nil
-}
-
-// ListMyEvents pages through the caller's hosted events, newest start first.
-func (s *eventServer) ListMyEvents(ctx context.Context, req *connect.Request[eventsv1.ListMyEventsRequest]) (*connect.Response[eventsv1.ListMyEventsResponse], error) {
-	beforeStarts, beforeID, err := decodeTimeCursor(req.Msg.GetPageToken(), "ListMyEvents")
-	if err != nil {
-		return nil, err
-	}
-	limit := pageLimit(req.Msg.GetPageSize(), defaultEventPageSize)
-	events, err := db.ListHostedEvents(ctx, s.DB, callerID(ctx), beforeStarts, beforeID, limit)
-	if err != nil {
-		return nil, err
-	}
-	events, more := trimPage(events, limit)
-	out, err := eventsWithInterests(ctx, s.DB, events)
-	if err != nil {
-		return nil, err
-	}
-	resp := &eventsv1.ListMyEventsResponse{Events: out}
-	if more {
-		resp.NextPageToken = encodeEventCursor(&events[len(events)-1])
-	}
-	return connect.NewResponse(resp), nil
-}
-
-// CreateVenue creates a venue that any host may then use.
-func (s *eventServer) CreateVenue(ctx context.Context, req *connect.Request[eventsv1.CreateVenueRequest]) (*connect.Response[eventsv1.CreateVenueResponse], error) {
-	userID, msg := callerID(ctx), req.Msg
-	v := &db.Venue{ID: db.NewID(), CreatedBy: &userID, Name: msg.GetName(), Address: msg.GetAddress(),
-		Latitude: msg.GetLatitude(), Longitude: msg.GetLongitude(), Metadata: map[string]any{}}
-	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if err := db.InsertVenue(ctx, tx, v); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, &userID, nil, "venue", v.ID.String(), "create", map[string]any{"name": v.Name})
-	})
-	if err != nil {
-		return nil, err
-	}
-	return connect.NewResponse(&eventsv1.CreateVenueResponse{Venue: venueToProto(v)}), nil
-}
-
-// ListVenues pages through venues by name.
-func (s *eventServer) ListVenues(ctx context.Context, req *connect.Request[eventsv1.ListVenuesRequest]) (*connect.Response[eventsv1.ListVenuesResponse], error) {
-	afterName, afterID, err := decodeVenueCursor(req.Msg.GetPageToken())
-	if err != nil {
-		return nil, err
-	}
-	limit := pageLimit(req.Msg.GetPageSize(), defaultVenuePageSize)
-	venues, err := db.ListVenues(ctx, s.DB, req.Msg.GetQuery(), afterName, afterID, limit)
-	if err != nil {
-		return nil, err
-	}
-	venues, more := trimPage(venues, limit)
-	resp := &eventsv1.ListVenuesResponse{}
-	for i := range venues {
-		resp.Venues = append(resp.Venues, venueToProto(&venues[i]))
-	}
-	if more {
-		last := venues[len(venues)-1]
-		resp.NextPageToken = encodeKeyset(last.ID, last.Name)
-	}
-	return connect.NewResponse(resp), nil
 }

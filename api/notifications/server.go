@@ -1,0 +1,60 @@
+// Package notifications serves convene.notifications.v1: the caller's inbox
+// and its live watch (inbox.go), channel preferences, quiet hours and push
+// devices (preferences.go), and notification jobs (jobs.go) whose audiences
+// audience.go checks.
+package notifications
+
+import (
+	"log/slog"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/convene/convene/api/rpc"
+	"github.com/convene/convene/db"
+	"github.com/convene/convene/proto/convene/notifications/v1/notificationsv1connect"
+)
+
+// Deps is what the notification handlers use. Every field is required.
+type Deps struct {
+	DB *db.DB
+	// Temporal starts and cancels notification job workflows.
+	Temporal client.Client
+	// TaskQueue is where those workflows run.
+	TaskQueue string
+	// Now is the clock.
+	Now func() time.Time
+	Log *slog.Logger
+}
+
+// notificationServer implements convene.notifications.v1.NotificationService.
+// The inbox, preferences and devices calls only ever touch the caller's own
+// rows, so they need no authorization beyond authentication; notification
+// jobs (jobs.go) are authorized by organization role or platform staff.
+type notificationServer struct{ Deps }
+
+var _ notificationsv1connect.NotificationServiceHandler = (*notificationServer)(nil)
+
+// NewNotificationServer returns the NotificationService handler.
+func NewNotificationServer(d Deps) notificationsv1connect.NotificationServiceHandler {
+	return &notificationServer{d}
+}
+
+// Domain lists the notification service for the server to mount.
+func Domain(d Deps) rpc.Domain {
+	return rpc.Domain{Services: []rpc.Service{
+		rpc.NewService(notificationsv1connect.NotificationServiceName, NewNotificationServer(d),
+			notificationsv1connect.NewNotificationServiceHandler),
+	}}
+}
+
+const (
+	// watchPollInterval is how often WatchNotifications looks for new rows.
+	// Polling the database, rather than an in-process signal, delivers rows
+	// written by any API or worker process.
+	watchPollInterval = 500 * time.Millisecond
+	// watchBatch bounds the rows one poll sends; the rest follow next poll.
+	watchBatch = 100
+	// defaultPageSize is the page size of lists when the request has none.
+	defaultPageSize = 50
+)
