@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/internal/money"
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/tickets"
@@ -72,7 +73,7 @@ func (a *Events) RegisterRequest(ctx context.Context, in RegisterInput) (Registr
 			return err
 		}
 		r := &db.Request{ID: uuid.MustParse(in.RequestID), EventID: ev.ID, RequesterUserID: uuid.MustParse(in.UserID),
-			Seats: in.Seats, Message: in.Message, Status: "pending", ViaInviteID: optionalUUID(in.InviteID)}
+			Seats: in.Seats, Message: in.Message, Status: enums.RequestPending, ViaInviteID: optionalUUID(in.InviteID)}
 		if _, err := db.InsertRequestIfAbsent(ctx, tx, r); err != nil {
 			if db.IsUniqueViolation(err, "event_requests_one_open_idx") {
 				return temporal.NewNonRetryableApplicationError("you already have an open request for this event", ErrRequestRejected, nil)
@@ -123,7 +124,7 @@ func (a *Events) ClaimSeats(ctx context.Context, in ClaimInput) (ClaimResult, er
 		} else if !errors.Is(err, db.ErrNotFound) {
 			return err
 		}
-		if r.Status == "waitlisted" && !in.Reopen {
+		if r.Status == enums.RequestWaitlisted && !in.Reopen {
 			out.WaitlistPosition, err = db.WaitlistPosition(ctx, tx, r)
 			return err
 		}
@@ -137,7 +138,7 @@ func (a *Events) ClaimSeats(ctx context.Context, in ClaimInput) (ClaimResult, er
 		if !held {
 			return a.waitlist(ctx, tx, r, &out)
 		}
-		res, err := a.hold(ctx, tx, r, in.HoldUntil, nil, "awaiting_payment")
+		res, err := a.hold(ctx, tx, r, in.HoldUntil, nil, enums.RequestAwaitingPayment)
 		out = ClaimResult{Held: true, ReservationID: res.ID.String(), ExpiresAt: res.ExpiresAt}
 		return err
 	})
@@ -146,7 +147,7 @@ func (a *Events) ClaimSeats(ctx context.Context, in ClaimInput) (ClaimResult, er
 
 func (a *Events) waitlist(ctx context.Context, tx bun.Tx, r *db.Request, out *ClaimResult) error {
 	now := a.Now()
-	r.Status, r.WaitlistedAt = "waitlisted", &now
+	r.Status, r.WaitlistedAt = enums.RequestWaitlisted, &now
 	if err := db.SetRequestStatus(ctx, tx, r); err != nil {
 		return err
 	}
@@ -212,7 +213,7 @@ func (a *Events) offerToWaitlist(ctx context.Context, tx bun.Tx, eventID, releas
 			break // strict FIFO: the head waits for enough seats
 		}
 		until := a.Now().Add(time.Duration(ev.HoldMinutes) * time.Minute)
-		res, err := a.hold(ctx, tx, r, until, &releasedID, "offered")
+		res, err := a.hold(ctx, tx, r, until, &releasedID, enums.RequestOffered)
 		if err != nil {
 			return nil, err
 		}
@@ -262,14 +263,14 @@ func (a *Events) CloseRequest(ctx context.Context, in CloseInput) (ReleaseResult
 		if r.Status == in.Status {
 			return nil // retried after commit
 		}
-		if r.Status == "waitlisted" {
+		if r.Status == enums.RequestWaitlisted {
 			if err := db.AdjustEventCounts(ctx, tx, r.EventID, 0, 0, -1); err != nil {
 				return err
 			}
 		}
 		now := a.Now()
 		r.Status = in.Status
-		if in.Status == "declined" {
+		if in.Status == enums.RequestDeclined {
 			r.HostMessage, r.DecidedAt = in.Reason, &now
 		}
 		if err := db.SetRequestStatus(ctx, tx, r); err != nil {
@@ -295,9 +296,9 @@ func (a *Events) releaseAnyHold(ctx context.Context, tx bun.Tx, r *db.Request, o
 
 func requestTitle(status string) string {
 	switch status {
-	case "declined":
+	case enums.RequestDeclined:
 		return "Your request was declined"
-	case "expired":
+	case enums.RequestExpired:
 		return "Your request expired"
 	default:
 		return "Your request was cancelled"
@@ -361,7 +362,7 @@ func (a *Events) issue(ctx context.Context, tx bun.Tx, res *db.Reservation) (Con
 	}
 	att := &db.Attendee{ID: db.NewID(), EventID: ev.ID, UserID: r.RequesterUserID, RequestID: r.ID, ReservationID: res.ID,
 		TicketType: "standard", Seats: r.Seats, IsPaid: ev.IsPaid, PricePaidMinor: quote.Total, TaxMinor: quote.GST,
-		PlatformFeeMinor: quote.PlatformFee, Currency: ev.Currency, Status: "going"}
+		PlatformFeeMinor: quote.PlatformFee, Currency: ev.Currency, Status: enums.AttendeeGoing}
 	if err := db.InsertAttendee(ctx, tx, att); err != nil {
 		return Confirmation{}, err
 	}
@@ -372,7 +373,7 @@ func (a *Events) issue(ctx context.Context, tx bun.Tx, res *db.Reservation) (Con
 	if err := db.AdjustEventCounts(ctx, tx, ev.ID, 0, r.Seats, 0); err != nil {
 		return Confirmation{}, err
 	}
-	r.Status = "accepted"
+	r.Status = enums.RequestAccepted
 	if err := db.SetRequestStatus(ctx, tx, r); err != nil {
 		return Confirmation{}, err
 	}
@@ -393,7 +394,7 @@ func (a *Events) markPaid(ctx context.Context, tx bun.Tx, requestID uuid.UUID, i
 	if err != nil {
 		return err
 	}
-	return db.SetPaymentStatus(ctx, tx, p.ID, "paid")
+	return db.SetPaymentStatus(ctx, tx, p.ID, enums.PaymentPaid)
 }
 
 // issueTicket signs the ticket code and stores its hash. Ed25519 signatures
@@ -448,7 +449,7 @@ func (a *Events) CancelAttendance(ctx context.Context, in CancelAttendanceInput)
 			return err
 		}
 		out.RefundMinor = refundDue(ev, att, in)
-		if r.Status == "cancelled" {
+		if r.Status == enums.RequestCancelled {
 			out.Offers, err = a.offersOf(ctx, tx, r.ID)
 			return err
 		}
@@ -471,7 +472,7 @@ func (a *Events) cancelAttendee(ctx context.Context, tx bun.Tx, r *db.Request, a
 	if err := db.AdjustEventCounts(ctx, tx, att.EventID, -att.Seats, -att.Seats, 0); err != nil {
 		return nil, err
 	}
-	r.Status = "cancelled"
+	r.Status = enums.RequestCancelled
 	if err := db.SetRequestStatus(ctx, tx, r); err != nil {
 		return nil, err
 	}

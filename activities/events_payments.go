@@ -11,6 +11,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/internal/providers/payment"
 )
 
@@ -58,7 +59,7 @@ func (a *Events) CreatePayment(ctx context.Context, in PaymentInput) (PaymentInf
 	raw, _ := json.Marshal(checkout)
 	p := &db.PaymentOrder{ID: db.NewID(), OrderReference: r.ID.String(), RequestID: r.ID, UserID: r.RequesterUserID,
 		EventID: ev.ID, AmountMinor: quote.Total, Currency: ev.Currency, Provider: a.Payments.Name(),
-		ProviderPaymentID: &checkout.ProviderPaymentID, CheckoutURL: checkout.CheckoutURL, ProviderResponse: raw, Status: "created"}
+		ProviderPaymentID: &checkout.ProviderPaymentID, CheckoutURL: checkout.CheckoutURL, ProviderResponse: raw, Status: enums.PaymentCreated}
 	if err := db.InsertPaymentOrderIfAbsent(ctx, a.DB, p); err != nil {
 		return PaymentInfo{}, err
 	}
@@ -110,8 +111,8 @@ func (a *Events) CancelPayment(ctx context.Context, in PaymentInput) (CancelPaym
 	case err != nil:
 		return CancelPaymentResult{}, fmt.Errorf("cancel checkout: %w", err)
 	}
-	if p.Status == "created" {
-		return CancelPaymentResult{}, db.SetPaymentStatus(ctx, a.DB, p.ID, "expired")
+	if p.Status == enums.PaymentCreated {
+		return CancelPaymentResult{}, db.SetPaymentStatus(ctx, a.DB, p.ID, enums.PaymentExpired)
 	}
 	return CancelPaymentResult{}, nil
 }

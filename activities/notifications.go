@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/jobs"
 )
 
@@ -109,7 +110,7 @@ func (a *Notifications) enqueue(ctx context.Context, tx bun.Tx, jobID uuid.UUID,
 	var params []river.InsertManyParams
 	var inApp []uuid.UUID
 	for _, it := range items {
-		if it.Channel == db.ChannelInApp {
+		if it.Channel == enums.ChannelInApp {
 			inApp = append(inApp, it.ID)
 			continue
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/internal/testenv"
 )
 
@@ -126,7 +127,7 @@ func TestInsertItems_RetriedPageAddsNothing(t *testing.T) {
 	ctx := context.Background()
 	w := newAudienceWorld(t)
 	job := &db.NotificationJob{ID: db.NewID(), CreatedBy: w.owner, Criteria: db.Criteria{Include: []db.Audience{{Kind: db.AudienceAllUsers}}},
-		Channels: []string{db.ChannelInApp, db.ChannelPush}, Category: "c", TitleTemplate: "t", BodyTemplate: "b",
+		Channels: []string{enums.ChannelInApp, enums.ChannelPush}, Category: "c", TitleTemplate: "t", BodyTemplate: "b",
 		Variables: map[string]string{}, ScheduledAt: time.Now(), Status: "scheduled"}
 	require.NoError(t, db.InsertNotificationJob(ctx, w.d, job))
 	users := []uuid.UUID{w.member, w.attendee}

@@ -3,7 +3,6 @@ package workflows
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/convene/convene/activities"
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/db/enums"
 )
 
 // The notification-job contract: an admin's message fanned out to an
@@ -32,24 +32,20 @@ const (
 	maxProgressInterval = 5 * time.Second
 )
 
-// Job statuses shared with notification_jobs.status.
+// Job statuses: notification_jobs.status (package enums).
 const (
-	JobScheduled = "scheduled"
-	JobRunning   = "running"
-	JobCompleted = "completed"
-	JobCancelled = "cancelled"
+	JobScheduled = enums.JobScheduled
+	JobRunning   = enums.JobRunning
+	JobCompleted = enums.JobCompleted
+	JobCancelled = enums.JobCancelled
 )
 
 // NotificationJobWorkflowID is the workflow ID of a job.
-func NotificationJobWorkflowID(jobID string) string { return notificationJobPrefix + jobID }
+func NotificationJobWorkflowID(jobID string) string { return workflowID(notificationJobPrefix, jobID) }
 
 // JobIDFromNotificationJobWorkflowID inverts NotificationJobWorkflowID.
 func JobIDFromNotificationJobWorkflowID(id string) (string, error) {
-	rest, ok := strings.CutPrefix(id, notificationJobPrefix)
-	if !ok || rest == "" {
-		return "", fmt.Errorf("%q is not a notification-job workflow id", id)
-	}
-	return rest, nil
+	return businessIDOf(notificationJobPrefix, id)
 }
 
 // NotificationJobInput names the job; Phase is set on continued runs.

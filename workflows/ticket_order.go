@@ -3,13 +3,13 @@ package workflows
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/convene/convene/activities"
+	"github.com/convene/convene/db/enums"
 )
 
 // The ticket-order contract: one workflow per join request, from request to
@@ -32,16 +32,16 @@ const (
 	SignalEventCancelled = "event-cancelled"
 )
 
-// Order statuses; the first eight mirror event_requests.status.
+// Order statuses; the first eight are event_requests.status (package enums).
 const (
-	StatusPending         = "pending"
-	StatusWaitlisted      = "waitlisted"
-	StatusOffered         = "offered"
-	StatusAwaitingPayment = "awaiting_payment"
-	StatusAccepted        = "accepted"
-	StatusDeclined        = "declined"
-	StatusCancelled       = "cancelled"
-	StatusExpired         = "expired"
+	StatusPending         = enums.RequestPending
+	StatusWaitlisted      = enums.RequestWaitlisted
+	StatusOffered         = enums.RequestOffered
+	StatusAwaitingPayment = enums.RequestAwaitingPayment
+	StatusAccepted        = enums.RequestAccepted
+	StatusDeclined        = enums.RequestDeclined
+	StatusCancelled       = enums.RequestCancelled
+	StatusExpired         = enums.RequestExpired
 	// StatusRejected means the request was never registered (e.g. the
 	// person already has an open request for the event).
 	StatusRejected = "rejected"
@@ -50,15 +50,11 @@ const (
 const ticketOrderPrefix = "ticket-order/"
 
 // TicketOrderWorkflowID is the workflow ID of a join request.
-func TicketOrderWorkflowID(requestID string) string { return ticketOrderPrefix + requestID }
+func TicketOrderWorkflowID(requestID string) string { return workflowID(ticketOrderPrefix, requestID) }
 
 // RequestIDFromTicketOrderWorkflowID inverts TicketOrderWorkflowID.
 func RequestIDFromTicketOrderWorkflowID(id string) (string, error) {
-	rest, ok := strings.CutPrefix(id, ticketOrderPrefix)
-	if !ok || rest == "" {
-		return "", fmt.Errorf("%q is not a ticket-order workflow id", id)
-	}
-	return rest, nil
+	return businessIDOf(ticketOrderPrefix, id)
 }
 
 // TicketOrderInput starts an order; everything else is read from the
@@ -124,13 +120,7 @@ type TicketOrderState struct {
 }
 
 // Open reports whether the order can still change.
-func (s TicketOrderState) Open() bool {
-	switch s.Status {
-	case StatusPending, StatusWaitlisted, StatusOffered, StatusAwaitingPayment, StatusAccepted:
-		return true
-	}
-	return false
-}
+func (s TicketOrderState) Open() bool { return enums.IsOpenRequestStatus(s.Status) }
 
 // TicketOrder is the ticket-order workflow. Its story:
 //  1. register the request and read the event;
@@ -397,10 +387,7 @@ func (o *ticketOrder) admissionStep(ctx workflow.Context, fn, arg any) workflow.
 	if !o.localAdmission {
 		return workflow.ExecuteActivity(activityOptions(ctx), fn, arg)
 	}
-	return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
-	}), fn, arg)
+	return workflow.ExecuteLocalActivity(localActivityOptions(ctx), fn, arg)
 }
 
 func (o *ticketOrder) holdUntil(ctx workflow.Context) time.Time {
