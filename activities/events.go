@@ -325,9 +325,12 @@ func (a *Events) ConfirmOrder(ctx context.Context, in ConfirmInput) (Confirmatio
 	err := a.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		requestID := uuid.MustParse(in.RequestID)
 		if att, err := db.AttendeeByRequest(ctx, tx, requestID); err == nil {
-			t, err := ticketOfAttendee(ctx, tx, att.ID)
-			out = Confirmation{AttendeeID: att.ID.String(), TicketID: t}
-			return err
+			ticketID, err := db.TicketIDOfAttendee(ctx, tx, att.ID)
+			if err != nil {
+				return err
+			}
+			out = Confirmation{AttendeeID: att.ID.String(), TicketID: ticketID.String()}
+			return nil
 		} else if !errors.Is(err, db.ErrNotFound) {
 			return err
 		}
@@ -411,14 +414,6 @@ func (a *Events) issueTicket(ctx context.Context, tx bun.Tx, att *db.Attendee) (
 		return "", err
 	}
 	return t.ID.String(), nil
-}
-
-func ticketOfAttendee(ctx context.Context, tx bun.Tx, attendeeID uuid.UUID) (string, error) {
-	var id uuid.UUID
-	if err := tx.NewSelect().Model((*db.Ticket)(nil)).Column("id").Where("attendee_id = ?", attendeeID).Scan(ctx, &id); err != nil {
-		return "", fmt.Errorf("load ticket of attendee: %w", err)
-	}
-	return id.String(), nil
 }
 
 // CancelAttendanceInput cancels a confirmed order.

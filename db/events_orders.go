@@ -301,6 +301,15 @@ func TicketByID(ctx context.Context, idb bun.IDB, id uuid.UUID) (*Ticket, error)
 	return t, nil
 }
 
+// TicketIDOfAttendee returns the ID of the ticket issued to an attendee.
+func TicketIDOfAttendee(ctx context.Context, idb bun.IDB, attendeeID uuid.UUID) (uuid.UUID, error) {
+	var id uuid.UUID
+	if err := idb.NewSelect().Model((*Ticket)(nil)).Column("id").Where("attendee_id = ?", attendeeID).Scan(ctx, &id); err != nil {
+		return uuid.Nil, notFound(err, "ticket of attendee %s", attendeeID)
+	}
+	return id, nil
+}
+
 // RevokeTicket revokes the ticket of an attendee.
 func RevokeTicket(ctx context.Context, idb bun.IDB, attendeeID uuid.UUID) error {
 	_, err := idb.NewUpdate().Model((*Ticket)(nil)).Set("revoked_at = coalesce(revoked_at, now()), updated_at = now()").

@@ -338,6 +338,25 @@ func CancelPendingItems(ctx context.Context, idb bun.IDB, jobID uuid.UUID) (int6
 	return n, nil
 }
 
+// NotificationItemByID loads an item.
+func NotificationItemByID(ctx context.Context, idb bun.IDB, id uuid.UUID) (*NotificationItem, error) {
+	it := new(NotificationItem)
+	if err := idb.NewSelect().Model(it).Where("ni.id = ?", id).Scan(ctx); err != nil {
+		return nil, notFound(err, "notification item %s", id)
+	}
+	return it, nil
+}
+
+// NotificationItemStatus reads only an item's status, e.g. to recheck it
+// after a long wait.
+func NotificationItemStatus(ctx context.Context, idb bun.IDB, id uuid.UUID) (string, error) {
+	var status string
+	if err := idb.NewSelect().Model((*NotificationItem)(nil)).Column("status").Where("id = ?", id).Scan(ctx, &status); err != nil {
+		return "", notFound(err, "status of notification item %s", id)
+	}
+	return status, nil
+}
+
 // ItemForUpdate row-locks an item.
 func ItemForUpdate(ctx context.Context, tx bun.Tx, id uuid.UUID) (*NotificationItem, error) {
 	it := new(NotificationItem)

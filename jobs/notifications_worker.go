@@ -60,9 +60,9 @@ func (w *DeliverNotificationWorker) Work(ctx context.Context, job *river.Job[Del
 // load reads a pending item with its job and user; nil when there is
 // nothing left to do (already delivered, skipped or cancelled).
 func (w *DeliverNotificationWorker) load(ctx context.Context, itemID uuid.UUID) (*delivery, error) {
-	item := new(db.NotificationItem)
-	if err := w.DB.NewSelect().Model(item).Where("ni.id = ?", itemID).Scan(ctx); err != nil {
-		return nil, fmt.Errorf("load notification item %s: %w", itemID, err)
+	item, err := db.NotificationItemByID(ctx, w.DB, itemID)
+	if err != nil {
+		return nil, err
 	}
 	if item.Status != enums.ItemPending {
 		return nil, nil
@@ -157,9 +157,9 @@ func (w *DeliverNotificationWorker) deliverExternal(ctx context.Context, d *deli
 }
 
 func (w *DeliverNotificationWorker) stillPending(ctx context.Context, id uuid.UUID) (bool, error) {
-	var status string
-	if err := w.DB.NewSelect().Model((*db.NotificationItem)(nil)).Column("status").Where("id = ?", id).Scan(ctx, &status); err != nil {
-		return false, fmt.Errorf("recheck notification item %s: %w", id, err)
+	status, err := db.NotificationItemStatus(ctx, w.DB, id)
+	if err != nil {
+		return false, fmt.Errorf("recheck notification item: %w", err)
 	}
 	return status == enums.ItemPending, nil
 }
