@@ -9,7 +9,6 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/convene/convene/activities"
-	"github.com/convene/convene/db"
 	"github.com/convene/convene/db/enums"
 )
 
@@ -61,7 +60,7 @@ type NotificationJobState struct {
 	Phase    string
 	Pages    int
 	Resolved int64
-	Progress db.JobProgress
+	Progress activities.JobProgress
 }
 
 // CancelJobInput is who cancels.
