@@ -163,29 +163,3 @@ func (a *Events) RefundPayment(ctx context.Context, in RefundInput) (RefundResul
 	})
 	return RefundResult{RefundedMinor: amount}, err
 }
-
-func (a *Events) audit(ctx context.Context, tx bun.Tx, r *db.Request, objectType, action string, payload map[string]any) error {
-	ev, err := db.EventByID(ctx, tx, r.EventID)
-	if err != nil {
-		return err
-	}
-	payload["event_id"] = r.EventID.String()
-	payload["request_id"] = r.ID.String()
-	return db.WriteAudit(ctx, tx, &db.AuditLog{ActorUserID: &r.RequesterUserID, OrganizationID: ev.OrganizationID,
-		ObjectType: objectType, ObjectID: r.ID.String(), Action: action, Payload: payload, RequestID: "workflow"})
-}
-
-func (a *Events) notifyBuyer(ctx context.Context, tx bun.Tx, r *db.Request, kind, title, message string) error {
-	return db.Notify(ctx, tx, &db.Notification{RecipientUserID: r.RequesterUserID, Type: kind, Title: title, Message: message,
-		ReferenceType: "event_request", ReferenceID: r.ID.String()})
-}
-
-func (a *Events) notifyConfirmed(ctx context.Context, tx bun.Tx, ev *db.Event, r *db.Request, ticketID string) error {
-	return db.Notify(ctx, tx,
-		&db.Notification{RecipientUserID: r.RequesterUserID, Type: "ticket", Title: "You're going to " + ev.Title,
-			Message: fmt.Sprintf("%d seat(s) confirmed", r.Seats), ReferenceType: "ticket", ReferenceID: ticketID},
-		&db.Notification{RecipientUserID: ev.HostUserID, SenderUserID: &r.RequesterUserID, Type: "event_request",
-			Title: "New attendee for " + ev.Title, Message: fmt.Sprintf("%d seat(s) confirmed", r.Seats),
-			ReferenceType: "event_request", ReferenceID: r.ID.String()},
-	)
-}

@@ -1,7 +1,11 @@
 // Package workflows holds Convene's durable processes. Each workflow has its
-// contract (ID helpers, update/signal/query names, input and state types) at
-// the top of its file, imported by api/ and worker/; the code below it is
-// deterministic and does all I/O through activities.
+// contract (ID helpers, update/signal/query names, input and state types,
+// status constants), imported by api/ and worker/: at the top of its file,
+// or in its own <workflow>_contract.go when the workflow is long. What all
+// workflows share (search attributes, refusal types, activity options, the
+// workflow-ID helper pair) is in this file. Workflow code is deterministic
+// and does all I/O through activities; it never imports db (closed
+// vocabularies come from db/enums).
 package workflows
 
 import (
