@@ -47,10 +47,19 @@ func JobIDFromNotificationJobWorkflowID(id string) (string, error) {
 	return businessIDOf(notificationJobPrefix, id)
 }
 
+// Phases of a notification job run: a run continued as new starts in the
+// phase its predecessor stopped in.
+const (
+	// PhaseResolving pages the audience in.
+	PhaseResolving = "resolving"
+	// PhaseDelivering waits until every item is delivered or given up.
+	PhaseDelivering = "delivering"
+)
+
 // NotificationJobInput names the job; Phase is set on continued runs.
 type NotificationJobInput struct {
 	JobID string
-	Phase string // "" (start), "resolving" or "delivering"
+	Phase string // "" (start), PhaseResolving or PhaseDelivering
 }
 
 // NotificationJobState is what the state query and cancel update return.
@@ -116,24 +125,24 @@ func (j *notificationJob) run(ctx workflow.Context) error {
 		if err := j.awaitSchedule(ctx); err != nil {
 			return err
 		}
-		j.in.Phase = "resolving"
+		j.in.Phase = PhaseResolving
 	}
-	if !j.cancelled && j.in.Phase == "resolving" {
+	if !j.cancelled && j.in.Phase == PhaseResolving {
 		if err := j.setStatus(actx, JobRunning); err != nil {
 			return err
 		}
 		if more, err := j.resolve(actx); err != nil || more {
 			if err == nil {
-				err = workflow.NewContinueAsNewError(ctx, NotificationJobWorkflowName, NotificationJobInput{JobID: j.in.JobID, Phase: "resolving"})
+				err = workflow.NewContinueAsNewError(ctx, NotificationJobWorkflowName, NotificationJobInput{JobID: j.in.JobID, Phase: PhaseResolving})
 			}
 			return err
 		}
-		j.in.Phase = "delivering"
+		j.in.Phase = PhaseDelivering
 	}
 	if !j.cancelled {
 		if done, err := j.awaitDelivery(ctx); err != nil || !done {
 			if err == nil {
-				err = workflow.NewContinueAsNewError(ctx, NotificationJobWorkflowName, NotificationJobInput{JobID: j.in.JobID, Phase: "delivering"})
+				err = workflow.NewContinueAsNewError(ctx, NotificationJobWorkflowName, NotificationJobInput{JobID: j.in.JobID, Phase: PhaseDelivering})
 			}
 			return err
 		}
