@@ -7,7 +7,6 @@ package activities
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -49,451 +48,7 @@ type EventSnapshot struct {
 	HoldMinutes      int32
 }
 
-// RegisterInput describes a new join request.
-type RegisterInput struct {
-	RequestID, EventID, UserID string
-	Seats                      int32
-	Message                    string
-	InviteID                   string
-}
-
-// Registration is the stored request and its event.
-type Registration struct {
-	Status string
-	Event  EventSnapshot
-}
-
-// RegisterRequest writes the request row once and returns its event.
-func (a *Events) RegisterRequest(ctx context.Context, in RegisterInput) (Registration, error) {
-	var reg Registration
-	err := a.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		ev, err := db.EventByID(ctx, tx, uuid.MustParse(in.EventID))
-		if err != nil {
-			return err
-		}
-		r := &db.Request{ID: uuid.MustParse(in.RequestID), EventID: ev.ID, RequesterUserID: uuid.MustParse(in.UserID),
-			Seats: in.Seats, Message: in.Message, Status: "pending", ViaInviteID: optionalUUID(in.InviteID)}
-		if _, err := db.InsertRequestIfAbsent(ctx, tx, r); err != nil {
-			if db.IsUniqueViolation(err, "event_requests_one_open_idx") {
-				return temporal.NewNonRetryableApplicationError("you already have an open request for this event", ErrRequestRejected, nil)
-			}
-			return err
-		}
-		stored, err := db.RequestByID(ctx, tx, r.ID)
-		if err != nil {
-			return err
-		}
-		reg = Registration{Status: stored.Status, Event: snapshot(ev)}
-		return nil
-	})
-	return reg, err
-}
-
-// ClaimInput asks for seats for a request.
-type ClaimInput struct {
-	RequestID   string
-	HoldUntil   time.Time
-	HostMessage string
-	// Reopen claims for a request that was closed (a late payment): it
-	// ignores the waitlist check and reopens the request if seats are free.
-	Reopen bool
-}
-
-// ClaimResult is a hold, or a place on the waitlist.
-type ClaimResult struct {
-	Held             bool
-	ReservationID    string
-	ExpiresAt        time.Time
-	WaitlistPosition int
-}
-
-// ClaimSeats holds seats if they are free and nobody waits; otherwise the
-// request joins the waitlist (unless Reopen, when it simply reports no hold).
-// Retrying finds the hold or waitlist place already made.
-func (a *Events) ClaimSeats(ctx context.Context, in ClaimInput) (ClaimResult, error) {
-	var out ClaimResult
-	err := a.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		r, err := db.RequestForUpdate(ctx, tx, uuid.MustParse(in.RequestID))
-		if err != nil {
-			return err
-		}
-		if live, err := db.LiveReservation(ctx, tx, r.ID); err == nil {
-			out = ClaimResult{Held: true, ReservationID: live.ID.String(), ExpiresAt: live.ExpiresAt}
-			return nil
-		} else if !errors.Is(err, db.ErrNotFound) {
-			return err
-		}
-		if r.Status == "waitlisted" && !in.Reopen {
-			out.WaitlistPosition, err = db.WaitlistPosition(ctx, tx, r)
-			return err
-		}
-		if in.HostMessage != "" {
-			r.HostMessage = in.HostMessage
-		}
-		held, err := db.TakeSeats(ctx, tx, r.EventID, r.Seats, in.Reopen)
-		if err != nil || (!held && in.Reopen) {
-			return err
-		}
-		if !held {
-			return a.waitlist(ctx, tx, r, &out)
-		}
-		res, err := a.hold(ctx, tx, r, in.HoldUntil, nil, "awaiting_payment")
-		out = ClaimResult{Held: true, ReservationID: res.ID.String(), ExpiresAt: res.ExpiresAt}
-		return err
-	})
-	return out, err
-}
-
-func (a *Events) waitlist(ctx context.Context, tx bun.Tx, r *db.Request, out *ClaimResult) error {
-	now := a.Now()
-	r.Status, r.WaitlistedAt = "waitlisted", &now
-	if err := db.SetRequestStatus(ctx, tx, r); err != nil {
-		return err
-	}
-	if err := db.AdjustEventCounts(ctx, tx, r.EventID, 0, 0, 1); err != nil {
-		return err
-	}
-	var err error
-	out.WaitlistPosition, err = db.WaitlistPosition(ctx, tx, r)
-	return err
-}
-
-// hold inserts a reservation for seats already taken on the event row.
-func (a *Events) hold(ctx context.Context, tx bun.Tx, r *db.Request, until time.Time, offeredBy *uuid.UUID, status string) (*db.Reservation, error) {
-	res := &db.Reservation{ID: db.NewID(), EventID: r.EventID, UserID: r.RequesterUserID, RequestID: r.ID,
-		Seats: r.Seats, OfferedBy: offeredBy, ExpiresAt: until}
-	res.ReservationKey = "hold:" + res.ID.String()
-	if err := db.InsertReservation(ctx, tx, res); err != nil {
-		return nil, err
-	}
-	r.Status, r.HoldExpiresAt = status, &until
-	return res, db.SetRequestStatus(ctx, tx, r)
-}
-
-// SeatOffer is a hold made for a waitlisted request when seats freed up.
-type SeatOffer struct {
-	RequestID     string
-	ReservationID string
-	ExpiresAt     time.Time
-}
-
-// ReleaseResult lists the waitlisted requests that got the freed seats.
-type ReleaseResult struct {
-	Offers      []SeatOffer
-	RefundMinor int64
-}
-
-// releaseHold ends a live reservation and offers its seats to the head of
-// the waitlist, strictly first come first served.
-func (a *Events) releaseHold(ctx context.Context, tx bun.Tx, res *db.Reservation) ([]SeatOffer, error) {
-	if err := db.EndReservation(ctx, tx, res.ID, false); err != nil {
-		return nil, err
-	}
-	if err := db.AdjustEventCounts(ctx, tx, res.EventID, -res.Seats, 0, 0); err != nil {
-		return nil, err
-	}
-	return a.offerToWaitlist(ctx, tx, res.EventID, res.ID)
-}
-
-func (a *Events) offerToWaitlist(ctx context.Context, tx bun.Tx, eventID, releasedID uuid.UUID) ([]SeatOffer, error) {
-	ev, err := db.EventForUpdate(ctx, tx, eventID)
-	if err != nil || ev.Status != db.EventPublished {
-		return nil, err
-	}
-	head, err := db.WaitlistHead(ctx, tx, eventID, 20)
-	if err != nil {
-		return nil, err
-	}
-	var offers []SeatOffer
-	free := ev.Capacity - ev.SeatsTaken
-	for i := range head {
-		r := &head[i]
-		if r.Seats > free {
-			break // strict FIFO: the head waits for enough seats
-		}
-		until := a.Now().Add(time.Duration(ev.HoldMinutes) * time.Minute)
-		res, err := a.hold(ctx, tx, r, until, &releasedID, "offered")
-		if err != nil {
-			return nil, err
-		}
-		if err := db.AdjustEventCounts(ctx, tx, eventID, r.Seats, 0, -1); err != nil {
-			return nil, err
-		}
-		free -= r.Seats
-		offers = append(offers, SeatOffer{RequestID: r.ID.String(), ReservationID: res.ID.String(), ExpiresAt: until})
-	}
-	return offers, nil
-}
-
-// offersOf returns the offers already made from the seats of a request, so a
-// retried release or cancellation signals them again rather than losing them
-// (a repeated offer signal is harmless).
-func (a *Events) offersOf(ctx context.Context, tx bun.Tx, requestID uuid.UUID) ([]SeatOffer, error) {
-	held, err := db.OffersFromRequest(ctx, tx, requestID)
-	if err != nil {
-		return nil, err
-	}
-	offers := make([]SeatOffer, 0, len(held))
-	for _, h := range held {
-		offers = append(offers, SeatOffer{RequestID: h.RequestID.String(), ReservationID: h.ID.String(), ExpiresAt: h.ExpiresAt})
-	}
-	return offers, nil
-}
-
-// CloseInput ends an order that holds no ticket.
-type CloseInput struct {
-	RequestID string
-	Status    string
-	Reason    string
-}
-
-// CloseRequest records a final status, releases any hold (offering the
-// seats on), takes the request off the waitlist and notifies the buyer.
-func (a *Events) CloseRequest(ctx context.Context, in CloseInput) (ReleaseResult, error) {
-	var out ReleaseResult
-	err := a.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		r, err := db.RequestForUpdate(ctx, tx, uuid.MustParse(in.RequestID))
-		if err != nil {
-			return err
-		}
-		if err := a.releaseAnyHold(ctx, tx, r, &out); err != nil {
-			return err
-		}
-		if r.Status == in.Status {
-			return nil // retried after commit
-		}
-		if r.Status == "waitlisted" {
-			if err := db.AdjustEventCounts(ctx, tx, r.EventID, 0, 0, -1); err != nil {
-				return err
-			}
-		}
-		now := a.Now()
-		r.Status = in.Status
-		if in.Status == "declined" {
-			r.HostMessage, r.DecidedAt = in.Reason, &now
-		}
-		if err := db.SetRequestStatus(ctx, tx, r); err != nil {
-			return err
-		}
-		return a.notifyBuyer(ctx, tx, r, "event_request", requestTitle(in.Status), in.Reason)
-	})
-	return out, err
-}
-
-func (a *Events) releaseAnyHold(ctx context.Context, tx bun.Tx, r *db.Request, out *ReleaseResult) error {
-	live, err := db.LiveReservation(ctx, tx, r.ID)
-	if errors.Is(err, db.ErrNotFound) {
-		out.Offers, err = a.offersOf(ctx, tx, r.ID)
-		return err
-	}
-	if err != nil {
-		return err
-	}
-	out.Offers, err = a.releaseHold(ctx, tx, live)
-	return err
-}
-
-func requestTitle(status string) string {
-	switch status {
-	case "declined":
-		return "Your request was declined"
-	case "expired":
-		return "Your request expired"
-	default:
-		return "Your request was cancelled"
-	}
-}
-
-// ConfirmInput confirms a held order.
-type ConfirmInput struct {
-	RequestID     string
-	ReservationID string
-}
-
-// Confirmation is the ticket an order produced.
-type Confirmation struct {
-	AttendeeID string
-	TicketID   string
-}
-
-// ConfirmOrder consumes the hold and, in the same transaction, creates the
-// attendee and ticket, bumps going_count, accepts the request, audits and
-// notifies buyer and host. A retry returns the ticket already issued.
-func (a *Events) ConfirmOrder(ctx context.Context, in ConfirmInput) (Confirmation, error) {
-	var out Confirmation
-	err := a.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		requestID := uuid.MustParse(in.RequestID)
-		if att, err := db.AttendeeByRequest(ctx, tx, requestID); err == nil {
-			t, err := ticketOfAttendee(ctx, tx, att.ID)
-			out = Confirmation{AttendeeID: att.ID.String(), TicketID: t}
-			return err
-		} else if !errors.Is(err, db.ErrNotFound) {
-			return err
-		}
-		res, err := db.ReservationForUpdate(ctx, tx, uuid.MustParse(in.ReservationID))
-		if err != nil {
-			return err
-		}
-		if res.Released || res.Consumed {
-			return temporal.NewNonRetryableApplicationError("the seat hold was released before confirmation", ErrHoldGone, nil)
-		}
-		out, err = a.issue(ctx, tx, res)
-		return err
-	})
-	return out, err
-}
-
-func (a *Events) issue(ctx context.Context, tx bun.Tx, res *db.Reservation) (Confirmation, error) {
-	r, err := db.RequestForUpdate(ctx, tx, res.RequestID)
-	if err != nil {
-		return Confirmation{}, err
-	}
-	ev, err := db.EventByID(ctx, tx, res.EventID)
-	if err != nil {
-		return Confirmation{}, err
-	}
-	quote, err := quoteFor(ev, r.Seats)
-	if err != nil {
-		return Confirmation{}, err
-	}
-	if err := db.EndReservation(ctx, tx, res.ID, true); err != nil {
-		return Confirmation{}, err
-	}
-	att := &db.Attendee{ID: db.NewID(), EventID: ev.ID, UserID: r.RequesterUserID, RequestID: r.ID, ReservationID: res.ID,
-		TicketType: "standard", Seats: r.Seats, IsPaid: ev.IsPaid, PricePaidMinor: quote.Total, TaxMinor: quote.GST,
-		PlatformFeeMinor: quote.PlatformFee, Currency: ev.Currency, Status: "going"}
-	if err := db.InsertAttendee(ctx, tx, att); err != nil {
-		return Confirmation{}, err
-	}
-	ticketID, err := a.issueTicket(ctx, tx, att)
-	if err != nil {
-		return Confirmation{}, err
-	}
-	if err := db.AdjustEventCounts(ctx, tx, ev.ID, 0, r.Seats, 0); err != nil {
-		return Confirmation{}, err
-	}
-	r.Status = "accepted"
-	if err := db.SetRequestStatus(ctx, tx, r); err != nil {
-		return Confirmation{}, err
-	}
-	if err := a.markPaid(ctx, tx, r.ID, ev.IsPaid); err != nil {
-		return Confirmation{}, err
-	}
-	if err := a.audit(ctx, tx, r, "event_request", "accepted", map[string]any{"ticket_id": ticketID, "seats": r.Seats, "paid_minor": quote.Total}); err != nil {
-		return Confirmation{}, err
-	}
-	return Confirmation{AttendeeID: att.ID.String(), TicketID: ticketID}, a.notifyConfirmed(ctx, tx, ev, r, ticketID)
-}
-
-func (a *Events) markPaid(ctx context.Context, tx bun.Tx, requestID uuid.UUID, isPaid bool) error {
-	if !isPaid {
-		return nil
-	}
-	p, err := db.PaymentOrderByRequest(ctx, tx, requestID)
-	if err != nil {
-		return err
-	}
-	return db.SetPaymentStatus(ctx, tx, p.ID, "paid")
-}
-
-// issueTicket signs the ticket code and stores its hash. Ed25519 signatures
-// are deterministic, so GetTicket re-derives the same code from the row.
-func (a *Events) issueTicket(ctx context.Context, tx bun.Tx, att *db.Attendee) (string, error) {
-	t := &db.Ticket{ID: db.NewID(), AttendeeID: att.ID, EventID: att.EventID, UserID: att.UserID, Seats: att.Seats,
-		IssuedAt: a.Now().UTC().Truncate(time.Second)}
-	code, err := a.Keys.Sign(t.Claims())
-	if err != nil {
-		return "", err
-	}
-	t.CodeHash = tickets.HashCode(code)
-	if err := db.InsertTicket(ctx, tx, t); err != nil {
-		return "", err
-	}
-	return t.ID.String(), nil
-}
-
-func ticketOfAttendee(ctx context.Context, tx bun.Tx, attendeeID uuid.UUID) (string, error) {
-	var id uuid.UUID
-	if err := tx.NewSelect().Model((*db.Ticket)(nil)).Column("id").Where("attendee_id = ?", attendeeID).Scan(ctx, &id); err != nil {
-		return "", fmt.Errorf("load ticket of attendee: %w", err)
-	}
-	return id.String(), nil
-}
-
-// CancelAttendanceInput cancels a confirmed order.
-type CancelAttendanceInput struct {
-	RequestID string
-	Reason    string
-	// ForceFullRefund refunds everything (the event was cancelled);
-	// otherwise the event's refund cutoff decides.
-	ForceFullRefund bool
-	Now             time.Time
-}
-
-// CancelAttendance revokes the ticket, cancels the attendee, frees the
-// seats (offering them on) and returns how much to refund.
-func (a *Events) CancelAttendance(ctx context.Context, in CancelAttendanceInput) (ReleaseResult, error) {
-	var out ReleaseResult
-	err := a.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		r, err := db.RequestForUpdate(ctx, tx, uuid.MustParse(in.RequestID))
-		if err != nil {
-			return err
-		}
-		att, err := db.AttendeeByRequest(ctx, tx, r.ID)
-		if err != nil {
-			return err
-		}
-		ev, err := db.EventByID(ctx, tx, r.EventID)
-		if err != nil {
-			return err
-		}
-		out.RefundMinor = refundDue(ev, att, in)
-		if r.Status == "cancelled" {
-			out.Offers, err = a.offersOf(ctx, tx, r.ID)
-			return err
-		}
-		out.Offers, err = a.cancelAttendee(ctx, tx, r, att)
-		if err != nil {
-			return err
-		}
-		return a.notifyBuyer(ctx, tx, r, "event_request", "Your ticket was cancelled", in.Reason)
-	})
-	return out, err
-}
-
-func (a *Events) cancelAttendee(ctx context.Context, tx bun.Tx, r *db.Request, att *db.Attendee) ([]SeatOffer, error) {
-	if err := db.CancelAttendee(ctx, tx, att.ID); err != nil {
-		return nil, err
-	}
-	if err := db.RevokeTicket(ctx, tx, att.ID); err != nil {
-		return nil, err
-	}
-	if err := db.AdjustEventCounts(ctx, tx, att.EventID, -att.Seats, -att.Seats, 0); err != nil {
-		return nil, err
-	}
-	r.Status = "cancelled"
-	if err := db.SetRequestStatus(ctx, tx, r); err != nil {
-		return nil, err
-	}
-	if err := a.audit(ctx, tx, r, "event_request", "cancelled", map[string]any{"attendee_id": att.ID.String()}); err != nil {
-		return nil, err
-	}
-	return a.offerToWaitlist(ctx, tx, att.EventID, att.ReservationID)
-}
-
-// refundDue is the full price before the event's refund cutoff (or when
-// forced), nothing after it.
-func refundDue(ev *db.Event, att *db.Attendee, in CancelAttendanceInput) int64 {
-	if !att.IsPaid {
-		return 0
-	}
-	cutoff := ev.StartsAt.Add(-time.Duration(ev.RefundCutoffHours) * time.Hour)
-	if in.ForceFullRefund || !in.Now.After(cutoff) {
-		return att.PricePaidMinor
-	}
-	return 0
-}
-
+// snapshot is what the workflow keeps of an event.
 func snapshot(ev *db.Event) EventSnapshot {
 	s := EventSnapshot{HostUserID: ev.HostUserID.String(), Title: ev.Title, IsPaid: ev.IsPaid, RequiresApproval: ev.RequiresApproval,
 		StartsAt: ev.StartsAt, EndsAt: ev.EndsAt, HoldMinutes: ev.HoldMinutes}
@@ -512,14 +67,6 @@ func quoteFor(ev *db.Event, seats int32) (money.Breakdown, error) {
 	return b, nil
 }
 
-func optionalUUID(s string) *uuid.UUID {
-	if s == "" {
-		return nil
-	}
-	id := uuid.MustParse(s)
-	return &id
-}
-
 // OpenOrders lists the request IDs of an event whose orders are still open.
 func (a *Events) OpenOrders(ctx context.Context, eventID string) ([]string, error) {
 	ids, err := db.OpenRequestIDs(ctx, a.DB, uuid.MustParse(eventID))
@@ -531,4 +78,35 @@ func (a *Events) OpenOrders(ctx context.Context, eventID string) ([]string, erro
 		out = append(out, id.String())
 	}
 	return out, nil
+}
+
+// audit records a step of an order in the audit log, in the step's
+// transaction and attributed to the buyer.
+func (a *Events) audit(ctx context.Context, tx bun.Tx, r *db.Request, objectType, action string, payload map[string]any) error {
+	ev, err := db.EventByID(ctx, tx, r.EventID)
+	if err != nil {
+		return err
+	}
+	payload["event_id"] = r.EventID.String()
+	payload["request_id"] = r.ID.String()
+	return db.WriteAudit(ctx, tx, &db.AuditLog{ActorUserID: &r.RequesterUserID, OrganizationID: ev.OrganizationID,
+		ObjectType: objectType, ObjectID: r.ID.String(), Action: action, Payload: payload, RequestID: "workflow"})
+}
+
+// notifyBuyer writes the buyer an inbox row about their request.
+func (a *Events) notifyBuyer(ctx context.Context, tx bun.Tx, r *db.Request, kind, title, message string) error {
+	return db.Notify(ctx, tx, &db.Notification{RecipientUserID: r.RequesterUserID, Type: kind, Title: title, Message: message,
+		ReferenceType: "event_request", ReferenceID: r.ID.String()})
+}
+
+// notifyConfirmed tells the buyer their ticket is issued and the host a
+// new attendee joined.
+func (a *Events) notifyConfirmed(ctx context.Context, tx bun.Tx, ev *db.Event, r *db.Request, ticketID string) error {
+	return db.Notify(ctx, tx,
+		&db.Notification{RecipientUserID: r.RequesterUserID, Type: "ticket", Title: "You're going to " + ev.Title,
+			Message: fmt.Sprintf("%d seat(s) confirmed", r.Seats), ReferenceType: "ticket", ReferenceID: ticketID},
+		&db.Notification{RecipientUserID: ev.HostUserID, SenderUserID: &r.RequesterUserID, Type: "event_request",
+			Title: "New attendee for " + ev.Title, Message: fmt.Sprintf("%d seat(s) confirmed", r.Seats),
+			ReferenceType: "event_request", ReferenceID: r.ID.String()},
+	)
 }

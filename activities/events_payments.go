@@ -11,6 +11,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/internal/providers/payment"
 )
 
@@ -58,7 +59,7 @@ func (a *Events) CreatePayment(ctx context.Context, in PaymentInput) (PaymentInf
 	raw, _ := json.Marshal(checkout)
 	p := &db.PaymentOrder{ID: db.NewID(), OrderReference: r.ID.String(), RequestID: r.ID, UserID: r.RequesterUserID,
 		EventID: ev.ID, AmountMinor: quote.Total, Currency: ev.Currency, Provider: a.Payments.Name(),
-		ProviderPaymentID: &checkout.ProviderPaymentID, CheckoutURL: checkout.CheckoutURL, ProviderResponse: raw, Status: "created"}
+		ProviderPaymentID: &checkout.ProviderPaymentID, CheckoutURL: checkout.CheckoutURL, ProviderResponse: raw, Status: enums.PaymentCreated}
 	if err := db.InsertPaymentOrderIfAbsent(ctx, a.DB, p); err != nil {
 		return PaymentInfo{}, err
 	}
@@ -110,8 +111,8 @@ func (a *Events) CancelPayment(ctx context.Context, in PaymentInput) (CancelPaym
 	case err != nil:
 		return CancelPaymentResult{}, fmt.Errorf("cancel checkout: %w", err)
 	}
-	if p.Status == "created" {
-		return CancelPaymentResult{}, db.SetPaymentStatus(ctx, a.DB, p.ID, "expired")
+	if p.Status == enums.PaymentCreated {
+		return CancelPaymentResult{}, db.SetPaymentStatus(ctx, a.DB, p.ID, enums.PaymentExpired)
 	}
 	return CancelPaymentResult{}, nil
 }
@@ -161,30 +162,4 @@ func (a *Events) RefundPayment(ctx context.Context, in RefundInput) (RefundResul
 			fmt.Sprintf("%d %s refunded: %s", amount, p.Currency, in.Reason))
 	})
 	return RefundResult{RefundedMinor: amount}, err
-}
-
-func (a *Events) audit(ctx context.Context, tx bun.Tx, r *db.Request, objectType, action string, payload map[string]any) error {
-	ev, err := db.EventByID(ctx, tx, r.EventID)
-	if err != nil {
-		return err
-	}
-	payload["event_id"] = r.EventID.String()
-	payload["request_id"] = r.ID.String()
-	return db.WriteAudit(ctx, tx, &db.AuditLog{ActorUserID: &r.RequesterUserID, OrganizationID: ev.OrganizationID,
-		ObjectType: objectType, ObjectID: r.ID.String(), Action: action, Payload: payload, RequestID: "workflow"})
-}
-
-func (a *Events) notifyBuyer(ctx context.Context, tx bun.Tx, r *db.Request, kind, title, message string) error {
-	return db.Notify(ctx, tx, &db.Notification{RecipientUserID: r.RequesterUserID, Type: kind, Title: title, Message: message,
-		ReferenceType: "event_request", ReferenceID: r.ID.String()})
-}
-
-func (a *Events) notifyConfirmed(ctx context.Context, tx bun.Tx, ev *db.Event, r *db.Request, ticketID string) error {
-	return db.Notify(ctx, tx,
-		&db.Notification{RecipientUserID: r.RequesterUserID, Type: "ticket", Title: "You're going to " + ev.Title,
-			Message: fmt.Sprintf("%d seat(s) confirmed", r.Seats), ReferenceType: "ticket", ReferenceID: ticketID},
-		&db.Notification{RecipientUserID: ev.HostUserID, SenderUserID: &r.RequesterUserID, Type: "event_request",
-			Title: "New attendee for " + ev.Title, Message: fmt.Sprintf("%d seat(s) confirmed", r.Seats),
-			ReferenceType: "event_request", ReferenceID: r.ID.String()},
-	)
 }

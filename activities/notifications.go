@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/jobs"
 )
 
@@ -109,7 +110,7 @@ func (a *Notifications) enqueue(ctx context.Context, tx bun.Tx, jobID uuid.UUID,
 	var params []river.InsertManyParams
 	var inApp []uuid.UUID
 	for _, it := range items {
-		if it.Channel == db.ChannelInApp {
+		if it.Channel == enums.ChannelInApp {
 			inApp = append(inApp, it.ID)
 			continue
 		}
@@ -128,9 +129,22 @@ func (a *Notifications) enqueue(ctx context.Context, tx bun.Tx, jobID uuid.UUID,
 	return nil
 }
 
+// JobProgress counts a job's items by status. It is the activities' own
+// type (the same counts as db.JobProgress) so that the workflow state that
+// carries it does not depend on db.
+type JobProgress struct {
+	Resolved, Pending, Sent, Failed, Skipped, Cancelled int64
+}
+
+func jobProgress(p db.JobProgress) JobProgress {
+	return JobProgress{Resolved: p.Resolved, Pending: p.Pending, Sent: p.Sent, Failed: p.Failed, Skipped: p.Skipped,
+		Cancelled: p.Cancelled}
+}
+
 // Progress counts a job's items by status.
-func (a *Notifications) Progress(ctx context.Context, jobID string) (db.JobProgress, error) {
-	return db.NotificationJobProgress(ctx, a.DB, uuid.MustParse(jobID))
+func (a *Notifications) Progress(ctx context.Context, jobID string) (JobProgress, error) {
+	p, err := db.NotificationJobProgress(ctx, a.DB, uuid.MustParse(jobID))
+	return jobProgress(p), err
 }
 
 // CancelPending cancels every undelivered item of a job; already-sent
@@ -141,7 +155,7 @@ func (a *Notifications) CancelPending(ctx context.Context, jobID string) (int64,
 
 // FinishJob records the final status and sends the creator an in-app
 // report, once.
-func (a *Notifications) FinishJob(ctx context.Context, jobID, status string) (db.JobProgress, error) {
+func (a *Notifications) FinishJob(ctx context.Context, jobID, status string) (JobProgress, error) {
 	var p db.JobProgress
 	err := a.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		j, err := db.NotificationJobForUpdate(ctx, tx, uuid.MustParse(jobID))
@@ -160,5 +174,5 @@ func (a *Notifications) FinishJob(ctx context.Context, jobID, status string) (db
 				p.Resolved, p.Sent, p.Failed, p.Skipped, p.Cancelled),
 			ReferenceType: "notification_job", ReferenceID: j.ID.String()})
 	})
-	return p, err
+	return jobProgress(p), err
 }

@@ -86,6 +86,18 @@ func (d *DB) Ping(ctx context.Context) error { return d.PingContext(ctx) }
 // NewID returns a UUIDv7: time-ordered keys keep B-tree inserts local.
 func NewID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
 
+// OptionalID is the value of a nullable uuid column given as a string: nil
+// for "", the parsed ID otherwise. Like uuid.MustParse it panics on a
+// malformed ID: callers pass IDs validated at the API edge or made by
+// Convene.
+func OptionalID(s string) *uuid.UUID {
+	if s == "" {
+		return nil
+	}
+	id := uuid.MustParse(s)
+	return &id
+}
+
 // Timestamps are embedded in every model; the database fills both on insert
 // and Touch bumps updated_at on update.
 type Timestamps struct {

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/convene/convene/internal/tickets"
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+
+	"github.com/convene/convene/db/enums"
+	"github.com/convene/convene/internal/tickets"
 )
 
 // Request is a join request: one ticket order.
@@ -219,7 +221,7 @@ func OffersFromRequest(ctx context.Context, idb bun.IDB, requestID uuid.UUID) ([
 // skipping ones another transaction is already handling.
 func WaitlistHead(ctx context.Context, tx bun.Tx, eventID uuid.UUID, limit int) ([]Request, error) {
 	var out []Request
-	err := tx.NewSelect().Model(&out).Where("r.event_id = ? AND r.status = 'waitlisted'", eventID).
+	err := tx.NewSelect().Model(&out).Where("r.event_id = ? AND r.status = ?", eventID, enums.RequestWaitlisted).
 		OrderExpr("r.waitlisted_at, r.id").Limit(int64(limit)).For("UPDATE SKIP LOCKED").Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("read waitlist: %w", err)
@@ -229,11 +231,11 @@ func WaitlistHead(ctx context.Context, tx bun.Tx, eventID uuid.UUID, limit int) 
 
 // WaitlistPosition is a waitlisted request's 1-based place in line.
 func WaitlistPosition(ctx context.Context, idb bun.IDB, r *Request) (int, error) {
-	if r.Status != "waitlisted" || r.WaitlistedAt == nil {
+	if r.Status != enums.RequestWaitlisted || r.WaitlistedAt == nil {
 		return 0, nil
 	}
 	n, err := idb.NewSelect().Model((*Request)(nil)).
-		Where("r.event_id = ? AND r.status = 'waitlisted' AND (r.waitlisted_at, r.id) <= (?, ?)", r.EventID, *r.WaitlistedAt, r.ID).Count(ctx)
+		Where("r.event_id = ? AND r.status = ? AND (r.waitlisted_at, r.id) <= (?, ?)", r.EventID, enums.RequestWaitlisted, *r.WaitlistedAt, r.ID).Count(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("waitlist position: %w", err)
 	}
@@ -260,7 +262,7 @@ func AttendeeByRequest(ctx context.Context, idb bun.IDB, requestID uuid.UUID) (*
 
 // CancelAttendee marks an attendee cancelled.
 func CancelAttendee(ctx context.Context, idb bun.IDB, id uuid.UUID) error {
-	_, err := idb.NewUpdate().Model((*Attendee)(nil)).Set("status = 'cancelled', updated_at = now()").Where("id = ?", id).Exec(ctx)
+	_, err := idb.NewUpdate().Model((*Attendee)(nil)).Set("status = ?, updated_at = now()", enums.AttendeeCancelled).Where("id = ?", id).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("cancel attendee: %w", err)
 	}
@@ -299,6 +301,15 @@ func TicketByID(ctx context.Context, idb bun.IDB, id uuid.UUID) (*Ticket, error)
 	return t, nil
 }
 
+// TicketIDOfAttendee returns the ID of the ticket issued to an attendee.
+func TicketIDOfAttendee(ctx context.Context, idb bun.IDB, attendeeID uuid.UUID) (uuid.UUID, error) {
+	var id uuid.UUID
+	if err := idb.NewSelect().Model((*Ticket)(nil)).Column("id").Where("attendee_id = ?", attendeeID).Scan(ctx, &id); err != nil {
+		return uuid.Nil, notFound(err, "ticket of attendee %s", attendeeID)
+	}
+	return id, nil
+}
+
 // RevokeTicket revokes the ticket of an attendee.
 func RevokeTicket(ctx context.Context, idb bun.IDB, attendeeID uuid.UUID) error {
 	_, err := idb.NewUpdate().Model((*Ticket)(nil)).Set("revoked_at = coalesce(revoked_at, now()), updated_at = now()").
@@ -324,8 +335,8 @@ func RedeemTicket(ctx context.Context, idb bun.IDB, id, eventID, by uuid.UUID, n
 
 // MarkCheckedIn records the check-in on the attendee.
 func MarkCheckedIn(ctx context.Context, idb bun.IDB, attendeeID uuid.UUID) error {
-	_, err := idb.NewUpdate().Model((*Attendee)(nil)).Set("status = 'checked_in', checked_in_at = now(), updated_at = now()").
-		Where("id = ? AND status = 'going'", attendeeID).Exec(ctx)
+	_, err := idb.NewUpdate().Model((*Attendee)(nil)).Set("status = ?, checked_in_at = now(), updated_at = now()", enums.AttendeeCheckedIn).
+		Where("id = ? AND status = ?", attendeeID, enums.AttendeeGoing).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("mark checked in: %w", err)
 	}
@@ -365,7 +376,7 @@ func ListRequests(ctx context.Context, idb bun.IDB, eventID uuid.UUID, status st
 func OpenRequestIDs(ctx context.Context, idb bun.IDB, eventID uuid.UUID) ([]uuid.UUID, error) {
 	var ids []uuid.UUID
 	err := idb.NewSelect().Model((*Request)(nil)).Column("id").
-		Where("event_id = ? AND status IN ('pending', 'waitlisted', 'offered', 'awaiting_payment', 'accepted')", eventID).
+		Where("event_id = ? AND status IN (?)", eventID, bun.In(enums.OpenRequestStatuses)).
 		Order("created_at").Scan(ctx, &ids)
 	if err != nil {
 		return nil, fmt.Errorf("list open requests: %w", err)

@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+
+	"github.com/convene/convene/db/enums"
 )
 
 // PaymentOrder is one checkout of a join request at a provider.
@@ -85,7 +87,7 @@ func PaymentOrderByProviderID(ctx context.Context, idb bun.IDB, provider, provid
 // SetPaymentStatus records a payment's status; paid also stamps paid_at.
 func SetPaymentStatus(ctx context.Context, idb bun.IDB, id uuid.UUID, status string) error {
 	q := idb.NewUpdate().Model((*PaymentOrder)(nil)).Set("status = ?, updated_at = now()", status).Where("id = ?", id)
-	if status == "paid" {
+	if status == enums.PaymentPaid {
 		q = q.Set("paid_at = coalesce(paid_at, now())")
 	}
 	if _, err := q.Exec(ctx); err != nil {
@@ -106,7 +108,7 @@ func RecordRefund(ctx context.Context, tx bun.Tx, r *PaymentRefund) (bool, error
 	}
 	_, err = tx.NewUpdate().Model((*PaymentOrder)(nil)).
 		Set("refunded_minor = refunded_minor + ?", r.AmountMinor).
-		Set("status = CASE WHEN refunded_minor + ? >= amount_minor THEN 'refunded' ELSE status END, updated_at = now()", r.AmountMinor).
+		Set("status = CASE WHEN refunded_minor + ? >= amount_minor THEN ? ELSE status END, updated_at = now()", r.AmountMinor, enums.PaymentRefunded).
 		Where("id = ?", r.PaymentOrderID).Exec(ctx)
 	if err != nil {
 		return false, fmt.Errorf("add refund to order: %w", err)

@@ -8,6 +8,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
+
+	"github.com/convene/convene/db/enums"
 )
 
 // InboxNotification is an inbox row as the API shows it: the Notification
@@ -162,15 +164,15 @@ func NotificationJobsProgress(ctx context.Context, idb bun.IDB, jobIDs []uuid.UU
 		p := out[r.JobID]
 		p.Resolved += r.N
 		switch r.Status {
-		case ItemPending:
+		case enums.ItemPending:
 			p.Pending = r.N
-		case ItemSent:
+		case enums.ItemSent:
 			p.Sent = r.N
-		case ItemFailed:
+		case enums.ItemFailed:
 			p.Failed = r.N
-		case ItemSkipped:
+		case enums.ItemSkipped:
 			p.Skipped = r.N
-		case ItemCancelled:
+		case enums.ItemCancelled:
 			p.Cancelled = r.N
 		}
 		out[r.JobID] = p

@@ -8,24 +8,26 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+
+	"github.com/convene/convene/db/enums"
 )
 
-// Notification channels.
+// Notification channels, named in package enums.
 const (
-	ChannelInApp    = "in_app"
-	ChannelPush     = "push"
-	ChannelEmail    = "email"
-	ChannelSMS      = "sms"
-	ChannelTelegram = "telegram"
+	ChannelInApp    = enums.ChannelInApp
+	ChannelPush     = enums.ChannelPush
+	ChannelEmail    = enums.ChannelEmail
+	ChannelSMS      = enums.ChannelSMS
+	ChannelTelegram = enums.ChannelTelegram
 )
 
-// Item statuses.
+// Item statuses, named in package enums.
 const (
-	ItemPending   = "pending"
-	ItemSent      = "sent"
-	ItemFailed    = "failed"
-	ItemSkipped   = "skipped"
-	ItemCancelled = "cancelled"
+	ItemPending   = enums.ItemPending
+	ItemSent      = enums.ItemSent
+	ItemFailed    = enums.ItemFailed
+	ItemSkipped   = enums.ItemSkipped
+	ItemCancelled = enums.ItemCancelled
 )
 
 // Audience kinds a notification job can target. New domains add theirs to
@@ -124,7 +126,7 @@ func NotificationJobForUpdate(ctx context.Context, tx bun.Tx, id uuid.UUID) (*No
 // SetNotificationJobStatus records a job's status; terminal ones stamp completed_at.
 func SetNotificationJobStatus(ctx context.Context, idb bun.IDB, id uuid.UUID, status string) error {
 	q := idb.NewUpdate().Model((*NotificationJob)(nil)).Set("status = ?, updated_at = now()", status).Where("id = ?", id)
-	if status == "completed" || status == "cancelled" || status == "failed" {
+	if enums.IsTerminalJobStatus(status) {
 		q = q.Set("completed_at = coalesce(completed_at, now())")
 	}
 	if _, err := q.Exec(ctx); err != nil {
@@ -259,7 +261,7 @@ func InsertItems(ctx context.Context, tx bun.Tx, jobID uuid.UUID, users []uuid.U
 	items := make([]NotificationItem, 0, len(users)*len(channels))
 	for _, u := range users {
 		for _, ch := range channels {
-			items = append(items, NotificationItem{ID: NewID(), JobID: jobID, UserID: u, Channel: ch, Status: ItemPending})
+			items = append(items, NotificationItem{ID: NewID(), JobID: jobID, UserID: u, Channel: ch, Status: enums.ItemPending})
 		}
 	}
 	if len(items) == 0 {
@@ -289,9 +291,9 @@ func LockPendingInApp(ctx context.Context, tx bun.Tx, jobID uuid.UUID, category 
 			coalesce(np.enabled, true) AS enabled
 		FROM notification_job_items ni
 		LEFT JOIN user_profiles p ON p.user_id = ni.user_id
-		LEFT JOIN notification_preferences np ON np.user_id = ni.user_id AND np.category = ? AND np.channel = 'in_app'
-		WHERE ni.job_id = ? AND ni.id IN (?) AND ni.status = 'pending'
-		ORDER BY ni.id FOR UPDATE OF ni`, category, jobID, bun.In(ids)).Scan(ctx, &rows)
+		LEFT JOIN notification_preferences np ON np.user_id = ni.user_id AND np.category = ? AND np.channel = ?
+		WHERE ni.job_id = ? AND ni.id IN (?) AND ni.status = ?
+		ORDER BY ni.id FOR UPDATE OF ni`, category, enums.ChannelInApp, jobID, bun.In(ids), enums.ItemPending).Scan(ctx, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("lock in-app items: %w", err)
 	}
@@ -305,7 +307,7 @@ func SetItemsStatus(ctx context.Context, tx bun.Tx, ids []uuid.UUID, status, ski
 	}
 	q := tx.NewUpdate().Model((*NotificationItem)(nil)).
 		Set("status = ?, skip_reason = ?, attempts = attempts + 1, updated_at = now()", status, skipReason).Where("id IN (?)", bun.In(ids))
-	if status == ItemSent {
+	if status == enums.ItemSent {
 		q = q.Set("sent_at = now()")
 	}
 	if _, err := q.Exec(ctx); err != nil {
@@ -327,13 +329,32 @@ func NotificationJobProgress(ctx context.Context, idb bun.IDB, jobID uuid.UUID) 
 
 // CancelPendingItems cancels every item not yet delivered.
 func CancelPendingItems(ctx context.Context, idb bun.IDB, jobID uuid.UUID) (int64, error) {
-	res, err := idb.NewUpdate().Model((*NotificationItem)(nil)).Set("status = 'cancelled', updated_at = now()").
-		Where("job_id = ? AND status = 'pending'", jobID).Exec(ctx)
+	res, err := idb.NewUpdate().Model((*NotificationItem)(nil)).Set("status = ?, updated_at = now()", enums.ItemCancelled).
+		Where("job_id = ? AND status = ?", jobID, enums.ItemPending).Exec(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("cancel pending items: %w", err)
 	}
 	n, _ := res.RowsAffected()
 	return n, nil
+}
+
+// NotificationItemByID loads an item.
+func NotificationItemByID(ctx context.Context, idb bun.IDB, id uuid.UUID) (*NotificationItem, error) {
+	it := new(NotificationItem)
+	if err := idb.NewSelect().Model(it).Where("ni.id = ?", id).Scan(ctx); err != nil {
+		return nil, notFound(err, "notification item %s", id)
+	}
+	return it, nil
+}
+
+// NotificationItemStatus reads only an item's status, e.g. to recheck it
+// after a long wait.
+func NotificationItemStatus(ctx context.Context, idb bun.IDB, id uuid.UUID) (string, error) {
+	var status string
+	if err := idb.NewSelect().Model((*NotificationItem)(nil)).Column("status").Where("id = ?", id).Scan(ctx, &status); err != nil {
+		return "", notFound(err, "status of notification item %s", id)
+	}
+	return status, nil
 }
 
 // ItemForUpdate row-locks an item.

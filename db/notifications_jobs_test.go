@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/internal/testenv"
 )
 
@@ -126,8 +127,8 @@ func TestInsertItems_RetriedPageAddsNothing(t *testing.T) {
 	ctx := context.Background()
 	w := newAudienceWorld(t)
 	job := &db.NotificationJob{ID: db.NewID(), CreatedBy: w.owner, Criteria: db.Criteria{Include: []db.Audience{{Kind: db.AudienceAllUsers}}},
-		Channels: []string{db.ChannelInApp, db.ChannelPush}, Category: "c", TitleTemplate: "t", BodyTemplate: "b",
-		Variables: map[string]string{}, ScheduledAt: time.Now(), Status: "scheduled"}
+		Channels: []string{enums.ChannelInApp, enums.ChannelPush}, Category: "c", TitleTemplate: "t", BodyTemplate: "b",
+		Variables: map[string]string{}, ScheduledAt: time.Now(), Status: enums.JobScheduled}
 	require.NoError(t, db.InsertNotificationJob(ctx, w.d, job))
 	users := []uuid.UUID{w.member, w.attendee}
 	for attempt, want := range []int{4, 0} {
@@ -141,4 +142,35 @@ func TestInsertItems_RetriedPageAddsNothing(t *testing.T) {
 	p, err := db.NotificationJobProgress(ctx, w.d, job.ID)
 	require.NoError(t, err)
 	assert.Equal(t, db.JobProgress{Resolved: 4, Pending: 4}, p)
+}
+
+func TestNotificationItem_ReadsFollowCancel(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	w := newAudienceWorld(t)
+	job := &db.NotificationJob{ID: db.NewID(), CreatedBy: w.owner, Criteria: db.Criteria{Include: []db.Audience{{Kind: db.AudienceAllUsers}}},
+		Channels: []string{enums.ChannelPush}, Category: "c", TitleTemplate: "t", BodyTemplate: "b",
+		Variables: map[string]string{}, ScheduledAt: time.Now(), Status: enums.JobRunning}
+	require.NoError(t, db.InsertNotificationJob(ctx, w.d, job))
+	tx, err := w.d.BeginTx(ctx, nil)
+	require.NoError(t, err)
+	created, err := db.InsertItems(ctx, tx, job.ID, []uuid.UUID{w.member}, job.Channels)
+	require.NoError(t, err)
+	require.NoError(t, tx.Commit())
+	require.Len(t, created, 1)
+
+	item, err := db.NotificationItemByID(ctx, w.d, created[0].ID)
+	require.NoError(t, err)
+	assert.Equal(t, w.member, item.UserID)
+	assert.Equal(t, enums.ItemPending, item.Status)
+	_, err = db.CancelPendingItems(ctx, w.d, job.ID)
+	require.NoError(t, err)
+	status, err := db.NotificationItemStatus(ctx, w.d, item.ID)
+	require.NoError(t, err)
+	assert.Equal(t, enums.ItemCancelled, status)
+
+	_, err = db.NotificationItemByID(ctx, w.d, db.NewID())
+	require.ErrorIs(t, err, db.ErrNotFound)
+	_, err = db.NotificationItemStatus(ctx, w.d, db.NewID())
+	require.ErrorIs(t, err, db.ErrNotFound)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/db/enums"
 )
 
 // DeliverInAppBatchWorker writes a batch of in-app notifications. The
@@ -49,9 +50,9 @@ func (w *DeliverInAppBatchWorker) Work(ctx context.Context, job *river.Job[Deliv
 		if err := db.Notify(ctx, tx, notes...); err != nil {
 			return err
 		}
-		if err := db.SetItemsStatus(ctx, tx, sent, db.ItemSent, ""); err != nil {
+		if err := db.SetItemsStatus(ctx, tx, sent, enums.ItemSent, ""); err != nil {
 			return err
 		}
-		return db.SetItemsStatus(ctx, tx, optedOut, db.ItemSkipped, "opted out of "+nj.Category+" on in_app")
+		return db.SetItemsStatus(ctx, tx, optedOut, enums.ItemSkipped, "opted out of "+nj.Category+" on "+enums.ChannelInApp)
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/internal/providers/notify"
 	"github.com/convene/convene/internal/quiethours"
 	"github.com/convene/convene/internal/ratelimit"
@@ -45,7 +46,7 @@ func (w *DeliverNotificationWorker) Work(ctx context.Context, job *river.Job[Del
 		if err != nil {
 			return err
 		}
-		return w.finish(ctx, d.item, db.ItemSkipped, skip, "")
+		return w.finish(ctx, d.item, enums.ItemSkipped, skip, "")
 	}
 	if wait, err := w.quietFor(ctx, d); err != nil || wait > 0 {
 		if err != nil {
@@ -59,11 +60,11 @@ func (w *DeliverNotificationWorker) Work(ctx context.Context, job *river.Job[Del
 // load reads a pending item with its job and user; nil when there is
 // nothing left to do (already delivered, skipped or cancelled).
 func (w *DeliverNotificationWorker) load(ctx context.Context, itemID uuid.UUID) (*delivery, error) {
-	item := new(db.NotificationItem)
-	if err := w.DB.NewSelect().Model(item).Where("ni.id = ?", itemID).Scan(ctx); err != nil {
-		return nil, fmt.Errorf("load notification item %s: %w", itemID, err)
+	item, err := db.NotificationItemByID(ctx, w.DB, itemID)
+	if err != nil {
+		return nil, err
 	}
-	if item.Status != db.ItemPending {
+	if item.Status != enums.ItemPending {
 		return nil, nil
 	}
 	job, err := db.NotificationJobByID(ctx, w.DB, item.JobID)
@@ -91,11 +92,11 @@ func (w *DeliverNotificationWorker) skipReason(ctx context.Context, d *delivery)
 		return fmt.Sprintf("opted out of %s on %s", d.job.Category, d.item.Channel), nil
 	}
 	switch {
-	case d.item.Channel == db.ChannelEmail && d.user.Email == nil:
+	case d.item.Channel == enums.ChannelEmail && d.user.Email == nil:
 		return "no email address", nil
-	case d.item.Channel == db.ChannelSMS && d.user.Phone == nil:
+	case d.item.Channel == enums.ChannelSMS && d.user.Phone == nil:
 		return "no phone number", nil
-	case d.item.Channel == db.ChannelTelegram && d.user.TelegramID == nil:
+	case d.item.Channel == enums.ChannelTelegram && d.user.TelegramID == nil:
 		return "no telegram account", nil
 	}
 	if _, ok := w.Senders[d.item.Channel]; !ok {
@@ -129,7 +130,7 @@ func (w *DeliverNotificationWorker) deliverExternal(ctx context.Context, d *deli
 		if err != nil {
 			return err
 		}
-		return w.finish(ctx, d.item, db.ItemSkipped, "no registered device", "")
+		return w.finish(ctx, d.item, enums.ItemSkipped, "no registered device", "")
 	}
 	if err := w.Limits.Wait(ctx, d.item.Channel); err != nil {
 		return fmt.Errorf("wait for %s rate limit: %w", d.item.Channel, err)
@@ -142,12 +143,12 @@ func (w *DeliverNotificationWorker) deliverExternal(ctx context.Context, d *deli
 	id, err := w.Senders[d.item.Channel].Send(ctx, notify.Message{IdempotencyKey: d.item.ID.String(), To: to, Title: title, Body: body,
 		Data: map[string]string{"job_id": d.job.ID.String(), "category": d.job.Category}})
 	if err == nil {
-		return w.finish(ctx, d.item, db.ItemSent, "", id)
+		return w.finish(ctx, d.item, enums.ItemSent, "", id)
 	}
 	d.item.Attempts++
 	d.item.LastError = err.Error()
 	if errors.Is(err, notify.ErrPermanent) || lastAttempt {
-		return w.finish(ctx, d.item, db.ItemFailed, "", "")
+		return w.finish(ctx, d.item, enums.ItemFailed, "", "")
 	}
 	if uerr := db.UpdateItem(ctx, w.DB, d.item); uerr != nil {
 		return uerr
@@ -156,20 +157,20 @@ func (w *DeliverNotificationWorker) deliverExternal(ctx context.Context, d *deli
 }
 
 func (w *DeliverNotificationWorker) stillPending(ctx context.Context, id uuid.UUID) (bool, error) {
-	var status string
-	if err := w.DB.NewSelect().Model((*db.NotificationItem)(nil)).Column("status").Where("id = ?", id).Scan(ctx, &status); err != nil {
-		return false, fmt.Errorf("recheck notification item %s: %w", id, err)
+	status, err := db.NotificationItemStatus(ctx, w.DB, id)
+	if err != nil {
+		return false, fmt.Errorf("recheck notification item: %w", err)
 	}
-	return status == db.ItemPending, nil
+	return status == enums.ItemPending, nil
 }
 
 func (w *DeliverNotificationWorker) address(ctx context.Context, d *delivery) (string, error) {
 	switch d.item.Channel {
-	case db.ChannelEmail:
+	case enums.ChannelEmail:
 		return *d.user.Email, nil
-	case db.ChannelSMS:
+	case enums.ChannelSMS:
 		return *d.user.Phone, nil
-	case db.ChannelTelegram:
+	case enums.ChannelTelegram:
 		return *d.user.TelegramID, nil
 	}
 	devices, err := db.ActiveDevices(ctx, w.DB, d.user.ID)
@@ -181,7 +182,7 @@ func (w *DeliverNotificationWorker) address(ctx context.Context, d *delivery) (s
 
 func (w *DeliverNotificationWorker) finish(ctx context.Context, item *db.NotificationItem, status, skipReason, providerID string) error {
 	item.Status, item.SkipReason, item.ProviderMessageID = status, skipReason, providerID
-	if status == db.ItemSent {
+	if status == enums.ItemSent {
 		now := w.Now()
 		item.SentAt = &now
 		item.Attempts++

@@ -1,11 +1,16 @@
 // Package workflows holds Convene's durable processes. Each workflow has its
-// contract (ID helpers, update/signal/query names, input and state types) at
-// the top of its file, imported by api/ and worker/; the code below it is
-// deterministic and does all I/O through activities.
+// contract (ID helpers, update/signal/query names, input and state types,
+// status constants), imported by api/ and worker/: at the top of its file,
+// or in its own <workflow>_contract.go when the workflow is long. What all
+// workflows share (search attributes, refusal types, activity options, the
+// workflow-ID helper pair) is in this file. Workflow code is deterministic
+// and does all I/O through activities; it never imports db (closed
+// vocabularies come from db/enums).
 package workflows
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -45,16 +50,51 @@ func refuseWrongState(format string, args ...any) error {
 	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), ErrTypeWrongState, nil)
 }
 
-// activityOptions is the default for short database and provider calls:
-// retried with backoff until they succeed, except for the business errors
-// each activity marks non-retryable.
+// Activity defaults: every activity, regular or local, gets the same
+// start-to-close timeout and retry policy, so a change to either is made here.
+const (
+	activityTimeout      = 30 * time.Second
+	retryInitialInterval = time.Second
+	retryBackoff         = 2
+	retryMaximumInterval = time.Minute
+)
+
+// activityRetryPolicy retries with backoff until the activity succeeds,
+// except for the business errors each activity marks non-retryable.
+func activityRetryPolicy() *temporal.RetryPolicy {
+	return &temporal.RetryPolicy{
+		InitialInterval:    retryInitialInterval,
+		BackoffCoefficient: retryBackoff,
+		MaximumInterval:    retryMaximumInterval,
+	}
+}
+
+// activityOptions is the default for short database and provider calls.
 func activityOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:    time.Second,
-			BackoffCoefficient: 2,
-			MaximumInterval:    time.Minute,
-		},
+		StartToCloseTimeout: activityTimeout,
+		RetryPolicy:         activityRetryPolicy(),
 	})
+}
+
+// localActivityOptions is activityOptions for local activities.
+func localActivityOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+		StartToCloseTimeout: activityTimeout,
+		RetryPolicy:         activityRetryPolicy(),
+	})
+}
+
+// workflowID is the ID of the workflow of kind prefix (e.g. "ticket-order/")
+// for one business ID: every Convene workflow ID is built here.
+func workflowID(prefix, businessID string) string { return prefix + businessID }
+
+// businessIDOf inverts workflowID: the business ID in id, or an error if
+// id is not a workflow ID of that kind.
+func businessIDOf(prefix, id string) (string, error) {
+	rest, ok := strings.CutPrefix(id, prefix)
+	if !ok || rest == "" {
+		return "", fmt.Errorf("%q is not a workflow id of the form %s<id>", id, prefix)
+	}
+	return rest, nil
 }

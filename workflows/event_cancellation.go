@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"fmt"
-	"strings"
 
 	"go.temporal.io/sdk/workflow"
 
@@ -21,15 +20,13 @@ const (
 )
 
 // EventCancellationWorkflowID is the workflow ID of an event's cancellation.
-func EventCancellationWorkflowID(eventID string) string { return eventCancellationPrefix + eventID }
+func EventCancellationWorkflowID(eventID string) string {
+	return workflowID(eventCancellationPrefix, eventID)
+}
 
 // EventIDFromCancellationWorkflowID inverts EventCancellationWorkflowID.
 func EventIDFromCancellationWorkflowID(id string) (string, error) {
-	rest, ok := strings.CutPrefix(id, eventCancellationPrefix)
-	if !ok || rest == "" {
-		return "", fmt.Errorf("%q is not an event-cancellation workflow id", id)
-	}
-	return rest, nil
+	return businessIDOf(eventCancellationPrefix, id)
 }
 
 // EventCancellationInput names the cancelled event.

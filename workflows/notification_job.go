@@ -3,14 +3,13 @@ package workflows
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/convene/convene/activities"
-	"github.com/convene/convene/db"
+	"github.com/convene/convene/db/enums"
 )
 
 // The notification-job contract: an admin's message fanned out to an
@@ -32,30 +31,35 @@ const (
 	maxProgressInterval = 5 * time.Second
 )
 
-// Job statuses shared with notification_jobs.status.
+// Job statuses: notification_jobs.status (package enums).
 const (
-	JobScheduled = "scheduled"
-	JobRunning   = "running"
-	JobCompleted = "completed"
-	JobCancelled = "cancelled"
+	JobScheduled = enums.JobScheduled
+	JobRunning   = enums.JobRunning
+	JobCompleted = enums.JobCompleted
+	JobCancelled = enums.JobCancelled
 )
 
 // NotificationJobWorkflowID is the workflow ID of a job.
-func NotificationJobWorkflowID(jobID string) string { return notificationJobPrefix + jobID }
+func NotificationJobWorkflowID(jobID string) string { return workflowID(notificationJobPrefix, jobID) }
 
 // JobIDFromNotificationJobWorkflowID inverts NotificationJobWorkflowID.
 func JobIDFromNotificationJobWorkflowID(id string) (string, error) {
-	rest, ok := strings.CutPrefix(id, notificationJobPrefix)
-	if !ok || rest == "" {
-		return "", fmt.Errorf("%q is not a notification-job workflow id", id)
-	}
-	return rest, nil
+	return businessIDOf(notificationJobPrefix, id)
 }
+
+// Phases of a notification job run: a run continued as new starts in the
+// phase its predecessor stopped in.
+const (
+	// PhaseResolving pages the audience in.
+	PhaseResolving = "resolving"
+	// PhaseDelivering waits until every item is delivered or given up.
+	PhaseDelivering = "delivering"
+)
 
 // NotificationJobInput names the job; Phase is set on continued runs.
 type NotificationJobInput struct {
 	JobID string
-	Phase string // "" (start), "resolving" or "delivering"
+	Phase string // "" (start), PhaseResolving or PhaseDelivering
 }
 
 // NotificationJobState is what the state query and cancel update return.
@@ -65,7 +69,7 @@ type NotificationJobState struct {
 	Phase    string
 	Pages    int
 	Resolved int64
-	Progress db.JobProgress
+	Progress activities.JobProgress
 }
 
 // CancelJobInput is who cancels.
@@ -121,24 +125,24 @@ func (j *notificationJob) run(ctx workflow.Context) error {
 		if err := j.awaitSchedule(ctx); err != nil {
 			return err
 		}
-		j.in.Phase = "resolving"
+		j.in.Phase = PhaseResolving
 	}
-	if !j.cancelled && j.in.Phase == "resolving" {
+	if !j.cancelled && j.in.Phase == PhaseResolving {
 		if err := j.setStatus(actx, JobRunning); err != nil {
 			return err
 		}
 		if more, err := j.resolve(actx); err != nil || more {
 			if err == nil {
-				err = workflow.NewContinueAsNewError(ctx, NotificationJobWorkflowName, NotificationJobInput{JobID: j.in.JobID, Phase: "resolving"})
+				err = workflow.NewContinueAsNewError(ctx, NotificationJobWorkflowName, NotificationJobInput{JobID: j.in.JobID, Phase: PhaseResolving})
 			}
 			return err
 		}
-		j.in.Phase = "delivering"
+		j.in.Phase = PhaseDelivering
 	}
 	if !j.cancelled {
 		if done, err := j.awaitDelivery(ctx); err != nil || !done {
 			if err == nil {
-				err = workflow.NewContinueAsNewError(ctx, NotificationJobWorkflowName, NotificationJobInput{JobID: j.in.JobID, Phase: "delivering"})
+				err = workflow.NewContinueAsNewError(ctx, NotificationJobWorkflowName, NotificationJobInput{JobID: j.in.JobID, Phase: PhaseDelivering})
 			}
 			return err
 		}

@@ -12,7 +12,6 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/convene/convene/activities"
-	"github.com/convene/convene/db"
 	"github.com/convene/convene/workflows"
 )
 
@@ -33,9 +32,9 @@ func TestNotificationJob_WaitsForScheduleResolvesPagesAndReports(t *testing.T) {
 	env, acts := setupJob(t, 2*time.Hour)
 	env.OnActivity(acts.ResolvePage, mock.Anything, "job-1").Return(activities.PageResult{Users: 1000, Items: 1000}, nil).Twice()
 	env.OnActivity(acts.ResolvePage, mock.Anything, "job-1").Return(activities.PageResult{Users: 10, Items: 10, Done: true}, nil).Once()
-	env.OnActivity(acts.Progress, mock.Anything, "job-1").Return(db.JobProgress{Resolved: 2010, Pending: 500, Sent: 1510}, nil).Once()
-	env.OnActivity(acts.Progress, mock.Anything, "job-1").Return(db.JobProgress{Resolved: 2010, Sent: 2000, Skipped: 10}, nil).Once()
-	env.OnActivity(acts.FinishJob, mock.Anything, "job-1", workflows.JobCompleted).Return(db.JobProgress{Resolved: 2010, Sent: 2000, Skipped: 10}, nil).Once()
+	env.OnActivity(acts.Progress, mock.Anything, "job-1").Return(activities.JobProgress{Resolved: 2010, Pending: 500, Sent: 1510}, nil).Once()
+	env.OnActivity(acts.Progress, mock.Anything, "job-1").Return(activities.JobProgress{Resolved: 2010, Sent: 2000, Skipped: 10}, nil).Once()
+	env.OnActivity(acts.FinishJob, mock.Anything, "job-1", workflows.JobCompleted).Return(activities.JobProgress{Resolved: 2010, Sent: 2000, Skipped: 10}, nil).Once()
 	env.ExecuteWorkflow(workflows.NotificationJob, workflows.NotificationJobInput{JobID: "job-1"})
 	require.NoError(t, env.GetWorkflowError())
 	var s workflows.NotificationJobState
@@ -49,7 +48,7 @@ func TestNotificationJob_WaitsForScheduleResolvesPagesAndReports(t *testing.T) {
 func TestNotificationJob_CancelBeforeScheduleSendsNothing(t *testing.T) {
 	env, acts := setupJob(t, 24*time.Hour)
 	env.OnActivity(acts.CancelPending, mock.Anything, "job-1").Return(int64(0), nil).Once()
-	env.OnActivity(acts.FinishJob, mock.Anything, "job-1", workflows.JobCancelled).Return(db.JobProgress{}, nil).Once()
+	env.OnActivity(acts.FinishJob, mock.Anything, "job-1", workflows.JobCancelled).Return(activities.JobProgress{}, nil).Once()
 	env.RegisterDelayedCallback(func() {
 		env.UpdateWorkflow(workflows.UpdateCancelJob, "c1", &testsuite.TestUpdateCallback{
 			OnReject: func(err error) { t.Errorf("rejected: %v", err) }, OnAccept: func() {},
@@ -70,7 +69,7 @@ func TestNotificationJob_CancelMidJobStopsPagingAndCancelsPending(t *testing.T) 
 	env.OnActivity(acts.ResolvePage, mock.Anything, "job-1").Return(activities.PageResult{Users: 1000, Items: 1000}, nil).Once()
 	env.OnActivity(acts.ResolvePage, mock.Anything, "job-1").After(time.Minute).Return(activities.PageResult{Users: 1000, Items: 1000}, nil).Once()
 	env.OnActivity(acts.CancelPending, mock.Anything, "job-1").Return(int64(1500), nil).Once()
-	env.OnActivity(acts.FinishJob, mock.Anything, "job-1", workflows.JobCancelled).Return(db.JobProgress{Resolved: 2000, Sent: 500, Cancelled: 1500}, nil).Once()
+	env.OnActivity(acts.FinishJob, mock.Anything, "job-1", workflows.JobCancelled).Return(activities.JobProgress{Resolved: 2000, Sent: 500, Cancelled: 1500}, nil).Once()
 	env.RegisterDelayedCallback(func() {
 		env.UpdateWorkflow(workflows.UpdateCancelJob, "c1", &testsuite.TestUpdateCallback{
 			OnReject: func(err error) { t.Errorf("rejected: %v", err) }, OnAccept: func() {}, OnComplete: func(any, error) {},

@@ -3,7 +3,6 @@ package workflows
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -11,126 +10,6 @@ import (
 
 	"github.com/convene/convene/activities"
 )
-
-// The ticket-order contract: one workflow per join request, from request to
-// host decision, seat hold, payment, ticket and the event's end.
-const (
-	// TicketOrderWorkflowName is the registered workflow type.
-	TicketOrderWorkflowName = "TicketOrder"
-	// UpdateAdmit returns the order's state once its first decision is made
-	// (pending host approval, waitlisted, awaiting payment or accepted).
-	UpdateAdmit = "admit"
-	// UpdateDecide is the host's approve/decline of a pending request.
-	UpdateDecide = "decide"
-	// UpdateCancel is the buyer withdrawing the request or ticket.
-	UpdateCancel = "cancel"
-	// SignalPayment carries a provider payment status from the webhook.
-	SignalPayment = "payment"
-	// SignalSeatOffered tells a waitlisted order a seat was held for it.
-	SignalSeatOffered = "seat-offered"
-	// SignalEventCancelled tells an order its event was cancelled.
-	SignalEventCancelled = "event-cancelled"
-)
-
-// Order statuses; the first eight mirror event_requests.status.
-const (
-	StatusPending         = "pending"
-	StatusWaitlisted      = "waitlisted"
-	StatusOffered         = "offered"
-	StatusAwaitingPayment = "awaiting_payment"
-	StatusAccepted        = "accepted"
-	StatusDeclined        = "declined"
-	StatusCancelled       = "cancelled"
-	StatusExpired         = "expired"
-	// StatusRejected means the request was never registered (e.g. the
-	// person already has an open request for the event).
-	StatusRejected = "rejected"
-)
-
-const ticketOrderPrefix = "ticket-order/"
-
-// TicketOrderWorkflowID is the workflow ID of a join request.
-func TicketOrderWorkflowID(requestID string) string { return ticketOrderPrefix + requestID }
-
-// RequestIDFromTicketOrderWorkflowID inverts TicketOrderWorkflowID.
-func RequestIDFromTicketOrderWorkflowID(id string) (string, error) {
-	rest, ok := strings.CutPrefix(id, ticketOrderPrefix)
-	if !ok || rest == "" {
-		return "", fmt.Errorf("%q is not a ticket-order workflow id", id)
-	}
-	return rest, nil
-}
-
-// TicketOrderInput starts an order; everything else is read from the
-// database by the first activity.
-type TicketOrderInput struct {
-	RequestID string
-	EventID   string
-	UserID    string
-	Seats     int32
-	Message   string
-	// InviteID is set when the request comes from an accepted invite,
-	// which skips host approval.
-	InviteID string
-	// LatePaymentGrace is how long after a hold expired a payment is still
-	// awaited (and then honoured or refunded); default one hour.
-	LatePaymentGrace time.Duration
-	// DecisionDays bounds the wait for the host (also bounded by the
-	// event's start); default 7.
-	DecisionDays int
-}
-
-// DecideInput is the host's decision.
-type DecideInput struct {
-	ActorUserID string
-	Accept      bool
-	HostMessage string
-}
-
-// CancelInput withdraws a request or ticket.
-type CancelInput struct {
-	ActorUserID string
-	Reason      string
-}
-
-// PaymentSignal is a payment status re-fetched from the provider.
-type PaymentSignal struct {
-	ProviderPaymentID string
-	Status            string
-}
-
-// EventCancelledSignal says why the event was cancelled.
-type EventCancelledSignal struct {
-	Reason string
-}
-
-// TicketOrderState is what the state query and every update return.
-type TicketOrderState struct {
-	RequestID      string
-	EventID        string
-	UserID         string
-	HostUserID     string
-	OrganizationID string
-	Seats          int32
-	Status         string
-	Reason         string
-	HostMessage    string
-	IsPaid         bool
-	ReservationID  string
-	HoldExpiresAt  time.Time
-	CheckoutURL    string
-	TicketID       string
-	RefundedMinor  int64
-}
-
-// Open reports whether the order can still change.
-func (s TicketOrderState) Open() bool {
-	switch s.Status {
-	case StatusPending, StatusWaitlisted, StatusOffered, StatusAwaitingPayment, StatusAccepted:
-		return true
-	}
-	return false
-}
 
 // TicketOrder is the ticket-order workflow. Its story:
 //  1. register the request and read the event;
@@ -397,10 +276,7 @@ func (o *ticketOrder) admissionStep(ctx workflow.Context, fn, arg any) workflow.
 	if !o.localAdmission {
 		return workflow.ExecuteActivity(activityOptions(ctx), fn, arg)
 	}
-	return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: 30 * time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute},
-	}), fn, arg)
+	return workflow.ExecuteLocalActivity(localActivityOptions(ctx), fn, arg)
 }
 
 func (o *ticketOrder) holdUntil(ctx workflow.Context) time.Time {
@@ -429,115 +305,6 @@ func (o *ticketOrder) confirm(ctx workflow.Context) error {
 	o.setStatus(ctx, StatusAccepted)
 	o.admitted = true
 	return nil
-}
-
-// collectPayment creates the checkout and waits for payment until the hold
-// expires. It reports whether the order was confirmed.
-func (o *ticketOrder) collectPayment(ctx workflow.Context) (bool, error) {
-	actx := activityOptions(ctx)
-	var pay activities.PaymentInfo
-	if err := workflow.ExecuteActivity(actx, o.acts.CreatePayment, activities.PaymentInput{RequestID: o.in.RequestID}).Get(ctx, &pay); err != nil {
-		return false, fmt.Errorf("create payment: %w", err)
-	}
-	o.state.CheckoutURL = pay.CheckoutURL
-	o.admitted = true
-	inTime, err := workflow.AwaitWithTimeout(ctx, o.state.HoldExpiresAt.Sub(workflow.Now(ctx)), func() bool {
-		return o.paid || o.cancel != nil || o.eventCancelled != nil
-	})
-	if err != nil {
-		return false, err
-	}
-	switch {
-	case o.paid:
-		return o.confirmPaid(ctx)
-	case o.cancel != nil:
-		return false, o.abandonCheckout(ctx, StatusCancelled, o.cancel.Reason)
-	case o.eventCancelled != nil:
-		return false, o.abandonCheckout(ctx, StatusCancelled, "event cancelled: "+o.eventCancelled.Reason)
-	case !inTime:
-		return false, o.expireHold(ctx)
-	}
-	return false, nil
-}
-
-// confirmPaid confirms a paid order; if the hold is gone (a race with
-// expiry), it falls back to the late-payment rules.
-func (o *ticketOrder) confirmPaid(ctx workflow.Context) (bool, error) {
-	err := o.confirm(activityOptions(ctx))
-	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) && appErr.Type() == activities.ErrHoldGone {
-		return o.honourLatePayment(ctx)
-	}
-	return err == nil, err
-}
-
-// expireHold releases the seats, closes the checkout and notifies the
-// buyer, then waits a grace period for a payment already under way.
-func (o *ticketOrder) expireHold(ctx workflow.Context) error {
-	paidMeanwhile, err := o.cancelCheckout(ctx)
-	if err != nil {
-		return err
-	}
-	if err := o.close(ctx, StatusExpired, "the seat hold expired before payment"); err != nil {
-		return err
-	}
-	if !paidMeanwhile {
-		arrived, err := workflow.AwaitWithTimeout(ctx, o.in.LatePaymentGrace, func() bool { return o.paid })
-		if err != nil || !arrived {
-			return err
-		}
-	}
-	_, err = o.honourLatePayment(ctx)
-	return err
-}
-
-// honourLatePayment confirms a payment that arrived after the hold expired
-// if seats can still be claimed, and refunds it otherwise: money is never
-// kept without a ticket.
-func (o *ticketOrder) honourLatePayment(ctx workflow.Context) (bool, error) {
-	var claim activities.ClaimResult
-	err := workflow.ExecuteActivity(activityOptions(ctx), o.acts.ClaimSeats, activities.ClaimInput{
-		RequestID: o.in.RequestID, HoldUntil: o.holdUntil(ctx), Reopen: true,
-	}).Get(ctx, &claim)
-	if err != nil {
-		return false, fmt.Errorf("reclaim seats for late payment: %w", err)
-	}
-	if !claim.Held {
-		return false, o.refund(ctx, 0, "paid after the hold expired and the event is full")
-	}
-	o.state.ReservationID, o.state.HoldExpiresAt = claim.ReservationID, claim.ExpiresAt
-	if err := o.confirm(activityOptions(ctx)); err != nil {
-		return false, err
-	}
-	return true, nil
-}
-
-// abandonCheckout closes an unpaid order; a payment that slipped in first
-// is refunded.
-func (o *ticketOrder) abandonCheckout(ctx workflow.Context, status, reason string) error {
-	paid, err := o.cancelCheckout(ctx)
-	if err != nil {
-		return err
-	}
-	if err := o.close(ctx, status, reason); err != nil {
-		return err
-	}
-	if paid || o.paid {
-		return o.refund(ctx, 0, reason)
-	}
-	return nil
-}
-
-func (o *ticketOrder) cancelCheckout(ctx workflow.Context) (paid bool, err error) {
-	var res activities.CancelPaymentResult
-	err = workflow.ExecuteActivity(activityOptions(ctx), o.acts.CancelPayment, activities.PaymentInput{RequestID: o.in.RequestID}).Get(ctx, &res)
-	if err != nil {
-		return false, fmt.Errorf("cancel checkout: %w", err)
-	}
-	if res.AlreadyPaid {
-		o.paid = true
-	}
-	return res.AlreadyPaid, nil
 }
 
 // attend keeps a confirmed order open until the event ends, serving the
@@ -591,18 +358,6 @@ func (o *ticketOrder) close(ctx workflow.Context, status, reason string) error {
 	o.setStatus(ctx, status)
 	o.admitted = true
 	o.offerSeats(ctx, res.Offers)
-	return nil
-}
-
-func (o *ticketOrder) refund(ctx workflow.Context, amount int64, reason string) error {
-	var r activities.RefundResult
-	err := workflow.ExecuteActivity(activityOptions(ctx), o.acts.RefundPayment, activities.RefundInput{
-		RequestID: o.in.RequestID, AmountMinor: amount, Reason: reason,
-	}).Get(ctx, &r)
-	if err != nil {
-		return fmt.Errorf("refund payment: %w", err)
-	}
-	o.state.RefundedMinor += r.RefundedMinor
 	return nil
 }
 

@@ -119,7 +119,9 @@ func TestTicketOrder_ApprovePayTicket(t *testing.T) {
 
 	s := b.result(t)
 	require.Error(t, refusedErr, "only the host may decide")
-	assert.Contains(t, refusedErr.Error(), "permission denied")
+	var refusal *temporal.ApplicationError
+	require.ErrorAs(t, refusedErr, &refusal)
+	assert.Equal(t, workflows.ErrTypeNotAllowed, refusal.Type(), "refused as not allowed, by type")
 	assert.Empty(t, refused.Status)
 	assert.Equal(t, workflows.StatusAwaitingPayment, decided.Status, "the decide update returns the new state")
 	assert.Equal(t, "http://pay/1", s.CheckoutURL)

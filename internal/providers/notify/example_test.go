@@ -5,13 +5,14 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/internal/providers/notify"
 )
 
 // A delivery worker retries only what can succeed later, and the sandbox
 // shows what reached the user.
 func ExampleSandbox() {
-	push := notify.NewSandbox(notify.ChannelPush)
+	push := notify.NewSandbox(enums.ChannelPush)
 	push.FailNext(1, errors.New("FCM unavailable"))
 	push.FailFor("stale-token", fmt.Errorf("device unregistered: %w", notify.ErrPermanent))
 

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/convene/convene/db/enums"
 )
 
 // FCMConfig configures the Firebase Cloud Messaging (HTTP v1) push sender.
@@ -59,7 +61,7 @@ func NewFCM(cfg FCMConfig) (*FCM, error) {
 }
 
 // Channel returns "push".
-func (f *FCM) Channel() string { return ChannelPush }
+func (f *FCM) Channel() string { return enums.ChannelPush }
 
 // fcmRequest is the body of messages:send.
 type fcmRequest struct {
@@ -99,7 +101,7 @@ var fcmPermanent = map[string]bool{"UNREGISTERED": true, "INVALID_ARGUMENT": tru
 // SENDER_ID_MISMATCH are permanent; QUOTA_EXCEEDED/429, UNAVAILABLE,
 // INTERNAL and auth failures (our configuration) are retryable.
 func (f *FCM) Send(ctx context.Context, m Message) (string, error) {
-	if err := m.validate(ChannelPush); err != nil {
+	if err := m.validate(enums.ChannelPush); err != nil {
 		return "", err
 	}
 	token, err := f.cfg.TokenSource(ctx)
@@ -141,6 +143,6 @@ func fcmError(resp *http.Response, out fcmResponse) *Error {
 		// 2xx without a message name: we cannot tell whether it was sent.
 		permanent, out.Error.Message = false, "response has no message name"
 	}
-	return &Error{Channel: ChannelPush, StatusCode: status, Code: code, Message: out.Error.Message,
+	return &Error{Channel: enums.ChannelPush, StatusCode: status, Code: code, Message: out.Error.Message,
 		Permanent: permanent && !retryableStatus(status), RetryAfter: retryAfter(resp.Header, time.Now())}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/internal/providers/notify"
 )
 
@@ -73,7 +74,7 @@ func TestFCM_Send(t *testing.T) {
 			defer srv.Close()
 			fcm, err := notify.NewFCM(notify.FCMConfig{ProjectID: "convene-test", TokenSource: notify.StaticToken("ya29.token"), BaseURL: srv.URL})
 			require.NoError(t, err)
-			assert.Equal(t, notify.ChannelPush, fcm.Channel())
+			assert.Equal(t, enums.ChannelPush, fcm.Channel())
 
 			id, err := fcm.Send(context.Background(), msg("item-1", "device-token"))
 			if tc.wantID != "" {

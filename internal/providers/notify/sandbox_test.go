@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/internal/providers/notify"
 )
 
@@ -21,7 +22,7 @@ func msg(key, to string) notify.Message {
 
 func TestSandbox_DeduplicatesByIdempotencyKey(t *testing.T) {
 	t.Parallel()
-	s := notify.NewSandbox(notify.ChannelPush)
+	s := notify.NewSandbox(enums.ChannelPush)
 	ctx := context.Background()
 
 	first, err := s.Send(ctx, msg("item-1", "device-a"))
@@ -34,7 +35,7 @@ func TestSandbox_DeduplicatesByIdempotencyKey(t *testing.T) {
 	assert.Equal(t, first, again, "a repeat answers with the first ID")
 	assert.NotEqual(t, first, other)
 	assert.Equal(t, 2, s.Count())
-	assert.Equal(t, notify.ChannelPush, s.Channel())
+	assert.Equal(t, enums.ChannelPush, s.Channel())
 }
 
 func TestSandbox_Failures(t *testing.T) {
@@ -106,7 +107,7 @@ func TestSandbox_Failures(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			s := notify.NewSandbox(notify.ChannelEmail)
+			s := notify.NewSandbox(enums.ChannelEmail)
 			if tc.arrange != nil {
 				tc.arrange(s)
 			}
@@ -127,7 +128,7 @@ func TestSandbox_Failures(t *testing.T) {
 
 func TestSandbox_Inspect(t *testing.T) {
 	t.Parallel()
-	s := notify.NewSandbox(notify.ChannelTelegram)
+	s := notify.NewSandbox(enums.ChannelTelegram)
 	ctx := context.Background()
 	for i, to := range []string{"chat-1", "chat-2", "chat-1"} {
 		_, err := s.Send(ctx, msg(fmt.Sprint("k", i), to))
@@ -148,7 +149,7 @@ func TestSandbox_Inspect(t *testing.T) {
 
 func TestSandbox_CanceledContext(t *testing.T) {
 	t.Parallel()
-	s := notify.NewSandbox(notify.ChannelSMS)
+	s := notify.NewSandbox(enums.ChannelSMS)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := s.Send(ctx, msg("k1", "+14155550100"))
@@ -158,7 +159,7 @@ func TestSandbox_CanceledContext(t *testing.T) {
 
 func TestSandbox_ConcurrentRepeatsDeliverOnce(t *testing.T) {
 	t.Parallel()
-	s := notify.NewSandbox(notify.ChannelPush)
+	s := notify.NewSandbox(enums.ChannelPush)
 	ids := make([]string, 50)
 	var wg sync.WaitGroup
 	for i := range ids {

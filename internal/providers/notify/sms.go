@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 
+	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/internal/providers/sms"
 )
 
@@ -18,11 +19,11 @@ type SMS struct {
 func NewSMS(sender sms.Sender) *SMS { return &SMS{sender: sender} }
 
 // Channel returns "sms".
-func (s *SMS) Channel() string { return ChannelSMS }
+func (s *SMS) Channel() string { return enums.ChannelSMS }
 
 // Send sends the text and returns the SMS provider's message ID.
 func (s *SMS) Send(ctx context.Context, m Message) (string, error) {
-	if err := m.validate(ChannelSMS); err != nil {
+	if err := m.validate(enums.ChannelSMS); err != nil {
 		return "", err
 	}
 	text := m.Body

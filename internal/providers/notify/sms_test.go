@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/internal/providers/notify"
 	"github.com/convene/convene/internal/providers/sms"
 )
@@ -17,7 +18,7 @@ func TestSMS_AdaptsSMSSender(t *testing.T) {
 	t.Parallel()
 	log := sms.NewLogSender(slog.New(slog.DiscardHandler))
 	var s notify.Sender = notify.NewSMS(log)
-	assert.Equal(t, notify.ChannelSMS, s.Channel())
+	assert.Equal(t, enums.ChannelSMS, s.Channel())
 
 	id, err := s.Send(context.Background(), msg("item-1", "+14155550100"))
 	require.NoError(t, err)

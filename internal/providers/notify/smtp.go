@@ -16,6 +16,8 @@ import (
 	"net/textproto"
 	"strings"
 	"time"
+
+	"github.com/convene/convene/db/enums"
 )
 
 // smtpTimeout bounds one delivery when ctx has no deadline.
@@ -65,14 +67,14 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 }
 
 // Channel returns "email".
-func (s *SMTP) Channel() string { return ChannelEmail }
+func (s *SMTP) Channel() string { return enums.ChannelEmail }
 
 // Send delivers m and returns its Message-ID. A malformed address, or a 5xx
 // reply to RCPT or DATA (unknown mailbox, message rejected), is permanent;
 // 4xx replies, network errors and failures before RCPT (our login or
 // sender address) are retryable.
 func (s *SMTP) Send(ctx context.Context, m Message) (string, error) {
-	if err := m.validate(ChannelEmail); err != nil {
+	if err := m.validate(enums.ChannelEmail); err != nil {
 		return "", err
 	}
 	to, err := mail.ParseAddress(m.To)
@@ -151,7 +153,7 @@ func (s *SMTP) replyError(stage string, err error, recipientStage bool) error {
 	if !errors.As(err, &reply) {
 		return fmt.Errorf("smtp %s: %w", stage, err)
 	}
-	return &Error{Channel: ChannelEmail, StatusCode: reply.Code, Code: enhancedCode(reply.Msg),
+	return &Error{Channel: enums.ChannelEmail, StatusCode: reply.Code, Code: enhancedCode(reply.Msg),
 		Message: stage + ": " + reply.Msg, Permanent: recipientStage && reply.Code >= 500}
 }
 

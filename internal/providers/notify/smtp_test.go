@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/internal/providers/notify"
 )
 
@@ -23,7 +24,7 @@ func TestSMTP_SendComposesRFC5322Message(t *testing.T) {
 	srv := startFakeSMTP(t, true, nil)
 	s, err := notify.NewSMTP(notify.SMTPConfig{Addr: srv.addr, From: "Convene <no-reply@convene.example>", Username: "mailer", Password: "pw"})
 	require.NoError(t, err)
-	assert.Equal(t, notify.ChannelEmail, s.Channel())
+	assert.Equal(t, enums.ChannelEmail, s.Channel())
 
 	body := "Hallo Jürgen,\n.a line starting with a dot\n" + strings.Repeat("long ", 40)
 	m := notify.Message{IdempotencyKey: "0b6c7a6e-2f1d-4f59-9a55-3c2f1e0d9b11", To: "Jürgen <juergen@example.org>", Title: "Tür öffnet um 19:00", Body: body}

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/convene/convene/db/enums"
 )
 
 // TelegramConfig configures the Telegram Bot API sender.
@@ -49,7 +51,7 @@ func NewTelegram(cfg TelegramConfig) (*Telegram, error) {
 }
 
 // Channel returns "telegram".
-func (t *Telegram) Channel() string { return ChannelTelegram }
+func (t *Telegram) Channel() string { return enums.ChannelTelegram }
 
 // telegramResponse is the Bot API's envelope.
 type telegramResponse struct {
@@ -69,7 +71,7 @@ type telegramResponse struct {
 // 403 (bot blocked by the user) are permanent; 429 and 5xx are retryable,
 // as are 401/404 (a bad bot token: our configuration, not the recipient).
 func (t *Telegram) Send(ctx context.Context, m Message) (string, error) {
-	if err := m.validate(ChannelTelegram); err != nil {
+	if err := m.validate(enums.ChannelTelegram); err != nil {
 		return "", err
 	}
 	text := m.Body
@@ -84,7 +86,7 @@ func (t *Telegram) Send(ctx context.Context, m Message) (string, error) {
 	}
 	var out telegramResponse
 	if err := json.Unmarshal(raw, &out); err != nil {
-		return "", &Error{Channel: ChannelTelegram, StatusCode: resp.StatusCode,
+		return "", &Error{Channel: enums.ChannelTelegram, StatusCode: resp.StatusCode,
 			Message: "unreadable response", RetryAfter: retryAfter(resp.Header, time.Now())}
 	}
 	if !out.OK || resp.StatusCode >= 300 {
@@ -96,7 +98,7 @@ func (t *Telegram) Send(ctx context.Context, m Message) (string, error) {
 		if wait == 0 {
 			wait = retryAfter(resp.Header, time.Now())
 		}
-		return "", &Error{Channel: ChannelTelegram, StatusCode: status, Message: out.Description,
+		return "", &Error{Channel: enums.ChannelTelegram, StatusCode: status, Message: out.Description,
 			Permanent: status == http.StatusBadRequest || status == http.StatusForbidden, RetryAfter: wait}
 	}
 	if out.Result.MessageID == 0 {

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/internal/providers/notify"
 )
 
@@ -51,7 +52,7 @@ func TestTelegram_Send(t *testing.T) {
 			defer srv.Close()
 			tg, err := notify.NewTelegram(notify.TelegramConfig{Token: "TOKEN:abc", BaseURL: srv.URL})
 			require.NoError(t, err)
-			assert.Equal(t, notify.ChannelTelegram, tg.Channel())
+			assert.Equal(t, enums.ChannelTelegram, tg.Channel())
 
 			id, err := tg.Send(context.Background(), msg("item-1", "42"))
 			if tc.wantErr == "" {

@@ -1,0 +1,75 @@
+package enums_test
+
+import (
+	"io/fs"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/convene/convene/db/enums"
+	"github.com/convene/convene/db/migrations"
+)
+
+// TestVocabulariesMatchMigrations keeps each vocabulary equal to the CHECK
+// constraint (or partial index) that enforces it in the schema: a value
+// added on one side only fails here rather than at the first insert.
+func TestVocabulariesMatchMigrations(t *testing.T) {
+	t.Parallel()
+	schema := upMigrations(t)
+	cases := []struct {
+		name   string
+		clause string
+		values []string
+	}{
+		{"request statuses", "CHECK (status IN (%s))", []string{enums.RequestPending, enums.RequestWaitlisted,
+			enums.RequestOffered, enums.RequestAwaitingPayment, enums.RequestAccepted, enums.RequestDeclined,
+			enums.RequestCancelled, enums.RequestExpired}},
+		{"open request statuses", "event_requests_one_open_idx ON event_requests (event_id, requester_user_id)\n    WHERE status IN (%s);",
+			enums.OpenRequestStatuses},
+		{"attendee statuses", "CHECK (status IN (%s))", []string{enums.AttendeeGoing, enums.AttendeeCheckedIn, enums.AttendeeCancelled}},
+		{"payment statuses", "CHECK (status IN (%s))", []string{enums.PaymentCreated, enums.PaymentPaid, enums.PaymentFailed,
+			enums.PaymentExpired, enums.PaymentRefunded}},
+		{"channels", "CHECK (channel IN (%s))", []string{enums.ChannelInApp, enums.ChannelPush, enums.ChannelEmail,
+			enums.ChannelSMS, enums.ChannelTelegram}},
+		{"job statuses", "CHECK (status IN (%s))", []string{enums.JobDraft, enums.JobScheduled, enums.JobRunning,
+			enums.JobCompleted, enums.JobCancelled, enums.JobFailed}},
+		{"item statuses", "CHECK (status IN (%s))", []string{enums.ItemPending, enums.ItemSent, enums.ItemFailed,
+			enums.ItemSkipped, enums.ItemCancelled}},
+	}
+	for _, c := range cases {
+		want := strings.Replace(c.clause, "%s", "'"+strings.Join(c.values, "', '")+"'", 1)
+		assert.Contains(t, schema, want, c.name)
+	}
+}
+
+func TestIsOpenRequestStatus(t *testing.T) {
+	t.Parallel()
+	assert.True(t, enums.IsOpenRequestStatus(enums.RequestAwaitingPayment))
+	assert.True(t, enums.IsOpenRequestStatus(enums.RequestAccepted))
+	assert.False(t, enums.IsOpenRequestStatus(enums.RequestExpired))
+	assert.False(t, enums.IsOpenRequestStatus("rejected"))
+}
+
+func TestIsTerminalJobStatus(t *testing.T) {
+	t.Parallel()
+	for status, terminal := range map[string]bool{enums.JobDraft: false, enums.JobScheduled: false, enums.JobRunning: false,
+		enums.JobCompleted: true, enums.JobCancelled: true, enums.JobFailed: true} {
+		assert.Equal(t, terminal, enums.IsTerminalJobStatus(status), status)
+	}
+}
+
+func upMigrations(t *testing.T) string {
+	t.Helper()
+	names, err := fs.Glob(migrations.FS, "*.up.sql")
+	require.NoError(t, err)
+	require.NotEmpty(t, names)
+	var b strings.Builder
+	for _, n := range names {
+		sql, err := fs.ReadFile(migrations.FS, n)
+		require.NoError(t, err)
+		b.Write(sql)
+	}
+	return b.String()
+}
