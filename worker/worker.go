@@ -7,6 +7,7 @@ package worker
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -30,13 +31,18 @@ import (
 
 // Options are the worker's dependencies.
 type Options struct {
+	// DB, Temporal and TaskQueue are required: the database River and the
+	// activities use, and the Temporal client and queue the worker polls.
 	DB        *db.DB
 	Temporal  client.Client
 	TaskQueue string
-	Metrics   *metrics.Registry
-	Log       *slog.Logger
+	// Metrics, when set, records River job outcomes.
+	Metrics *metrics.Registry
+	// Log receives the worker's and River's logs; slog.Default() when nil.
+	Log *slog.Logger
 	// RiverPollInterval is how often River looks for new jobs; the
 	// database/sql driver polls (no LISTEN/NOTIFY), so this bounds latency.
+	// 200 ms when zero.
 	RiverPollInterval time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
@@ -44,12 +50,45 @@ type Options struct {
 	Payments payment.Provider
 	Tickets  *tickets.Keys
 	// Senders deliver notifications per channel (push, email, sms,
-	// telegram); Limits caps each channel's sends per second.
+	// telegram); Limits caps each channel's sends per second (no cap when
+	// nil).
 	Senders map[string]notify.Sender
 	Limits  *ratelimit.PerKey
 	// NotificationPageSize is how many recipients one resolution step
 	// pages in (default 1000).
 	NotificationPageSize int
+}
+
+// withDefaults returns the options with unset optional fields filled in.
+func (o Options) withDefaults() Options {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.RiverPollInterval == 0 {
+		o.RiverPollInterval = 200 * time.Millisecond
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	if o.Limits == nil {
+		o.Limits = ratelimit.NewPerKey(nil, 1)
+	}
+	return o
+}
+
+// validate reports the missing dependencies the worker cannot run without.
+func (o Options) validate() error {
+	var errs []error
+	if o.DB == nil {
+		errs = append(errs, errors.New("worker: DB is required"))
+	}
+	if o.Temporal == nil {
+		errs = append(errs, errors.New("worker: Temporal client is required"))
+	}
+	if o.TaskQueue == "" {
+		errs = append(errs, errors.New("worker: TaskQueue is required"))
+	}
+	return errors.Join(errs...)
 }
 
 // Worker is a started Temporal worker plus River client.
@@ -62,11 +101,9 @@ type Worker struct {
 // Start registers every workflow, activity and River worker and starts
 // polling.
 func Start(ctx context.Context, o Options) (*Worker, error) {
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.RiverPollInterval == 0 {
-		o.RiverPollInterval = 200 * time.Millisecond
+	o = o.withDefaults()
+	if err := o.validate(); err != nil {
+		return nil, err
 	}
 	rc, err := newRiver(o)
 	if err != nil {
@@ -128,11 +165,7 @@ func newRiver(o Options) (*river.Client[*sql.Tx], error) {
 // registerJobs adds every River worker, one line per job kind.
 func registerJobs(w *river.Workers, o Options) {
 	river.AddWorker(w, &jobs.PurgeCredentialsWorker{DB: o.DB, Now: o.Now})
-	limits := o.Limits
-	if limits == nil {
-		limits = ratelimit.NewPerKey(nil, 1)
-	}
-	river.AddWorker(w, &jobs.DeliverNotificationWorker{DB: o.DB, Senders: o.Senders, Limits: limits, Now: o.Now})
+	river.AddWorker(w, &jobs.DeliverNotificationWorker{DB: o.DB, Senders: o.Senders, Limits: o.Limits, Now: o.Now})
 	river.AddWorker(w, &jobs.DeliverInAppBatchWorker{DB: o.DB, Now: o.Now})
 }
 

@@ -47,9 +47,7 @@ import (
 	"time"
 
 	"github.com/convene/convene/bench/internal/stack"
-	"github.com/convene/convene/internal/providers/notify"
-	"github.com/convene/convene/internal/ratelimit"
-	"github.com/convene/convene/worker"
+	"github.com/convene/convene/internal/app"
 )
 
 // options are the benchmark's command-line flags.
@@ -116,12 +114,12 @@ func main() {
 // down whatever happens.
 func run(ctx context.Context, o options) (err error) {
 	progress("starting Postgres, Temporal, the worker and the API in a temp dir")
-	s, err := stack.Start(ctx, stack.Options{Worker: func(w *worker.Options) {
-		// Push goes to a sandbox (unused by an in-app job, but configured
-		// as under `make run`); no channel is rate limited.
-		w.Senders = map[string]notify.Sender{"push": notify.NewSandbox("push")}
-		w.Limits = ratelimit.NewPerKey(nil, 1)
-		w.NotificationPageSize = o.pageSize
+	s, err := stack.Start(ctx, stack.Options{App: func(a *app.Options) {
+		// Push, email and Telegram go to the dev sandboxes (unused by an
+		// in-app job, but configured as under `make run`); no channel is
+		// rate limited.
+		a.Config.NotifyRateLimits = nil
+		a.NotificationPageSize = o.pageSize
 	}})
 	if err != nil {
 		return err

@@ -23,16 +23,16 @@ func main() {
 	}
 }
 
-// app is what every subcommand shares: the configuration (env, then flags)
+// cli is what every subcommand shares: the configuration (env, then flags)
 // and a logger built from it.
-type app struct {
+type cli struct {
 	cfg config.Config
 	log *slog.Logger
 }
 
 func newRootCmd() *cobra.Command {
 	cfg, loadErr := config.Load(os.LookupEnv)
-	a := &app{cfg: cfg}
+	c := &cli{cfg: cfg}
 	root := &cobra.Command{
 		Use:           "convene",
 		Short:         "Convene: a backend for event communities",
@@ -42,15 +42,15 @@ func newRootCmd() *cobra.Command {
 			if loadErr != nil {
 				return loadErr
 			}
-			if err := a.cfg.Finalize(); err != nil {
+			if err := c.cfg.Finalize(); err != nil {
 				return err
 			}
-			a.log = newLogger(a.cfg.LogLevel)
+			c.log = newLogger(c.cfg.LogLevel)
 			return nil
 		},
 	}
-	a.cfg.BindFlags(root.PersistentFlags())
-	root.AddCommand(a.devCmd(), a.apiCmd(), a.workerCmd(), a.migrateCmd(), a.seedCmd(), versionCmd())
+	c.cfg.BindFlags(root.PersistentFlags())
+	root.AddCommand(c.devCmd(), c.apiCmd(), c.workerCmd(), c.migrateCmd(), c.seedCmd(), versionCmd())
 	return root
 }
 

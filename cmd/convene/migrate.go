@@ -9,11 +9,11 @@ import (
 	"github.com/convene/convene/db"
 )
 
-func (a *app) migrateCmd() *cobra.Command {
+func (c *cli) migrateCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "migrate", Short: "Apply, roll back or list database migrations (Convene's and River's)"}
 	cmd.AddCommand(
 		&cobra.Command{Use: "up", Short: "Apply every pending migration", RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.withDB(cmd, func(d *db.DB) error {
+			return c.withDB(cmd, func(d *db.DB) error {
 				applied, err := d.MigrateUp(cmd.Context())
 				if err != nil {
 					return err
@@ -23,7 +23,7 @@ func (a *app) migrateCmd() *cobra.Command {
 			})
 		}},
 		&cobra.Command{Use: "down", Short: "Roll back the last group of Convene migrations", RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.withDB(cmd, func(d *db.DB) error {
+			return c.withDB(cmd, func(d *db.DB) error {
 				rolled, err := d.MigrateDown(cmd.Context())
 				if errors.Is(err, db.ErrNothingToRollBack) {
 					fmt.Fprintln(cmd.OutOrStdout(), err)
@@ -37,7 +37,7 @@ func (a *app) migrateCmd() *cobra.Command {
 			})
 		}},
 		&cobra.Command{Use: "status", Short: "List migrations and whether each is applied", RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.withDB(cmd, func(d *db.DB) error {
+			return c.withDB(cmd, func(d *db.DB) error {
 				statuses, err := d.MigrationStatuses(cmd.Context())
 				if err != nil {
 					return err
@@ -56,12 +56,12 @@ func (a *app) migrateCmd() *cobra.Command {
 	return cmd
 }
 
-func (a *app) seedCmd() *cobra.Command {
+func (c *cli) seedCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "seed",
 		Short: "Load demo data (idempotent)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.withDB(cmd, func(d *db.DB) error {
+			return c.withDB(cmd, func(d *db.DB) error {
 				if err := db.SeedDemo(cmd.Context(), d); err != nil {
 					return err
 				}
@@ -72,11 +72,11 @@ func (a *app) seedCmd() *cobra.Command {
 	}
 }
 
-func (a *app) withDB(cmd *cobra.Command, fn func(*db.DB) error) error {
-	if err := a.cfg.RequireDatabase(); err != nil {
+func (c *cli) withDB(cmd *cobra.Command, fn func(*db.DB) error) error {
+	if err := c.cfg.RequireDatabase(); err != nil {
 		return err
 	}
-	d, err := db.Open(cmd.Context(), a.cfg.DatabaseURL)
+	d, err := db.Open(cmd.Context(), c.cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package testenv
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -16,20 +15,19 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
-	"github.com/convene/convene/api"
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/internal/app"
 	"github.com/convene/convene/internal/auth"
+	"github.com/convene/convene/internal/config"
 	"github.com/convene/convene/internal/metrics"
 	"github.com/convene/convene/internal/providers/notify"
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/sms"
-	"github.com/convene/convene/internal/ratelimit"
 	"github.com/convene/convene/internal/tickets"
 	"github.com/convene/convene/proto/convene/events/v1/eventsv1connect"
 	identityv1 "github.com/convene/convene/proto/convene/identity/v1"
 	"github.com/convene/convene/proto/convene/identity/v1/identityv1connect"
 	"github.com/convene/convene/proto/convene/notifications/v1/notificationsv1connect"
-	"github.com/convene/convene/worker"
 )
 
 // TestSecret signs tokens in tests.
@@ -86,11 +84,13 @@ type API struct {
 	NotifyRates           map[string]float64
 	NotifyBurst           int
 	pushTimes             *sendTimes
+	// tokens signs access tokens as the API does (NewUser).
+	tokens *auth.Tokens
 }
 
 // apiOptions are what NewAPI options adjust.
 type apiOptions struct {
-	deps        *api.Deps
+	otpLimits   auth.OTPLimits
 	notifyRates map[string]float64
 }
 
@@ -98,24 +98,33 @@ type apiOptions struct {
 type APIOption func(*apiOptions)
 
 // WithOTPLimits sets the OTP rate limits (tests default to generous ones).
-func WithOTPLimits(l auth.OTPLimits) APIOption { return func(o *apiOptions) { o.deps.OTPLimits = l } }
+func WithOTPLimits(l auth.OTPLimits) APIOption { return func(o *apiOptions) { o.otpLimits = l } }
 
 // WithNotifyRate limits one notification channel to perSecond sends.
 func WithNotifyRate(channel string, perSecond float64) APIOption {
 	return func(o *apiOptions) { o.notifyRates[channel] = perSecond }
 }
 
-// NewAPI serves the real handlers for one test. temporal may be nil for
-// tests that start no workflow.
+// NewAPI serves the real handlers for one test, built by internal/app as
+// the binary builds them. temporal may be nil for tests that start no
+// workflow; when given, a real worker polls this test's own task queue.
 func NewAPI(t testing.TB, temporal client.Client, opts ...APIOption) *API {
 	t.Helper()
-	a := &API{DB: NewDB(t), SMS: sms.NewLogSender(slog.New(slog.NewTextHandler(io.Discard, nil))),
-		Clock: &Clock{}, Metrics: metrics.New(), Temporal: temporal, TaskQueue: "test-" + uuid.NewString()}
-	keys, err := tickets.NewKeys([]byte(TestSecret + "/tickets"))
-	require.NoError(t, err)
-	a.Tickets = keys
-	// The server starts first so the sandbox knows its URL; the handler is
-	// swapped in below.
+	o := apiOptions{
+		// Many tests sign in many users from 127.0.0.1; the rate-limit
+		// test sets its own limits.
+		otpLimits:   auth.OTPLimits{PhoneCooldown: 0, PerPhonePerHour: 1000, PerIPPerHour: 100000},
+		notifyRates: map[string]float64{},
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	a := &API{DB: NewDB(t), SMS: sms.NewLogSender(discardLogger()), Clock: &Clock{}, Temporal: temporal,
+		TaskQueue: "test-" + uuid.NewString(), NotifyRates: o.notifyRates, NotifyBurst: 5}
+	a.Push, a.Email, a.Telegram = notify.NewSandbox(notify.ChannelPush), notify.NewSandbox(notify.ChannelEmail), notify.NewSandbox(notify.ChannelTelegram)
+	a.pushTimes = &sendTimes{Sender: a.Push}
+	// The server starts first so the payment sandbox knows its URL; the
+	// handler is swapped in below.
 	var handler http.Handler = http.NotFoundHandler()
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	srv.Config.Protocols = new(http.Protocols)
@@ -123,52 +132,49 @@ func NewAPI(t testing.TB, temporal client.Client, opts ...APIOption) *API {
 	srv.Config.Protocols.SetUnencryptedHTTP2(true)
 	srv.Start()
 	t.Cleanup(srv.Close)
-	a.URL = srv.URL
-	a.HTTP = srv.Client()
-	a.Sandbox = payment.NewSandbox(payment.SandboxConfig{DB: a.DB.DB, BaseURL: srv.URL, WebhookURL: srv.URL + "/webhooks/payments/sandbox",
-		Secret: TestSecret, HTTPClient: srv.Client(), Now: a.Clock.Now})
-	deps := api.Deps{
-		Payments: a.Sandbox, Sandbox: a.Sandbox, Tickets: keys, TaskQueue: a.TaskQueue, PublicURL: srv.URL,
-		DB: a.DB, Temporal: temporal, SMS: a.SMS, Metrics: a.Metrics, Now: a.Clock.Now,
-		Log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Tokens:  auth.NewTokens(TestSecret, a.Clock.Now),
-		OTP:     auth.NewOTPHasher(TestSecret),
-		DevMode: true,
-		// Many tests sign in many users from 127.0.0.1; the rate-limit
-		// test sets its own limits.
-		OTPLimits: auth.OTPLimits{PhoneCooldown: 0, PerPhonePerHour: 1000, PerIPPerHour: 100000},
-	}
-	o := apiOptions{deps: &deps, notifyRates: map[string]float64{}}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	a.NotifyRates, a.NotifyBurst = o.notifyRates, 5
-	h, err := api.NewHandler(deps)
+	a.URL, a.HTTP = srv.URL, srv.Client()
+
+	built := a.build(t, o.otpLimits)
+	h, err := built.Handler()
 	require.NoError(t, err)
 	handler = h
 	if temporal != nil {
-		a.startWorker(t)
+		a.startWorker(t, built)
 	}
-	a.Auth = identityv1connect.NewAuthServiceClient(a.HTTP, a.URL)
-	a.Users = identityv1connect.NewUserServiceClient(a.HTTP, a.URL)
-	a.Organizations = identityv1connect.NewOrganizationServiceClient(a.HTTP, a.URL)
-	a.Events = eventsv1connect.NewEventServiceClient(a.HTTP, a.URL)
-	a.Ticketing = eventsv1connect.NewTicketingServiceClient(a.HTTP, a.URL)
-	a.Notifications = notificationsv1connect.NewNotificationServiceClient(a.HTTP, a.URL)
+	a.connectClients()
 	return a
 }
 
-// startWorker runs the real worker for this test's task queue.
-func (a *API) startWorker(t testing.TB) {
+// build wires the application for this test: its database, clock, SMS and
+// notification sandboxes and Temporal client, everything else from a dev
+// configuration, as `convene dev` would.
+func (a *API) build(t testing.TB, otpLimits auth.OTPLimits) *app.App {
 	t.Helper()
-	a.Push, a.Email, a.Telegram = notify.NewSandbox(notify.ChannelPush), notify.NewSandbox(notify.ChannelEmail), notify.NewSandbox(notify.ChannelTelegram)
-	a.pushTimes = &sendTimes{Sender: a.Push}
-	senders := map[string]notify.Sender{notify.ChannelPush: a.pushTimes, notify.ChannelEmail: a.Email,
-		notify.ChannelTelegram: a.Telegram, notify.ChannelSMS: notify.NewSMS(a.SMS)}
-	w, err := worker.Start(context.Background(), worker.Options{DB: a.DB, Temporal: a.Temporal, TaskQueue: a.TaskQueue,
-		Payments: a.Sandbox, Tickets: a.Tickets, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		RiverPollInterval: 100 * time.Millisecond, Now: a.Clock.Now,
-		Senders: senders, Limits: ratelimit.NewPerKey(a.NotifyRates, a.NotifyBurst)})
+	cfg := config.Default()
+	cfg.JWTSecret = TestSecret
+	cfg.TicketMasterKey = TestSecret + "/tickets"
+	cfg.PaymentWebhookSecret = TestSecret
+	cfg.PaymentProvider = "sandbox"
+	cfg.PublicURL = a.URL
+	cfg.TaskQueue = a.TaskQueue
+	cfg.NotifyRateLimits = a.NotifyRates
+	cfg.TemporalAddress = "" // the given client, or none
+	built, err := app.New(context.Background(), app.Options{
+		Config: cfg, Log: discardLogger(), Now: a.Clock.Now, DB: a.DB, Temporal: a.Temporal, SMS: a.SMS,
+		Senders: map[string]notify.Sender{notify.ChannelPush: a.pushTimes, notify.ChannelEmail: a.Email,
+			notify.ChannelTelegram: a.Telegram},
+		NotifyBurst: a.NotifyBurst, OTPLimits: otpLimits, RiverPollInterval: 100 * time.Millisecond,
+	})
+	require.NoError(t, err)
+	t.Cleanup(built.Close)
+	a.Metrics, a.Sandbox, a.Tickets, a.tokens = built.Metrics, built.Sandbox, built.Tickets, built.Tokens
+	return built
+}
+
+// startWorker runs the real worker for this test's task queue.
+func (a *API) startWorker(t testing.TB, built *app.App) {
+	t.Helper()
+	w, err := built.StartWorker(context.Background())
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -176,6 +182,18 @@ func (a *API) startWorker(t testing.TB) {
 		_ = w.Stop(ctx)
 	})
 }
+
+// connectClients points the typed clients at the server.
+func (a *API) connectClients() {
+	a.Auth = identityv1connect.NewAuthServiceClient(a.HTTP, a.URL)
+	a.Users = identityv1connect.NewUserServiceClient(a.HTTP, a.URL)
+	a.Organizations = identityv1connect.NewOrganizationServiceClient(a.HTTP, a.URL)
+	a.Events = eventsv1connect.NewEventServiceClient(a.HTTP, a.URL)
+	a.Ticketing = eventsv1connect.NewTicketingServiceClient(a.HTTP, a.URL)
+	a.Notifications = notificationsv1connect.NewNotificationServiceClient(a.HTTP, a.URL)
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // H2CClient is an HTTP client that speaks HTTP/2 without TLS, as gRPC
 // clients do.
@@ -239,7 +257,7 @@ func (a *API) NewUser(t testing.TB, phone string) Session {
 	t.Helper()
 	u, _, err := db.CreateUserWithPhone(context.Background(), a.DB, phone)
 	require.NoError(t, err)
-	token, _, err := auth.NewTokens(TestSecret, a.Clock.Now).IssueAccess(u.ID)
+	token, _, err := a.tokens.IssueAccess(u.ID)
 	require.NoError(t, err)
 	return Session{UserID: u.ID.String(), Phone: phone, AccessToken: token}
 }

@@ -1,6 +1,8 @@
-// Package testenv gives tests real infrastructure: a private PostgreSQL
-// cluster per `go test` run (or TEST_DATABASE_URL), a fresh database per test
-// cloned from a migrated template, and the real Connect API on httptest.
+// Package testenv gives tests real infrastructure: a PostgreSQL server
+// (TEST_DATABASE_URL, or else a private cluster per test binary, stopped and
+// removed once the binary exits), a fresh database per test cloned from a
+// migrated template, and the real Connect API on httptest, built by
+// internal/app as the binary builds it.
 package testenv
 
 import (
@@ -8,6 +10,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net"
@@ -31,6 +34,9 @@ import (
 type server struct {
 	adminURL string
 	template string
+	// watchdog, for a private cluster, is the pipe end whose closing (when
+	// this process ends) makes the cluster's watchdog stop it.
+	watchdog *os.File
 }
 
 var (
@@ -92,39 +98,58 @@ func sharedServer(t testing.TB) server {
 }
 
 func startServer() (server, error) {
-	adminURL := os.Getenv("TEST_DATABASE_URL")
-	if adminURL == "" {
-		var err error
-		if adminURL, err = startPrivateCluster(); err != nil {
+	s := server{adminURL: os.Getenv("TEST_DATABASE_URL")}
+	if s.adminURL == "" {
+		c, err := startPrivateCluster()
+		if err != nil {
 			return server{}, err
 		}
+		s.adminURL, s.watchdog = c.url, c.watchdog
 	}
-	tpl, err := ensureTemplate(adminURL)
+	tpl, err := ensureTemplate(s.adminURL)
 	if err != nil {
 		return server{}, err
 	}
-	return server{adminURL: adminURL, template: tpl}, nil
+	s.template = tpl
+	return s, nil
 }
 
-// startPrivateCluster starts a throwaway cluster for this test binary. It is
-// left running when the binary exits; `make test` instead starts one cluster
-// for the whole run and passes TEST_DATABASE_URL.
-func startPrivateCluster() (string, error) {
+// privateCluster is a throwaway cluster of one test binary.
+type privateCluster struct {
+	url string
+	// dir is the temp dir holding the cluster, removed with it.
+	dir string
+	// watchdog is the test process's end of its watchdog's pipe.
+	watchdog *os.File
+}
+
+// startPrivateCluster starts a throwaway cluster for this test binary,
+// guarded by a watchdog that stops it and removes its files once the
+// binary has exited (see watchdog.go). `make test` instead starts one
+// cluster for the whole run and passes TEST_DATABASE_URL.
+func startPrivateCluster() (privateCluster, error) {
 	dir, err := os.MkdirTemp("", "convene-test-pg-")
 	if err != nil {
-		return "", fmt.Errorf("temp dir: %w", err)
+		return privateCluster{}, fmt.Errorf("temp dir: %w", err)
+	}
+	// The watchdog starts first, so the dir goes even if this process dies
+	// while the cluster starts.
+	c := privateCluster{dir: dir}
+	if c.watchdog, err = startWatchdog(dir); err != nil {
+		return privateCluster{}, errors.Join(err, os.RemoveAll(dir))
 	}
 	port, err := freePort()
 	if err != nil {
-		return "", err
+		return privateCluster{}, err
 	}
 	pg, err := devstack.StartPostgres(context.Background(), devstack.PostgresOptions{
 		DataDir: filepath.Join(dir, "pg"), Port: port, Ephemeral: true,
 	})
 	if err != nil {
-		return "", err
+		return privateCluster{}, err
 	}
-	return pg.URL("postgres"), nil
+	c.url = pg.URL("postgres")
+	return c, nil
 }
 
 // ensureTemplate builds, once per migration set, a database with every

@@ -16,18 +16,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"go.temporal.io/sdk/client"
-	tlog "go.temporal.io/sdk/log"
 
-	"github.com/convene/convene/api"
 	"github.com/convene/convene/db"
-	"github.com/convene/convene/internal/auth"
+	"github.com/convene/convene/internal/app"
+	"github.com/convene/convene/internal/config"
 	"github.com/convene/convene/internal/devstack"
-	"github.com/convene/convene/internal/metrics"
-	"github.com/convene/convene/internal/providers/payment"
-	"github.com/convene/convene/internal/providers/sms"
-	"github.com/convene/convene/internal/tickets"
-	"github.com/convene/convene/worker"
 )
 
 const (
@@ -44,10 +37,10 @@ const (
 
 // Options adjust the stack a benchmark starts.
 type Options struct {
-	// Worker, when set, edits the worker's options just before it starts
-	// (notification senders, rate limits, page size, …). DB, Temporal,
-	// TaskQueue, Metrics, Log, Payments and Tickets are already filled in.
-	Worker func(*worker.Options)
+	// App, when set, edits the application's options just before they are
+	// built (notification senders, rate limits, page size, …). Config
+	// already points at the stack's Postgres, Temporal and API address.
+	App func(*app.Options)
 }
 
 // Stack is a throwaway `make run`: Postgres, Temporal, worker and API in
@@ -56,9 +49,8 @@ type Stack struct {
 	opts   Options
 	dir    string
 	dbURL  string
-	db     *db.DB
+	app    *app.App
 	apiURL string
-	tokens *auth.Tokens
 	// stops run last-first on Close.
 	stops []func() error
 }
@@ -69,7 +61,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("create temp dir: %w", err)
 	}
-	s := &Stack{opts: o, dir: dir, tokens: auth.NewTokens(secret, time.Now)}
+	s := &Stack{opts: o, dir: dir}
 	s.onClose(func() error { return os.RemoveAll(dir) })
 	defer func() {
 		if err != nil {
@@ -79,11 +71,11 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 	if err := s.startPostgres(ctx); err != nil {
 		return nil, err
 	}
-	tc, err := s.startTemporal(ctx)
+	temporalAddr, err := s.startTemporal(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.startApp(ctx, tc); err != nil {
+	if err := s.startApp(ctx, temporalAddr); err != nil {
 		return nil, err
 	}
 	return s, nil
@@ -91,7 +83,7 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 
 // DB is the handle on the stack's database (the pool the API and the
 // worker share).
-func (s *Stack) DB() *db.DB { return s.db }
+func (s *Stack) DB() *db.DB { return s.app.DB }
 
 // DatabaseURL is the connection URL of the stack's database.
 func (s *Stack) DatabaseURL() string { return s.dbURL }
@@ -105,7 +97,7 @@ func (s *Stack) APIURL() string { return s.apiURL }
 // Token mints an access token for userID that the API accepts. It expires
 // after auth.AccessTokenTTL, so long runs mint a fresh one when needed.
 func (s *Stack) Token(userID uuid.UUID) (string, error) {
-	tok, _, err := s.tokens.IssueAccess(userID)
+	tok, _, err := s.app.Tokens.IssueAccess(userID)
 	if err != nil {
 		return "", fmt.Errorf("access token for %s: %w", userID, err)
 	}
@@ -137,7 +129,7 @@ func (s *Stack) Close() error {
 
 // startPostgres starts a private cluster with fsync on (Ephemeral false),
 // as `make run` does, so commit latency is what a real deployment on this
-// disk pays; then migrates it.
+// disk pays.
 func (s *Stack) startPostgres(ctx context.Context) error {
 	port, err := freePort()
 	if err != nil {
@@ -154,84 +146,80 @@ func (s *Stack) startPostgres(ctx context.Context) error {
 		return err
 	}
 	s.dbURL = pg.URL(database)
-	if s.db, err = db.Open(ctx, s.dbURL); err != nil {
-		return err
-	}
-	s.onClose(func() error { s.db.Close(); return nil })
-	if _, err := s.db.MigrateUp(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
 	return nil
 }
 
 // startTemporal starts the embedded dev server (SQLite file, no UI) and
-// returns a client of it.
-func (s *Stack) startTemporal(ctx context.Context) (client.Client, error) {
+// returns its frontend address.
+func (s *Stack) startTemporal(ctx context.Context) (string, error) {
 	port, err := freePort()
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	t, err := devstack.StartTemporal(ctx, devstack.TemporalOptions{
 		DBFile: filepath.Join(s.dir, "temporal.db"), Port: port, UIPort: -1,
 		SearchAttributes: devstack.ConveneSearchAttributes(), Logger: temporalLogger(),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("start temporal: %w", err)
+		return "", fmt.Errorf("start temporal: %w", err)
 	}
 	s.onClose(t.Stop)
-	tc, err := client.Dial(client.Options{
-		HostPort: t.FrontendAddress(), Namespace: devstack.DefaultTemporalNamespace,
-		Logger: tlog.NewStructuredLogger(temporalLogger()),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("connect to temporal at %s: %w", t.FrontendAddress(), err)
-	}
-	s.onClose(func() error { tc.Close(); return nil })
-	return tc, nil
+	return t.FrontendAddress(), nil
 }
 
-// startApp runs the real worker and serves the real API on a loopback port,
-// wired as `convene dev` wires them (payment sandbox, ticket keys, tokens).
-func (s *Stack) startApp(ctx context.Context, tc client.Client) error {
+// startApp builds the application through internal/app, as `convene dev`
+// does (payment sandbox, ticket keys, tokens), migrates the database, runs
+// the real worker and serves the real API on a loopback port.
+func (s *Stack) startApp(ctx context.Context, temporalAddr string) error {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return fmt.Errorf("listen for the api: %w", err)
 	}
+	s.onClose(func() error { _ = ln.Close(); return nil }) // a no-op once served
 	s.apiURL = "http://" + ln.Addr().String()
-	keys, err := tickets.NewKeys([]byte(secret + "/tickets"))
-	if err != nil {
-		_ = ln.Close()
-		return fmt.Errorf("ticket keys: %w", err)
+	o := app.Options{Config: s.config(temporalAddr, ln.Addr().String()), Log: QuietLogger()}
+	if s.opts.App != nil {
+		s.opts.App(&o)
 	}
-	sandbox := payment.NewSandbox(payment.SandboxConfig{DB: s.db.DB, BaseURL: s.apiURL,
-		WebhookURL: s.apiURL + "/webhooks/payments/sandbox", Secret: secret, Log: QuietLogger()})
-	reg := metrics.New()
-	if err := s.startWorker(ctx, tc, reg, sandbox, keys); err != nil {
-		_ = ln.Close()
+	if s.app, err = app.New(ctx, o); err != nil {
 		return err
 	}
-	handler, err := api.NewHandler(api.Deps{
-		DB: s.db, Temporal: tc, Metrics: reg, Log: QuietLogger(), SMS: sms.NewLogSender(QuietLogger()),
-		Payments: sandbox, Sandbox: sandbox, Tickets: keys, TaskQueue: TaskQueue, PublicURL: s.apiURL,
-		Tokens: s.tokens, OTP: auth.NewOTPHasher(secret), DevMode: true,
-	})
+	s.onClose(func() error { s.app.Close(); return nil })
+	if _, err := s.app.DB.MigrateUp(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if err := s.startWorker(ctx); err != nil {
+		return err
+	}
+	handler, err := s.app.Handler()
 	if err != nil {
-		_ = ln.Close()
-		return fmt.Errorf("build api handler: %w", err)
+		return err
 	}
 	s.serve(ln, handler)
 	return nil
 }
 
-func (s *Stack) startWorker(ctx context.Context, tc client.Client, reg *metrics.Registry, p payment.Provider, keys *tickets.Keys) error {
-	o := worker.Options{DB: s.db, Temporal: tc, TaskQueue: TaskQueue, Metrics: reg,
-		Log: QuietLogger(), Payments: p, Tickets: keys}
-	if s.opts.Worker != nil {
-		s.opts.Worker(&o)
-	}
-	w, err := worker.Start(ctx, o)
+// config is a dev configuration pointing at the stack's Postgres, Temporal
+// and API address, with the benchmarks' secret.
+func (s *Stack) config(temporalAddr, apiAddr string) config.Config {
+	cfg := config.Default()
+	cfg.DatabaseURL = s.dbURL
+	cfg.TemporalAddress = temporalAddr
+	cfg.TemporalNamespace = devstack.DefaultTemporalNamespace
+	cfg.TaskQueue = TaskQueue
+	cfg.HTTPAddr = apiAddr
+	cfg.PublicURL = s.apiURL
+	cfg.JWTSecret = secret
+	cfg.TicketMasterKey = secret + "/tickets"
+	cfg.PaymentWebhookSecret = secret
+	cfg.PaymentProvider = "sandbox"
+	return cfg
+}
+
+func (s *Stack) startWorker(ctx context.Context) error {
+	w, err := s.app.StartWorker(ctx)
 	if err != nil {
-		return fmt.Errorf("start worker: %w", err)
+		return err
 	}
 	s.onClose(func() error {
 		stopCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)

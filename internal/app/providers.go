@@ -1,0 +1,114 @@
+package app
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/convene/convene/internal/providers/notify"
+	"github.com/convene/convene/internal/providers/payment"
+	"github.com/convene/convene/internal/providers/sms"
+	"github.com/convene/convene/internal/tickets"
+)
+
+// buildProviders builds the outside services: payments, ticket keys, SMS
+// and the notification senders.
+func (a *App) buildProviders() (err error) {
+	if a.Payments, err = a.paymentProvider(); err != nil {
+		return err
+	}
+	a.Sandbox, _ = a.Payments.(*payment.Sandbox)
+	if a.Tickets, err = a.ticketKeys(); err != nil {
+		return err
+	}
+	if a.SMS, err = a.smsSender(); err != nil {
+		return err
+	}
+	a.Senders, err = a.notificationSenders()
+	return err
+}
+
+// paymentProvider is the adapter Config.PaymentProvider names. The sandbox
+// serves its checkout pages and receives its own webhooks on the API's
+// public URL.
+func (a *App) paymentProvider() (payment.Provider, error) {
+	base := strings.TrimRight(a.Config.PublicURL, "/")
+	p, err := payment.New(a.Config.PaymentProvider,
+		payment.SandboxConfig{DB: a.DB.DB, BaseURL: base, WebhookURL: base + "/webhooks/payments/sandbox",
+			Secret: a.Config.PaymentWebhookSecret, Now: a.Now, Log: a.Log},
+		payment.StripeConfig{SecretKey: a.Config.StripeSecretKey, WebhookSecret: a.Config.StripeWebhookSecret,
+			SuccessURL: base + "/checkout/success", CancelURL: base + "/checkout/cancelled"})
+	if err != nil {
+		return nil, fmt.Errorf("payment provider: %w", err)
+	}
+	return p, nil
+}
+
+// ticketKeys derives ticket-signing keys from Config.TicketMasterKey.
+func (a *App) ticketKeys() (*tickets.Keys, error) {
+	keys, err := tickets.NewKeys([]byte(a.Config.TicketMasterKey))
+	if err != nil {
+		return nil, fmt.Errorf("CONVENE_TICKET_MASTER_KEY: %w", err)
+	}
+	return keys, nil
+}
+
+// smsSender is Options.SMS, or the adapter Config.SMSProvider names.
+func (a *App) smsSender() (sms.Sender, error) {
+	if a.opts.SMS != nil {
+		return a.opts.SMS, nil
+	}
+	return sms.New(a.Config.SMSProvider, a.Log, sms.TwilioConfig{
+		AccountSID: a.Config.TwilioAccountSID, AuthToken: a.Config.TwilioAuthToken, From: a.Config.TwilioFrom})
+}
+
+// notificationSenders builds the delivery channels: SMS through the SMS
+// sender; push, email and Telegram through a real adapter where one is
+// configured, otherwise the sandbox (which logs and records) in dev and
+// nothing in prod (items of an unconfigured channel are skipped with that
+// reason). Options.Senders replace the channels they name.
+func (a *App) notificationSenders() (map[string]notify.Sender, error) {
+	senders, err := a.configuredSenders()
+	if err != nil {
+		return nil, err
+	}
+	for ch, s := range a.opts.Senders {
+		senders[ch] = s
+	}
+	if a.Config.IsDev() {
+		for _, ch := range []string{notify.ChannelPush, notify.ChannelEmail, notify.ChannelTelegram} {
+			if _, ok := senders[ch]; !ok {
+				senders[ch] = notify.NewSandbox(ch, notify.WithLogger(a.Log))
+			}
+		}
+	}
+	return senders, nil
+}
+
+// configuredSenders are the real adapters the configuration enables.
+func (a *App) configuredSenders() (map[string]notify.Sender, error) {
+	c := a.Config
+	senders := map[string]notify.Sender{notify.ChannelSMS: notify.NewSMS(a.SMS)}
+	if c.FCMProjectID != "" {
+		fcm, err := notify.NewFCM(notify.FCMConfig{ProjectID: c.FCMProjectID, TokenSource: notify.StaticToken(c.FCMAccessToken)})
+		if err != nil {
+			return nil, fmt.Errorf("push via FCM: %w", err)
+		}
+		senders[notify.ChannelPush] = fcm
+	}
+	if c.SMTPAddr != "" {
+		mail, err := notify.NewSMTP(notify.SMTPConfig{Addr: c.SMTPAddr, From: c.SMTPFrom,
+			Username: c.SMTPUsername, Password: c.SMTPPassword})
+		if err != nil {
+			return nil, fmt.Errorf("email via SMTP: %w", err)
+		}
+		senders[notify.ChannelEmail] = mail
+	}
+	if c.TelegramBotToken != "" {
+		tg, err := notify.NewTelegram(notify.TelegramConfig{Token: c.TelegramBotToken})
+		if err != nil {
+			return nil, fmt.Errorf("telegram: %w", err)
+		}
+		senders[notify.ChannelTelegram] = tg
+	}
+	return senders, nil
+}
