@@ -57,3 +57,16 @@ go vet ./...
 
 echo "== go test"
 go test -count=1 -timeout 20m "$@" ./...
+
+# Every Fuzz target's committed seed corpus already ran above as a test; each
+# also fuzzes briefly here so new inputs are tried on every run. Findings
+# are written to the package's testdata/fuzz: commit them as regression seeds.
+echo "== go test -fuzz (${FUZZTIME:=5s} each)"
+while read -r pkg target; do
+  go test -run='^$' -fuzz="^${target}\$" -fuzztime="$FUZZTIME" "$pkg"
+done <<'TARGETS'
+./internal/tickets FuzzVerify
+./internal/tickets FuzzParse
+./internal/providers/payment FuzzSandboxParseWebhook
+./internal/providers/payment FuzzStripeParseWebhook
+TARGETS

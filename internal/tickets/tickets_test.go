@@ -21,7 +21,7 @@ type testBundle struct {
 	code   string
 }
 
-func setup(t *testing.T) testBundle {
+func setup(t testing.TB) testBundle {
 	t.Helper()
 	keys, err := tickets.NewKeys(bytes.Repeat([]byte{7}, 32))
 	require.NoError(t, err)
