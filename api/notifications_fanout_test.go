@@ -199,10 +199,12 @@ func TestNotificationJob_RateLimitHolds(t *testing.T) {
 	times := a.PushTimes()
 	require.Len(t, times, 300)
 	slices.SortFunc(times, func(x, y time.Time) int { return x.Compare(y) })
-	// In any two-second window at most 2·rate + burst sends may happen; the
-	// 5% margin absorbs goroutine scheduling between the limiter's grant
-	// and the moment we record the send.
-	limit := 2*rate + a.NotifyBurst + rate/10
+	// In any two-second window at most 2·rate + burst sends may be granted.
+	// We record a send after the grant plus a database re-check of the item
+	// (a cancelled job must not send), so recorded times lag grants by up to
+	// a round trip that varies with load: 200 ms of it is allowed for. The
+	// total duration below is the strict check of the rate.
+	limit := 2*rate + a.NotifyBurst + rate/5
 	for i := range times {
 		j := i
 		for j < len(times) && times[j].Sub(times[i]) < 2*time.Second {
