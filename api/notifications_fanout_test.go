@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/internal/testenv"
 	notificationsv1 "github.com/convene/convene/proto/convene/notifications/v1"
 )
@@ -119,7 +120,7 @@ func TestNotificationJob_PreferencesAndQuietHours(t *testing.T) {
 	var members []string
 	require.NoError(t, a.DB.NewRaw(`SELECT user_id::text FROM organization_members WHERE organization_id = ? AND role = 'member' ORDER BY user_id`, mustUUID(orgID)).Scan(ctx, &members))
 	optedOut, quiet := members[0], members[1]
-	require.NoError(t, db.UpsertPreferences(ctx, a.DB, []db.Preference{{UserID: mustUUID(optedOut), Category: "announcements", Channel: db.ChannelPush, Enabled: false}}))
+	require.NoError(t, db.UpsertPreferences(ctx, a.DB, []db.Preference{{UserID: mustUUID(optedOut), Category: "announcements", Channel: enums.ChannelPush, Enabled: false}}))
 	now := time.Now().UTC()
 	start, end := now.Add(-time.Hour).Format("15:04"), now.Add(2*time.Hour).Format("15:04")
 	require.NoError(t, db.SaveSettings(ctx, a.DB, &db.NotificationSettings{UserID: mustUUID(quiet), QuietStart: &start, QuietEnd: &end, Timezone: "UTC"}))
@@ -140,9 +141,9 @@ func TestNotificationJob_PreferencesAndQuietHours(t *testing.T) {
 	}, "job never settled with the quiet member's push deferred")
 
 	skipped := pushItem(t, a, jobID, optedOut)
-	assert.Equal(t, db.ItemSkipped, skipped.Status)
+	assert.Equal(t, enums.ItemSkipped, skipped.Status)
 	assert.Contains(t, skipped.SkipReason, "opted out")
-	assert.Equal(t, db.ItemPending, item.Status, "quiet hours defer the push instead of dropping it")
+	assert.Equal(t, enums.ItemPending, item.Status, "quiet hours defer the push instead of dropping it")
 	require.NotNil(t, item.DeliverAfter)
 	assert.WithinDuration(t, now.Add(2*time.Hour).Truncate(time.Minute), *item.DeliverAfter, time.Minute)
 	testenv.Eventually(t, 10*time.Second, func() bool {
@@ -163,7 +164,7 @@ func pushItem(t *testing.T, a *testenv.API, jobID, userID string) db.Notificatio
 	t.Helper()
 	var item db.NotificationItem
 	require.NoError(t, a.DB.NewSelect().Model(&item).
-		Where("job_id = ? AND user_id = ? AND channel = ?", mustUUID(jobID), mustUUID(userID), db.ChannelPush).Scan(context.Background()))
+		Where("job_id = ? AND user_id = ? AND channel = ?", mustUUID(jobID), mustUUID(userID), enums.ChannelPush).Scan(context.Background()))
 	return item
 }
 

@@ -12,24 +12,6 @@ import (
 	"github.com/convene/convene/db/enums"
 )
 
-// Notification channels, named in package enums.
-const (
-	ChannelInApp    = enums.ChannelInApp
-	ChannelPush     = enums.ChannelPush
-	ChannelEmail    = enums.ChannelEmail
-	ChannelSMS      = enums.ChannelSMS
-	ChannelTelegram = enums.ChannelTelegram
-)
-
-// Item statuses, named in package enums.
-const (
-	ItemPending   = enums.ItemPending
-	ItemSent      = enums.ItemSent
-	ItemFailed    = enums.ItemFailed
-	ItemSkipped   = enums.ItemSkipped
-	ItemCancelled = enums.ItemCancelled
-)
-
 // Audience kinds a notification job can target. New domains add theirs to
 // audienceSelectors (e.g. conference attendees, quest participants).
 const (

@@ -6,17 +6,18 @@ import (
 
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/db/enums"
 	notificationsv1 "github.com/convene/convene/proto/convene/notifications/v1"
 	"github.com/convene/convene/workflows"
 )
 
 // channels maps the proto channels to notification_*.channel values.
 var channels = rpc.NewEnum(map[notificationsv1.Channel]string{
-	notificationsv1.Channel_CHANNEL_IN_APP:   db.ChannelInApp,
-	notificationsv1.Channel_CHANNEL_PUSH:     db.ChannelPush,
-	notificationsv1.Channel_CHANNEL_EMAIL:    db.ChannelEmail,
-	notificationsv1.Channel_CHANNEL_SMS:      db.ChannelSMS,
-	notificationsv1.Channel_CHANNEL_TELEGRAM: db.ChannelTelegram,
+	notificationsv1.Channel_CHANNEL_IN_APP:   enums.ChannelInApp,
+	notificationsv1.Channel_CHANNEL_PUSH:     enums.ChannelPush,
+	notificationsv1.Channel_CHANNEL_EMAIL:    enums.ChannelEmail,
+	notificationsv1.Channel_CHANNEL_SMS:      enums.ChannelSMS,
+	notificationsv1.Channel_CHANNEL_TELEGRAM: enums.ChannelTelegram,
 })
 
 // platforms maps the proto device platforms to push_devices.platform.

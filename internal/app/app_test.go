@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/internal/app"
 	"github.com/convene/convene/internal/config"
 	"github.com/convene/convene/internal/providers/notify"
@@ -70,17 +71,17 @@ func TestClose_LeavesAGivenDatabaseOpen(t *testing.T) {
 
 func TestNew_DevFillsSandboxSendersAndOptionsReplaceChannels(t *testing.T) {
 	o := setup(t)
-	push := notify.NewSandbox(notify.ChannelPush)
-	o.Senders = map[string]notify.Sender{notify.ChannelPush: push}
+	push := notify.NewSandbox(enums.ChannelPush)
+	o.Senders = map[string]notify.Sender{enums.ChannelPush: push}
 	a, err := app.New(context.Background(), o)
 	require.NoError(t, err)
 	defer a.Close()
 
-	require.Same(t, push, a.Senders[notify.ChannelPush])
-	for _, ch := range []string{notify.ChannelEmail, notify.ChannelTelegram} {
+	require.Same(t, push, a.Senders[enums.ChannelPush])
+	for _, ch := range []string{enums.ChannelEmail, enums.ChannelTelegram} {
 		require.IsType(t, &notify.Sandbox{}, a.Senders[ch], ch)
 	}
-	require.Contains(t, a.Senders, notify.ChannelSMS)
+	require.Contains(t, a.Senders, enums.ChannelSMS)
 }
 
 func TestNew_ProdSendsOnlyThroughConfiguredChannels(t *testing.T) {
@@ -97,5 +98,5 @@ func TestNew_ProdSendsOnlyThroughConfiguredChannels(t *testing.T) {
 
 	require.Nil(t, a.Sandbox, "prod pays through stripe")
 	require.Len(t, a.Senders, 1, "no sandboxes in prod: %v", a.Senders)
-	require.Contains(t, a.Senders, notify.ChannelSMS)
+	require.Contains(t, a.Senders, enums.ChannelSMS)
 }

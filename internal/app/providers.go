@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/internal/providers/notify"
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/sms"
@@ -75,7 +76,7 @@ func (a *App) notificationSenders() (map[string]notify.Sender, error) {
 		senders[ch] = s
 	}
 	if a.Config.IsDev() {
-		for _, ch := range []string{notify.ChannelPush, notify.ChannelEmail, notify.ChannelTelegram} {
+		for _, ch := range []string{enums.ChannelPush, enums.ChannelEmail, enums.ChannelTelegram} {
 			if _, ok := senders[ch]; !ok {
 				senders[ch] = notify.NewSandbox(ch, notify.WithLogger(a.Log))
 			}
@@ -87,13 +88,13 @@ func (a *App) notificationSenders() (map[string]notify.Sender, error) {
 // configuredSenders are the real adapters the configuration enables.
 func (a *App) configuredSenders() (map[string]notify.Sender, error) {
 	c := a.Config
-	senders := map[string]notify.Sender{notify.ChannelSMS: notify.NewSMS(a.SMS)}
+	senders := map[string]notify.Sender{enums.ChannelSMS: notify.NewSMS(a.SMS)}
 	if c.FCMProjectID != "" {
 		fcm, err := notify.NewFCM(notify.FCMConfig{ProjectID: c.FCMProjectID, TokenSource: notify.StaticToken(c.FCMAccessToken)})
 		if err != nil {
 			return nil, fmt.Errorf("push via FCM: %w", err)
 		}
-		senders[notify.ChannelPush] = fcm
+		senders[enums.ChannelPush] = fcm
 	}
 	if c.SMTPAddr != "" {
 		mail, err := notify.NewSMTP(notify.SMTPConfig{Addr: c.SMTPAddr, From: c.SMTPFrom,
@@ -101,14 +102,14 @@ func (a *App) configuredSenders() (map[string]notify.Sender, error) {
 		if err != nil {
 			return nil, fmt.Errorf("email via SMTP: %w", err)
 		}
-		senders[notify.ChannelEmail] = mail
+		senders[enums.ChannelEmail] = mail
 	}
 	if c.TelegramBotToken != "" {
 		tg, err := notify.NewTelegram(notify.TelegramConfig{Token: c.TelegramBotToken})
 		if err != nil {
 			return nil, fmt.Errorf("telegram: %w", err)
 		}
-		senders[notify.ChannelTelegram] = tg
+		senders[enums.ChannelTelegram] = tg
 	}
 	return senders, nil
 }

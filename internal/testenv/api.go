@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/internal/app"
 	"github.com/convene/convene/internal/auth"
 	"github.com/convene/convene/internal/config"
@@ -121,7 +122,7 @@ func NewAPI(t testing.TB, temporal client.Client, opts ...APIOption) *API {
 	}
 	a := &API{DB: NewDB(t), SMS: sms.NewLogSender(discardLogger()), Clock: &Clock{}, Temporal: temporal,
 		TaskQueue: "test-" + uuid.NewString(), NotifyRates: o.notifyRates, NotifyBurst: 5}
-	a.Push, a.Email, a.Telegram = notify.NewSandbox(notify.ChannelPush), notify.NewSandbox(notify.ChannelEmail), notify.NewSandbox(notify.ChannelTelegram)
+	a.Push, a.Email, a.Telegram = notify.NewSandbox(enums.ChannelPush), notify.NewSandbox(enums.ChannelEmail), notify.NewSandbox(enums.ChannelTelegram)
 	a.pushTimes = &sendTimes{Sender: a.Push}
 	// The server starts first so the payment sandbox knows its URL; the
 	// handler is swapped in below.
@@ -161,8 +162,8 @@ func (a *API) build(t testing.TB, otpLimits auth.OTPLimits) *app.App {
 	cfg.TemporalAddress = "" // the given client, or none
 	built, err := app.New(context.Background(), app.Options{
 		Config: cfg, Log: discardLogger(), Now: a.Clock.Now, DB: a.DB, Temporal: a.Temporal, SMS: a.SMS,
-		Senders: map[string]notify.Sender{notify.ChannelPush: a.pushTimes, notify.ChannelEmail: a.Email,
-			notify.ChannelTelegram: a.Telegram},
+		Senders: map[string]notify.Sender{enums.ChannelPush: a.pushTimes, enums.ChannelEmail: a.Email,
+			enums.ChannelTelegram: a.Telegram},
 		NotifyBurst: a.NotifyBurst, OTPLimits: otpLimits, RiverPollInterval: 100 * time.Millisecond,
 	})
 	require.NoError(t, err)

@@ -18,17 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/convene/convene/db/enums"
-)
-
-// Channel names, as returned by Sender.Channel: the external channels of
-// package enums, which is where notification items store them.
-const (
-	ChannelPush     = enums.ChannelPush
-	ChannelEmail    = enums.ChannelEmail
-	ChannelSMS      = enums.ChannelSMS
-	ChannelTelegram = enums.ChannelTelegram
 )
 
 // Message is one notification to deliver on one channel.
