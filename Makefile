@@ -5,7 +5,7 @@ GO      ?= go
 BIN     := bin/convene
 LDFLAGS := -s -w
 
-.PHONY: run build test bench generate check-generated clean
+.PHONY: run build test test-race bench generate check-generated clean
 
 ## run: build and start Postgres, Temporal + UI, the worker and the API (Ctrl-C stops)
 run: build
@@ -19,6 +19,10 @@ build:
 ## test: gofmt, go vet and every test (unit, workflow and integration)
 test:
 	scripts/test.sh
+
+## test-race: the packages with concurrency (api, jobs, workflows, db, rate limits) under the race detector; CI runs it after test
+test-race:
+	scripts/test.sh --race
 
 ## bench: run the ticket-rush and fan-out benchmarks (on demand, never in CI); e.g. BENCH_ARGS='-buyers 200 -capacity 50' FANOUT_ARGS='-recipients 20000'
 bench:

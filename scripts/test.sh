@@ -3,9 +3,18 @@
 # whole run (unless TEST_DATABASE_URL is already set). Each test clones a
 # fresh database from a migrated template inside it. Temporal runs in-process
 # in the test binaries that need it.
+#
+#   scripts/test.sh [go test flags]   gofmt, go vet, every test, brief fuzzing
+#   scripts/test.sh --race            the packages with concurrency, under the race detector
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-deps.sh
+
+race=false
+if [ "${1:-}" = "--race" ]; then
+  race=true
+  shift
+fi
 
 stop_cluster() { :; }
 if [ -z "${TEST_DATABASE_URL:-}" ]; then
@@ -45,6 +54,17 @@ if [ -z "${TEST_DATABASE_URL:-}" ]; then
   export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
 fi
 trap stop_cluster EXIT
+
+if $race; then
+  # The packages where goroutines meet: the API under concurrent calls, River
+  # workers, workflows, the database layer and the rate limiters.
+  echo "== go test -race"
+  # -parallel 1: under the race detector the in-process Temporal server is
+  # several times slower, and the rush and fan-out tests must not starve
+  # each other into timeouts.
+  go test -race -count=1 -parallel 1 -timeout 40m "$@" ./api/... ./jobs/... ./workflows/... ./db/... ./internal/ratelimit/...
+  exit 0
+fi
 
 echo "== gofmt and go vet"
 unformatted="$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.build/*'))"

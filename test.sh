@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Runs every test against one private, throwaway PostgreSQL cluster for the
+# whole run (unless TEST_DATABASE_URL is already set). Each test clones a
+# fresh database from a migrated template inside it. Temporal runs in-process
+# in the test binaries that need it.
+#
+#   scripts/test.sh [go test flags]   gofmt, go vet, every test, brief fuzzing
+#   scripts/test.sh --race            the packages with concurrency, under the race detector
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/ensure-deps.sh
+
+race=false
+if [ "${1:-}" = "--race" ]; then
+  race=true
+  shift
+fi
+
+stop_cluster() { :; }
+if [ -z "${TEST_DATABASE_URL:-}" ]; then
+  pgbin=""
+  if command -v pg_ctl >/dev/null 2>&1 && command -v initdb >/dev/null 2>&1; then
+    pgbin="$(dirname "$(command -v pg_ctl)")"
+  else
+    pgbin="$(ls -d /usr/lib/postgresql/*/bin | sort -t/ -k4 -n -r | head -n1)"
+  fi
+  dir="$(mktemp -d /tmp/convene-test-pg.XXXXXX)"
+  chmod 755 "$dir"
+  as_pg=()
+  if [ "$(id -u)" -eq 0 ]; then
+    # initdb and postgres refuse to run as root.
+    chown postgres: "$dir"
+    as_pg=(runuser -u postgres --)
+  fi
+  "${as_pg[@]}" "$pgbin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  port=""
+  for _ in 1 2 3 4 5 6 7 8; do
+    candidate=$((20000 + RANDOM % 20000))
+    if "${as_pg[@]}" "$pgbin/pg_ctl" start -D "$dir/data" -w -t 60 -l "$dir/server.log" \
+      -o "-c listen_addresses=127.0.0.1 -c port=$candidate -c unix_socket_directories='' -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null; then
+      port=$candidate
+      break
+    fi
+  done
+  if [ -z "$port" ]; then
+    echo "could not start the test PostgreSQL cluster; its log:" >&2
+    tail -n 20 "$dir/server.log" >&2
+    exit 1
+  fi
+  stop_cluster() {
+    "${as_pg[@]}" "$pgbin/pg_ctl" stop -D "$dir/data" -m immediate >/dev/null 2>&1 || true
+    rm -rf "$dir"
+  }
+  export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
+fi
+trap stop_cluster EXIT
+
+if $race; then
+  # The packages where goroutines meet: the API under concurrent calls, River
+  # workers, workflows, the database layer and the rate limiters.
+  echo "== go test -race"
+  go test -race -count=1 -timeout 30m "$@" ./api/... ./jobs/... ./workflows/... ./db/... ./internal/ratelimit/...
+  exit 0
+fi
+
+echo "== gofmt and go vet"
+unformatted="$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.build/*'))"
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:" >&2
+  echo "$unformatted" >&2
+  exit 1
+fi
+go vet ./...
+
+echo "== go test"
+go test -count=1 -timeout 20m "$@" ./...
+
+# Every Fuzz target's committed seed corpus already ran above as a test; each
+# also fuzzes briefly here so new inputs are tried on every run. Findings
+# are written to the package's testdata/fuzz: commit them as regression seeds.
+echo "== go test -fuzz (${FUZZTIME:=5s} each)"
+while read -r pkg target; do
+  go test -run='^$' -fuzz="^${target}\$" -fuzztime="$FUZZTIME" "$pkg"
+done <<'TARGETS'
+./internal/tickets FuzzVerify
+./internal/tickets FuzzParse
+./internal/providers/payment FuzzSandboxParseWebhook
+./internal/providers/payment FuzzStripeParseWebhook
+TARGETS
