@@ -89,4 +89,5 @@ done <<'TARGETS'
 ./internal/tickets FuzzParse
 ./internal/providers/payment FuzzSandboxParseWebhook
 ./internal/providers/payment FuzzStripeParseWebhook
+./api/rpc FuzzNormalizePhone
 TARGETS
