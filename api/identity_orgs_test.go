@@ -154,6 +154,35 @@ func TestOrganizations_RolesGovernMembership(t *testing.T) {
 	assert.EqualValues(t, 6, audits, "4 adds and 2 removals are audited")
 }
 
+func TestOrganizations_ListMembersShowsPhonesOnlyToManagers(t *testing.T) {
+	a := setup(t)
+	ctx := context.Background()
+	owner := a.Login(t, newPhone())
+	org := createOrg(t, a, owner, "contacts-org")
+	member, admin := a.Login(t, newPhone()), a.Login(t, newPhone())
+	require.NoError(t, addMember(t, a, owner, org.GetId(), member.Phone, identityv1.OrganizationRole_ORGANIZATION_ROLE_MEMBER))
+	require.NoError(t, addMember(t, a, owner, org.GetId(), admin.Phone, identityv1.OrganizationRole_ORGANIZATION_ROLE_ADMIN))
+
+	for _, tc := range []struct {
+		name       string
+		caller     testenv.Session
+		seesPhones bool
+	}{
+		{"owner", owner, true},
+		{"admin", admin, true},
+		{"member", member, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, err := a.Organizations.ListMembers(ctx, testenv.As(tc.caller, &identityv1.ListMembersRequest{OrganizationId: org.GetId()}))
+			require.NoError(t, err)
+			require.Len(t, resp.Msg.GetMembers(), 3)
+			for _, m := range resp.Msg.GetMembers() {
+				assert.Equal(t, tc.seesPhones, m.GetPhone() != "", "member %s phone %q", m.GetUserId(), m.GetPhone())
+			}
+		})
+	}
+}
+
 func TestOrganizations_ListMembersPages(t *testing.T) {
 	a := setup(t)
 	ctx := context.Background()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"connectrpc.com/connect"
@@ -104,9 +105,13 @@ func (s *organizationServer) AddMember(ctx context.Context, req *connect.Request
 func (s *organizationServer) ListMembers(ctx context.Context, req *connect.Request[identityv1.ListMembersRequest]) (*connect.Response[identityv1.ListMembersResponse], error) {
 	msg := req.Msg
 	orgID := uuid.MustParse(msg.GetOrganizationId())
-	if _, err := rpc.OrgAccess(ctx, s.DB, orgID, rpc.AnyRole); err != nil {
+	role, err := rpc.OrgAccess(ctx, s.DB, orgID, rpc.AnyRole)
+	if err != nil {
 		return nil, err
 	}
+	// Members see who is in the organization; only those who manage it see
+	// how to reach them.
+	showContacts := slices.Contains(rpc.ManagerRoles, role)
 	page, err := rpc.TimePage("ListMembers", msg.GetPageToken(), msg.GetPageSize(), defaultMemberPageSize)
 	if err != nil {
 		return nil, err
@@ -118,7 +123,11 @@ func (s *organizationServer) ListMembers(ctx context.Context, req *connect.Reque
 	resp := &identityv1.ListMembersResponse{}
 	members, resp.NextPageToken = rpc.NextPage(page, members, func(m *db.Member) (time.Time, uuid.UUID) { return m.CreatedAt, m.ID })
 	for i := range members {
-		resp.Members = append(resp.Members, memberToProto(&members[i]))
+		m := memberToProto(&members[i])
+		if !showContacts {
+			m.Phone = ""
+		}
+		resp.Members = append(resp.Members, m)
 	}
 	return connect.NewResponse(resp), nil
 }
