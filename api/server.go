@@ -8,6 +8,7 @@ package api
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -20,6 +21,7 @@ import (
 	connectcors "connectrpc.com/cors"
 	"connectrpc.com/grpcreflect"
 	"github.com/google/uuid"
+	"github.com/riverqueue/river"
 	"github.com/rs/cors"
 	"go.temporal.io/sdk/client"
 
@@ -37,11 +39,14 @@ import (
 type Deps struct {
 	DB       *db.DB
 	Temporal client.Client
-	Tokens   *auth.Tokens
-	OTP      *auth.OTPHasher
-	SMS      sms.Sender
-	Metrics  *metrics.Registry
-	Log      *slog.Logger
+	// River inserts, in a handler's transaction, the jobs that start its
+	// workflows if the direct start after commit does not happen.
+	River   *river.Client[*sql.Tx]
+	Tokens  *auth.Tokens
+	OTP     *auth.OTPHasher
+	SMS     sms.Sender
+	Metrics *metrics.Registry
+	Log     *slog.Logger
 	// DevMode echoes OTP codes in RequestOtp responses; never set in prod.
 	DevMode bool
 	// OTPLimits bounds how often codes can be requested.
@@ -62,6 +67,11 @@ type Deps struct {
 	TaskQueue string
 	// PublicURL is the API's base URL as clients reach it.
 	PublicURL string
+	// SkipDirectWorkflowStarts is for tests only: every direct workflow
+	// start after commit fails, as if the process died between commit and
+	// start, so only the River job committed with the rows starts the
+	// workflow.
+	SkipDirectWorkflowStarts bool
 }
 
 // NewHandler returns the API's root HTTP handler: every domain's Connect
@@ -93,6 +103,9 @@ func NewHandler(d Deps) (http.Handler, error) {
 func (d Deps) withDefaults() Deps {
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.SkipDirectWorkflowStarts {
+		d.Temporal = noDirectStarts{d.Temporal}
 	}
 	if d.OTPLimits == (auth.OTPLimits{}) {
 		d.OTPLimits = auth.DefaultOTPLimits()

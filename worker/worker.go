@@ -26,6 +26,7 @@ import (
 	"github.com/convene/convene/internal/ratelimit"
 	"github.com/convene/convene/internal/tickets"
 	"github.com/convene/convene/jobs"
+	"github.com/convene/convene/jobs/workflowstart"
 	"github.com/convene/convene/workflows"
 )
 
@@ -167,6 +168,8 @@ func registerJobs(w *river.Workers, o Options) {
 	river.AddWorker(w, &jobs.PurgeCredentialsWorker{DB: o.DB, Now: o.Now})
 	river.AddWorker(w, &jobs.DeliverNotificationWorker{DB: o.DB, Senders: o.Senders, Limits: o.Limits, Now: o.Now})
 	river.AddWorker(w, &jobs.DeliverInAppBatchWorker{DB: o.DB, Now: o.Now})
+	river.AddWorker(w, &workflowstart.EventCancellationWorker{Temporal: o.Temporal, TaskQueue: o.TaskQueue})
+	river.AddWorker(w, &workflowstart.NotificationJobWorker{Temporal: o.Temporal, TaskQueue: o.TaskQueue})
 }
 
 // registerTemporal adds every workflow and activity, a few lines per domain.

@@ -9,10 +9,15 @@
 package workflows
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
@@ -97,4 +102,21 @@ func businessIDOf(prefix, id string) (string, error) {
 		return "", fmt.Errorf("%q is not a workflow id of the form %s<id>", id, prefix)
 	}
 	return rest, nil
+}
+
+// startOnce starts a workflow whose ID is its business ID, so starting it
+// again is harmless: WorkflowIDConflictPolicy USE_EXISTING joins a running
+// run, and a closed run that opts' reuse policy refuses to repeat answers
+// WorkflowExecutionAlreadyStarted, which counts as started. The API's fast
+// path after commit and the River job written in the same transaction
+// (package jobs/workflowstart) both start through here, so whichever comes second is a
+// no-op.
+func startOnce(ctx context.Context, c client.Client, opts client.StartWorkflowOptions, name string, in any) error {
+	opts.WorkflowIDConflictPolicy = enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING
+	_, err := c.ExecuteWorkflow(ctx, opts, name, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if err != nil && !errors.As(err, &started) {
+		return fmt.Errorf("start %s %s: %w", name, opts.ID, err)
+	}
+	return nil
 }

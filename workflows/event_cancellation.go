@@ -1,8 +1,12 @@
 package workflows
 
 import (
+	"context"
 	"fmt"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/convene/convene/activities"
@@ -33,6 +37,35 @@ func EventIDFromCancellationWorkflowID(id string) (string, error) {
 type EventCancellationInput struct {
 	EventID string
 	Reason  string
+}
+
+// EventCancellationStart is everything a cancellation's start needs: the
+// input plus what its search attributes and summary show. It is stored in
+// the River job that starts the workflow, so it is plain JSON-able data.
+type EventCancellationStart struct {
+	Input      EventCancellationInput `json:"input"`
+	OrgID      string                 `json:"org_id,omitempty"` // "" for an event without organization
+	HostUserID string                 `json:"host_user_id"`
+	Title      string                 `json:"title"`
+}
+
+// StartEventCancellation starts the event's cancellation workflow on
+// taskQueue, or finds it running or completed (see startOnce); only a
+// failed run is started afresh. The API calls it after commit and the River
+// job workflowstart.EventCancellationArgs calls it if the API did not.
+func StartEventCancellation(ctx context.Context, c client.Client, taskQueue string, st EventCancellationStart) error {
+	attrs := []temporal.SearchAttributeUpdate{SearchEventID.ValueSet(st.Input.EventID),
+		SearchUserID.ValueSet(st.HostUserID), SearchStatus.ValueSet(StatusCancelling)}
+	if st.OrgID != "" {
+		attrs = append(attrs, SearchOrgID.ValueSet(st.OrgID))
+	}
+	return startOnce(ctx, c, client.StartWorkflowOptions{
+		ID:                    EventCancellationWorkflowID(st.Input.EventID),
+		TaskQueue:             taskQueue,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
+		TypedSearchAttributes: temporal.NewSearchAttributes(attrs...),
+		StaticSummary:         "Cancel event: " + st.Title,
+	}, EventCancellationWorkflowName, st.Input)
 }
 
 // EventCancellationResult counts the orders told.

@@ -1,10 +1,13 @@
 package workflows
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
@@ -60,6 +63,37 @@ const (
 type NotificationJobInput struct {
 	JobID string
 	Phase string // "" (start), PhaseResolving or PhaseDelivering
+}
+
+// NotificationJobStart is everything a job's start needs: the input plus
+// what its search attributes, summary and details show. It is stored in the
+// River job that starts the workflow, so it is plain JSON-able data.
+type NotificationJobStart struct {
+	Input     NotificationJobInput `json:"input"`
+	OrgID     string               `json:"org_id,omitempty"` // "" for a platform-wide job
+	CreatedBy string               `json:"created_by"`
+	Summary   string               `json:"summary"`
+	Details   string               `json:"details"`
+}
+
+// StartNotificationJob starts the job's workflow on taskQueue, or finds it
+// running or closed (see startOnce): REJECT_DUPLICATE means a job never
+// runs twice, even when the second start comes after the first run ended.
+// The API calls it after commit and the River job
+// workflowstart.NotificationJobArgs calls it if the API did not.
+func StartNotificationJob(ctx context.Context, c client.Client, taskQueue string, st NotificationJobStart) error {
+	attrs := []temporal.SearchAttributeUpdate{SearchUserID.ValueSet(st.CreatedBy), SearchStatus.ValueSet(JobScheduled)}
+	if st.OrgID != "" {
+		attrs = append(attrs, SearchOrgID.ValueSet(st.OrgID))
+	}
+	return startOnce(ctx, c, client.StartWorkflowOptions{
+		ID:                    NotificationJobWorkflowID(st.Input.JobID),
+		TaskQueue:             taskQueue,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		TypedSearchAttributes: temporal.NewSearchAttributes(attrs...),
+		StaticSummary:         st.Summary,
+		StaticDetails:         st.Details,
+	}, NotificationJobWorkflowName, st.Input)
 }
 
 // NotificationJobState is what the state query and cancel update return.

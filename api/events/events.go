@@ -8,12 +8,10 @@ import (
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/jobs/workflowstart"
 	eventsv1 "github.com/convene/convene/proto/convene/events/v1"
 	"github.com/convene/convene/workflows"
 )
@@ -172,13 +170,16 @@ func (s *eventServer) PublishEvent(ctx context.Context, req *connect.Request[eve
 	return connect.NewResponse(&eventsv1.PublishEventResponse{Event: out}), nil
 }
 
-// CancelEvent cancels a draft or published event, then starts the
+// CancelEvent cancels a draft or published event and starts the
 // event-cancellation workflow that closes its open orders (releasing holds,
-// refunding payments). Cancelling again only re-starts that workflow, which
-// is how a failed start is retried.
+// refunding payments). The River job that starts the workflow is committed
+// with the cancellation, so the workflow runs even if the direct start
+// after commit never happens; cancelling again starts it once more, which
+// is harmless (its ID is fixed) and retries a failed run.
 func (s *eventServer) CancelEvent(ctx context.Context, req *connect.Request[eventsv1.CancelEventRequest]) (*connect.Response[eventsv1.CancelEventResponse], error) {
 	userID, reason := rpc.CallerID(ctx), req.Msg.GetReason()
 	var ev *db.Event
+	enqueued := false // whether this call committed the River job that starts the workflow
 	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
 		if ev, err = s.hostedEventForUpdate(ctx, tx, uuid.MustParse(req.Msg.GetEventId())); err != nil {
@@ -194,14 +195,22 @@ func (s *eventServer) CancelEvent(ctx context.Context, req *connect.Request[even
 			return err
 		}
 		ev.Status = db.EventCancelled
+		if _, err := s.River.InsertTx(ctx, tx.Tx, workflowstart.EventCancellationArgs{Start: cancellationStart(ev, reason)}, nil); err != nil {
+			return fmt.Errorf("enqueue start of event cancellation: %w", err)
+		}
+		enqueued = true
 		return rpc.Audit(ctx, tx, &userID, ev.OrganizationID, "event", ev.ID.String(), "cancel", map[string]any{"reason": reason})
 	})
 	if err != nil {
 		return nil, err
 	}
-	if err := s.startCancellation(ctx, ev, reason); err != nil {
-		return nil, connect.NewError(connect.CodeUnavailable, fmt.Errorf(
-			"the event is cancelled but closing its orders could not start; call CancelEvent again to retry: %w", err))
+	if err := workflows.StartEventCancellation(ctx, s.Temporal, s.TaskQueue, cancellationStart(ev, reason)); err != nil {
+		if !enqueued {
+			return nil, connect.NewError(connect.CodeUnavailable, fmt.Errorf(
+				"the event is cancelled but closing its orders could not start; call CancelEvent again to retry: %w", err))
+		}
+		// The River job committed with the cancellation starts it.
+		s.Log.WarnContext(ctx, "direct start of event cancellation failed; its River job will start it", "event_id", ev.ID, "error", err)
 	}
 	out, err := eventWithInterests(ctx, s.DB, ev)
 	if err != nil {
@@ -210,27 +219,10 @@ func (s *eventServer) CancelEvent(ctx context.Context, req *connect.Request[even
 	return connect.NewResponse(&eventsv1.CancelEventResponse{Event: out}), nil
 }
 
-// startCancellation starts (or finds running or completed) the event's
-// cancellation workflow; only a failed run is started afresh.
-func (s *eventServer) startCancellation(ctx context.Context, ev *db.Event, reason string) error {
-	id := ev.ID.String()
-	attrs := []temporal.SearchAttributeUpdate{workflows.SearchEventID.ValueSet(id),
-		workflows.SearchUserID.ValueSet(ev.HostUserID.String()), workflows.SearchStatus.ValueSet(workflows.StatusCancelling)}
-	if ev.OrganizationID != nil {
-		attrs = append(attrs, workflows.SearchOrgID.ValueSet(ev.OrganizationID.String()))
-	}
-	_, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       workflows.EventCancellationWorkflowID(id),
-		TaskQueue:                s.TaskQueue,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY,
-		TypedSearchAttributes:    temporal.NewSearchAttributes(attrs...),
-		StaticSummary:            "Cancel event: " + ev.Title,
-	}, workflows.EventCancellationWorkflowName, workflows.EventCancellationInput{EventID: id, Reason: reason})
-	if err != nil {
-		return fmt.Errorf("start event cancellation: %w", err)
-	}
-	return nil
+// cancellationStart is the cancellation workflow's start for ev.
+func cancellationStart(ev *db.Event, reason string) workflows.EventCancellationStart {
+	return workflows.EventCancellationStart{Input: workflows.EventCancellationInput{EventID: ev.ID.String(), Reason: reason},
+		OrgID: rpc.IDString(ev.OrganizationID), HostUserID: ev.HostUserID.String(), Title: ev.Title}
 }
 
 // hostedEventForUpdate is the one authorization check of the calls that

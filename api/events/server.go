@@ -6,6 +6,7 @@
 package events
 
 import (
+	"database/sql"
 	"log/slog"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/tickets"
 	"github.com/convene/convene/proto/convene/events/v1/eventsv1connect"
+	"github.com/riverqueue/river"
 )
 
 // Deps is what the events handlers use. Every field but Sandbox is required.
@@ -23,6 +25,9 @@ type Deps struct {
 	DB *db.DB
 	// Temporal runs ticket orders and event cancellations.
 	Temporal client.Client
+	// River inserts, in the transaction of the rows, the job that starts
+	// their workflow if the direct start after commit does not happen.
+	River *river.Client[*sql.Tx]
 	// TaskQueue is where those workflows run.
 	TaskQueue string
 	// Now is the clock.

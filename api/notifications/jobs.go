@@ -10,12 +10,11 @@ import (
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/jobs/workflowstart"
 	notificationsv1 "github.com/convene/convene/proto/convene/notifications/v1"
 	"github.com/convene/convene/workflows"
 )
@@ -53,13 +52,14 @@ func (s *notificationServer) jobAccess(ctx context.Context, idb bun.IDB, orgID *
 const (
 	// jobDraft is a job stored but never started; it has no workflow.
 	jobDraft = "draft"
-	// jobFailed is a job that stopped on an error: the API sets it when a
-	// job's workflow cannot start.
+	// jobFailed is a job that stopped on an error.
 	jobFailed = "failed"
 )
 
 // CreateNotificationJob stores a job and starts its workflow, which waits
 // for scheduled_at (unset or past: now), resolves the audience and delivers.
+// The River job that starts the workflow is committed with the row, so the
+// job runs even if the direct start after commit never happens.
 func (s *notificationServer) CreateNotificationJob(ctx context.Context, req *connect.Request[notificationsv1.CreateNotificationJobRequest]) (*connect.Response[notificationsv1.CreateNotificationJobResponse], error) {
 	msg, userID := req.Msg, rpc.CallerID(ctx)
 	job := &db.NotificationJob{ID: db.NewID(), OrganizationID: rpc.OptionalID(msg.GetOrganizationId()), CreatedBy: userID,
@@ -85,6 +85,9 @@ func (s *notificationServer) CreateNotificationJob(ctx context.Context, req *con
 		if err := db.InsertNotificationJob(ctx, tx, job); err != nil {
 			return err
 		}
+		if _, err := s.River.InsertTx(ctx, tx.Tx, workflowstart.NotificationJobArgs{Start: jobStart(job)}, nil); err != nil {
+			return fmt.Errorf("enqueue start of notification job: %w", err)
+		}
 		return rpc.Audit(ctx, tx, &userID, job.OrganizationID, "notification_job", job.ID.String(), "create", map[string]any{
 			"category": job.Category, "title": job.TitleTemplate, "channels": job.Channels,
 			"include": len(job.Criteria.Include), "exclude": len(job.Criteria.Exclude), "scheduled_at": job.ScheduledAt})
@@ -92,48 +95,19 @@ func (s *notificationServer) CreateNotificationJob(ctx context.Context, req *con
 	if err != nil {
 		return nil, err
 	}
-	if err := s.startJob(ctx, job); err != nil {
-		return nil, s.unstarted(ctx, job, err)
+	if err := workflows.StartNotificationJob(ctx, s.Temporal, s.TaskQueue, jobStart(job)); err != nil {
+		// The River job committed with the row starts it.
+		s.Log.WarnContext(ctx, "direct start of notification job failed; its River job will start it", "job_id", job.ID, "error", err)
 	}
 	return connect.NewResponse(&notificationsv1.CreateNotificationJobResponse{Job: jobToProto(job, db.JobProgress{})}), nil
 }
 
-// startJob starts the job's workflow. WorkflowIDConflictPolicy USE_EXISTING
-// makes a second start of the same job (the SDK retrying a start whose
-// answer was lost) join the run already there instead of failing, so
-// retrying a start is always harmless: a job never runs twice.
-func (s *notificationServer) startJob(ctx context.Context, job *db.NotificationJob) error {
+// jobStart is the job workflow's start for job.
+func jobStart(job *db.NotificationJob) workflows.NotificationJobStart {
 	id := job.ID.String()
-	attrs := []temporal.SearchAttributeUpdate{workflows.SearchUserID.ValueSet(job.CreatedBy.String()),
-		workflows.SearchStatus.ValueSet(workflows.JobScheduled)}
-	if job.OrganizationID != nil {
-		attrs = append(attrs, workflows.SearchOrgID.ValueSet(job.OrganizationID.String()))
-	}
-	_, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       workflows.NotificationJobWorkflowID(id),
-		TaskQueue:                s.TaskQueue,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		TypedSearchAttributes:    temporal.NewSearchAttributes(attrs...),
-		StaticSummary:            jobSummary(job),
-		StaticDetails:            fmt.Sprintf("job %s · organization %s · created by %s", id, rpc.IDString(job.OrganizationID), job.CreatedBy),
-	}, workflows.NotificationJobWorkflowName, workflows.NotificationJobInput{JobID: id})
-	if err != nil {
-		return fmt.Errorf("start notification job %s: %w", id, err)
-	}
-	return nil
-}
-
-// unstarted handles a job whose workflow could not start: the committed
-// row is marked failed, so nothing waits on a job that will never run,
-// and the caller is told to create it again.
-func (s *notificationServer) unstarted(ctx context.Context, job *db.NotificationJob, startErr error) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	if err := db.SetNotificationJobStatus(ctx, s.DB, job.ID, jobFailed); err != nil {
-		s.Log.ErrorContext(ctx, "mark unstarted notification job failed", "job_id", job.ID, "error", err)
-	}
-	return connect.NewError(connect.CodeUnavailable, fmt.Errorf(
-		"the job could not be scheduled and was marked failed; create it again: %w", startErr))
+	return workflows.NotificationJobStart{Input: workflows.NotificationJobInput{JobID: id},
+		OrgID: rpc.IDString(job.OrganizationID), CreatedBy: job.CreatedBy.String(), Summary: jobSummary(job),
+		Details: fmt.Sprintf("job %s · organization %s · created by %s", id, rpc.IDString(job.OrganizationID), job.CreatedBy)}
 }
 
 // jobSummary is the one-line summary shown in the Temporal UI, e.g.

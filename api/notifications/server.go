@@ -5,6 +5,7 @@
 package notifications
 
 import (
+	"database/sql"
 	"log/slog"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/proto/convene/notifications/v1/notificationsv1connect"
+	"github.com/riverqueue/river"
 )
 
 // Deps is what the notification handlers use. Every field is required.
@@ -20,6 +22,9 @@ type Deps struct {
 	DB *db.DB
 	// Temporal starts and cancels notification job workflows.
 	Temporal client.Client
+	// River inserts, in the transaction of the rows, the job that starts
+	// their workflow if the direct start after commit does not happen.
+	River *river.Client[*sql.Tx]
 	// TaskQueue is where those workflows run.
 	TaskQueue string
 	// Now is the clock.

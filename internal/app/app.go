@@ -9,6 +9,7 @@ package app
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -29,6 +30,7 @@ import (
 	"github.com/convene/convene/internal/ratelimit"
 	"github.com/convene/convene/internal/tickets"
 	"github.com/convene/convene/worker"
+	"github.com/riverqueue/river"
 )
 
 // ErrNoTemporal says the worker was asked for without a Temporal client.
@@ -48,6 +50,8 @@ type App struct {
 	DB *db.DB
 	// Temporal is the Temporal client; nil when none was configured.
 	Temporal client.Client
+	// River inserts jobs for the API (insert-only: the worker works them).
+	River *river.Client[*sql.Tx]
 	// Metrics is the Prometheus registry of the API, River and Temporal.
 	Metrics *metrics.Registry
 	// Payments is the payment provider; Sandbox is also set when that is
@@ -86,6 +90,9 @@ func New(ctx context.Context, o Options) (_ *App, err error) {
 	}
 	if a.Temporal, err = a.dialTemporal(); err != nil {
 		return nil, err
+	}
+	if a.River, err = river.NewClient(a.DB.RiverDriver(), &river.Config{Logger: a.Log.With("component", "river")}); err != nil {
+		return nil, fmt.Errorf("create river insert client: %w", err)
 	}
 	if err := a.buildProviders(); err != nil {
 		return nil, err
@@ -129,11 +136,12 @@ func (a *App) StartWorker(ctx context.Context) (*worker.Worker, error) {
 // adds it here.
 func (a *App) apiDeps() api.Deps {
 	return api.Deps{
-		DB: a.DB, Temporal: a.Temporal, Metrics: a.Metrics, Log: a.Log, Now: a.Now,
+		DB: a.DB, Temporal: a.Temporal, River: a.River, Metrics: a.Metrics, Log: a.Log, Now: a.Now,
 		Tokens: a.Tokens, OTP: auth.NewOTPHasher(a.Config.JWTSecret), OTPLimits: a.opts.OTPLimits, SMS: a.SMS,
 		Payments: a.Payments, Sandbox: a.Sandbox, Tickets: a.Tickets,
 		TaskQueue: a.Config.TaskQueue, PublicURL: a.Config.PublicURL, DevMode: a.Config.IsDev(),
 		CORSOrigins: a.Config.CORSOrigins, TrustForwardedFor: a.Config.TrustForwardedFor,
+		SkipDirectWorkflowStarts: a.opts.SkipDirectWorkflowStarts,
 	}
 }
 

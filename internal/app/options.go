@@ -72,6 +72,12 @@ type Options struct {
 	// NotificationPageSize is how many recipients one step of a
 	// notification job resolves. The worker's default when zero.
 	NotificationPageSize int
+
+	// SkipDirectWorkflowStarts is for tests only: the API's direct
+	// workflow starts after commit fail, as if the process died between
+	// commit and start, so only the River job written with the rows can
+	// start the workflow (see api.Deps).
+	SkipDirectWorkflowStarts bool
 }
 
 // withDefaults returns the options with unset defaults filled in.

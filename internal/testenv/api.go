@@ -93,6 +93,7 @@ type API struct {
 type apiOptions struct {
 	otpLimits   auth.OTPLimits
 	notifyRates map[string]float64
+	startFault  bool
 }
 
 // APIOption adjusts the API under test.
@@ -105,6 +106,11 @@ func WithOTPLimits(l auth.OTPLimits) APIOption { return func(o *apiOptions) { o.
 func WithNotifyRate(channel string, perSecond float64) APIOption {
 	return func(o *apiOptions) { o.notifyRates[channel] = perSecond }
 }
+
+// WithStartFault makes the API's direct workflow starts after commit fail,
+// as if the process died between commit and start: a workflow then runs
+// only if the River job committed with its rows starts it.
+func WithStartFault() APIOption { return func(o *apiOptions) { o.startFault = true } }
 
 // NewAPI serves the real handlers for one test, built by internal/app as
 // the binary builds them. temporal may be nil for tests that start no
@@ -135,7 +141,7 @@ func NewAPI(t testing.TB, temporal client.Client, opts ...APIOption) *API {
 	t.Cleanup(srv.Close)
 	a.URL, a.HTTP = srv.URL, srv.Client()
 
-	built := a.build(t, o.otpLimits)
+	built := a.build(t, o)
 	h, err := built.Handler()
 	require.NoError(t, err)
 	handler = h
@@ -149,7 +155,7 @@ func NewAPI(t testing.TB, temporal client.Client, opts ...APIOption) *API {
 // build wires the application for this test: its database, clock, SMS and
 // notification sandboxes and Temporal client, everything else from a dev
 // configuration, as `convene dev` would.
-func (a *API) build(t testing.TB, otpLimits auth.OTPLimits) *app.App {
+func (a *API) build(t testing.TB, o apiOptions) *app.App {
 	t.Helper()
 	cfg := config.Default()
 	cfg.JWTSecret = TestSecret
@@ -164,7 +170,8 @@ func (a *API) build(t testing.TB, otpLimits auth.OTPLimits) *app.App {
 		Config: cfg, Log: discardLogger(), Now: a.Clock.Now, DB: a.DB, Temporal: a.Temporal, SMS: a.SMS,
 		Senders: map[string]notify.Sender{enums.ChannelPush: a.pushTimes, enums.ChannelEmail: a.Email,
 			enums.ChannelTelegram: a.Telegram},
-		NotifyBurst: a.NotifyBurst, OTPLimits: otpLimits, RiverPollInterval: 100 * time.Millisecond,
+		NotifyBurst: a.NotifyBurst, OTPLimits: o.otpLimits, RiverPollInterval: 100 * time.Millisecond,
+		SkipDirectWorkflowStarts: o.startFault,
 	})
 	require.NoError(t, err)
 	t.Cleanup(built.Close)
