@@ -111,39 +111,21 @@ func streamingProcedures(services []string) map[string]bool {
 }
 
 // withLimits bounds every request: its body to bodyMaxBytes, and the time
-// to answer it to writeTimeout, except for streaming procedures. The
-// server has no global WriteTimeout, so that streams can live; and since
-// HTTP/1.1 keeps a connection's write deadline from one request to the
-// next, every request sets its own (a stream clears it).
+// to answer it to writeTimeout, except for streaming procedures, which live
+// as long as their client wants. The server has no global WriteTimeout,
+// which would end every stream; and since HTTP/1.1 keeps a connection's
+// write deadline from one request to the next, every request sets its own
+// (a stream clears it). The server's ReadTimeout needs no such care: it
+// bounds reading the request, and net/http lifts it once the body is read.
 func withLimits(next http.Handler, streaming map[string]bool) http.Handler {
 	return http.MaxBytesHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rc := http.NewResponseController(w)
-		// Setting a deadline fails only on a writer that is no connection
-		// (a test's recorder), where there is no deadline to set.
+		deadline := time.Now().Add(writeTimeout)
 		if streaming[r.URL.Path] {
-			_ = rc.SetWriteDeadline(time.Time{})
-			r.Body = &clearReadDeadlineAtEOF{ReadCloser: r.Body, rc: rc}
-		} else {
-			_ = rc.SetWriteDeadline(time.Now().Add(writeTimeout))
+			deadline = time.Time{}
 		}
+		// This fails only on a writer that is no connection (a test's
+		// recorder), where there is no deadline to set.
+		_ = http.NewResponseController(w).SetWriteDeadline(deadline)
 		next.ServeHTTP(w, r)
 	}), bodyMaxBytes)
-}
-
-// clearReadDeadlineAtEOF lifts the server's read deadline once a stream's
-// request body has been read. Over HTTP/1.1 the server keeps reading the
-// connection in the background while the handler runs, and a read deadline
-// that passes there cancels the request: the stream would die after
-// readTimeout. The body itself is still read under the deadline.
-type clearReadDeadlineAtEOF struct {
-	io.ReadCloser
-	rc *http.ResponseController
-}
-
-func (b *clearReadDeadlineAtEOF) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if errors.Is(err, io.EOF) {
-		_ = b.rc.SetReadDeadline(time.Time{})
-	}
-	return n, err
 }
