@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"time"
 
 	"connectrpc.com/connect"
@@ -91,7 +92,8 @@ func (c *cappedGzipReader) Close() error { return c.gz.Close() }
 // no streams to list.
 func streamingProcedures(services []string) map[string]bool {
 	streaming := map[string]bool{}
-	for _, name := range append(services, grpcreflect.ReflectV1ServiceName, grpcreflect.ReflectV1AlphaServiceName) {
+	names := append(slices.Clone(services), grpcreflect.ReflectV1ServiceName, grpcreflect.ReflectV1AlphaServiceName)
+	for _, name := range names {
 		desc, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(name))
 		if err != nil {
 			continue
