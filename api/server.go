@@ -84,19 +84,21 @@ func NewHandler(d Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	limits := readLimits(readMaxBytes)
 	mux := http.NewServeMux()
-	names := mountDomains(mux, served, opts)
+	names := mountDomains(mux, served, connect.WithHandlerOptions(opts, limits))
 	reflector := grpcreflect.NewStaticReflector(append(names, healthServiceName)...)
-	mux.Handle(grpcreflect.NewHandlerV1(reflector))
-	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
-	h := &health{db: d.DB, temporal: d.Temporal}
-	mux.Handle(h.grpcHandler())
+	mux.Handle(grpcreflect.NewHandlerV1(reflector, limits))
+	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector, limits))
+	h := &health{db: d.DB, temporal: d.Temporal, log: d.Log}
+	mux.Handle(h.grpcHandler(limits))
 	mux.HandleFunc("GET /healthz", h.live)
 	mux.HandleFunc("GET /readyz", h.ready)
 	if d.Metrics != nil {
 		mux.Handle("GET /metrics", d.Metrics.Handler())
 	}
-	return withRequestContext(withCORS(mux, d.CORSOrigins), d.TrustForwardedFor), nil
+	handler := withRequestContext(withCORS(mux, d.CORSOrigins), d.TrustForwardedFor)
+	return withLimits(handler, streamingProcedures(names)), nil
 }
 
 // withDefaults fills the optional fields.
@@ -114,7 +116,8 @@ func (d Deps) withDefaults() Deps {
 }
 
 // mountDomains mounts every service and route of each domain on mux and
-// returns the names of the Connect services, for reflection.
+// returns the names of the Connect services, for reflection. opts carries
+// the interceptors and the read limits.
 func mountDomains(mux *http.ServeMux, served []rpc.Domain, opts connect.HandlerOption) []string {
 	var names []string
 	for _, dom := range served {
@@ -142,21 +145,30 @@ func publicProcedures(served []rpc.Domain) map[string]bool {
 	return public
 }
 
-// Serve runs handler on addr until ctx ends, then drains in-flight requests
-// for at most shutdownTimeout. Both HTTP/1.1 and unencrypted HTTP/2 (h2c)
-// are served, so gRPC clients work without TLS.
-func Serve(ctx context.Context, addr string, handler http.Handler, shutdownTimeout time.Duration, log *slog.Logger) error {
+// NewServer is the HTTP server for handler on addr: HTTP/1.1 and
+// unencrypted HTTP/2 (h2c), so gRPC clients work without TLS, with read
+// and idle timeouts. It sets no WriteTimeout, which would end every
+// long-lived stream: NewHandler's handler sets a write deadline per
+// request instead, for everything but streaming procedures.
+func NewServer(addr string, handler http.Handler) *http.Server {
 	protocols := new(http.Protocols)
 	protocols.SetHTTP1(true)
 	protocols.SetUnencryptedHTTP2(true)
-	srv := &http.Server{
+	return &http.Server{
 		Addr:              addr,
 		Handler:           handler,
 		Protocols:         protocols,
 		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		ReadTimeout:       readTimeout,
+		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    1 << 20,
 	}
+}
+
+// Serve runs handler on addr (see NewServer) until ctx ends, then drains
+// in-flight requests for at most shutdownTimeout.
+func Serve(ctx context.Context, addr string, handler http.Handler, shutdownTimeout time.Duration, log *slog.Logger) error {
+	srv := NewServer(addr, handler)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)

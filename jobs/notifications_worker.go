@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
@@ -190,13 +191,30 @@ func (w *DeliverNotificationWorker) finish(ctx context.Context, item *db.Notific
 	return db.UpdateItem(ctx, w.DB, item)
 }
 
+// Caps of a rendered title and body, in characters: the limits of the
+// literal title and body of CreateNotificationJobRequest. The API refuses
+// templates that could render longer; the worker still cuts, so a profile
+// name longer than today's limit cannot push a message past them.
+const (
+	maxRenderedTitle = 200
+	maxRenderedBody  = 4000
+)
+
 // render fills {{variable}} placeholders of the job's templates; {{name}}
-// is the recipient's profile name.
+// is the recipient's profile name. The results are cut to the caps above.
 func render(d *delivery) (string, string) {
 	pairs := []string{"{{name}}", d.name}
 	for k, v := range d.job.Variables {
 		pairs = append(pairs, "{{"+k+"}}", v)
 	}
 	r := strings.NewReplacer(pairs...)
-	return r.Replace(d.job.TitleTemplate), r.Replace(d.job.BodyTemplate)
+	return truncate(r.Replace(d.job.TitleTemplate), maxRenderedTitle), truncate(r.Replace(d.job.BodyTemplate), maxRenderedBody)
+}
+
+// truncate cuts s to at most limit characters, ending in "…" when cut.
+func truncate(s string, limit int) string {
+	if utf8.RuneCountInString(s) <= limit {
+		return s
+	}
+	return string([]rune(s)[:limit-1]) + "…"
 }

@@ -62,6 +62,9 @@ const (
 // job runs even if the direct start after commit never happens.
 func (s *notificationServer) CreateNotificationJob(ctx context.Context, req *connect.Request[notificationsv1.CreateNotificationJobRequest]) (*connect.Response[notificationsv1.CreateNotificationJobResponse], error) {
 	msg, userID := req.Msg, rpc.CallerID(ctx)
+	if err := checkRenderedFits(msg.GetTitle(), msg.GetBody(), msg.GetVariables()); err != nil {
+		return nil, err
+	}
 	job := &db.NotificationJob{ID: db.NewID(), OrganizationID: rpc.OptionalID(msg.GetOrganizationId()), CreatedBy: userID,
 		Channels: channels.Names(msg.GetChannels()), Category: msg.GetCategory(), TitleTemplate: msg.GetTitle(),
 		BodyTemplate: msg.GetBody(), Variables: msg.GetVariables(), ScheduledAt: s.Now(), Status: workflows.JobScheduled}

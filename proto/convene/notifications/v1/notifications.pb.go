@@ -1898,7 +1898,11 @@ type CreateNotificationJobRequest struct {
 	Title string `protobuf:"bytes,5,opt,name=title,proto3" json:"title,omitempty"`
 	// Body template.
 	Body string `protobuf:"bytes,6,opt,name=body,proto3" json:"body,omitempty"`
-	// Values for the placeholders in title and body.
+	// Values for the {{key}} placeholders in title and body: at most 50, keys
+	// of letters, digits and underscores (not `name`, which is always the
+	// recipient's profile name), each value at most as long as a body. The
+	// title and body with every placeholder filled ({{name}} by the longest
+	// profile name, 100 characters) must still fit the limits above.
 	Variables map[string]string `protobuf:"bytes,7,rep,name=variables,proto3" json:"variables,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// When to send; unset to send now.
 	ScheduledAt   *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=scheduled_at,json=scheduledAt,proto3" json:"scheduled_at,omitempty"`
@@ -2461,7 +2465,7 @@ const file_convene_notifications_v1_notifications_proto_rawDesc = "" +
 	"\bplatform\x18\x02 \x01(\x0e2(.convene.notifications.v1.DevicePlatformB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\bplatform\"5\n" +
 	"\x16RegisterDeviceResponse\x12\x1b\n" +
-	"\tdevice_id\x18\x01 \x01(\tR\bdeviceId\"\xc7\x04\n" +
+	"\tdevice_id\x18\x01 \x01(\tR\bdeviceId\"\xf7\x04\n" +
 	"\x1cCreateNotificationJobRequest\x124\n" +
 	"\x0forganization_id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\x0eorganizationId\x12F\n" +
 	"\bcriteria\x18\x02 \x01(\v2\".convene.notifications.v1.CriteriaB\x06\xbaH\x03\xc8\x01\x01R\bcriteria\x12T\n" +
@@ -2470,8 +2474,8 @@ const file_convene_notifications_v1_notifications_proto_rawDesc = "" +
 	"\x05title\x18\x05 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x05title\x12\x1e\n" +
 	"\x04body\x18\x06 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xa0\x1fR\x04body\x12m\n" +
-	"\tvariables\x18\a \x03(\v2E.convene.notifications.v1.CreateNotificationJobRequest.VariablesEntryB\b\xbaH\x05\x9a\x01\x02\x102R\tvariables\x12=\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xa0\x1fR\x04body\x12\x9c\x01\n" +
+	"\tvariables\x18\a \x03(\v2E.convene.notifications.v1.CreateNotificationJobRequest.VariablesEntryB7\xbaH4\x9a\x011\x102\"&r$\x10\x01\x18@2\x18^[A-Za-z_][A-Za-z0-9_]*$Z\x04name*\x05r\x03\x18\xa0\x1fR\tvariables\x12=\n" +
 	"\fscheduled_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\vscheduledAt\x1a<\n" +
 	"\x0eVariablesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
