@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/convene/convene/api"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/app"
 	"github.com/convene/convene/internal/config"
@@ -229,14 +230,10 @@ func (s *Stack) startWorker(ctx context.Context) error {
 	return nil
 }
 
-// serve runs the API on ln (HTTP/1.1 and h2c, as api.Serve does) until
-// Close drains it.
+// serve runs the API on ln with the production server settings (limits,
+// timeouts, HTTP/1.1 and h2c) until Close drains it.
 func (s *Stack) serve(ln net.Listener, handler http.Handler) {
-	protocols := new(http.Protocols)
-	protocols.SetHTTP1(true)
-	protocols.SetUnencryptedHTTP2(true)
-	srv := &http.Server{Handler: handler, Protocols: protocols, ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout: 2 * time.Minute}
+	srv := api.NewServer(ln.Addr().String(), handler)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	s.onClose(func() error {
