@@ -410,6 +410,10 @@ func TestValidation_NamesTheFieldAndChangesNothing(t *testing.T) {
 			_, err := a.Organizations.ListMembers(ctx, testenv.As(s, &identityv1.ListMembersRequest{OrganizationId: org.GetId(), PageToken: "zzz"}))
 			return err
 		}, "page_token"},
+		{"phone longer than E.164 allows (found by FuzzNormalizePhone)", func() error {
+			_, err := a.Auth.RequestOtp(ctx, connect.NewRequest(&identityv1.RequestOtpRequest{Phone: "+4. 90 201000000 AAA0 00"}))
+			return err
+		}, "phone"},
 	}
 	before := auditCount(t, a)
 	for _, tc := range tests {

@@ -3,6 +3,7 @@ package rpc
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 
 	"github.com/google/uuid"
@@ -12,14 +13,20 @@ import (
 	"github.com/convene/convene/db"
 )
 
+// e164 is what users.phone accepts (its CHECK constraint): E.164 allows at
+// most 15 digits, while libphonenumber validates some longer national plans.
+var e164 = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
+
 // NormalizePhone parses an international number into E.164, or returns
 // InvalidArgument naming field.
 func NormalizePhone(field, raw string) (string, error) {
 	num, err := phonenumbers.Parse(raw, "")
-	if err != nil || !phonenumbers.IsValidNumber(num) {
-		return "", InvalidField(field, fmt.Sprintf("%q is not a valid international phone number; use the +<country code> form, e.g. +14155550100", raw))
+	if err == nil && phonenumbers.IsValidNumber(num) {
+		if phone := phonenumbers.Format(num, phonenumbers.E164); e164.MatchString(phone) {
+			return phone, nil
+		}
 	}
-	return phonenumbers.Format(num, phonenumbers.E164), nil
+	return "", InvalidField(field, fmt.Sprintf("%q is not a valid international phone number; use the +<country code> form with at most 15 digits, e.g. +14155550100", raw))
 }
 
 // OptionalID parses an optional ID field that protovalidate has already
