@@ -21,6 +21,10 @@ type User struct {
 	IsStaff     bool       `bun:"is_staff,notnull"`
 	DateJoined  time.Time  `bun:"date_joined,nullzero,notnull,default:now()"`
 	LastLoginAt *time.Time `bun:"last_login_at"`
+	// PhoneVerifiedAt and EmailVerifiedAt are set once the owner proved the
+	// address (OTP login, email code); only verified channels receive messages.
+	PhoneVerifiedAt *time.Time `bun:"phone_verified_at"`
+	EmailVerifiedAt *time.Time `bun:"email_verified_at"`
 	Timestamps
 }
 
@@ -112,10 +116,12 @@ func CreateUserWithPhone(ctx context.Context, idb bun.IDB, phone string) (*User,
 	return u, true, nil
 }
 
-// TouchLastLogin records a successful login.
+// TouchLastLogin records a successful login; the OTP it took proves the phone.
 func TouchLastLogin(ctx context.Context, idb bun.IDB, userID uuid.UUID) error {
 	_, err := idb.NewUpdate().Model((*User)(nil)).
-		Set("last_login_at = now(), updated_at = now()").Where("id = ?", userID).Exec(ctx)
+		Set("last_login_at = now(), updated_at = now()").
+		Set("phone_verified_at = coalesce(phone_verified_at, now())").
+		Where("id = ?", userID).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("record login: %w", err)
 	}

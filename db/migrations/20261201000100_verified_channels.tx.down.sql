@@ -1,0 +1,3 @@
+ALTER TABLE users
+    DROP COLUMN phone_verified_at,
+    DROP COLUMN email_verified_at;
