@@ -26,6 +26,9 @@ const (
 	ErrHoldGone = "HoldGone"
 	// ErrRequestRejected: the request cannot be registered.
 	ErrRequestRejected = "RequestRejected"
+	// ErrPaymentRefused: the payment provider refused a checkout or refund
+	// as it stands; retrying cannot help, an operator has to act.
+	ErrPaymentRefused = "PaymentRefused"
 )
 
 // Events are the ticketing activities.
@@ -58,13 +61,27 @@ func snapshot(ev *db.Event) EventSnapshot {
 	return s
 }
 
-// quoteFor prices seats of an event.
+// quoteFor prices seats of an event as it is priced now; a free event
+// quotes zero.
 func quoteFor(ev *db.Event, seats int32) (money.Breakdown, error) {
+	if !ev.IsPaid {
+		return money.Breakdown{Seats: seats, Currency: ev.Currency}, nil
+	}
 	b, err := money.Quote(ev.Pricing(), seats)
 	if err != nil {
 		return money.Breakdown{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("price event %s: %v", ev.ID, err), "BadPricing", err)
 	}
 	return b, nil
+}
+
+// orderQuote is the price a request pays: the quote stored when it was
+// made (the event's current pricing only for requests made before quotes
+// were stored).
+func orderQuote(r *db.Request, ev *db.Event) (money.Breakdown, error) {
+	if r.Quote != nil {
+		return *r.Quote, nil
+	}
+	return quoteFor(ev, r.Seats)
 }
 
 // OpenOrders lists the request IDs of an event whose orders are still open.

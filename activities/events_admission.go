@@ -39,8 +39,14 @@ func (a *Events) RegisterRequest(ctx context.Context, in RegisterInput) (Registr
 		if err != nil {
 			return err
 		}
+		quote, err := quoteFor(ev, in.Seats)
+		if err != nil {
+			return err
+		}
+		now := a.Now()
 		r := &db.Request{ID: uuid.MustParse(in.RequestID), EventID: ev.ID, RequesterUserID: uuid.MustParse(in.UserID),
-			Seats: in.Seats, Message: in.Message, Status: enums.RequestPending, ViaInviteID: db.OptionalID(in.InviteID)}
+			Seats: in.Seats, Message: in.Message, Status: enums.RequestPending, ViaInviteID: db.OptionalID(in.InviteID),
+			Quote: &quote, QuotedAt: &now}
 		if _, err := db.InsertRequestIfAbsent(ctx, tx, r); err != nil {
 			if db.IsUniqueViolation(err, "event_requests_one_open_idx") {
 				return temporal.NewNonRetryableApplicationError("you already have an open request for this event", ErrRequestRejected, nil)
@@ -52,6 +58,10 @@ func (a *Events) RegisterRequest(ctx context.Context, in RegisterInput) (Registr
 			return err
 		}
 		reg = Registration{Status: stored.Status, Event: snapshot(ev)}
+		if stored.Quote != nil {
+			// Free or paid as quoted: a later switch affects only new requests.
+			reg.Event.IsPaid = stored.Quote.Total > 0
+		}
 		return nil
 	})
 	return reg, err

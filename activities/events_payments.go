@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/db/enums"
@@ -46,19 +47,19 @@ func (a *Events) CreatePayment(ctx context.Context, in PaymentInput) (PaymentInf
 	if err != nil {
 		return PaymentInfo{}, err
 	}
-	quote, err := quoteFor(ev, r.Seats)
+	quote, err := orderQuote(r, ev)
 	if err != nil {
 		return PaymentInfo{}, err
 	}
 	expires := a.Now().Add(a.paymentWindow(r))
 	checkout, err := a.Payments.CreateCheckout(ctx, payment.CheckoutInput{OrderID: r.ID.String(), Amount: quote.Total,
-		Currency: ev.Currency, Description: fmt.Sprintf("%d × %s", r.Seats, ev.Title), ExpiresAt: expires})
+		Currency: quote.Currency, Description: fmt.Sprintf("%d × %s", r.Seats, ev.Title), ExpiresAt: expires})
 	if err != nil {
-		return PaymentInfo{}, fmt.Errorf("create checkout: %w", err)
+		return PaymentInfo{}, providerError("create checkout", err)
 	}
 	raw, _ := json.Marshal(checkout)
 	p := &db.PaymentOrder{ID: db.NewID(), OrderReference: r.ID.String(), RequestID: r.ID, UserID: r.RequesterUserID,
-		EventID: ev.ID, AmountMinor: quote.Total, Currency: ev.Currency, Provider: a.Payments.Name(),
+		EventID: ev.ID, AmountMinor: quote.Total, Currency: quote.Currency, Provider: a.Payments.Name(),
 		ProviderPaymentID: &checkout.ProviderPaymentID, CheckoutURL: checkout.CheckoutURL, ProviderResponse: raw, Status: enums.PaymentCreated}
 	if err := db.InsertPaymentOrderIfAbsent(ctx, a.DB, p); err != nil {
 		return PaymentInfo{}, err
@@ -130,20 +131,27 @@ type RefundResult struct {
 }
 
 // RefundPayment refunds at the provider with a key derived from the order,
-// so retries never refund twice, and records the refund.
+// so retries never refund twice, and records the refund. It never refunds
+// more than was paid and not yet refunded; a refund the provider refuses
+// is a non-retryable ErrPaymentRefused for an operator to act on.
 func (a *Events) RefundPayment(ctx context.Context, in RefundInput) (RefundResult, error) {
 	p, err := db.PaymentOrderByRequest(ctx, a.DB, uuid.MustParse(in.RequestID))
 	if err != nil {
 		return RefundResult{}, err
 	}
-	amount := in.AmountMinor
-	if amount == 0 {
-		amount = p.AmountMinor
-	}
 	key := "refund:" + p.ID.String()
+	if done, err := db.RefundByKey(ctx, a.DB, key); err == nil {
+		return RefundResult{RefundedMinor: done.AmountMinor}, nil // retried after it was recorded
+	} else if !errors.Is(err, db.ErrNotFound) {
+		return RefundResult{}, err
+	}
+	amount := refundable(p, in.AmountMinor)
+	if amount == 0 || p.ProviderPaymentID == nil {
+		return RefundResult{}, nil
+	}
 	refundID, err := a.Payments.Refund(ctx, *p.ProviderPaymentID, amount, key)
 	if err != nil {
-		return RefundResult{}, fmt.Errorf("refund at provider: %w", err)
+		return RefundResult{}, providerError("refund at provider", err)
 	}
 	err = a.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		r, err := db.RequestByID(ctx, tx, p.RequestID)
@@ -162,4 +170,27 @@ func (a *Events) RefundPayment(ctx context.Context, in RefundInput) (RefundResul
 			fmt.Sprintf("%d %s refunded: %s", amount, p.Currency, in.Reason))
 	})
 	return RefundResult{RefundedMinor: amount}, err
+}
+
+// refundable bounds a refund by what the order was charged (its stored
+// quote) less what was already refunded; asked 0, it is all of that.
+func refundable(p *db.PaymentOrder, asked int64) int64 {
+	left := max(p.AmountMinor-p.RefundedMinor, 0)
+	if asked <= 0 || asked > left {
+		return left
+	}
+	return asked
+}
+
+// providerError marks the provider's refusals (bad request, unknown
+// payment, closed checkout) non-retryable, typed ErrPaymentRefused:
+// repeating the same call cannot succeed, so the order records it for an
+// operator instead. Anything else (network, 5xx) stays retryable.
+func providerError(step string, err error) error {
+	for _, refusal := range []error{payment.ErrInvalidRequest, payment.ErrNotFound, payment.ErrCheckoutClosed} {
+		if errors.Is(err, refusal) {
+			return temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s: the provider refused: %v", step, err), ErrPaymentRefused, err)
+		}
+	}
+	return fmt.Errorf("%s: %w", step, err)
 }

@@ -68,16 +68,17 @@ func (a *Events) issue(ctx context.Context, tx bun.Tx, res *db.Reservation) (Con
 	if err != nil {
 		return Confirmation{}, err
 	}
-	quote, err := quoteFor(ev, r.Seats)
+	quote, err := orderQuote(r, ev)
 	if err != nil {
 		return Confirmation{}, err
 	}
+	isPaid := quote.Total > 0
 	if err := db.EndReservation(ctx, tx, res.ID, true); err != nil {
 		return Confirmation{}, err
 	}
 	att := &db.Attendee{ID: db.NewID(), EventID: ev.ID, UserID: r.RequesterUserID, RequestID: r.ID, ReservationID: res.ID,
-		TicketType: "standard", Seats: r.Seats, IsPaid: ev.IsPaid, PricePaidMinor: quote.Total, TaxMinor: quote.GST,
-		PlatformFeeMinor: quote.PlatformFee, Currency: ev.Currency, Status: enums.AttendeeGoing}
+		TicketType: "standard", Seats: r.Seats, IsPaid: isPaid, PricePaidMinor: quote.Total, TaxMinor: quote.GST,
+		PlatformFeeMinor: quote.PlatformFee, Currency: quote.Currency, Status: enums.AttendeeGoing}
 	if err := db.InsertAttendee(ctx, tx, att); err != nil {
 		return Confirmation{}, err
 	}
@@ -92,7 +93,7 @@ func (a *Events) issue(ctx context.Context, tx bun.Tx, res *db.Reservation) (Con
 	if err := db.SetRequestStatus(ctx, tx, r); err != nil {
 		return Confirmation{}, err
 	}
-	if err := a.markPaid(ctx, tx, r.ID, ev.IsPaid); err != nil {
+	if err := a.markPaid(ctx, tx, r.ID, isPaid); err != nil {
 		return Confirmation{}, err
 	}
 	if err := a.audit(ctx, tx, r, "event_request", "accepted", map[string]any{"ticket_id": ticketID, "seats": r.Seats, "paid_minor": quote.Total}); err != nil {

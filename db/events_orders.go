@@ -9,6 +9,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/convene/convene/db/enums"
+	"github.com/convene/convene/internal/money"
 	"github.com/convene/convene/internal/tickets"
 )
 
@@ -27,7 +28,23 @@ type Request struct {
 	WaitlistedAt    *time.Time `bun:"waitlisted_at"`
 	HoldExpiresAt   *time.Time `bun:"hold_expires_at"`
 	DecidedAt       *time.Time `bun:"decided_at"`
+	// Quote is the price quoted when the request was made (nil on requests
+	// made before quotes were stored); QuotedAt is when.
+	Quote    *money.Breakdown `bun:"price_quote,type:jsonb"`
+	QuotedAt *time.Time       `bun:"quoted_at"`
 	Timestamps
+}
+
+// PriceQuote is the price this request pays: its stored quote, or for a
+// request made before quotes were stored, the event's current pricing.
+func (r *Request) PriceQuote(ev *Event) (money.Breakdown, error) {
+	if r.Quote != nil {
+		return *r.Quote, nil
+	}
+	if !ev.IsPaid {
+		return money.Breakdown{Seats: r.Seats, Currency: ev.Currency}, nil
+	}
+	return money.Quote(ev.Pricing(), r.Seats)
 }
 
 // Reservation is a hold on seats, ended by being consumed or released.
@@ -331,6 +348,27 @@ func RedeemTicket(ctx context.Context, idb bun.IDB, id, eventID, by uuid.UUID, n
 	}
 	n, _ := res.RowsAffected()
 	return n == 1, nil
+}
+
+// AttendeeCheckedIn reports whether the attendee a request produced has
+// checked in (false when there is no attendee).
+func AttendeeCheckedIn(ctx context.Context, idb bun.IDB, requestID uuid.UUID) (bool, error) {
+	n, err := idb.NewSelect().Model((*Attendee)(nil)).
+		Where("request_id = ? AND (status = ? OR checked_in_at IS NOT NULL)", requestID, enums.AttendeeCheckedIn).Count(ctx)
+	if err != nil {
+		return false, fmt.Errorf("read check-in of request %s: %w", requestID, err)
+	}
+	return n > 0, nil
+}
+
+// HoldsLiveTicket reports whether a request produced an attendee that is
+// not cancelled (going or checked in).
+func HoldsLiveTicket(ctx context.Context, idb bun.IDB, requestID uuid.UUID) (bool, error) {
+	n, err := idb.NewSelect().Model((*Attendee)(nil)).Where("request_id = ? AND status <> ?", requestID, enums.AttendeeCancelled).Count(ctx)
+	if err != nil {
+		return false, fmt.Errorf("read attendee of request %s: %w", requestID, err)
+	}
+	return n > 0, nil
 }
 
 // MarkCheckedIn records the check-in on the attendee.

@@ -116,6 +116,15 @@ func RecordRefund(ctx context.Context, tx bun.Tx, r *PaymentRefund) (bool, error
 	return true, nil
 }
 
+// RefundByKey loads the refund recorded under an idempotency key, or ErrNotFound.
+func RefundByKey(ctx context.Context, idb bun.IDB, key string) (*PaymentRefund, error) {
+	r := new(PaymentRefund)
+	if err := idb.NewSelect().Model(r).Where("idempotency_key = ?", key).Scan(ctx); err != nil {
+		return nil, notFound(err, "refund %s", key)
+	}
+	return r, nil
+}
+
 // RecordWebhookEvent stores a provider event id; false means it was seen before.
 func RecordWebhookEvent(ctx context.Context, idb bun.IDB, e *WebhookEvent) (bool, error) {
 	res, err := idb.NewInsert().Model(e).On("CONFLICT (provider, event_id) DO NOTHING").Exec(ctx)

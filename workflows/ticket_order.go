@@ -48,11 +48,21 @@ type ticketOrder struct {
 	// confirm) as local activities: no task-queue round trip each, which
 	// is most of an order's latency in a rush.
 	localAdmission bool
+	// hardened runs verify payments with the provider, re-read the event's
+	// times when a deadline passes, refuse cancelling a checked-in ticket
+	// and record provider refusals for an operator (see versionHardened).
+	hardened bool
 }
 
 // versionLocalAdmission marks the switch of admission steps to local
 // activities; runs recorded before it replay with regular activities.
 const versionLocalAdmission = "local-admission-activities"
+
+// versionHardened marks the orders that check before they act (payment
+// re-fetched and compared with the quote, event times re-read at each
+// deadline, check-in looked up before a cancel) and flag provider refusals;
+// runs recorded before it replay without those activities.
+const versionHardened = "verified-payments-fresh-deadlines"
 
 func newTicketOrder(ctx workflow.Context, in TicketOrderInput) (*ticketOrder, error) {
 	if in.LatePaymentGrace == 0 {
@@ -121,6 +131,9 @@ func (o *ticketOrder) validateCancel(_ workflow.Context, in CancelInput) error {
 }
 
 func (o *ticketOrder) handleCancel(ctx workflow.Context, in CancelInput) (TicketOrderState, error) {
+	if err := o.refuseCheckedIn(ctx); err != nil {
+		return o.state, err
+	}
 	o.cancel = &in
 	err := workflow.Await(ctx, func() bool { return !o.state.Open() })
 	return o.state, err
@@ -160,6 +173,7 @@ func (o *ticketOrder) receiveSignals(ctx workflow.Context) {
 
 func (o *ticketOrder) run(ctx workflow.Context) error {
 	o.localAdmission = workflow.GetVersion(ctx, versionLocalAdmission, workflow.DefaultVersion, 1) == 1
+	o.hardened = workflow.GetVersion(ctx, versionHardened, workflow.DefaultVersion, 1) == 1
 	actx := activityOptions(ctx)
 	ok, err := o.register(actx)
 	if err != nil || !ok {
@@ -211,11 +225,14 @@ func (o *ticketOrder) register(ctx workflow.Context) (bool, error) {
 // decision window closes. It reports whether to go on to claim seats.
 func (o *ticketOrder) awaitHostDecision(ctx workflow.Context) (bool, error) {
 	o.admitted = true
-	deadline := workflow.Now(ctx).AddDate(0, 0, o.in.DecisionDays)
-	if o.event.StartsAt.Before(deadline) {
-		deadline = o.event.StartsAt
+	window := workflow.Now(ctx).AddDate(0, 0, o.in.DecisionDays)
+	deadline := func() time.Time {
+		if o.event.StartsAt.Before(window) {
+			return o.event.StartsAt
+		}
+		return window
 	}
-	decided, err := workflow.AwaitWithTimeout(ctx, deadline.Sub(workflow.Now(ctx)), func() bool {
+	decided, err := o.awaitDeadline(ctx, deadline, func() bool {
 		return o.decision != nil || o.cancel != nil || o.eventCancelled != nil
 	})
 	if err != nil {
@@ -252,7 +269,7 @@ func (o *ticketOrder) claimOrWaitlist(ctx workflow.Context) (bool, error) {
 	}
 	o.setStatus(ctx, StatusWaitlisted)
 	o.admitted = true
-	offered, err := workflow.AwaitWithTimeout(ctx, o.event.StartsAt.Sub(workflow.Now(ctx)), func() bool {
+	offered, err := o.awaitDeadline(ctx, func() time.Time { return o.event.StartsAt }, func() bool {
 		return o.offer != nil || o.cancel != nil || o.eventCancelled != nil
 	})
 	if err != nil {
@@ -310,7 +327,7 @@ func (o *ticketOrder) confirm(ctx workflow.Context) error {
 // attend keeps a confirmed order open until the event ends, serving the
 // buyer's cancellation and the event's cancellation.
 func (o *ticketOrder) attend(ctx workflow.Context) error {
-	_, err := workflow.AwaitWithTimeout(ctx, o.event.EndsAt.Sub(workflow.Now(ctx)), func() bool {
+	_, err := o.awaitDeadline(ctx, func() time.Time { return o.event.EndsAt }, func() bool {
 		return o.cancel != nil || o.eventCancelled != nil
 	})
 	if err != nil {
@@ -392,6 +409,16 @@ func (o *ticketOrder) compensate(ctx workflow.Context) {
 // setStatus records a status and mirrors it into the search attributes.
 func (o *ticketOrder) setStatus(ctx workflow.Context, status string) {
 	o.state.Status = status
+	o.upsertSearchAttributes(ctx)
+}
+
+// upsertSearchAttributes mirrors the status (or StatusNeedsAttention) and
+// the organization into the search attributes.
+func (o *ticketOrder) upsertSearchAttributes(ctx workflow.Context) {
+	status := o.state.Status
+	if o.state.Attention != "" {
+		status = StatusNeedsAttention
+	}
 	updates := []temporal.SearchAttributeUpdate{SearchStatus.ValueSet(status)}
 	if o.state.OrganizationID != "" {
 		updates = append(updates, SearchOrgID.ValueSet(o.state.OrganizationID))

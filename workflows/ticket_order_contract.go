@@ -39,6 +39,12 @@ const (
 	// StatusRejected means the request was never registered (e.g. the
 	// person already has an open request for the event).
 	StatusRejected = "rejected"
+	// StatusNeedsAttention is the ConveneStatus (search attribute only) of
+	// an order an operator has to look at: a refused refund or checkout, a
+	// payment signal the provider does not confirm, a payment that does not
+	// match the quote. The state query's Attention says what happened and
+	// Status keeps the order's own status.
+	StatusNeedsAttention = "needs_attention"
 )
 
 const ticketOrderPrefix = "ticket-order/"
@@ -111,6 +117,9 @@ type TicketOrderState struct {
 	CheckoutURL    string
 	TicketID       string
 	RefundedMinor  int64
+	// Attention is set when an operator has to act (see
+	// StatusNeedsAttention): what went wrong, for people.
+	Attention string
 }
 
 // Open reports whether the order can still change.

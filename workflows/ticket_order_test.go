@@ -27,7 +27,10 @@ type testBundle struct {
 	env     *testsuite.TestWorkflowEnvironment
 	acts    *activities.Events
 	start   time.Time
+	event   activities.EventSnapshot
 	updates int
+	// searchStatuses are the ConveneStatus values upserted, in order.
+	searchStatuses []string
 }
 
 func setup(t *testing.T, event activities.EventSnapshot) *testBundle {
@@ -46,16 +49,30 @@ func setup(t *testing.T, event activities.EventSnapshot) *testBundle {
 		event.HoldMinutes = 15
 	}
 	event.HostUserID = host
+	b.event = event
 	env.OnActivity(acts.RegisterRequest, mock.Anything, mock.Anything).
 		Return(activities.Registration{Status: workflows.StatusPending, Event: event}, nil).Once()
-	env.OnUpsertTypedSearchAttributes(mock.Anything).Return(nil)
+	env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
+		if status, ok := args.Get(0).(temporal.SearchAttributes).GetKeyword(workflows.SearchStatus); ok {
+			b.searchStatuses = append(b.searchStatuses, status)
+		}
+	}).Return(nil)
 	return b
 }
 
+// run starts the order. The checks a test did not set expectations for
+// answer as the common case would, registered last so a test's own
+// expectations win: the provider confirms the payment, the event was not
+// moved, the ticket was not checked in.
 func (b *testBundle) run(in workflows.TicketOrderInput) {
 	if in.RequestID == "" {
 		in = workflows.TicketOrderInput{RequestID: "req-1", EventID: "event-1", UserID: buyer, Seats: 2}
 	}
+	b.env.OnActivity(b.acts.VerifyPayment, mock.Anything, mock.Anything).
+		Return(activities.PaymentCheck{Paid: true, Matches: true, PaidMinor: 1180, Currency: "INR"}, nil).Maybe()
+	b.env.OnActivity(b.acts.CurrentEventTimes, mock.Anything, mock.Anything).
+		Return(activities.EventTimes{StartsAt: b.event.StartsAt, EndsAt: b.event.EndsAt}, nil).Maybe()
+	b.env.OnActivity(b.acts.TicketCheckedIn, mock.Anything, mock.Anything).Return(false, nil).Maybe()
 	b.env.ExecuteWorkflow(workflows.TicketOrder, in)
 }
 
@@ -320,22 +337,35 @@ func TestTicketOrder_DuplicateRequestRejected(t *testing.T) {
 	assert.Contains(t, s.Reason, "already have an open request")
 }
 
-func TestEventCancellation_SignalsEveryOpenOrder(t *testing.T) {
+// TestEventCancellation_CompensatesOrdersWhoseWorkflowClosed: "a" and "b"
+// are running and get the signal; "c" closed at the event's old end with a
+// live paid ticket, so the cancellation revokes it and refunds the stored
+// quote itself; "d" closed without a ticket and needs nothing.
+func TestEventCancellation_CompensatesOrdersWhoseWorkflowClosed(t *testing.T) {
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
 	acts := &activities.Events{}
 	env.RegisterActivity(acts)
-	env.OnActivity(acts.OpenOrders, mock.Anything, "event-1").Return([]string{"a", "b", "c"}, nil)
+	env.OnActivity(acts.OpenOrders, mock.Anything, "event-1").Return([]string{"a", "b", "c", "d"}, nil)
 	for _, id := range []string{"a", "b"} {
 		env.OnSignalExternalWorkflow(mock.Anything, workflows.TicketOrderWorkflowID(id), "", workflows.SignalEventCancelled, mock.Anything).Return(nil).Once()
 	}
-	env.OnSignalExternalWorkflow(mock.Anything, workflows.TicketOrderWorkflowID("c"), "", workflows.SignalEventCancelled, mock.Anything).
-		Return(errors.New("workflow already completed")).Once()
+	for _, id := range []string{"c", "d"} {
+		env.OnSignalExternalWorkflow(mock.Anything, workflows.TicketOrderWorkflowID(id), "", workflows.SignalEventCancelled, mock.Anything).
+			Return(errors.New("workflow already completed")).Once()
+	}
+	env.OnActivity(acts.HoldsLiveTicket, mock.Anything, "c").Return(true, nil).Once()
+	env.OnActivity(acts.HoldsLiveTicket, mock.Anything, "d").Return(false, nil).Once()
+	env.OnActivity(acts.CancelAttendance, mock.Anything, mock.MatchedBy(func(in activities.CancelAttendanceInput) bool {
+		return in.RequestID == "c" && in.ForceFullRefund
+	})).Return(activities.ReleaseResult{RefundMinor: 1000}, nil).Once()
+	env.OnActivity(acts.RefundPayment, mock.Anything, activities.RefundInput{RequestID: "c", AmountMinor: 1000, Reason: "event cancelled: storm"}).
+		Return(activities.RefundResult{RefundedMinor: 1000}, nil).Once()
 	env.ExecuteWorkflow(workflows.EventCancellation, workflows.EventCancellationInput{EventID: "event-1", Reason: "storm"})
 	require.NoError(t, env.GetWorkflowError())
 	var res workflows.EventCancellationResult
 	require.NoError(t, env.GetWorkflowResult(&res))
-	assert.Equal(t, workflows.EventCancellationResult{Notified: 2, Missing: 1}, res)
+	assert.Equal(t, workflows.EventCancellationResult{Notified: 2, Missing: 2, Compensated: 1}, res)
 	env.AssertExpectations(t)
 }
 

@@ -11,7 +11,6 @@ import (
 
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
-	"github.com/convene/convene/internal/money"
 	"github.com/convene/convene/internal/tickets"
 	eventsv1 "github.com/convene/convene/proto/convene/events/v1"
 	"github.com/convene/convene/workflows"
@@ -140,7 +139,7 @@ func (s *ticketingServer) requestToProto(ctx context.Context, r *db.Request, ev 
 		Seats: r.Seats, Message: r.Message, HostMessage: r.HostMessage, Status: requestStatuses.Value(r.Status),
 		WorkflowId: workflows.TicketOrderWorkflowID(r.ID.String()),
 		CreatedAt:  timestamppb.New(r.CreatedAt), UpdatedAt: timestamppb.New(r.UpdatedAt)}
-	if quote, err := money.Quote(ev.Pricing(), r.Seats); err == nil {
+	if quote, err := r.PriceQuote(ev); err == nil {
 		out.Price = breakdownToProto(quote)
 	}
 	if r.Status == workflows.StatusAwaitingPayment || r.Status == workflows.StatusOffered {
