@@ -67,10 +67,11 @@ type UserServiceClient interface {
 	RequestEmailVerification(context.Context, *connect.Request[v1.RequestEmailVerificationRequest]) (*connect.Response[v1.RequestEmailVerificationResponse], error)
 	// VerifyEmail confirms the pending email with its code: it becomes the
 	// caller's email, verified, and open invitations to it are offered to the
-	// caller. A wrong code is Unauthenticated (with the attempts left); after 5
-	// wrong codes, or once expired, the code is refused and a new one must be
-	// requested. AlreadyExists when another account verified the address
-	// first; FailedPrecondition when no code is pending.
+	// caller. A wrong code is InvalidArgument on `code` (with the attempts
+	// left); a code that expired, was used, or was locked after 5 wrong
+	// attempts is FailedPrecondition (request a new one), as is calling
+	// without a code requested. AlreadyExists when another account verified
+	// the address first.
 	VerifyEmail(context.Context, *connect.Request[v1.VerifyEmailRequest]) (*connect.Response[v1.VerifyEmailResponse], error)
 }
 
@@ -173,10 +174,11 @@ type UserServiceHandler interface {
 	RequestEmailVerification(context.Context, *connect.Request[v1.RequestEmailVerificationRequest]) (*connect.Response[v1.RequestEmailVerificationResponse], error)
 	// VerifyEmail confirms the pending email with its code: it becomes the
 	// caller's email, verified, and open invitations to it are offered to the
-	// caller. A wrong code is Unauthenticated (with the attempts left); after 5
-	// wrong codes, or once expired, the code is refused and a new one must be
-	// requested. AlreadyExists when another account verified the address
-	// first; FailedPrecondition when no code is pending.
+	// caller. A wrong code is InvalidArgument on `code` (with the attempts
+	// left); a code that expired, was used, or was locked after 5 wrong
+	// attempts is FailedPrecondition (request a new one), as is calling
+	// without a code requested. AlreadyExists when another account verified
+	// the address first.
 	VerifyEmail(context.Context, *connect.Request[v1.VerifyEmailRequest]) (*connect.Response[v1.VerifyEmailResponse], error)
 }
 
