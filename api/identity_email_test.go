@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"testing"
 	"time"
@@ -249,4 +250,27 @@ func TestVerifyEmail_BadInput(t *testing.T) {
 	}
 	assert.Equal(t, before, auditCount(t, a))
 	assert.Zero(t, a.Email.Count())
+}
+
+// TestEmail_FailedInvitationEmailIsRetriedOnReinvite: an invitation email
+// the provider refused does not count as sent, so inviting again sends it.
+func TestEmail_FailedInvitationEmailIsRetriedOnReinvite(t *testing.T) {
+	a := setup(t)
+	ctx := context.Background()
+	owner := a.NewUser(t, newPhone())
+	org := createOrg(t, a, owner, "flaky-mail")
+	const addr = "later@corp.example"
+	invite := func() error {
+		_, err := a.Organizations.AddMember(ctx, testenv.As(owner, &identityv1.AddMemberRequest{OrganizationId: org.GetId(),
+			Contact: &identityv1.AddMemberRequest_Email{Email: addr}, Role: identityv1.OrganizationRole_ORGANIZATION_ROLE_MEMBER}))
+		return err
+	}
+	a.Email.FailFor(addr, errors.New("mailbox unavailable"))
+	require.NoError(t, invite(), "the invitation stands even if its email fails")
+	assert.Empty(t, a.Email.SentTo(addr))
+	a.Email.FailFor(addr, nil)
+	require.NoError(t, invite())
+	assert.Len(t, a.Email.SentTo(addr), 1)
+	require.NoError(t, invite())
+	assert.Len(t, a.Email.SentTo(addr), 1, "once sent, not again the same day")
 }

@@ -294,7 +294,8 @@ func TestNotificationJob_DeliversToOrganizationMembers(t *testing.T) {
 	assert.EqualValues(t, 3, last.GetProgress().GetResolved())
 
 	for _, m := range members {
-		assert.Equal(t, []string{"Doors open at seven"}, inboxTitles(t, a, m, &notificationsv1.ListMyNotificationsRequest{}), "rendered")
+		assert.Equal(t, []string{"Doors open at seven", "You are invited to Org delivery-org"},
+			inboxTitles(t, a, m, &notificationsv1.ListMyNotificationsRequest{}), "rendered, above the invitation they accepted")
 	}
 	report, err := a.Notifications.ListMyNotifications(ctx, testenv.As(owner, &notificationsv1.ListMyNotificationsRequest{}))
 	require.NoError(t, err)
