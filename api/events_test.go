@@ -132,7 +132,7 @@ func TestCreateEvent_ValidationNamesTheFieldAndWritesNothing(t *testing.T) {
 	ctx := context.Background()
 	s, owner := a.Login(t, newPhone()), a.Login(t, newPhone())
 	org := createOrg(t, a, owner, "not-mine")
-	require.NoError(t, addMember(t, a, owner, org.GetId(), s.Phone, identityv1.OrganizationRole_ORGANIZATION_ROLE_MEMBER))
+	addAndAccept(t, a, owner, org.GetId(), s, identityv1.OrganizationRole_ORGANIZATION_ROLE_MEMBER)
 	create := func(mod func(*eventsv1.EventInput)) func() error {
 		return func() error {
 			_, err := a.Events.CreateEvent(ctx, testenv.As(s, &eventsv1.CreateEventRequest{Event: eventInput(a, mod)}))

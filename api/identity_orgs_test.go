@@ -26,12 +26,22 @@ func createOrg(t *testing.T, a *testenv.API, owner testenv.Session, slug string)
 	return resp.Msg.GetOrganization()
 }
 
+// addMember invites phone to orgID: they are not a member until they accept.
 func addMember(t *testing.T, a *testenv.API, by testenv.Session, orgID, phone string, role identityv1.OrganizationRole) error {
 	t.Helper()
 	_, err := a.Organizations.AddMember(context.Background(), testenv.As(by, &identityv1.AddMemberRequest{
 		OrganizationId: orgID, Contact: &identityv1.AddMemberRequest_Phone{Phone: phone}, Role: role,
 	}))
 	return err
+}
+
+// addAndAccept invites invitee by phone and accepts as them: for tests that
+// need members, not invitations.
+func addAndAccept(t *testing.T, a *testenv.API, by testenv.Session, orgID string, invitee testenv.Session, role identityv1.OrganizationRole) {
+	t.Helper()
+	require.NoError(t, addMember(t, a, by, orgID, invitee.Phone, role))
+	_, err := a.Organizations.AcceptInvitation(context.Background(), testenv.As(invitee, &identityv1.AcceptInvitationRequest{OrganizationId: orgID}))
+	require.NoError(t, err)
 }
 
 func TestOrganizations_CreateMakesCallerOwner(t *testing.T) {
@@ -109,9 +119,9 @@ func TestOrganizations_RolesGovernMembership(t *testing.T) {
 	owner := a.Login(t, newPhone())
 	org := createOrg(t, a, owner, "roles-org")
 	admin, approver, member := a.Login(t, newPhone()), a.Login(t, newPhone()), a.Login(t, newPhone())
-	require.NoError(t, addMember(t, a, owner, org.GetId(), admin.Phone, identityv1.OrganizationRole_ORGANIZATION_ROLE_ADMIN))
-	require.NoError(t, addMember(t, a, admin, org.GetId(), approver.Phone, identityv1.OrganizationRole_ORGANIZATION_ROLE_APPROVER))
-	require.NoError(t, addMember(t, a, admin, org.GetId(), member.Phone, identityv1.OrganizationRole_ORGANIZATION_ROLE_MEMBER))
+	addAndAccept(t, a, owner, org.GetId(), admin, identityv1.OrganizationRole_ORGANIZATION_ROLE_ADMIN)
+	addAndAccept(t, a, admin, org.GetId(), approver, identityv1.OrganizationRole_ORGANIZATION_ROLE_APPROVER)
+	addAndAccept(t, a, admin, org.GetId(), member, identityv1.OrganizationRole_ORGANIZATION_ROLE_MEMBER)
 
 	newcomer := newPhone()
 	tests := []struct {
@@ -131,12 +141,15 @@ func TestOrganizations_RolesGovernMembership(t *testing.T) {
 	}
 	testenv.RequireCode(t, addMember(t, a, owner, org.GetId(), member.Phone, identityv1.OrganizationRole_ORGANIZATION_ROLE_ADMIN), connect.CodeAlreadyExists)
 
-	// A person without an account is added by phone and can sign in later.
+	// A person without an account is invited by phone, signs in later and
+	// becomes a member by accepting.
 	require.NoError(t, addMember(t, a, owner, org.GetId(), newcomer, identityv1.OrganizationRole_ORGANIZATION_ROLE_MEMBER))
 	later := a.Login(t, newcomer)
-	got, err := a.Organizations.GetOrganization(ctx, testenv.As(later, &identityv1.GetOrganizationRequest{OrganizationId: org.GetId()}))
+	_, err := a.Organizations.GetOrganization(ctx, testenv.As(later, &identityv1.GetOrganizationRequest{OrganizationId: org.GetId()}))
+	testenv.RequireCode(t, err, connect.CodePermissionDenied)
+	accepted, err := a.Organizations.AcceptInvitation(ctx, testenv.As(later, &identityv1.AcceptInvitationRequest{OrganizationId: org.GetId()}))
 	require.NoError(t, err)
-	assert.Equal(t, identityv1.OrganizationRole_ORGANIZATION_ROLE_MEMBER, got.Msg.GetOrganization().GetMyRole())
+	assert.Equal(t, identityv1.OrganizationRole_ORGANIZATION_ROLE_MEMBER, accepted.Msg.GetOrganization().GetMyRole())
 
 	remove := func(by testenv.Session, userID string) error {
 		_, err := a.Organizations.RemoveMember(ctx, testenv.As(by, &identityv1.RemoveMemberRequest{OrganizationId: org.GetId(), UserId: userID}))
@@ -151,7 +164,7 @@ func TestOrganizations_RolesGovernMembership(t *testing.T) {
 	audits, err := a.DB.NewSelect().Model((*db.AuditLog)(nil)).
 		Where("organization_id = ? AND object_type = 'organization_member'", mustUUID(org.GetId())).Count(ctx)
 	require.NoError(t, err)
-	assert.EqualValues(t, 6, audits, "4 adds and 2 removals are audited")
+	assert.EqualValues(t, 6, audits, "4 accepted invitations and 2 removals are audited")
 }
 
 func TestOrganizations_ListMembersShowsPhonesOnlyToManagers(t *testing.T) {
@@ -160,8 +173,8 @@ func TestOrganizations_ListMembersShowsPhonesOnlyToManagers(t *testing.T) {
 	owner := a.Login(t, newPhone())
 	org := createOrg(t, a, owner, "contacts-org")
 	member, admin := a.Login(t, newPhone()), a.Login(t, newPhone())
-	require.NoError(t, addMember(t, a, owner, org.GetId(), member.Phone, identityv1.OrganizationRole_ORGANIZATION_ROLE_MEMBER))
-	require.NoError(t, addMember(t, a, owner, org.GetId(), admin.Phone, identityv1.OrganizationRole_ORGANIZATION_ROLE_ADMIN))
+	addAndAccept(t, a, owner, org.GetId(), member, identityv1.OrganizationRole_ORGANIZATION_ROLE_MEMBER)
+	addAndAccept(t, a, owner, org.GetId(), admin, identityv1.OrganizationRole_ORGANIZATION_ROLE_ADMIN)
 
 	for _, tc := range []struct {
 		name       string
@@ -188,8 +201,12 @@ func TestOrganizations_ListMembersPages(t *testing.T) {
 	ctx := context.Background()
 	owner := a.Login(t, newPhone())
 	org := createOrg(t, a, owner, "paged-org")
-	for range 6 {
-		require.NoError(t, addMember(t, a, owner, org.GetId(), newPhone(), identityv1.OrganizationRole_ORGANIZATION_ROLE_MEMBER))
+	for i := range 6 {
+		if i%2 == 0 {
+			addAndAccept(t, a, owner, org.GetId(), a.NewUser(t, newPhone()), identityv1.OrganizationRole_ORGANIZATION_ROLE_MEMBER)
+		} else { // invitations page with the members
+			require.NoError(t, addMember(t, a, owner, org.GetId(), newPhone(), identityv1.OrganizationRole_ORGANIZATION_ROLE_MEMBER))
+		}
 	}
 	seen := map[string]bool{}
 	token, pages := "", 0

@@ -313,9 +313,9 @@ func TestUpdateProfile(t *testing.T) {
 	require.NoError(t, db.SeedDemo(ctx, a.DB))
 	s := a.Login(t, newPhone())
 
-	name, gender, birth, email := "Ada", "female", "1990-05-17", "ada@example.com"
+	name, gender, birth := "Ada", "female", "1990-05-17"
 	resp, err := a.Users.UpdateProfile(ctx, testenv.As(s, &identityv1.UpdateProfileRequest{
-		Name: &name, Gender: &gender, BirthDate: &birth, Email: &email,
+		Name: &name, Gender: &gender, BirthDate: &birth,
 		SetProfilePictures: true, ProfilePictures: []string{"https://img.example.com/1.jpg"},
 		SetInterests: true, InterestSlugs: []string{"music", "travel", "music"},
 	}))
@@ -323,7 +323,6 @@ func TestUpdateProfile(t *testing.T) {
 	u := resp.Msg.GetUser()
 	assert.Equal(t, "Ada", u.GetProfile().GetName())
 	assert.Equal(t, "1990-05-17", u.GetProfile().GetBirthDate())
-	assert.Equal(t, "ada@example.com", u.GetEmail())
 	assert.Equal(t, []string{"https://img.example.com/1.jpg"}, u.GetProfile().GetProfilePictures())
 	require.Len(t, u.GetInterests(), 2)
 
@@ -332,11 +331,6 @@ func TestUpdateProfile(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "Ada", resp.Msg.GetUser().GetProfile().GetName(), "absent fields are kept")
 	assert.Len(t, resp.Msg.GetUser().GetInterests(), 2)
-
-	other := a.Login(t, newPhone())
-	_, err = a.Users.UpdateProfile(ctx, testenv.As(other, &identityv1.UpdateProfileRequest{Email: &email}))
-	testenv.RequireCode(t, err, connect.CodeAlreadyExists)
-	assert.Contains(t, err.Error(), "email")
 
 	interests, err := a.Users.ListInterests(ctx, testenv.As(s, &identityv1.ListInterestsRequest{}))
 	require.NoError(t, err)

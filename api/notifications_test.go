@@ -189,8 +189,8 @@ func newJobOrg(t *testing.T, a *testenv.API) jobOrg {
 		otherOwner: a.NewUser(t, newPhone()), outsider: a.NewUser(t, newPhone())}
 	o.org = createOrg(t, a, o.owner, "job-org")
 	o.otherOrg = createOrg(t, a, o.otherOwner, "other-org")
-	require.NoError(t, addMember(t, a, o.owner, o.org.GetId(), o.admin.Phone, identityv1.OrganizationRole_ORGANIZATION_ROLE_ADMIN))
-	require.NoError(t, addMember(t, a, o.owner, o.org.GetId(), o.member.Phone, identityv1.OrganizationRole_ORGANIZATION_ROLE_MEMBER))
+	addAndAccept(t, a, o.owner, o.org.GetId(), o.admin, identityv1.OrganizationRole_ORGANIZATION_ROLE_ADMIN)
+	addAndAccept(t, a, o.owner, o.org.GetId(), o.member, identityv1.OrganizationRole_ORGANIZATION_ROLE_MEMBER)
 	return o
 }
 
@@ -271,7 +271,7 @@ func TestNotificationJob_DeliversToOrganizationMembers(t *testing.T) {
 	var members []testenv.Session
 	for range 3 {
 		m := a.NewUser(t, newPhone())
-		require.NoError(t, addMember(t, a, owner, org.GetId(), m.Phone, identityv1.OrganizationRole_ORGANIZATION_ROLE_MEMBER))
+		addAndAccept(t, a, owner, org.GetId(), m, identityv1.OrganizationRole_ORGANIZATION_ROLE_MEMBER)
 		members = append(members, m)
 	}
 
@@ -294,7 +294,8 @@ func TestNotificationJob_DeliversToOrganizationMembers(t *testing.T) {
 	assert.EqualValues(t, 3, last.GetProgress().GetResolved())
 
 	for _, m := range members {
-		assert.Equal(t, []string{"Doors open at seven"}, inboxTitles(t, a, m, &notificationsv1.ListMyNotificationsRequest{}), "rendered")
+		assert.Equal(t, []string{"Doors open at seven", "You are invited to Org delivery-org"},
+			inboxTitles(t, a, m, &notificationsv1.ListMyNotificationsRequest{}), "rendered, above the invitation they accepted")
 	}
 	report, err := a.Notifications.ListMyNotifications(ctx, testenv.As(owner, &notificationsv1.ListMyNotificationsRequest{}))
 	require.NoError(t, err)

@@ -29,6 +29,7 @@ import (
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/auth"
 	"github.com/convene/convene/internal/metrics"
+	"github.com/convene/convene/internal/providers/notify"
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/sms"
 	"github.com/convene/convene/internal/tickets"
@@ -51,6 +52,9 @@ type Deps struct {
 	DevMode bool
 	// OTPLimits bounds how often codes can be requested.
 	OTPLimits auth.OTPLimits
+	// Email sends email verification codes and email invitations; nil
+	// when no email provider is configured.
+	Email notify.Sender
 	// CORSOrigins are the browser origins allowed to call the API.
 	CORSOrigins []string
 	// TrustForwardedFor takes the client IP from X-Forwarded-For.

@@ -59,7 +59,7 @@ func createMembersJob(t *testing.T, a *testenv.API) (testenv.Session, string) {
 	owner := a.NewUser(t, newPhone())
 	org := createOrg(t, a, owner, "intent-org")
 	for range 2 {
-		require.NoError(t, addMember(t, a, owner, org.GetId(), a.NewUser(t, newPhone()).Phone, identityv1.OrganizationRole_ORGANIZATION_ROLE_MEMBER))
+		addAndAccept(t, a, owner, org.GetId(), a.NewUser(t, newPhone()), identityv1.OrganizationRole_ORGANIZATION_ROLE_MEMBER)
 	}
 	created, err := a.Notifications.CreateNotificationJob(context.Background(), testenv.As(owner, jobRequest(org.GetId(), membersOf(org.GetId(), "member"))))
 	require.NoError(t, err, "the job is committed; its start is the River job's to make")

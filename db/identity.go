@@ -9,7 +9,8 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// User is an account; phone, email and telegram_id are each unique when set.
+// User is an account; phone and telegram_id are each unique when set, email
+// only once verified.
 type User struct {
 	bun.BaseModel `bun:"table:users"`
 
@@ -86,10 +87,11 @@ func UserByPhone(ctx context.Context, idb bun.IDB, phone string) (*User, error) 
 	return u, nil
 }
 
-// UserByEmail loads the user with an email, case-insensitively.
-func UserByEmail(ctx context.Context, idb bun.IDB, email string) (*User, error) {
+// UserByVerifiedEmail loads the user who verified an email,
+// case-insensitively. An address someone merely typed matches nobody.
+func UserByVerifiedEmail(ctx context.Context, idb bun.IDB, email string) (*User, error) {
 	u := new(User)
-	if err := idb.NewSelect().Model(u).Where("lower(email) = lower(?)", email).Scan(ctx); err != nil {
+	if err := idb.NewSelect().Model(u).Where("lower(email) = lower(?) AND email_verified_at IS NOT NULL", email).Scan(ctx); err != nil {
 		return nil, notFound(err, "user with email")
 	}
 	return u, nil
@@ -128,12 +130,12 @@ func TouchLastLogin(ctx context.Context, idb bun.IDB, userID uuid.UUID) error {
 	return nil
 }
 
-// SetUserEmail sets or clears a user's email.
-func SetUserEmail(ctx context.Context, idb bun.IDB, userID uuid.UUID, email *string) error {
+// ClearUserEmail removes a user's email and its verification.
+func ClearUserEmail(ctx context.Context, idb bun.IDB, userID uuid.UUID) error {
 	_, err := idb.NewUpdate().Model((*User)(nil)).
-		Set("email = ?, updated_at = now()", email).Where("id = ?", userID).Exec(ctx)
+		Set("email = NULL, email_verified_at = NULL, updated_at = now()").Where("id = ?", userID).Exec(ctx)
 	if err != nil {
-		return fmt.Errorf("set email: %w", err)
+		return fmt.Errorf("clear email: %w", err)
 	}
 	return nil
 }

@@ -45,10 +45,20 @@ type Member struct {
 	AddedBy        *uuid.UUID `bun:"added_by,type:uuid"`
 	Timestamps
 
-	// Filled by ListMembers from users and profiles.
+	// Filled by ListMembers from users, profiles and invitations.
 	Phone *string `bun:"phone,scanonly"`
 	Name  string  `bun:"name,scanonly"`
+	// Status is MemberActive, or MemberInvited for an open invitation (whose
+	// ID is the invitation's and whose UserID is uuid.Nil for email ones).
+	Status string  `bun:"status,scanonly"`
+	Email  *string `bun:"email,scanonly"`
 }
+
+// ListMembers row statuses: accepted members and open invitations.
+const (
+	MemberActive  = "active"
+	MemberInvited = "invited"
+)
 
 // InsertOrganization creates an organization; a taken slug is a unique violation
 // of organizations_slug_key.
@@ -95,23 +105,48 @@ type MemberPage struct {
 	Limit          int
 }
 
-// ListMembers lists an organization's members oldest first, with keyset
-// pagination on (created_at, id).
+// listMembersSQL unions an organization's members and its open invitations
+// (an email invitation has no user yet: the nil UUID).
+const listMembersSQL = `SELECT * FROM (
+	SELECT m.id, m.organization_id, m.user_id, m.role, m.added_by, m.created_at, m.updated_at,
+		u.phone, coalesce(p.name, '') AS name, 'active' AS status, NULL::text AS email
+	FROM organization_members AS m
+	JOIN users AS u ON u.id = m.user_id
+	LEFT JOIN user_profiles AS p ON p.user_id = m.user_id
+	WHERE m.organization_id = ?0
+	UNION ALL
+	SELECT i.id, i.organization_id, coalesce(i.invitee_user_id, '00000000-0000-0000-0000-000000000000'::uuid), i.role,
+		i.invited_by, i.created_at, i.updated_at, u.phone, coalesce(p.name, ''), 'invited', i.invitee_email
+	FROM organization_invitations AS i
+	LEFT JOIN users AS u ON u.id = i.invitee_user_id
+	LEFT JOIN user_profiles AS p ON p.user_id = i.invitee_user_id
+	WHERE i.organization_id = ?0 AND i.status = 'pending'
+) AS m
+WHERE ?1 OR (m.created_at, m.id) > (?2, ?3)
+ORDER BY m.created_at, m.id
+LIMIT ?4`
+
+// ListMembers lists an organization's members and open invitations oldest
+// first, with keyset pagination on (created_at, id).
 func ListMembers(ctx context.Context, idb bun.IDB, orgID uuid.UUID, page MemberPage) ([]Member, error) {
 	var out []Member
-	q := idb.NewSelect().Model(&out).
-		ColumnExpr("m.*, u.phone, coalesce(p.name, '') AS name").
-		Join("JOIN users AS u ON u.id = m.user_id").
-		Join("LEFT JOIN user_profiles AS p ON p.user_id = m.user_id").
-		Where("m.organization_id = ?", orgID).
-		OrderExpr("m.created_at, m.id").Limit(int64(page.Limit))
-	if page.AfterID != uuid.Nil {
-		q = q.Where("(m.created_at, m.id) > (?, ?)", page.AfterCreatedAt, page.AfterID)
-	}
-	if err := q.Scan(ctx); err != nil {
+	first := page.AfterID == uuid.Nil
+	if err := idb.NewRaw(listMembersSQL, orgID, first, page.AfterCreatedAt, page.AfterID, page.Limit).Scan(ctx, &out); err != nil {
 		return nil, fmt.Errorf("list members: %w", err)
 	}
 	return out, nil
+}
+
+// IsMemberWithVerifiedEmail reports whether a member of orgID has verified email.
+func IsMemberWithVerifiedEmail(ctx context.Context, idb bun.IDB, orgID uuid.UUID, email string) (bool, error) {
+	ok, err := idb.NewSelect().Model((*Member)(nil)).
+		Join("JOIN users AS u ON u.id = m.user_id").
+		Where("m.organization_id = ? AND lower(u.email) = lower(?) AND u.email_verified_at IS NOT NULL", orgID, email).
+		Exists(ctx)
+	if err != nil {
+		return false, fmt.Errorf("find member by email: %w", err)
+	}
+	return ok, nil
 }
 
 // MemberForUpdate row-locks one membership.

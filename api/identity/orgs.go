@@ -62,46 +62,8 @@ func (s *organizationServer) GetOrganization(ctx context.Context, req *connect.R
 	return connect.NewResponse(&identityv1.GetOrganizationResponse{Organization: orgToProto(org, role)}), nil
 }
 
-// AddMember gives a person a role, by phone or email. A person without an
-// account gets one, so they can sign in later with that phone.
-func (s *organizationServer) AddMember(ctx context.Context, req *connect.Request[identityv1.AddMemberRequest]) (*connect.Response[identityv1.AddMemberResponse], error) {
-	msg, userID := req.Msg, rpc.CallerID(ctx)
-	orgID := uuid.MustParse(msg.GetOrganizationId())
-	role := roles.NameOr(msg.GetRole(), db.RoleMember)
-	var member *db.Member
-	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if err := db.LockOrganization(ctx, tx, orgID); err != nil {
-			return err
-		}
-		callerRole, err := rpc.OrgAccess(ctx, tx, orgID, rpc.ManagerRoles)
-		if err != nil {
-			return err
-		}
-		if role == db.RoleOwner && callerRole != db.RoleOwner && callerRole != rpc.StaffRole {
-			return connect.NewError(connect.CodePermissionDenied, errors.New("only an owner can add another owner"))
-		}
-		target, err := findOrCreatePerson(ctx, tx, msg)
-		if err != nil {
-			return err
-		}
-		member = &db.Member{ID: db.NewID(), OrganizationID: orgID, UserID: target.ID, Role: role, AddedBy: &userID,
-			Phone: target.Phone}
-		if err := db.InsertMember(ctx, tx, member); err != nil {
-			if db.IsUniqueViolation(err, "") {
-				return connect.NewError(connect.CodeAlreadyExists, errors.New("this person is already a member; remove them first to change their role"))
-			}
-			return err
-		}
-		return rpc.Audit(ctx, tx, &userID, &orgID, "organization_member", member.ID.String(), "create",
-			map[string]any{"user_id": target.ID.String(), "role": role})
-	})
-	if err != nil {
-		return nil, err
-	}
-	return connect.NewResponse(&identityv1.AddMemberResponse{Member: memberToProto(member)}), nil
-}
-
-// ListMembers pages through an organization's members, oldest first.
+// ListMembers pages through an organization's members and open
+// invitations, oldest first.
 func (s *organizationServer) ListMembers(ctx context.Context, req *connect.Request[identityv1.ListMembersRequest]) (*connect.Response[identityv1.ListMembersResponse], error) {
 	msg := req.Msg
 	orgID := uuid.MustParse(msg.GetOrganizationId())
@@ -125,7 +87,7 @@ func (s *organizationServer) ListMembers(ctx context.Context, req *connect.Reque
 	for i := range members {
 		m := memberToProto(&members[i])
 		if !showContacts {
-			m.Phone = ""
+			m.Phone, m.Email = "", ""
 		}
 		resp.Members = append(resp.Members, m)
 	}
@@ -187,20 +149,4 @@ func checkRemovable(ctx context.Context, tx bun.Tx, callerRole string, target *d
 		return connect.NewError(connect.CodeFailedPrecondition, errors.New("cannot remove the last owner; add another owner first"))
 	}
 	return nil
-}
-
-func findOrCreatePerson(ctx context.Context, tx bun.Tx, msg *identityv1.AddMemberRequest) (*db.User, error) {
-	if msg.GetEmail() != "" {
-		u, err := db.UserByEmail(ctx, tx, msg.GetEmail())
-		if errors.Is(err, db.ErrNotFound) {
-			return nil, connect.NewError(connect.CodeNotFound, errors.New("email: no account uses this email; add the person by phone instead"))
-		}
-		return u, err
-	}
-	phone, err := rpc.NormalizePhone("phone", msg.GetPhone())
-	if err != nil {
-		return nil, err
-	}
-	u, _, err := db.CreateUserWithPhone(ctx, tx, phone)
-	return u, err
 }

@@ -1,24 +1,33 @@
 // Package identity serves convene.identity.v1: phone-OTP login with
 // rotating refresh tokens (auth.go), the caller's own account (users.go)
-// and organizations with their members (orgs.go).
+// and its verified email (email.go), and organizations with their members
+// (orgs.go), who join only by accepting an invitation (invitations.go).
 package identity
 
 import (
+	"log/slog"
 	"time"
 
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/auth"
+	"github.com/convene/convene/internal/providers/notify"
 	"github.com/convene/convene/internal/providers/sms"
 	"github.com/convene/convene/proto/convene/identity/v1/identityv1connect"
 )
 
-// Deps is what the identity handlers use. Every field is required.
+// Deps is what the identity handlers use. Every field is required except Email.
 type Deps struct {
 	DB     *db.DB
 	Tokens *auth.Tokens
 	OTP    *auth.OTPHasher
 	SMS    sms.Sender
+	// Email sends verification codes and email invitations; nil when the
+	// server has no email provider (RequestEmailVerification then refuses
+	// and email invitations are in-app only).
+	Email notify.Sender
+	// Log records invitation messages that could not be sent after commit.
+	Log *slog.Logger
 	// Now is the clock.
 	Now func() time.Time
 	// DevMode echoes OTP codes in RequestOtp responses; never set in prod.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/internal/auth"
 	identityv1 "github.com/convene/convene/proto/convene/identity/v1"
 )
 
@@ -34,6 +35,9 @@ func (s *userServer) UpdateProfile(ctx context.Context, req *connect.Request[ide
 	if err != nil {
 		return nil, err
 	}
+	if msg.Email != nil && msg.GetEmail() != "" {
+		return nil, rpc.InvalidField("email", "only \"\" (remove the email) is accepted here; set a new address with RequestEmailVerification and confirm it with VerifyEmail")
+	}
 	err = s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		p, err := db.ProfileByUserID(ctx, tx, userID)
 		if err != nil {
@@ -50,7 +54,7 @@ func (s *userServer) UpdateProfile(ctx context.Context, req *connect.Request[ide
 			changed = append(changed, "interests")
 		}
 		if msg.Email != nil {
-			if err := setEmail(ctx, tx, userID, msg.GetEmail()); err != nil {
+			if err := db.ClearUserEmail(ctx, tx, userID); err != nil {
 				return err
 			}
 			changed = append(changed, "email")
@@ -117,26 +121,6 @@ func setInterests(ctx context.Context, tx bun.Tx, profileID uuid.UUID, slugs []s
 	return db.ReplaceProfileInterests(ctx, tx, profileID, ids)
 }
 
-func setEmail(ctx context.Context, tx bun.Tx, userID uuid.UUID, email string) error {
-	var value *string
-	if email != "" {
-		value = &email
-	}
-	// A savepoint keeps the transaction usable if the unique index refuses.
-	sp, err := tx.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("savepoint: %w", err)
-	}
-	if err := db.SetUserEmail(ctx, sp, userID, value); err != nil {
-		_ = sp.Rollback()
-		if db.IsUniqueViolation(err, "") {
-			return connect.NewError(connect.CodeAlreadyExists, errors.New("email: already used by another account"))
-		}
-		return err
-	}
-	return sp.Commit()
-}
-
 // loadUser assembles the User message of userID.
 func loadUser(ctx context.Context, idb bun.IDB, userID uuid.UUID) (*identityv1.User, error) {
 	u, err := db.UserByID(ctx, idb, userID)
@@ -154,5 +138,9 @@ func loadUser(ctx context.Context, idb bun.IDB, userID uuid.UUID) (*identityv1.U
 	if err != nil {
 		return nil, err
 	}
-	return userToProto(u, p, interests), nil
+	pending, err := db.PendingEmail(ctx, idb, userID, auth.EmailCodeMaxAttempts)
+	if err != nil {
+		return nil, err
+	}
+	return userToProto(u, p, interests, pending), nil
 }

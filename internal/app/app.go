@@ -21,6 +21,7 @@ import (
 
 	"github.com/convene/convene/api"
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/internal/auth"
 	"github.com/convene/convene/internal/config"
 	"github.com/convene/convene/internal/metrics"
@@ -138,6 +139,7 @@ func (a *App) apiDeps() api.Deps {
 	return api.Deps{
 		DB: a.DB, Temporal: a.Temporal, River: a.River, Metrics: a.Metrics, Log: a.Log, Now: a.Now,
 		Tokens: a.Tokens, OTP: auth.NewOTPHasher(a.Config.JWTSecret), OTPLimits: a.opts.OTPLimits, SMS: a.SMS,
+		Email:    a.Senders[enums.ChannelEmail],
 		Payments: a.Payments, Sandbox: a.Sandbox, Tickets: a.Tickets,
 		TaskQueue: a.Config.TaskQueue, PublicURL: a.Config.PublicURL, DevMode: a.Config.IsDev(),
 		CORSOrigins: a.Config.CORSOrigins, TrustForwardedFor: a.Config.TrustForwardedFor,

@@ -23,6 +23,60 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// MemberStatus tells members from people who are invited but have not
+// accepted yet.
+type MemberStatus int32
+
+const (
+	// Not set.
+	MemberStatus_MEMBER_STATUS_UNSPECIFIED MemberStatus = 0
+	// A member: may act in the organization with their role.
+	MemberStatus_MEMBER_STATUS_ACTIVE MemberStatus = 1
+	// Invited with this role; not a member until they accept.
+	MemberStatus_MEMBER_STATUS_INVITED MemberStatus = 2
+)
+
+// Enum value maps for MemberStatus.
+var (
+	MemberStatus_name = map[int32]string{
+		0: "MEMBER_STATUS_UNSPECIFIED",
+		1: "MEMBER_STATUS_ACTIVE",
+		2: "MEMBER_STATUS_INVITED",
+	}
+	MemberStatus_value = map[string]int32{
+		"MEMBER_STATUS_UNSPECIFIED": 0,
+		"MEMBER_STATUS_ACTIVE":      1,
+		"MEMBER_STATUS_INVITED":     2,
+	}
+)
+
+func (x MemberStatus) Enum() *MemberStatus {
+	p := new(MemberStatus)
+	*p = x
+	return p
+}
+
+func (x MemberStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (MemberStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_convene_identity_v1_organization_proto_enumTypes[0].Descriptor()
+}
+
+func (MemberStatus) Type() protoreflect.EnumType {
+	return &file_convene_identity_v1_organization_proto_enumTypes[0]
+}
+
+func (x MemberStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use MemberStatus.Descriptor instead.
+func (MemberStatus) EnumDescriptor() ([]byte, []int) {
+	return file_convene_identity_v1_organization_proto_rawDescGZIP(), []int{0}
+}
+
 // OrganizationRole is what a member may do in an organization.
 type OrganizationRole int32
 
@@ -68,11 +122,11 @@ func (x OrganizationRole) String() string {
 }
 
 func (OrganizationRole) Descriptor() protoreflect.EnumDescriptor {
-	return file_convene_identity_v1_organization_proto_enumTypes[0].Descriptor()
+	return file_convene_identity_v1_organization_proto_enumTypes[1].Descriptor()
 }
 
 func (OrganizationRole) Type() protoreflect.EnumType {
-	return &file_convene_identity_v1_organization_proto_enumTypes[0]
+	return &file_convene_identity_v1_organization_proto_enumTypes[1]
 }
 
 func (x OrganizationRole) Number() protoreflect.EnumNumber {
@@ -81,7 +135,7 @@ func (x OrganizationRole) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use OrganizationRole.Descriptor instead.
 func (OrganizationRole) EnumDescriptor() ([]byte, []int) {
-	return file_convene_identity_v1_organization_proto_rawDescGZIP(), []int{0}
+	return file_convene_identity_v1_organization_proto_rawDescGZIP(), []int{1}
 }
 
 // Organization is a tenant: a company or community that owns events, content
@@ -204,12 +258,18 @@ type Member struct {
 	OrganizationId string `protobuf:"bytes,2,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
 	// The member's role.
 	Role OrganizationRole `protobuf:"varint,3,opt,name=role,proto3,enum=convene.identity.v1.OrganizationRole" json:"role,omitempty"`
-	// The member's phone number in E.164 format.
+	// The member's phone number in E.164 format; shown to owners and admins only.
 	Phone string `protobuf:"bytes,4,opt,name=phone,proto3" json:"phone,omitempty"`
 	// The member's display name, empty if they have not set one.
 	Name string `protobuf:"bytes,5,opt,name=name,proto3" json:"name,omitempty"`
-	// When the user became a member.
-	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// When the user became a member, or was invited (INVITED).
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// ACTIVE for members, INVITED for open invitations. For an invitation by
+	// email, user_id is empty and email holds the invited address.
+	Status MemberStatus `protobuf:"varint,7,opt,name=status,proto3,enum=convene.identity.v1.MemberStatus" json:"status,omitempty"`
+	// The address an email invitation was sent to; shown to owners and admins
+	// only, empty otherwise.
+	Email         string `protobuf:"bytes,8,opt,name=email,proto3" json:"email,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -286,6 +346,102 @@ func (x *Member) GetCreatedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Member) GetStatus() MemberStatus {
+	if x != nil {
+		return x.Status
+	}
+	return MemberStatus_MEMBER_STATUS_UNSPECIFIED
+}
+
+func (x *Member) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+// Invitation is an open invitation of the caller to an organization.
+type Invitation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ID of the organization (UUID); AcceptInvitation and DeclineInvitation take it.
+	OrganizationId string `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	// Display name of the organization.
+	OrganizationName string `protobuf:"bytes,2,opt,name=organization_name,json=organizationName,proto3" json:"organization_name,omitempty"`
+	// Role the caller gets on accepting.
+	Role OrganizationRole `protobuf:"varint,3,opt,name=role,proto3,enum=convene.identity.v1.OrganizationRole" json:"role,omitempty"`
+	// Display name of who invited the caller, empty if unknown.
+	InvitedByName string `protobuf:"bytes,4,opt,name=invited_by_name,json=invitedByName,proto3" json:"invited_by_name,omitempty"`
+	// When the invitation was made.
+	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Invitation) Reset() {
+	*x = Invitation{}
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Invitation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Invitation) ProtoMessage() {}
+
+func (x *Invitation) ProtoReflect() protoreflect.Message {
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Invitation.ProtoReflect.Descriptor instead.
+func (*Invitation) Descriptor() ([]byte, []int) {
+	return file_convene_identity_v1_organization_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Invitation) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *Invitation) GetOrganizationName() string {
+	if x != nil {
+		return x.OrganizationName
+	}
+	return ""
+}
+
+func (x *Invitation) GetRole() OrganizationRole {
+	if x != nil {
+		return x.Role
+	}
+	return OrganizationRole_ORGANIZATION_ROLE_UNSPECIFIED
+}
+
+func (x *Invitation) GetInvitedByName() string {
+	if x != nil {
+		return x.InvitedByName
+	}
+	return ""
+}
+
+func (x *Invitation) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
 // CreateOrganizationRequest describes the organization to create.
 type CreateOrganizationRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -304,7 +460,7 @@ type CreateOrganizationRequest struct {
 
 func (x *CreateOrganizationRequest) Reset() {
 	*x = CreateOrganizationRequest{}
-	mi := &file_convene_identity_v1_organization_proto_msgTypes[2]
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -316,7 +472,7 @@ func (x *CreateOrganizationRequest) String() string {
 func (*CreateOrganizationRequest) ProtoMessage() {}
 
 func (x *CreateOrganizationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_identity_v1_organization_proto_msgTypes[2]
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -329,7 +485,7 @@ func (x *CreateOrganizationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrganizationRequest.ProtoReflect.Descriptor instead.
 func (*CreateOrganizationRequest) Descriptor() ([]byte, []int) {
-	return file_convene_identity_v1_organization_proto_rawDescGZIP(), []int{2}
+	return file_convene_identity_v1_organization_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *CreateOrganizationRequest) GetName() string {
@@ -371,7 +527,7 @@ type CreateOrganizationResponse struct {
 
 func (x *CreateOrganizationResponse) Reset() {
 	*x = CreateOrganizationResponse{}
-	mi := &file_convene_identity_v1_organization_proto_msgTypes[3]
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -383,7 +539,7 @@ func (x *CreateOrganizationResponse) String() string {
 func (*CreateOrganizationResponse) ProtoMessage() {}
 
 func (x *CreateOrganizationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_identity_v1_organization_proto_msgTypes[3]
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -396,7 +552,7 @@ func (x *CreateOrganizationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOrganizationResponse.ProtoReflect.Descriptor instead.
 func (*CreateOrganizationResponse) Descriptor() ([]byte, []int) {
-	return file_convene_identity_v1_organization_proto_rawDescGZIP(), []int{3}
+	return file_convene_identity_v1_organization_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *CreateOrganizationResponse) GetOrganization() *Organization {
@@ -417,7 +573,7 @@ type GetOrganizationRequest struct {
 
 func (x *GetOrganizationRequest) Reset() {
 	*x = GetOrganizationRequest{}
-	mi := &file_convene_identity_v1_organization_proto_msgTypes[4]
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -429,7 +585,7 @@ func (x *GetOrganizationRequest) String() string {
 func (*GetOrganizationRequest) ProtoMessage() {}
 
 func (x *GetOrganizationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_identity_v1_organization_proto_msgTypes[4]
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -442,7 +598,7 @@ func (x *GetOrganizationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOrganizationRequest.ProtoReflect.Descriptor instead.
 func (*GetOrganizationRequest) Descriptor() ([]byte, []int) {
-	return file_convene_identity_v1_organization_proto_rawDescGZIP(), []int{4}
+	return file_convene_identity_v1_organization_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GetOrganizationRequest) GetOrganizationId() string {
@@ -463,7 +619,7 @@ type GetOrganizationResponse struct {
 
 func (x *GetOrganizationResponse) Reset() {
 	*x = GetOrganizationResponse{}
-	mi := &file_convene_identity_v1_organization_proto_msgTypes[5]
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -475,7 +631,7 @@ func (x *GetOrganizationResponse) String() string {
 func (*GetOrganizationResponse) ProtoMessage() {}
 
 func (x *GetOrganizationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_identity_v1_organization_proto_msgTypes[5]
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -488,7 +644,7 @@ func (x *GetOrganizationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOrganizationResponse.ProtoReflect.Descriptor instead.
 func (*GetOrganizationResponse) Descriptor() ([]byte, []int) {
-	return file_convene_identity_v1_organization_proto_rawDescGZIP(), []int{5}
+	return file_convene_identity_v1_organization_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetOrganizationResponse) GetOrganization() *Organization {
@@ -518,7 +674,7 @@ type AddMemberRequest struct {
 
 func (x *AddMemberRequest) Reset() {
 	*x = AddMemberRequest{}
-	mi := &file_convene_identity_v1_organization_proto_msgTypes[6]
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -530,7 +686,7 @@ func (x *AddMemberRequest) String() string {
 func (*AddMemberRequest) ProtoMessage() {}
 
 func (x *AddMemberRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_identity_v1_organization_proto_msgTypes[6]
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -543,7 +699,7 @@ func (x *AddMemberRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddMemberRequest.ProtoReflect.Descriptor instead.
 func (*AddMemberRequest) Descriptor() ([]byte, []int) {
-	return file_convene_identity_v1_organization_proto_rawDescGZIP(), []int{6}
+	return file_convene_identity_v1_organization_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *AddMemberRequest) GetOrganizationId() string {
@@ -603,10 +759,10 @@ func (*AddMemberRequest_Phone) isAddMemberRequest_Contact() {}
 
 func (*AddMemberRequest_Email) isAddMemberRequest_Contact() {}
 
-// AddMemberResponse carries the new membership.
+// AddMemberResponse carries the invitation.
 type AddMemberResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The created membership.
+	// The invited person, with status INVITED.
 	Member        *Member `protobuf:"bytes,1,opt,name=member,proto3" json:"member,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -614,7 +770,7 @@ type AddMemberResponse struct {
 
 func (x *AddMemberResponse) Reset() {
 	*x = AddMemberResponse{}
-	mi := &file_convene_identity_v1_organization_proto_msgTypes[7]
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -626,7 +782,7 @@ func (x *AddMemberResponse) String() string {
 func (*AddMemberResponse) ProtoMessage() {}
 
 func (x *AddMemberResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_identity_v1_organization_proto_msgTypes[7]
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -639,7 +795,7 @@ func (x *AddMemberResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddMemberResponse.ProtoReflect.Descriptor instead.
 func (*AddMemberResponse) Descriptor() ([]byte, []int) {
-	return file_convene_identity_v1_organization_proto_rawDescGZIP(), []int{7}
+	return file_convene_identity_v1_organization_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *AddMemberResponse) GetMember() *Member {
@@ -664,7 +820,7 @@ type ListMembersRequest struct {
 
 func (x *ListMembersRequest) Reset() {
 	*x = ListMembersRequest{}
-	mi := &file_convene_identity_v1_organization_proto_msgTypes[8]
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -676,7 +832,7 @@ func (x *ListMembersRequest) String() string {
 func (*ListMembersRequest) ProtoMessage() {}
 
 func (x *ListMembersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_identity_v1_organization_proto_msgTypes[8]
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -689,7 +845,7 @@ func (x *ListMembersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMembersRequest.ProtoReflect.Descriptor instead.
 func (*ListMembersRequest) Descriptor() ([]byte, []int) {
-	return file_convene_identity_v1_organization_proto_rawDescGZIP(), []int{8}
+	return file_convene_identity_v1_organization_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListMembersRequest) GetOrganizationId() string {
@@ -726,7 +882,7 @@ type ListMembersResponse struct {
 
 func (x *ListMembersResponse) Reset() {
 	*x = ListMembersResponse{}
-	mi := &file_convene_identity_v1_organization_proto_msgTypes[9]
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -738,7 +894,7 @@ func (x *ListMembersResponse) String() string {
 func (*ListMembersResponse) ProtoMessage() {}
 
 func (x *ListMembersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_identity_v1_organization_proto_msgTypes[9]
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -751,7 +907,7 @@ func (x *ListMembersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMembersResponse.ProtoReflect.Descriptor instead.
 func (*ListMembersResponse) Descriptor() ([]byte, []int) {
-	return file_convene_identity_v1_organization_proto_rawDescGZIP(), []int{9}
+	return file_convene_identity_v1_organization_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ListMembersResponse) GetMembers() []*Member {
@@ -781,7 +937,7 @@ type RemoveMemberRequest struct {
 
 func (x *RemoveMemberRequest) Reset() {
 	*x = RemoveMemberRequest{}
-	mi := &file_convene_identity_v1_organization_proto_msgTypes[10]
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -793,7 +949,7 @@ func (x *RemoveMemberRequest) String() string {
 func (*RemoveMemberRequest) ProtoMessage() {}
 
 func (x *RemoveMemberRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_identity_v1_organization_proto_msgTypes[10]
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -806,7 +962,7 @@ func (x *RemoveMemberRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoveMemberRequest.ProtoReflect.Descriptor instead.
 func (*RemoveMemberRequest) Descriptor() ([]byte, []int) {
-	return file_convene_identity_v1_organization_proto_rawDescGZIP(), []int{10}
+	return file_convene_identity_v1_organization_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *RemoveMemberRequest) GetOrganizationId() string {
@@ -832,7 +988,7 @@ type RemoveMemberResponse struct {
 
 func (x *RemoveMemberResponse) Reset() {
 	*x = RemoveMemberResponse{}
-	mi := &file_convene_identity_v1_organization_proto_msgTypes[11]
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -844,7 +1000,7 @@ func (x *RemoveMemberResponse) String() string {
 func (*RemoveMemberResponse) ProtoMessage() {}
 
 func (x *RemoveMemberResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_identity_v1_organization_proto_msgTypes[11]
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -857,7 +1013,265 @@ func (x *RemoveMemberResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RemoveMemberResponse.ProtoReflect.Descriptor instead.
 func (*RemoveMemberResponse) Descriptor() ([]byte, []int) {
-	return file_convene_identity_v1_organization_proto_rawDescGZIP(), []int{11}
+	return file_convene_identity_v1_organization_proto_rawDescGZIP(), []int{12}
+}
+
+// ListMyInvitationsRequest has no fields: the caller is taken from the token.
+type ListMyInvitationsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMyInvitationsRequest) Reset() {
+	*x = ListMyInvitationsRequest{}
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMyInvitationsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMyInvitationsRequest) ProtoMessage() {}
+
+func (x *ListMyInvitationsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMyInvitationsRequest.ProtoReflect.Descriptor instead.
+func (*ListMyInvitationsRequest) Descriptor() ([]byte, []int) {
+	return file_convene_identity_v1_organization_proto_rawDescGZIP(), []int{13}
+}
+
+// ListMyInvitationsResponse carries the caller's open invitations.
+type ListMyInvitationsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Open invitations, newest first (at most 100).
+	Invitations   []*Invitation `protobuf:"bytes,1,rep,name=invitations,proto3" json:"invitations,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMyInvitationsResponse) Reset() {
+	*x = ListMyInvitationsResponse{}
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMyInvitationsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMyInvitationsResponse) ProtoMessage() {}
+
+func (x *ListMyInvitationsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMyInvitationsResponse.ProtoReflect.Descriptor instead.
+func (*ListMyInvitationsResponse) Descriptor() ([]byte, []int) {
+	return file_convene_identity_v1_organization_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ListMyInvitationsResponse) GetInvitations() []*Invitation {
+	if x != nil {
+		return x.Invitations
+	}
+	return nil
+}
+
+// AcceptInvitationRequest names the organization whose invitation to accept.
+type AcceptInvitationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ID of the organization (UUID).
+	OrganizationId string `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *AcceptInvitationRequest) Reset() {
+	*x = AcceptInvitationRequest{}
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AcceptInvitationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AcceptInvitationRequest) ProtoMessage() {}
+
+func (x *AcceptInvitationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AcceptInvitationRequest.ProtoReflect.Descriptor instead.
+func (*AcceptInvitationRequest) Descriptor() ([]byte, []int) {
+	return file_convene_identity_v1_organization_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *AcceptInvitationRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+// AcceptInvitationResponse carries the organization the caller joined.
+type AcceptInvitationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The organization; my_role is the invited role.
+	Organization  *Organization `protobuf:"bytes,1,opt,name=organization,proto3" json:"organization,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AcceptInvitationResponse) Reset() {
+	*x = AcceptInvitationResponse{}
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AcceptInvitationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AcceptInvitationResponse) ProtoMessage() {}
+
+func (x *AcceptInvitationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AcceptInvitationResponse.ProtoReflect.Descriptor instead.
+func (*AcceptInvitationResponse) Descriptor() ([]byte, []int) {
+	return file_convene_identity_v1_organization_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *AcceptInvitationResponse) GetOrganization() *Organization {
+	if x != nil {
+		return x.Organization
+	}
+	return nil
+}
+
+// DeclineInvitationRequest names the organization whose invitation to decline.
+type DeclineInvitationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ID of the organization (UUID).
+	OrganizationId string `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *DeclineInvitationRequest) Reset() {
+	*x = DeclineInvitationRequest{}
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeclineInvitationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeclineInvitationRequest) ProtoMessage() {}
+
+func (x *DeclineInvitationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeclineInvitationRequest.ProtoReflect.Descriptor instead.
+func (*DeclineInvitationRequest) Descriptor() ([]byte, []int) {
+	return file_convene_identity_v1_organization_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *DeclineInvitationRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+// DeclineInvitationResponse is empty: the invitation is closed.
+type DeclineInvitationResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeclineInvitationResponse) Reset() {
+	*x = DeclineInvitationResponse{}
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeclineInvitationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeclineInvitationResponse) ProtoMessage() {}
+
+func (x *DeclineInvitationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_convene_identity_v1_organization_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeclineInvitationResponse.ProtoReflect.Descriptor instead.
+func (*DeclineInvitationResponse) Descriptor() ([]byte, []int) {
+	return file_convene_identity_v1_organization_proto_rawDescGZIP(), []int{18}
 }
 
 var File_convene_identity_v1_organization_proto protoreflect.FileDescriptor
@@ -874,7 +1288,7 @@ const file_convene_identity_v1_organization_proto_rawDesc = "" +
 	"\x06status\x18\x06 \x01(\tR\x06status\x129\n" +
 	"\n" +
 	"created_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12>\n" +
-	"\amy_role\x18\b \x01(\x0e2%.convene.identity.v1.OrganizationRoleR\x06myRole\"\xea\x01\n" +
+	"\amy_role\x18\b \x01(\x0e2%.convene.identity.v1.OrganizationRoleR\x06myRole\"\xbb\x02\n" +
 	"\x06Member\x12\x17\n" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\x12'\n" +
 	"\x0forganization_id\x18\x02 \x01(\tR\x0eorganizationId\x129\n" +
@@ -882,7 +1296,17 @@ const file_convene_identity_v1_organization_proto_rawDesc = "" +
 	"\x05phone\x18\x04 \x01(\tR\x05phone\x12\x12\n" +
 	"\x04name\x18\x05 \x01(\tR\x04name\x129\n" +
 	"\n" +
-	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\xee\x01\n" +
+	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
+	"\x06status\x18\a \x01(\x0e2!.convene.identity.v1.MemberStatusR\x06status\x12\x14\n" +
+	"\x05email\x18\b \x01(\tR\x05email\"\x80\x02\n" +
+	"\n" +
+	"Invitation\x12'\n" +
+	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12+\n" +
+	"\x11organization_name\x18\x02 \x01(\tR\x10organizationName\x129\n" +
+	"\x04role\x18\x03 \x01(\x0e2%.convene.identity.v1.OrganizationRoleR\x04role\x12&\n" +
+	"\x0finvited_by_name\x18\x04 \x01(\tR\rinvitedByName\x129\n" +
+	"\n" +
+	"created_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\xee\x01\n" +
 	"\x19CreateOrganizationRequest\x12\x1e\n" +
 	"\x04name\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x04name\x129\n" +
@@ -919,19 +1343,36 @@ const file_convene_identity_v1_organization_proto_rawDesc = "" +
 	"\x13RemoveMemberRequest\x121\n" +
 	"\x0forganization_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eorganizationId\x12!\n" +
 	"\auser_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x06userId\"\x16\n" +
-	"\x14RemoveMemberResponse*\xad\x01\n" +
+	"\x14RemoveMemberResponse\"\x1a\n" +
+	"\x18ListMyInvitationsRequest\"^\n" +
+	"\x19ListMyInvitationsResponse\x12A\n" +
+	"\vinvitations\x18\x01 \x03(\v2\x1f.convene.identity.v1.InvitationR\vinvitations\"L\n" +
+	"\x17AcceptInvitationRequest\x121\n" +
+	"\x0forganization_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eorganizationId\"a\n" +
+	"\x18AcceptInvitationResponse\x12E\n" +
+	"\forganization\x18\x01 \x01(\v2!.convene.identity.v1.OrganizationR\forganization\"M\n" +
+	"\x18DeclineInvitationRequest\x121\n" +
+	"\x0forganization_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eorganizationId\"\x1b\n" +
+	"\x19DeclineInvitationResponse*b\n" +
+	"\fMemberStatus\x12\x1d\n" +
+	"\x19MEMBER_STATUS_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14MEMBER_STATUS_ACTIVE\x10\x01\x12\x19\n" +
+	"\x15MEMBER_STATUS_INVITED\x10\x02*\xad\x01\n" +
 	"\x10OrganizationRole\x12!\n" +
 	"\x1dORGANIZATION_ROLE_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17ORGANIZATION_ROLE_OWNER\x10\x01\x12\x1b\n" +
 	"\x17ORGANIZATION_ROLE_ADMIN\x10\x02\x12\x1e\n" +
 	"\x1aORGANIZATION_ROLE_APPROVER\x10\x03\x12\x1c\n" +
-	"\x18ORGANIZATION_ROLE_MEMBER\x10\x042\xa7\x04\n" +
+	"\x18ORGANIZATION_ROLE_MEMBER\x10\x042\x85\a\n" +
 	"\x13OrganizationService\x12u\n" +
 	"\x12CreateOrganization\x12..convene.identity.v1.CreateOrganizationRequest\x1a/.convene.identity.v1.CreateOrganizationResponse\x12q\n" +
 	"\x0fGetOrganization\x12+.convene.identity.v1.GetOrganizationRequest\x1a,.convene.identity.v1.GetOrganizationResponse\"\x03\x90\x02\x01\x12Z\n" +
 	"\tAddMember\x12%.convene.identity.v1.AddMemberRequest\x1a&.convene.identity.v1.AddMemberResponse\x12e\n" +
 	"\vListMembers\x12'.convene.identity.v1.ListMembersRequest\x1a(.convene.identity.v1.ListMembersResponse\"\x03\x90\x02\x01\x12c\n" +
-	"\fRemoveMember\x12(.convene.identity.v1.RemoveMemberRequest\x1a).convene.identity.v1.RemoveMemberResponseBAZ?github.com/convene/convene/proto/convene/identity/v1;identityv1b\x06proto3"
+	"\fRemoveMember\x12(.convene.identity.v1.RemoveMemberRequest\x1a).convene.identity.v1.RemoveMemberResponse\x12w\n" +
+	"\x11ListMyInvitations\x12-.convene.identity.v1.ListMyInvitationsRequest\x1a..convene.identity.v1.ListMyInvitationsResponse\"\x03\x90\x02\x01\x12o\n" +
+	"\x10AcceptInvitation\x12,.convene.identity.v1.AcceptInvitationRequest\x1a-.convene.identity.v1.AcceptInvitationResponse\x12r\n" +
+	"\x11DeclineInvitation\x12-.convene.identity.v1.DeclineInvitationRequest\x1a..convene.identity.v1.DeclineInvitationResponseBAZ?github.com/convene/convene/proto/convene/identity/v1;identityv1b\x06proto3"
 
 var (
 	file_convene_identity_v1_organization_proto_rawDescOnce sync.Once
@@ -945,49 +1386,68 @@ func file_convene_identity_v1_organization_proto_rawDescGZIP() []byte {
 	return file_convene_identity_v1_organization_proto_rawDescData
 }
 
-var file_convene_identity_v1_organization_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_convene_identity_v1_organization_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_convene_identity_v1_organization_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_convene_identity_v1_organization_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_convene_identity_v1_organization_proto_goTypes = []any{
-	(OrganizationRole)(0),              // 0: convene.identity.v1.OrganizationRole
-	(*Organization)(nil),               // 1: convene.identity.v1.Organization
-	(*Member)(nil),                     // 2: convene.identity.v1.Member
-	(*CreateOrganizationRequest)(nil),  // 3: convene.identity.v1.CreateOrganizationRequest
-	(*CreateOrganizationResponse)(nil), // 4: convene.identity.v1.CreateOrganizationResponse
-	(*GetOrganizationRequest)(nil),     // 5: convene.identity.v1.GetOrganizationRequest
-	(*GetOrganizationResponse)(nil),    // 6: convene.identity.v1.GetOrganizationResponse
-	(*AddMemberRequest)(nil),           // 7: convene.identity.v1.AddMemberRequest
-	(*AddMemberResponse)(nil),          // 8: convene.identity.v1.AddMemberResponse
-	(*ListMembersRequest)(nil),         // 9: convene.identity.v1.ListMembersRequest
-	(*ListMembersResponse)(nil),        // 10: convene.identity.v1.ListMembersResponse
-	(*RemoveMemberRequest)(nil),        // 11: convene.identity.v1.RemoveMemberRequest
-	(*RemoveMemberResponse)(nil),       // 12: convene.identity.v1.RemoveMemberResponse
-	(*timestamppb.Timestamp)(nil),      // 13: google.protobuf.Timestamp
+	(MemberStatus)(0),                  // 0: convene.identity.v1.MemberStatus
+	(OrganizationRole)(0),              // 1: convene.identity.v1.OrganizationRole
+	(*Organization)(nil),               // 2: convene.identity.v1.Organization
+	(*Member)(nil),                     // 3: convene.identity.v1.Member
+	(*Invitation)(nil),                 // 4: convene.identity.v1.Invitation
+	(*CreateOrganizationRequest)(nil),  // 5: convene.identity.v1.CreateOrganizationRequest
+	(*CreateOrganizationResponse)(nil), // 6: convene.identity.v1.CreateOrganizationResponse
+	(*GetOrganizationRequest)(nil),     // 7: convene.identity.v1.GetOrganizationRequest
+	(*GetOrganizationResponse)(nil),    // 8: convene.identity.v1.GetOrganizationResponse
+	(*AddMemberRequest)(nil),           // 9: convene.identity.v1.AddMemberRequest
+	(*AddMemberResponse)(nil),          // 10: convene.identity.v1.AddMemberResponse
+	(*ListMembersRequest)(nil),         // 11: convene.identity.v1.ListMembersRequest
+	(*ListMembersResponse)(nil),        // 12: convene.identity.v1.ListMembersResponse
+	(*RemoveMemberRequest)(nil),        // 13: convene.identity.v1.RemoveMemberRequest
+	(*RemoveMemberResponse)(nil),       // 14: convene.identity.v1.RemoveMemberResponse
+	(*ListMyInvitationsRequest)(nil),   // 15: convene.identity.v1.ListMyInvitationsRequest
+	(*ListMyInvitationsResponse)(nil),  // 16: convene.identity.v1.ListMyInvitationsResponse
+	(*AcceptInvitationRequest)(nil),    // 17: convene.identity.v1.AcceptInvitationRequest
+	(*AcceptInvitationResponse)(nil),   // 18: convene.identity.v1.AcceptInvitationResponse
+	(*DeclineInvitationRequest)(nil),   // 19: convene.identity.v1.DeclineInvitationRequest
+	(*DeclineInvitationResponse)(nil),  // 20: convene.identity.v1.DeclineInvitationResponse
+	(*timestamppb.Timestamp)(nil),      // 21: google.protobuf.Timestamp
 }
 var file_convene_identity_v1_organization_proto_depIdxs = []int32{
-	13, // 0: convene.identity.v1.Organization.created_at:type_name -> google.protobuf.Timestamp
-	0,  // 1: convene.identity.v1.Organization.my_role:type_name -> convene.identity.v1.OrganizationRole
-	0,  // 2: convene.identity.v1.Member.role:type_name -> convene.identity.v1.OrganizationRole
-	13, // 3: convene.identity.v1.Member.created_at:type_name -> google.protobuf.Timestamp
-	1,  // 4: convene.identity.v1.CreateOrganizationResponse.organization:type_name -> convene.identity.v1.Organization
-	1,  // 5: convene.identity.v1.GetOrganizationResponse.organization:type_name -> convene.identity.v1.Organization
-	0,  // 6: convene.identity.v1.AddMemberRequest.role:type_name -> convene.identity.v1.OrganizationRole
-	2,  // 7: convene.identity.v1.AddMemberResponse.member:type_name -> convene.identity.v1.Member
-	2,  // 8: convene.identity.v1.ListMembersResponse.members:type_name -> convene.identity.v1.Member
-	3,  // 9: convene.identity.v1.OrganizationService.CreateOrganization:input_type -> convene.identity.v1.CreateOrganizationRequest
-	5,  // 10: convene.identity.v1.OrganizationService.GetOrganization:input_type -> convene.identity.v1.GetOrganizationRequest
-	7,  // 11: convene.identity.v1.OrganizationService.AddMember:input_type -> convene.identity.v1.AddMemberRequest
-	9,  // 12: convene.identity.v1.OrganizationService.ListMembers:input_type -> convene.identity.v1.ListMembersRequest
-	11, // 13: convene.identity.v1.OrganizationService.RemoveMember:input_type -> convene.identity.v1.RemoveMemberRequest
-	4,  // 14: convene.identity.v1.OrganizationService.CreateOrganization:output_type -> convene.identity.v1.CreateOrganizationResponse
-	6,  // 15: convene.identity.v1.OrganizationService.GetOrganization:output_type -> convene.identity.v1.GetOrganizationResponse
-	8,  // 16: convene.identity.v1.OrganizationService.AddMember:output_type -> convene.identity.v1.AddMemberResponse
-	10, // 17: convene.identity.v1.OrganizationService.ListMembers:output_type -> convene.identity.v1.ListMembersResponse
-	12, // 18: convene.identity.v1.OrganizationService.RemoveMember:output_type -> convene.identity.v1.RemoveMemberResponse
-	14, // [14:19] is the sub-list for method output_type
-	9,  // [9:14] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	21, // 0: convene.identity.v1.Organization.created_at:type_name -> google.protobuf.Timestamp
+	1,  // 1: convene.identity.v1.Organization.my_role:type_name -> convene.identity.v1.OrganizationRole
+	1,  // 2: convene.identity.v1.Member.role:type_name -> convene.identity.v1.OrganizationRole
+	21, // 3: convene.identity.v1.Member.created_at:type_name -> google.protobuf.Timestamp
+	0,  // 4: convene.identity.v1.Member.status:type_name -> convene.identity.v1.MemberStatus
+	1,  // 5: convene.identity.v1.Invitation.role:type_name -> convene.identity.v1.OrganizationRole
+	21, // 6: convene.identity.v1.Invitation.created_at:type_name -> google.protobuf.Timestamp
+	2,  // 7: convene.identity.v1.CreateOrganizationResponse.organization:type_name -> convene.identity.v1.Organization
+	2,  // 8: convene.identity.v1.GetOrganizationResponse.organization:type_name -> convene.identity.v1.Organization
+	1,  // 9: convene.identity.v1.AddMemberRequest.role:type_name -> convene.identity.v1.OrganizationRole
+	3,  // 10: convene.identity.v1.AddMemberResponse.member:type_name -> convene.identity.v1.Member
+	3,  // 11: convene.identity.v1.ListMembersResponse.members:type_name -> convene.identity.v1.Member
+	4,  // 12: convene.identity.v1.ListMyInvitationsResponse.invitations:type_name -> convene.identity.v1.Invitation
+	2,  // 13: convene.identity.v1.AcceptInvitationResponse.organization:type_name -> convene.identity.v1.Organization
+	5,  // 14: convene.identity.v1.OrganizationService.CreateOrganization:input_type -> convene.identity.v1.CreateOrganizationRequest
+	7,  // 15: convene.identity.v1.OrganizationService.GetOrganization:input_type -> convene.identity.v1.GetOrganizationRequest
+	9,  // 16: convene.identity.v1.OrganizationService.AddMember:input_type -> convene.identity.v1.AddMemberRequest
+	11, // 17: convene.identity.v1.OrganizationService.ListMembers:input_type -> convene.identity.v1.ListMembersRequest
+	13, // 18: convene.identity.v1.OrganizationService.RemoveMember:input_type -> convene.identity.v1.RemoveMemberRequest
+	15, // 19: convene.identity.v1.OrganizationService.ListMyInvitations:input_type -> convene.identity.v1.ListMyInvitationsRequest
+	17, // 20: convene.identity.v1.OrganizationService.AcceptInvitation:input_type -> convene.identity.v1.AcceptInvitationRequest
+	19, // 21: convene.identity.v1.OrganizationService.DeclineInvitation:input_type -> convene.identity.v1.DeclineInvitationRequest
+	6,  // 22: convene.identity.v1.OrganizationService.CreateOrganization:output_type -> convene.identity.v1.CreateOrganizationResponse
+	8,  // 23: convene.identity.v1.OrganizationService.GetOrganization:output_type -> convene.identity.v1.GetOrganizationResponse
+	10, // 24: convene.identity.v1.OrganizationService.AddMember:output_type -> convene.identity.v1.AddMemberResponse
+	12, // 25: convene.identity.v1.OrganizationService.ListMembers:output_type -> convene.identity.v1.ListMembersResponse
+	14, // 26: convene.identity.v1.OrganizationService.RemoveMember:output_type -> convene.identity.v1.RemoveMemberResponse
+	16, // 27: convene.identity.v1.OrganizationService.ListMyInvitations:output_type -> convene.identity.v1.ListMyInvitationsResponse
+	18, // 28: convene.identity.v1.OrganizationService.AcceptInvitation:output_type -> convene.identity.v1.AcceptInvitationResponse
+	20, // 29: convene.identity.v1.OrganizationService.DeclineInvitation:output_type -> convene.identity.v1.DeclineInvitationResponse
+	22, // [22:30] is the sub-list for method output_type
+	14, // [14:22] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_convene_identity_v1_organization_proto_init() }
@@ -995,8 +1455,8 @@ func file_convene_identity_v1_organization_proto_init() {
 	if File_convene_identity_v1_organization_proto != nil {
 		return
 	}
-	file_convene_identity_v1_organization_proto_msgTypes[2].OneofWrappers = []any{}
-	file_convene_identity_v1_organization_proto_msgTypes[6].OneofWrappers = []any{
+	file_convene_identity_v1_organization_proto_msgTypes[3].OneofWrappers = []any{}
+	file_convene_identity_v1_organization_proto_msgTypes[7].OneofWrappers = []any{
 		(*AddMemberRequest_Phone)(nil),
 		(*AddMemberRequest_Email)(nil),
 	}
@@ -1005,8 +1465,8 @@ func file_convene_identity_v1_organization_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_convene_identity_v1_organization_proto_rawDesc), len(file_convene_identity_v1_organization_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   12,
+			NumEnums:      2,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

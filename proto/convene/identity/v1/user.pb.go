@@ -30,7 +30,8 @@ type User struct {
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// Phone number the user signs in with, in E.164 format (e.g. "+14155550123").
 	Phone string `protobuf:"bytes,2,opt,name=phone,proto3" json:"phone,omitempty"`
-	// Email address, empty if the user has not given one.
+	// Email address, empty if the user has not given one. Only a verified
+	// address (email_verified) is used to reach the user or match invitations.
 	Email string `protobuf:"bytes,3,opt,name=email,proto3" json:"email,omitempty"`
 	// Whether the user is platform staff (may act across organizations).
 	IsStaff bool `protobuf:"varint,4,opt,name=is_staff,json=isStaff,proto3" json:"is_staff,omitempty"`
@@ -39,7 +40,12 @@ type User struct {
 	// Interests the user has picked.
 	Interests []*Interest `protobuf:"bytes,6,rep,name=interests,proto3" json:"interests,omitempty"`
 	// When the account was created.
-	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// Whether email was confirmed with a code (VerifyEmail).
+	EmailVerified bool `protobuf:"varint,8,opt,name=email_verified,json=emailVerified,proto3" json:"email_verified,omitempty"`
+	// An address waiting for its code (RequestEmailVerification), empty if
+	// none; it replaces email once verified.
+	PendingEmail  string `protobuf:"bytes,9,opt,name=pending_email,json=pendingEmail,proto3" json:"pending_email,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -121,6 +127,20 @@ func (x *User) GetCreatedAt() *timestamppb.Timestamp {
 		return x.CreatedAt
 	}
 	return nil
+}
+
+func (x *User) GetEmailVerified() bool {
+	if x != nil {
+		return x.EmailVerified
+	}
+	return false
+}
+
+func (x *User) GetPendingEmail() string {
+	if x != nil {
+		return x.PendingEmail
+	}
+	return ""
 }
 
 // Profile is the part of a user other people may see.
@@ -404,7 +424,10 @@ type UpdateProfileRequest struct {
 	InterestSlugs []string `protobuf:"bytes,8,rep,name=interest_slugs,json=interestSlugs,proto3" json:"interest_slugs,omitempty"`
 	// Whether interest_slugs replaces the current interests.
 	SetInterests bool `protobuf:"varint,9,opt,name=set_interests,json=setInterests,proto3" json:"set_interests,omitempty"`
-	// New email address.
+	// Only the empty string is accepted: it removes the caller's email. A new
+	// address is set with RequestEmailVerification and VerifyEmail, so that no
+	// one can claim an address they do not own; any other value is
+	// InvalidArgument.
 	Email         *string `protobuf:"bytes,10,opt,name=email,proto3,oneof" json:"email,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -639,11 +662,195 @@ func (x *ListInterestsResponse) GetInterests() []*Interest {
 	return nil
 }
 
+// RequestEmailVerificationRequest names the address to verify.
+type RequestEmailVerificationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The email address to prove.
+	Email         string `protobuf:"bytes,1,opt,name=email,proto3" json:"email,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RequestEmailVerificationRequest) Reset() {
+	*x = RequestEmailVerificationRequest{}
+	mi := &file_convene_identity_v1_user_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequestEmailVerificationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequestEmailVerificationRequest) ProtoMessage() {}
+
+func (x *RequestEmailVerificationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_convene_identity_v1_user_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequestEmailVerificationRequest.ProtoReflect.Descriptor instead.
+func (*RequestEmailVerificationRequest) Descriptor() ([]byte, []int) {
+	return file_convene_identity_v1_user_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *RequestEmailVerificationRequest) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+// RequestEmailVerificationResponse says when the code expires.
+type RequestEmailVerificationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// When the code stops being accepted.
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RequestEmailVerificationResponse) Reset() {
+	*x = RequestEmailVerificationResponse{}
+	mi := &file_convene_identity_v1_user_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequestEmailVerificationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequestEmailVerificationResponse) ProtoMessage() {}
+
+func (x *RequestEmailVerificationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_convene_identity_v1_user_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequestEmailVerificationResponse.ProtoReflect.Descriptor instead.
+func (*RequestEmailVerificationResponse) Descriptor() ([]byte, []int) {
+	return file_convene_identity_v1_user_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *RequestEmailVerificationResponse) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
+// VerifyEmailRequest carries the code from the email.
+type VerifyEmailRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The six-digit code.
+	Code          string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerifyEmailRequest) Reset() {
+	*x = VerifyEmailRequest{}
+	mi := &file_convene_identity_v1_user_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifyEmailRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifyEmailRequest) ProtoMessage() {}
+
+func (x *VerifyEmailRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_convene_identity_v1_user_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifyEmailRequest.ProtoReflect.Descriptor instead.
+func (*VerifyEmailRequest) Descriptor() ([]byte, []int) {
+	return file_convene_identity_v1_user_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *VerifyEmailRequest) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+// VerifyEmailResponse carries the user with the verified email.
+type VerifyEmailResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The updated user.
+	User          *User `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerifyEmailResponse) Reset() {
+	*x = VerifyEmailResponse{}
+	mi := &file_convene_identity_v1_user_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifyEmailResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifyEmailResponse) ProtoMessage() {}
+
+func (x *VerifyEmailResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_convene_identity_v1_user_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifyEmailResponse.ProtoReflect.Descriptor instead.
+func (*VerifyEmailResponse) Descriptor() ([]byte, []int) {
+	return file_convene_identity_v1_user_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *VerifyEmailResponse) GetUser() *User {
+	if x != nil {
+		return x.User
+	}
+	return nil
+}
+
 var File_convene_identity_v1_user_proto protoreflect.FileDescriptor
 
 const file_convene_identity_v1_user_proto_rawDesc = "" +
 	"\n" +
-	"\x1econvene/identity/v1/user.proto\x12\x13convene.identity.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8d\x02\n" +
+	"\x1econvene/identity/v1/user.proto\x12\x13convene.identity.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd9\x02\n" +
 	"\x04User\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05phone\x18\x02 \x01(\tR\x05phone\x12\x14\n" +
@@ -652,7 +859,9 @@ const file_convene_identity_v1_user_proto_rawDesc = "" +
 	"\aprofile\x18\x05 \x01(\v2\x1c.convene.identity.v1.ProfileR\aprofile\x12;\n" +
 	"\tinterests\x18\x06 \x03(\v2\x1d.convene.identity.v1.InterestR\tinterests\x129\n" +
 	"\n" +
-	"created_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\xce\x01\n" +
+	"created_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12%\n" +
+	"\x0eemail_verified\x18\b \x01(\bR\remailVerified\x12#\n" +
+	"\rpending_email\x18\t \x01(\tR\fpendingEmail\"\xce\x01\n" +
 	"\aProfile\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x10\n" +
 	"\x03bio\x18\x02 \x01(\tR\x03bio\x12\x1a\n" +
@@ -670,7 +879,7 @@ const file_convene_identity_v1_user_proto_rawDesc = "" +
 	"\vdescription\x18\x04 \x01(\tR\vdescription\"\x0e\n" +
 	"\fGetMeRequest\">\n" +
 	"\rGetMeResponse\x12-\n" +
-	"\x04user\x18\x01 \x01(\v2\x19.convene.identity.v1.UserR\x04user\"\xee\x04\n" +
+	"\x04user\x18\x01 \x01(\v2\x19.convene.identity.v1.UserR\x04user\"\xec\x04\n" +
 	"\x14UpdateProfileRequest\x12 \n" +
 	"\x04name\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18dH\x00R\x04name\x88\x01\x01\x12\x1f\n" +
 	"\x03bio\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aH\x01R\x03bio\x88\x01\x01\x12)\n" +
@@ -683,10 +892,9 @@ const file_convene_identity_v1_user_proto_rawDesc = "" +
 	"\x14set_profile_pictures\x18\a \x01(\bR\x12setProfilePictures\x127\n" +
 	"\x0einterest_slugs\x18\b \x03(\tB\x10\xbaH\r\x92\x01\n" +
 	"\x102\"\x06r\x04\x10\x01\x18@R\rinterestSlugs\x12#\n" +
-	"\rset_interests\x18\t \x01(\bR\fsetInterests\x12%\n" +
+	"\rset_interests\x18\t \x01(\bR\fsetInterests\x12#\n" +
 	"\x05email\x18\n" +
-	" \x01(\tB\n" +
-	"\xbaH\ar\x05\x18\xfe\x01`\x01H\x05R\x05email\x88\x01\x01B\a\n" +
+	" \x01(\tB\b\xbaH\x05r\x03\x18\xfe\x01H\x05R\x05email\x88\x01\x01B\a\n" +
 	"\x05_nameB\x06\n" +
 	"\x04_bioB\v\n" +
 	"\t_locationB\r\n" +
@@ -697,11 +905,24 @@ const file_convene_identity_v1_user_proto_rawDesc = "" +
 	"\x04user\x18\x01 \x01(\v2\x19.convene.identity.v1.UserR\x04user\"\x16\n" +
 	"\x14ListInterestsRequest\"T\n" +
 	"\x15ListInterestsResponse\x12;\n" +
-	"\tinterests\x18\x01 \x03(\v2\x1d.convene.identity.v1.InterestR\tinterests2\xb7\x02\n" +
+	"\tinterests\x18\x01 \x03(\v2\x1d.convene.identity.v1.InterestR\tinterests\"C\n" +
+	"\x1fRequestEmailVerificationRequest\x12 \n" +
+	"\x05email\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x18\xfe\x01`\x01R\x05email\"]\n" +
+	" RequestEmailVerificationResponse\x129\n" +
+	"\n" +
+	"expires_at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\";\n" +
+	"\x12VerifyEmailRequest\x12%\n" +
+	"\x04code\x18\x01 \x01(\tB\x11\xbaH\x0er\f2\n" +
+	"^[0-9]{6}$R\x04code\"D\n" +
+	"\x13VerifyEmailResponse\x12-\n" +
+	"\x04user\x18\x01 \x01(\v2\x19.convene.identity.v1.UserR\x04user2\xa3\x04\n" +
 	"\vUserService\x12S\n" +
 	"\x05GetMe\x12!.convene.identity.v1.GetMeRequest\x1a\".convene.identity.v1.GetMeResponse\"\x03\x90\x02\x01\x12f\n" +
 	"\rUpdateProfile\x12).convene.identity.v1.UpdateProfileRequest\x1a*.convene.identity.v1.UpdateProfileResponse\x12k\n" +
-	"\rListInterests\x12).convene.identity.v1.ListInterestsRequest\x1a*.convene.identity.v1.ListInterestsResponse\"\x03\x90\x02\x01BAZ?github.com/convene/convene/proto/convene/identity/v1;identityv1b\x06proto3"
+	"\rListInterests\x12).convene.identity.v1.ListInterestsRequest\x1a*.convene.identity.v1.ListInterestsResponse\"\x03\x90\x02\x01\x12\x87\x01\n" +
+	"\x18RequestEmailVerification\x124.convene.identity.v1.RequestEmailVerificationRequest\x1a5.convene.identity.v1.RequestEmailVerificationResponse\x12`\n" +
+	"\vVerifyEmail\x12'.convene.identity.v1.VerifyEmailRequest\x1a(.convene.identity.v1.VerifyEmailResponseBAZ?github.com/convene/convene/proto/convene/identity/v1;identityv1b\x06proto3"
 
 var (
 	file_convene_identity_v1_user_proto_rawDescOnce sync.Once
@@ -715,37 +936,47 @@ func file_convene_identity_v1_user_proto_rawDescGZIP() []byte {
 	return file_convene_identity_v1_user_proto_rawDescData
 }
 
-var file_convene_identity_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_convene_identity_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_convene_identity_v1_user_proto_goTypes = []any{
-	(*User)(nil),                  // 0: convene.identity.v1.User
-	(*Profile)(nil),               // 1: convene.identity.v1.Profile
-	(*Interest)(nil),              // 2: convene.identity.v1.Interest
-	(*GetMeRequest)(nil),          // 3: convene.identity.v1.GetMeRequest
-	(*GetMeResponse)(nil),         // 4: convene.identity.v1.GetMeResponse
-	(*UpdateProfileRequest)(nil),  // 5: convene.identity.v1.UpdateProfileRequest
-	(*UpdateProfileResponse)(nil), // 6: convene.identity.v1.UpdateProfileResponse
-	(*ListInterestsRequest)(nil),  // 7: convene.identity.v1.ListInterestsRequest
-	(*ListInterestsResponse)(nil), // 8: convene.identity.v1.ListInterestsResponse
-	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
+	(*User)(nil),                             // 0: convene.identity.v1.User
+	(*Profile)(nil),                          // 1: convene.identity.v1.Profile
+	(*Interest)(nil),                         // 2: convene.identity.v1.Interest
+	(*GetMeRequest)(nil),                     // 3: convene.identity.v1.GetMeRequest
+	(*GetMeResponse)(nil),                    // 4: convene.identity.v1.GetMeResponse
+	(*UpdateProfileRequest)(nil),             // 5: convene.identity.v1.UpdateProfileRequest
+	(*UpdateProfileResponse)(nil),            // 6: convene.identity.v1.UpdateProfileResponse
+	(*ListInterestsRequest)(nil),             // 7: convene.identity.v1.ListInterestsRequest
+	(*ListInterestsResponse)(nil),            // 8: convene.identity.v1.ListInterestsResponse
+	(*RequestEmailVerificationRequest)(nil),  // 9: convene.identity.v1.RequestEmailVerificationRequest
+	(*RequestEmailVerificationResponse)(nil), // 10: convene.identity.v1.RequestEmailVerificationResponse
+	(*VerifyEmailRequest)(nil),               // 11: convene.identity.v1.VerifyEmailRequest
+	(*VerifyEmailResponse)(nil),              // 12: convene.identity.v1.VerifyEmailResponse
+	(*timestamppb.Timestamp)(nil),            // 13: google.protobuf.Timestamp
 }
 var file_convene_identity_v1_user_proto_depIdxs = []int32{
-	1, // 0: convene.identity.v1.User.profile:type_name -> convene.identity.v1.Profile
-	2, // 1: convene.identity.v1.User.interests:type_name -> convene.identity.v1.Interest
-	9, // 2: convene.identity.v1.User.created_at:type_name -> google.protobuf.Timestamp
-	0, // 3: convene.identity.v1.GetMeResponse.user:type_name -> convene.identity.v1.User
-	0, // 4: convene.identity.v1.UpdateProfileResponse.user:type_name -> convene.identity.v1.User
-	2, // 5: convene.identity.v1.ListInterestsResponse.interests:type_name -> convene.identity.v1.Interest
-	3, // 6: convene.identity.v1.UserService.GetMe:input_type -> convene.identity.v1.GetMeRequest
-	5, // 7: convene.identity.v1.UserService.UpdateProfile:input_type -> convene.identity.v1.UpdateProfileRequest
-	7, // 8: convene.identity.v1.UserService.ListInterests:input_type -> convene.identity.v1.ListInterestsRequest
-	4, // 9: convene.identity.v1.UserService.GetMe:output_type -> convene.identity.v1.GetMeResponse
-	6, // 10: convene.identity.v1.UserService.UpdateProfile:output_type -> convene.identity.v1.UpdateProfileResponse
-	8, // 11: convene.identity.v1.UserService.ListInterests:output_type -> convene.identity.v1.ListInterestsResponse
-	9, // [9:12] is the sub-list for method output_type
-	6, // [6:9] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	1,  // 0: convene.identity.v1.User.profile:type_name -> convene.identity.v1.Profile
+	2,  // 1: convene.identity.v1.User.interests:type_name -> convene.identity.v1.Interest
+	13, // 2: convene.identity.v1.User.created_at:type_name -> google.protobuf.Timestamp
+	0,  // 3: convene.identity.v1.GetMeResponse.user:type_name -> convene.identity.v1.User
+	0,  // 4: convene.identity.v1.UpdateProfileResponse.user:type_name -> convene.identity.v1.User
+	2,  // 5: convene.identity.v1.ListInterestsResponse.interests:type_name -> convene.identity.v1.Interest
+	13, // 6: convene.identity.v1.RequestEmailVerificationResponse.expires_at:type_name -> google.protobuf.Timestamp
+	0,  // 7: convene.identity.v1.VerifyEmailResponse.user:type_name -> convene.identity.v1.User
+	3,  // 8: convene.identity.v1.UserService.GetMe:input_type -> convene.identity.v1.GetMeRequest
+	5,  // 9: convene.identity.v1.UserService.UpdateProfile:input_type -> convene.identity.v1.UpdateProfileRequest
+	7,  // 10: convene.identity.v1.UserService.ListInterests:input_type -> convene.identity.v1.ListInterestsRequest
+	9,  // 11: convene.identity.v1.UserService.RequestEmailVerification:input_type -> convene.identity.v1.RequestEmailVerificationRequest
+	11, // 12: convene.identity.v1.UserService.VerifyEmail:input_type -> convene.identity.v1.VerifyEmailRequest
+	4,  // 13: convene.identity.v1.UserService.GetMe:output_type -> convene.identity.v1.GetMeResponse
+	6,  // 14: convene.identity.v1.UserService.UpdateProfile:output_type -> convene.identity.v1.UpdateProfileResponse
+	8,  // 15: convene.identity.v1.UserService.ListInterests:output_type -> convene.identity.v1.ListInterestsResponse
+	10, // 16: convene.identity.v1.UserService.RequestEmailVerification:output_type -> convene.identity.v1.RequestEmailVerificationResponse
+	12, // 17: convene.identity.v1.UserService.VerifyEmail:output_type -> convene.identity.v1.VerifyEmailResponse
+	13, // [13:18] is the sub-list for method output_type
+	8,  // [8:13] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_convene_identity_v1_user_proto_init() }
@@ -760,7 +991,7 @@ func file_convene_identity_v1_user_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_convene_identity_v1_user_proto_rawDesc), len(file_convene_identity_v1_user_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

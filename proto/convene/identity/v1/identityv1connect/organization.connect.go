@@ -48,6 +48,15 @@ const (
 	// OrganizationServiceRemoveMemberProcedure is the fully-qualified name of the OrganizationService's
 	// RemoveMember RPC.
 	OrganizationServiceRemoveMemberProcedure = "/convene.identity.v1.OrganizationService/RemoveMember"
+	// OrganizationServiceListMyInvitationsProcedure is the fully-qualified name of the
+	// OrganizationService's ListMyInvitations RPC.
+	OrganizationServiceListMyInvitationsProcedure = "/convene.identity.v1.OrganizationService/ListMyInvitations"
+	// OrganizationServiceAcceptInvitationProcedure is the fully-qualified name of the
+	// OrganizationService's AcceptInvitation RPC.
+	OrganizationServiceAcceptInvitationProcedure = "/convene.identity.v1.OrganizationService/AcceptInvitation"
+	// OrganizationServiceDeclineInvitationProcedure is the fully-qualified name of the
+	// OrganizationService's DeclineInvitation RPC.
+	OrganizationServiceDeclineInvitationProcedure = "/convene.identity.v1.OrganizationService/DeclineInvitation"
 )
 
 // OrganizationServiceClient is a client for the convene.identity.v1.OrganizationService service.
@@ -58,14 +67,41 @@ type OrganizationServiceClient interface {
 	// GetOrganization returns an organization the caller is a member of
 	// (platform staff may read any).
 	GetOrganization(context.Context, *connect.Request[v1.GetOrganizationRequest]) (*connect.Response[v1.GetOrganizationResponse], error)
-	// AddMember adds the user with the given phone number or email to the
-	// organization with the given role. Requires the owner or admin role.
+	// AddMember invites the person with the given phone number or email to
+	// the organization with the given role. Requires the owner or admin role
+	// (only an owner invites an owner). The person becomes a member only when
+	// they accept (AcceptInvitation); until then they are listed as INVITED
+	// and can neither act in the organization nor receive its notifications.
+	//
+	// By phone: a person without an account gets one (they sign in later with
+	// that phone); the invitation is one in-app notification plus one SMS.
+	// By email: the invitation is addressed to the email itself and is offered
+	// to whoever verifies that address (VerifyEmail), now or later; it is one
+	// email, plus an in-app notification when a user has already verified it.
+	// The answer is the same whether or not an account uses the address, so
+	// AddMember never reveals which emails are registered (the returned
+	// member's user_id is empty for email invitations).
+	//
+	// Inviting someone already invited is idempotent: the open invitation takes
+	// the new role and no second SMS or email goes out within 24 hours.
+	// Inviting an existing member is AlreadyExists.
 	AddMember(context.Context, *connect.Request[v1.AddMemberRequest]) (*connect.Response[v1.AddMemberResponse], error)
-	// ListMembers pages through the organization's members.
+	// ListMembers pages through the organization's members (status ACTIVE)
+	// and open invitations (status INVITED), oldest first.
 	ListMembers(context.Context, *connect.Request[v1.ListMembersRequest]) (*connect.Response[v1.ListMembersResponse], error)
 	// RemoveMember removes a user from the organization. Requires the owner or
 	// admin role.
 	RemoveMember(context.Context, *connect.Request[v1.RemoveMemberRequest]) (*connect.Response[v1.RemoveMemberResponse], error)
+	// ListMyInvitations returns the caller's open invitations, newest first:
+	// those addressed to the caller's account and those addressed to the
+	// caller's verified email.
+	ListMyInvitations(context.Context, *connect.Request[v1.ListMyInvitationsRequest]) (*connect.Response[v1.ListMyInvitationsResponse], error)
+	// AcceptInvitation makes the caller a member of the organization with the
+	// invited role. NotFound when the caller has no open invitation there.
+	AcceptInvitation(context.Context, *connect.Request[v1.AcceptInvitationRequest]) (*connect.Response[v1.AcceptInvitationResponse], error)
+	// DeclineInvitation closes the caller's open invitation to the
+	// organization; nothing else changes. NotFound when there is none.
+	DeclineInvitation(context.Context, *connect.Request[v1.DeclineInvitationRequest]) (*connect.Response[v1.DeclineInvitationResponse], error)
 }
 
 // NewOrganizationServiceClient constructs a client for the convene.identity.v1.OrganizationService
@@ -111,6 +147,25 @@ func NewOrganizationServiceClient(httpClient connect.HTTPClient, baseURL string,
 			connect.WithSchema(organizationServiceMethods.ByName("RemoveMember")),
 			connect.WithClientOptions(opts...),
 		),
+		listMyInvitations: connect.NewClient[v1.ListMyInvitationsRequest, v1.ListMyInvitationsResponse](
+			httpClient,
+			baseURL+OrganizationServiceListMyInvitationsProcedure,
+			connect.WithSchema(organizationServiceMethods.ByName("ListMyInvitations")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		acceptInvitation: connect.NewClient[v1.AcceptInvitationRequest, v1.AcceptInvitationResponse](
+			httpClient,
+			baseURL+OrganizationServiceAcceptInvitationProcedure,
+			connect.WithSchema(organizationServiceMethods.ByName("AcceptInvitation")),
+			connect.WithClientOptions(opts...),
+		),
+		declineInvitation: connect.NewClient[v1.DeclineInvitationRequest, v1.DeclineInvitationResponse](
+			httpClient,
+			baseURL+OrganizationServiceDeclineInvitationProcedure,
+			connect.WithSchema(organizationServiceMethods.ByName("DeclineInvitation")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -121,6 +176,9 @@ type organizationServiceClient struct {
 	addMember          *connect.Client[v1.AddMemberRequest, v1.AddMemberResponse]
 	listMembers        *connect.Client[v1.ListMembersRequest, v1.ListMembersResponse]
 	removeMember       *connect.Client[v1.RemoveMemberRequest, v1.RemoveMemberResponse]
+	listMyInvitations  *connect.Client[v1.ListMyInvitationsRequest, v1.ListMyInvitationsResponse]
+	acceptInvitation   *connect.Client[v1.AcceptInvitationRequest, v1.AcceptInvitationResponse]
+	declineInvitation  *connect.Client[v1.DeclineInvitationRequest, v1.DeclineInvitationResponse]
 }
 
 // CreateOrganization calls convene.identity.v1.OrganizationService.CreateOrganization.
@@ -148,6 +206,21 @@ func (c *organizationServiceClient) RemoveMember(ctx context.Context, req *conne
 	return c.removeMember.CallUnary(ctx, req)
 }
 
+// ListMyInvitations calls convene.identity.v1.OrganizationService.ListMyInvitations.
+func (c *organizationServiceClient) ListMyInvitations(ctx context.Context, req *connect.Request[v1.ListMyInvitationsRequest]) (*connect.Response[v1.ListMyInvitationsResponse], error) {
+	return c.listMyInvitations.CallUnary(ctx, req)
+}
+
+// AcceptInvitation calls convene.identity.v1.OrganizationService.AcceptInvitation.
+func (c *organizationServiceClient) AcceptInvitation(ctx context.Context, req *connect.Request[v1.AcceptInvitationRequest]) (*connect.Response[v1.AcceptInvitationResponse], error) {
+	return c.acceptInvitation.CallUnary(ctx, req)
+}
+
+// DeclineInvitation calls convene.identity.v1.OrganizationService.DeclineInvitation.
+func (c *organizationServiceClient) DeclineInvitation(ctx context.Context, req *connect.Request[v1.DeclineInvitationRequest]) (*connect.Response[v1.DeclineInvitationResponse], error) {
+	return c.declineInvitation.CallUnary(ctx, req)
+}
+
 // OrganizationServiceHandler is an implementation of the convene.identity.v1.OrganizationService
 // service.
 type OrganizationServiceHandler interface {
@@ -157,14 +230,41 @@ type OrganizationServiceHandler interface {
 	// GetOrganization returns an organization the caller is a member of
 	// (platform staff may read any).
 	GetOrganization(context.Context, *connect.Request[v1.GetOrganizationRequest]) (*connect.Response[v1.GetOrganizationResponse], error)
-	// AddMember adds the user with the given phone number or email to the
-	// organization with the given role. Requires the owner or admin role.
+	// AddMember invites the person with the given phone number or email to
+	// the organization with the given role. Requires the owner or admin role
+	// (only an owner invites an owner). The person becomes a member only when
+	// they accept (AcceptInvitation); until then they are listed as INVITED
+	// and can neither act in the organization nor receive its notifications.
+	//
+	// By phone: a person without an account gets one (they sign in later with
+	// that phone); the invitation is one in-app notification plus one SMS.
+	// By email: the invitation is addressed to the email itself and is offered
+	// to whoever verifies that address (VerifyEmail), now or later; it is one
+	// email, plus an in-app notification when a user has already verified it.
+	// The answer is the same whether or not an account uses the address, so
+	// AddMember never reveals which emails are registered (the returned
+	// member's user_id is empty for email invitations).
+	//
+	// Inviting someone already invited is idempotent: the open invitation takes
+	// the new role and no second SMS or email goes out within 24 hours.
+	// Inviting an existing member is AlreadyExists.
 	AddMember(context.Context, *connect.Request[v1.AddMemberRequest]) (*connect.Response[v1.AddMemberResponse], error)
-	// ListMembers pages through the organization's members.
+	// ListMembers pages through the organization's members (status ACTIVE)
+	// and open invitations (status INVITED), oldest first.
 	ListMembers(context.Context, *connect.Request[v1.ListMembersRequest]) (*connect.Response[v1.ListMembersResponse], error)
 	// RemoveMember removes a user from the organization. Requires the owner or
 	// admin role.
 	RemoveMember(context.Context, *connect.Request[v1.RemoveMemberRequest]) (*connect.Response[v1.RemoveMemberResponse], error)
+	// ListMyInvitations returns the caller's open invitations, newest first:
+	// those addressed to the caller's account and those addressed to the
+	// caller's verified email.
+	ListMyInvitations(context.Context, *connect.Request[v1.ListMyInvitationsRequest]) (*connect.Response[v1.ListMyInvitationsResponse], error)
+	// AcceptInvitation makes the caller a member of the organization with the
+	// invited role. NotFound when the caller has no open invitation there.
+	AcceptInvitation(context.Context, *connect.Request[v1.AcceptInvitationRequest]) (*connect.Response[v1.AcceptInvitationResponse], error)
+	// DeclineInvitation closes the caller's open invitation to the
+	// organization; nothing else changes. NotFound when there is none.
+	DeclineInvitation(context.Context, *connect.Request[v1.DeclineInvitationRequest]) (*connect.Response[v1.DeclineInvitationResponse], error)
 }
 
 // NewOrganizationServiceHandler builds an HTTP handler from the service implementation. It returns
@@ -206,6 +306,25 @@ func NewOrganizationServiceHandler(svc OrganizationServiceHandler, opts ...conne
 		connect.WithSchema(organizationServiceMethods.ByName("RemoveMember")),
 		connect.WithHandlerOptions(opts...),
 	)
+	organizationServiceListMyInvitationsHandler := connect.NewUnaryHandler(
+		OrganizationServiceListMyInvitationsProcedure,
+		svc.ListMyInvitations,
+		connect.WithSchema(organizationServiceMethods.ByName("ListMyInvitations")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	organizationServiceAcceptInvitationHandler := connect.NewUnaryHandler(
+		OrganizationServiceAcceptInvitationProcedure,
+		svc.AcceptInvitation,
+		connect.WithSchema(organizationServiceMethods.ByName("AcceptInvitation")),
+		connect.WithHandlerOptions(opts...),
+	)
+	organizationServiceDeclineInvitationHandler := connect.NewUnaryHandler(
+		OrganizationServiceDeclineInvitationProcedure,
+		svc.DeclineInvitation,
+		connect.WithSchema(organizationServiceMethods.ByName("DeclineInvitation")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/convene.identity.v1.OrganizationService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case OrganizationServiceCreateOrganizationProcedure:
@@ -218,6 +337,12 @@ func NewOrganizationServiceHandler(svc OrganizationServiceHandler, opts ...conne
 			organizationServiceListMembersHandler.ServeHTTP(w, r)
 		case OrganizationServiceRemoveMemberProcedure:
 			organizationServiceRemoveMemberHandler.ServeHTTP(w, r)
+		case OrganizationServiceListMyInvitationsProcedure:
+			organizationServiceListMyInvitationsHandler.ServeHTTP(w, r)
+		case OrganizationServiceAcceptInvitationProcedure:
+			organizationServiceAcceptInvitationHandler.ServeHTTP(w, r)
+		case OrganizationServiceDeclineInvitationProcedure:
+			organizationServiceDeclineInvitationHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -245,4 +370,16 @@ func (UnimplementedOrganizationServiceHandler) ListMembers(context.Context, *con
 
 func (UnimplementedOrganizationServiceHandler) RemoveMember(context.Context, *connect.Request[v1.RemoveMemberRequest]) (*connect.Response[v1.RemoveMemberResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("convene.identity.v1.OrganizationService.RemoveMember is not implemented"))
+}
+
+func (UnimplementedOrganizationServiceHandler) ListMyInvitations(context.Context, *connect.Request[v1.ListMyInvitationsRequest]) (*connect.Response[v1.ListMyInvitationsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("convene.identity.v1.OrganizationService.ListMyInvitations is not implemented"))
+}
+
+func (UnimplementedOrganizationServiceHandler) AcceptInvitation(context.Context, *connect.Request[v1.AcceptInvitationRequest]) (*connect.Response[v1.AcceptInvitationResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("convene.identity.v1.OrganizationService.AcceptInvitation is not implemented"))
+}
+
+func (UnimplementedOrganizationServiceHandler) DeclineInvitation(context.Context, *connect.Request[v1.DeclineInvitationRequest]) (*connect.Response[v1.DeclineInvitationResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("convene.identity.v1.OrganizationService.DeclineInvitation is not implemented"))
 }

@@ -41,6 +41,11 @@ const (
 	// UserServiceListInterestsProcedure is the fully-qualified name of the UserService's ListInterests
 	// RPC.
 	UserServiceListInterestsProcedure = "/convene.identity.v1.UserService/ListInterests"
+	// UserServiceRequestEmailVerificationProcedure is the fully-qualified name of the UserService's
+	// RequestEmailVerification RPC.
+	UserServiceRequestEmailVerificationProcedure = "/convene.identity.v1.UserService/RequestEmailVerification"
+	// UserServiceVerifyEmailProcedure is the fully-qualified name of the UserService's VerifyEmail RPC.
+	UserServiceVerifyEmailProcedure = "/convene.identity.v1.UserService/VerifyEmail"
 )
 
 // UserServiceClient is a client for the convene.identity.v1.UserService service.
@@ -52,6 +57,22 @@ type UserServiceClient interface {
 	UpdateProfile(context.Context, *connect.Request[v1.UpdateProfileRequest]) (*connect.Response[v1.UpdateProfileResponse], error)
 	// ListInterests returns the catalogue of interests a user can pick from.
 	ListInterests(context.Context, *connect.Request[v1.ListInterestsRequest]) (*connect.Response[v1.ListInterestsResponse], error)
+	// RequestEmailVerification sends a six-digit code to the given address;
+	// the address is the caller's pending email until VerifyEmail confirms it
+	// (the code expires after 15 minutes; a newer request replaces it). The
+	// answer is the same whether or not another account has verified the
+	// address. At most one code every 30 seconds and 5 an hour per user
+	// (ResourceExhausted beyond). FailedPrecondition when the server has no
+	// email provider.
+	RequestEmailVerification(context.Context, *connect.Request[v1.RequestEmailVerificationRequest]) (*connect.Response[v1.RequestEmailVerificationResponse], error)
+	// VerifyEmail confirms the pending email with its code: it becomes the
+	// caller's email, verified, and open invitations to it are offered to the
+	// caller. A wrong code is InvalidArgument on `code` (with the attempts
+	// left); a code that expired, was used, or was locked after 5 wrong
+	// attempts is FailedPrecondition (request a new one), as is calling
+	// without a code requested. AlreadyExists when another account verified
+	// the address first.
+	VerifyEmail(context.Context, *connect.Request[v1.VerifyEmailRequest]) (*connect.Response[v1.VerifyEmailResponse], error)
 }
 
 // NewUserServiceClient constructs a client for the convene.identity.v1.UserService service. By
@@ -85,14 +106,28 @@ func NewUserServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		requestEmailVerification: connect.NewClient[v1.RequestEmailVerificationRequest, v1.RequestEmailVerificationResponse](
+			httpClient,
+			baseURL+UserServiceRequestEmailVerificationProcedure,
+			connect.WithSchema(userServiceMethods.ByName("RequestEmailVerification")),
+			connect.WithClientOptions(opts...),
+		),
+		verifyEmail: connect.NewClient[v1.VerifyEmailRequest, v1.VerifyEmailResponse](
+			httpClient,
+			baseURL+UserServiceVerifyEmailProcedure,
+			connect.WithSchema(userServiceMethods.ByName("VerifyEmail")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // userServiceClient implements UserServiceClient.
 type userServiceClient struct {
-	getMe         *connect.Client[v1.GetMeRequest, v1.GetMeResponse]
-	updateProfile *connect.Client[v1.UpdateProfileRequest, v1.UpdateProfileResponse]
-	listInterests *connect.Client[v1.ListInterestsRequest, v1.ListInterestsResponse]
+	getMe                    *connect.Client[v1.GetMeRequest, v1.GetMeResponse]
+	updateProfile            *connect.Client[v1.UpdateProfileRequest, v1.UpdateProfileResponse]
+	listInterests            *connect.Client[v1.ListInterestsRequest, v1.ListInterestsResponse]
+	requestEmailVerification *connect.Client[v1.RequestEmailVerificationRequest, v1.RequestEmailVerificationResponse]
+	verifyEmail              *connect.Client[v1.VerifyEmailRequest, v1.VerifyEmailResponse]
 }
 
 // GetMe calls convene.identity.v1.UserService.GetMe.
@@ -110,6 +145,16 @@ func (c *userServiceClient) ListInterests(ctx context.Context, req *connect.Requ
 	return c.listInterests.CallUnary(ctx, req)
 }
 
+// RequestEmailVerification calls convene.identity.v1.UserService.RequestEmailVerification.
+func (c *userServiceClient) RequestEmailVerification(ctx context.Context, req *connect.Request[v1.RequestEmailVerificationRequest]) (*connect.Response[v1.RequestEmailVerificationResponse], error) {
+	return c.requestEmailVerification.CallUnary(ctx, req)
+}
+
+// VerifyEmail calls convene.identity.v1.UserService.VerifyEmail.
+func (c *userServiceClient) VerifyEmail(ctx context.Context, req *connect.Request[v1.VerifyEmailRequest]) (*connect.Response[v1.VerifyEmailResponse], error) {
+	return c.verifyEmail.CallUnary(ctx, req)
+}
+
 // UserServiceHandler is an implementation of the convene.identity.v1.UserService service.
 type UserServiceHandler interface {
 	// GetMe returns the caller's account, profile and interests.
@@ -119,6 +164,22 @@ type UserServiceHandler interface {
 	UpdateProfile(context.Context, *connect.Request[v1.UpdateProfileRequest]) (*connect.Response[v1.UpdateProfileResponse], error)
 	// ListInterests returns the catalogue of interests a user can pick from.
 	ListInterests(context.Context, *connect.Request[v1.ListInterestsRequest]) (*connect.Response[v1.ListInterestsResponse], error)
+	// RequestEmailVerification sends a six-digit code to the given address;
+	// the address is the caller's pending email until VerifyEmail confirms it
+	// (the code expires after 15 minutes; a newer request replaces it). The
+	// answer is the same whether or not another account has verified the
+	// address. At most one code every 30 seconds and 5 an hour per user
+	// (ResourceExhausted beyond). FailedPrecondition when the server has no
+	// email provider.
+	RequestEmailVerification(context.Context, *connect.Request[v1.RequestEmailVerificationRequest]) (*connect.Response[v1.RequestEmailVerificationResponse], error)
+	// VerifyEmail confirms the pending email with its code: it becomes the
+	// caller's email, verified, and open invitations to it are offered to the
+	// caller. A wrong code is InvalidArgument on `code` (with the attempts
+	// left); a code that expired, was used, or was locked after 5 wrong
+	// attempts is FailedPrecondition (request a new one), as is calling
+	// without a code requested. AlreadyExists when another account verified
+	// the address first.
+	VerifyEmail(context.Context, *connect.Request[v1.VerifyEmailRequest]) (*connect.Response[v1.VerifyEmailResponse], error)
 }
 
 // NewUserServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -148,6 +209,18 @@ func NewUserServiceHandler(svc UserServiceHandler, opts ...connect.HandlerOption
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	userServiceRequestEmailVerificationHandler := connect.NewUnaryHandler(
+		UserServiceRequestEmailVerificationProcedure,
+		svc.RequestEmailVerification,
+		connect.WithSchema(userServiceMethods.ByName("RequestEmailVerification")),
+		connect.WithHandlerOptions(opts...),
+	)
+	userServiceVerifyEmailHandler := connect.NewUnaryHandler(
+		UserServiceVerifyEmailProcedure,
+		svc.VerifyEmail,
+		connect.WithSchema(userServiceMethods.ByName("VerifyEmail")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/convene.identity.v1.UserService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case UserServiceGetMeProcedure:
@@ -156,6 +229,10 @@ func NewUserServiceHandler(svc UserServiceHandler, opts ...connect.HandlerOption
 			userServiceUpdateProfileHandler.ServeHTTP(w, r)
 		case UserServiceListInterestsProcedure:
 			userServiceListInterestsHandler.ServeHTTP(w, r)
+		case UserServiceRequestEmailVerificationProcedure:
+			userServiceRequestEmailVerificationHandler.ServeHTTP(w, r)
+		case UserServiceVerifyEmailProcedure:
+			userServiceVerifyEmailHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -175,4 +252,12 @@ func (UnimplementedUserServiceHandler) UpdateProfile(context.Context, *connect.R
 
 func (UnimplementedUserServiceHandler) ListInterests(context.Context, *connect.Request[v1.ListInterestsRequest]) (*connect.Response[v1.ListInterestsResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("convene.identity.v1.UserService.ListInterests is not implemented"))
+}
+
+func (UnimplementedUserServiceHandler) RequestEmailVerification(context.Context, *connect.Request[v1.RequestEmailVerificationRequest]) (*connect.Response[v1.RequestEmailVerificationResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("convene.identity.v1.UserService.RequestEmailVerification is not implemented"))
+}
+
+func (UnimplementedUserServiceHandler) VerifyEmail(context.Context, *connect.Request[v1.VerifyEmailRequest]) (*connect.Response[v1.VerifyEmailResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("convene.identity.v1.UserService.VerifyEmail is not implemented"))
 }
