@@ -12,3 +12,12 @@ ALTER TABLE payment_webhook_events
 
 -- Before this migration a row committed only with its processing.
 UPDATE payment_webhook_events SET processed_at = updated_at, outcome = 'processed';
+
+-- The door window: check-in opens door_opens_minutes_before the start and
+-- closes at the end. Existing events get the default of 4 hours.
+ALTER TABLE events
+    ADD COLUMN door_opens_minutes_before integer NOT NULL DEFAULT 240
+        CONSTRAINT events_door_opens_range CHECK (door_opens_minutes_before BETWEEN 0 AND 10080);
+
+-- A check-in's nonce is honoured again only from the device that made it.
+ALTER TABLE tickets ADD COLUMN redeem_device_id text;
