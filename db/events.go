@@ -58,6 +58,9 @@ type Event struct {
 	GoingCount            int32      `bun:"going_count,notnull"`
 	RequestsCount         int32      `bun:"requests_count,notnull"`
 	WaitlistCount         int32      `bun:"waitlist_count,notnull"`
+
+	// DoorOpensMinutesBefore is how long before StartsAt check-in opens.
+	DoorOpensMinutesBefore int32 `bun:"door_opens_minutes_before,notnull"`
 	Timestamps
 }
 

@@ -103,6 +103,9 @@ type Ticket struct {
 	RedeemedBy  *uuid.UUID `bun:"redeemed_by,type:uuid"`
 	RedeemNonce *string    `bun:"redeem_nonce"`
 	RevokedAt   *time.Time `bun:"revoked_at"`
+
+	// RedeemDeviceID is the scanner that redeemed the ticket with RedeemNonce.
+	RedeemDeviceID *string `bun:"redeem_device_id"`
 	Timestamps
 }
 
@@ -335,19 +338,6 @@ func RevokeTicket(ctx context.Context, idb bun.IDB, attendeeID uuid.UUID) error 
 		return fmt.Errorf("revoke ticket: %w", err)
 	}
 	return nil
-}
-
-// RedeemTicket redeems a valid, unredeemed ticket of eventID in one
-// statement, so of many concurrent scans exactly one succeeds.
-func RedeemTicket(ctx context.Context, idb bun.IDB, id, eventID, by uuid.UUID, nonce string) (bool, error) {
-	res, err := idb.NewUpdate().Model((*Ticket)(nil)).
-		Set("redeemed_at = now(), redeemed_by = ?, redeem_nonce = ?, updated_at = now()", by, nonce).
-		Where("id = ? AND event_id = ? AND redeemed_at IS NULL AND revoked_at IS NULL", id, eventID).Exec(ctx)
-	if err != nil {
-		return false, fmt.Errorf("redeem ticket: %w", err)
-	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
 }
 
 // AttendeeCheckedIn reports whether the attendee a request produced has

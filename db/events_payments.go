@@ -46,17 +46,6 @@ type PaymentRefund struct {
 	Timestamps
 }
 
-// WebhookEvent is a provider event already processed.
-type WebhookEvent struct {
-	bun.BaseModel `bun:"table:payment_webhook_events"`
-
-	Provider  string          `bun:"provider,pk"`
-	EventID   string          `bun:"event_id,pk"`
-	EventType string          `bun:"event_type,notnull"`
-	Payload   json.RawMessage `bun:"payload,type:jsonb,notnull"`
-	Timestamps
-}
-
 // InsertPaymentOrderIfAbsent stores a payment order unless the request has one.
 func InsertPaymentOrderIfAbsent(ctx context.Context, idb bun.IDB, p *PaymentOrder) error {
 	if _, err := idb.NewInsert().Model(p).On("CONFLICT (request_id) DO NOTHING").Exec(ctx); err != nil {
@@ -123,14 +112,4 @@ func RefundByKey(ctx context.Context, idb bun.IDB, key string) (*PaymentRefund, 
 		return nil, notFound(err, "refund %s", key)
 	}
 	return r, nil
-}
-
-// RecordWebhookEvent stores a provider event id; false means it was seen before.
-func RecordWebhookEvent(ctx context.Context, idb bun.IDB, e *WebhookEvent) (bool, error) {
-	res, err := idb.NewInsert().Model(e).On("CONFLICT (provider, event_id) DO NOTHING").Exec(ctx)
-	if err != nil {
-		return false, fmt.Errorf("record webhook event: %w", err)
-	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
 }

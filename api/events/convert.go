@@ -75,6 +75,7 @@ func eventToProto(ev *db.Event, interestSlugs []string) *eventsv1.Event {
 		InterestSlugs: interestSlugs, CoverImages: ev.CoverImages, Status: eventStatuses.Value(ev.Status),
 		GoingCount: ev.GoingCount, RequestsCount: ev.RequestsCount, WaitlistCount: ev.WaitlistCount,
 		SeatsAvailable: seatsAvailable(ev), CreatedAt: timestamppb.New(ev.CreatedAt),
+		DoorOpensMinutesBefore: ev.DoorOpensMinutesBefore,
 	}
 }
 

@@ -15,6 +15,8 @@ import (
 const (
 	defaultHoldMinutes        = 15
 	defaultMaxSeatsPerRequest = 1
+	// defaultDoorOpensMinutesBefore opens check-in 4 hours before the start.
+	defaultDoorOpensMinutesBefore = 240
 	// defaultCurrency is stored for a free event sent without a currency.
 	defaultCurrency = "INR"
 )
@@ -42,6 +44,7 @@ func eventFromInput(in *eventsv1.EventInput) (*db.Event, error) {
 		Visibility: visibilities.NameOr(in.GetVisibility(), visibilityPublic), HoldMinutes: orDefault(in.GetHoldMinutes(), defaultHoldMinutes),
 		RefundCutoffHours: in.GetRefundCutoffHours(), CoverImages: append([]string{}, in.GetCoverImages()...),
 		VenueID: rpc.OptionalID(in.GetVenueId()), OrganizationID: rpc.OptionalID(in.GetOrganizationId()),
+		DoorOpensMinutesBefore: orDefault(in.GetDoorOpensMinutesBefore(), defaultDoorOpensMinutesBefore),
 	}
 	if ev.MaxSeatsPerRequest > ev.Capacity {
 		return nil, rpc.InvalidField("event.max_seats_per_request", fmt.Sprintf("%d is more than the capacity of %d", ev.MaxSeatsPerRequest, ev.Capacity))

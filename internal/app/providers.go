@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/convene/convene/db/enums"
@@ -90,7 +91,7 @@ func (a *App) configuredSenders() (map[string]notify.Sender, error) {
 	c := a.Config
 	senders := map[string]notify.Sender{enums.ChannelSMS: notify.NewSMS(a.SMS)}
 	if c.FCMProjectID != "" {
-		fcm, err := notify.NewFCM(notify.FCMConfig{ProjectID: c.FCMProjectID, TokenSource: notify.StaticToken(c.FCMAccessToken)})
+		fcm, err := a.fcmSender()
 		if err != nil {
 			return nil, fmt.Errorf("push via FCM: %w", err)
 		}
@@ -112,4 +113,18 @@ func (a *App) configuredSenders() (map[string]notify.Sender, error) {
 		senders[enums.ChannelTelegram] = tg
 	}
 	return senders, nil
+}
+
+// fcmSender is push through FCM, signed in with the service account's key
+// from Config.FCMCredentialsFile.
+func (a *App) fcmSender() (*notify.FCM, error) {
+	key, err := os.ReadFile(a.Config.FCMCredentialsFile)
+	if err != nil {
+		return nil, fmt.Errorf("CONVENE_FCM_CREDENTIALS_FILE: %w", err)
+	}
+	tokens, err := notify.ServiceAccountToken(key, nil)
+	if err != nil {
+		return nil, err
+	}
+	return notify.NewFCM(notify.FCMConfig{ProjectID: a.Config.FCMProjectID, TokenSource: tokens})
 }

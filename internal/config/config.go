@@ -78,9 +78,10 @@ type Config struct {
 	// NotifyRateLimits caps notification sends per second per channel,
 	// e.g. "push=500,email=100,sms=20,telegram=30".
 	NotifyRateLimits map[string]float64 `env:"CONVENE_NOTIFY_RATE_LIMITS"`
-	// FCMProjectID and FCMAccessToken enable real push through FCM.
-	FCMProjectID   string `env:"CONVENE_FCM_PROJECT_ID"`
-	FCMAccessToken string `env:"CONVENE_FCM_ACCESS_TOKEN"`
+	// FCMProjectID and FCMCredentialsFile (the service account's JSON key,
+	// whose access tokens are fetched and refreshed) enable real push through FCM.
+	FCMProjectID       string `env:"CONVENE_FCM_PROJECT_ID"`
+	FCMCredentialsFile string `env:"CONVENE_FCM_CREDENTIALS_FILE"`
 	// SMTPAddr, SMTPFrom, SMTPUsername and SMTPPassword enable real email.
 	SMTPAddr     string `env:"CONVENE_SMTP_ADDR"`
 	SMTPFrom     string `env:"CONVENE_SMTP_FROM"`
@@ -157,7 +158,7 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	str(&cfg.StripeWebhookSecret, "STRIPE_WEBHOOK_SECRET")
 	str(&cfg.TicketMasterKey, "CONVENE_TICKET_MASTER_KEY")
 	str(&cfg.FCMProjectID, "CONVENE_FCM_PROJECT_ID")
-	str(&cfg.FCMAccessToken, "CONVENE_FCM_ACCESS_TOKEN")
+	str(&cfg.FCMCredentialsFile, "CONVENE_FCM_CREDENTIALS_FILE")
 	str(&cfg.SMTPAddr, "CONVENE_SMTP_ADDR")
 	str(&cfg.SMTPFrom, "CONVENE_SMTP_FROM")
 	str(&cfg.SMTPUsername, "CONVENE_SMTP_USERNAME")
@@ -205,7 +206,7 @@ func EnvVars() []string {
 		"CONVENE_SHUTDOWN_TIMEOUT", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM",
 		"CONVENE_PUBLIC_URL", "CONVENE_PAYMENT_PROVIDER", "CONVENE_PAYMENT_WEBHOOK_SECRET",
 		"STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "CONVENE_TICKET_MASTER_KEY",
-		"CONVENE_NOTIFY_RATE_LIMITS", "CONVENE_FCM_PROJECT_ID", "CONVENE_FCM_ACCESS_TOKEN", "CONVENE_SMTP_ADDR",
+		"CONVENE_NOTIFY_RATE_LIMITS", "CONVENE_FCM_PROJECT_ID", "CONVENE_FCM_CREDENTIALS_FILE", "CONVENE_SMTP_ADDR",
 		"CONVENE_SMTP_FROM", "CONVENE_SMTP_USERNAME", "CONVENE_SMTP_PASSWORD", "CONVENE_TELEGRAM_BOT_TOKEN",
 	}
 }

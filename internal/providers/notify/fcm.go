@@ -18,8 +18,9 @@ type FCMConfig struct {
 	// ProjectID is the Firebase project. Required.
 	ProjectID string
 	// TokenSource returns an OAuth 2 access token for the FCM scope; it is
-	// called for every message, so it should cache. StaticToken wraps a
-	// fixed token. Required.
+	// called for every message, so it should cache. ServiceAccountToken
+	// signs in with a service-account key and refreshes; StaticToken wraps
+	// a fixed token (tests). Required.
 	TokenSource func(ctx context.Context) (string, error)
 	// BaseURL is the FCM server. Defaults to https://fcm.googleapis.com;
 	// tests point it at httptest.
@@ -55,7 +56,7 @@ type FCM struct {
 // NewFCM checks the config and returns the sender.
 func NewFCM(cfg FCMConfig) (*FCM, error) {
 	if cfg.ProjectID == "" || cfg.TokenSource == nil {
-		return nil, errors.New("FCM push needs FCMConfig.ProjectID and a TokenSource (StaticToken for a fixed access token)")
+		return nil, errors.New("FCM push needs FCMConfig.ProjectID and a TokenSource (ServiceAccountToken with the service account's JSON key)")
 	}
 	return &FCM{cfg: cfg.WithDefaults()}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -75,12 +76,26 @@ func (c SandboxConfig) WithDefaults() SandboxConfig {
 type Sandbox struct {
 	cfg SandboxConfig
 	db  *bun.DB
+	// failNext is SandboxConfig.FailNext, replaceable by InjectFaults.
+	failNext atomic.Pointer[func(op string) error]
 }
 
 // NewSandbox returns the sandbox provider.
 func NewSandbox(cfg SandboxConfig) *Sandbox {
 	cfg = cfg.WithDefaults()
-	return &Sandbox{cfg: cfg, db: cfg.DB}
+	s := &Sandbox{cfg: cfg, db: cfg.DB}
+	s.InjectFaults(cfg.FailNext)
+	return s
+}
+
+// InjectFaults replaces SandboxConfig.FailNext (nil removes it), so a test
+// of a running application can make one provider call fail. Tests only.
+func (s *Sandbox) InjectFaults(failNext func(op string) error) {
+	if failNext == nil {
+		s.failNext.Store(nil)
+		return
+	}
+	s.failNext.Store(&failNext)
 }
 
 // sandboxPayment is a row of sandbox_payments: one checkout.
@@ -348,10 +363,11 @@ func (s *Sandbox) recordEvent(ctx context.Context, idb bun.IDB, p *sandboxPaymen
 }
 
 func (s *Sandbox) inject(op string) error {
-	if s.cfg.FailNext == nil {
+	failNext := s.failNext.Load()
+	if failNext == nil {
 		return nil
 	}
-	return s.cfg.FailNext(op)
+	return (*failNext)(op)
 }
 
 // loadSandboxPayment reads checkout id, locking its row when forUpdate.

@@ -27,7 +27,9 @@ type StripeConfig struct {
 	CancelURL string
 	// BackendURL overrides https://api.stripe.com; tests point it at httptest.
 	BackendURL string
-	// HTTPClient makes API calls. Defaults to stripe-go's (80s timeout).
+	// HTTPClient makes API calls. Defaults to a client with a
+	// DefaultStripeTimeout timeout (stripe-go's own waits 80 s, which would
+	// keep a webhook delivery or an activity waiting that long).
 	HTTPClient *http.Client
 	// WebhookTolerance is how old a signed webhook may be. Defaults to 5 minutes.
 	WebhookTolerance time.Duration
@@ -37,6 +39,10 @@ type StripeConfig struct {
 	// Every error is also returned to the caller. Defaults to discarding.
 	Log *slog.Logger
 }
+
+// DefaultStripeTimeout bounds one Stripe API call when StripeConfig.HTTPClient
+// is not set; callers retry (the webhook's provider, the activity's policy).
+const DefaultStripeTimeout = 10 * time.Second
 
 // Stripe's bounds on a Checkout Session's expires_at, and how we meet them.
 const (
@@ -69,6 +75,9 @@ func NewStripe(cfg StripeConfig) (*Stripe, error) {
 	}
 	if cfg.Log == nil {
 		cfg.Log = discardLogger()
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: DefaultStripeTimeout}
 	}
 	bc := &stripe.BackendConfig{HTTPClient: cfg.HTTPClient, LeveledLogger: stripeLogger{cfg.Log}}
 	if cfg.BackendURL != "" {

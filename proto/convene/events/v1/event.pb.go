@@ -470,8 +470,12 @@ type EventInput struct {
 	// ID of the organization (UUID) hosting the event; the caller must be a
 	// member. Unset for an event hosted by the caller personally.
 	OrganizationId *string `protobuf:"bytes,28,opt,name=organization_id,json=organizationId,proto3,oneof" json:"organization_id,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Minutes before starts_at that the door opens: TicketingService.CheckIn
+	// accepts tickets from then until ends_at. 0 means the default of 240
+	// (4 hours); at most a week.
+	DoorOpensMinutesBefore int32 `protobuf:"varint,29,opt,name=door_opens_minutes_before,json=doorOpensMinutesBefore,proto3" json:"door_opens_minutes_before,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
 }
 
 func (x *EventInput) Reset() {
@@ -700,6 +704,13 @@ func (x *EventInput) GetOrganizationId() string {
 	return ""
 }
 
+func (x *EventInput) GetDoorOpensMinutesBefore() int32 {
+	if x != nil {
+		return x.DoorOpensMinutesBefore
+	}
+	return 0
+}
+
 // Event is a gathering users can request to join.
 type Event struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -777,9 +788,11 @@ type Event struct {
 	// Seats neither held nor confirmed: capacity minus the seats taken.
 	SeatsAvailable int32 `protobuf:"varint,35,opt,name=seats_available,json=seatsAvailable,proto3" json:"seats_available,omitempty"`
 	// When the event was created.
-	CreatedAt     *timestamppb.Timestamp `protobuf:"bytes,36,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,36,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	// Minutes before starts_at that check-in opens; it closes at ends_at.
+	DoorOpensMinutesBefore int32 `protobuf:"varint,37,opt,name=door_opens_minutes_before,json=doorOpensMinutesBefore,proto3" json:"door_opens_minutes_before,omitempty"`
+	unknownFields          protoimpl.UnknownFields
+	sizeCache              protoimpl.SizeCache
 }
 
 func (x *Event) Reset() {
@@ -1062,6 +1075,13 @@ func (x *Event) GetCreatedAt() *timestamppb.Timestamp {
 		return x.CreatedAt
 	}
 	return nil
+}
+
+func (x *Event) GetDoorOpensMinutesBefore() int32 {
+	if x != nil {
+		return x.DoorOpensMinutesBefore
+	}
+	return 0
 }
 
 // CreateEventRequest describes the event to create.
@@ -2091,7 +2111,7 @@ const file_convene_events_v1_event_proto_rawDesc = "" +
 	"\blatitude\x18\x04 \x01(\x01R\blatitude\x12\x1c\n" +
 	"\tlongitude\x18\x05 \x01(\x01R\tlongitude\x129\n" +
 	"\n" +
-	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\xef\v\n" +
+	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\xb6\f\n" +
 	"\n" +
 	"EventInput\x12 \n" +
 	"\x05title\x18\x01 \x01(\tB\n" +
@@ -2134,12 +2154,14 @@ const file_convene_events_v1_event_proto_rawDesc = "" +
 	"\x10\n" +
 	"\"\x06r\x04\x10\x01\x18@R\rinterestSlugs\x125\n" +
 	"\fcover_images\x18\x1b \x03(\tB\x12\xbaH\x0f\x92\x01\f\x10\x03\"\br\x06\x18\x80\x10\x88\x01\x01R\vcoverImages\x126\n" +
-	"\x0forganization_id\x18\x1c \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01H\x03R\x0eorganizationId\x88\x01\x01B\v\n" +
+	"\x0forganization_id\x18\x1c \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01H\x03R\x0eorganizationId\x88\x01\x01\x12E\n" +
+	"\x19door_opens_minutes_before\x18\x1d \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xe0N(\x00R\x16doorOpensMinutesBeforeB\v\n" +
 	"\t_venue_idB\v\n" +
 	"\t_latitudeB\f\n" +
 	"\n" +
 	"_longitudeB\x12\n" +
-	"\x10_organization_id\"\xbc\v\n" +
+	"\x10_organization_id\"\xf7\v\n" +
 	"\x05Event\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12 \n" +
 	"\fhost_user_id\x18\x02 \x01(\tR\n" +
@@ -2184,7 +2206,8 @@ const file_convene_events_v1_event_proto_rawDesc = "" +
 	"\x0ewaitlist_count\x18\" \x01(\x05R\rwaitlistCount\x12'\n" +
 	"\x0fseats_available\x18# \x01(\x05R\x0eseatsAvailable\x129\n" +
 	"\n" +
-	"created_at\x18$ \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAtB\v\n" +
+	"created_at\x18$ \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
+	"\x19door_opens_minutes_before\x18% \x01(\x05R\x16doorOpensMinutesBeforeB\v\n" +
 	"\t_latitudeB\f\n" +
 	"\n" +
 	"_longitude\"Q\n" +

@@ -174,6 +174,11 @@ const (
 	CheckInResult_CHECK_IN_RESULT_WRONG_EVENT CheckInResult = 4
 	// The code is malformed, badly signed or matches no ticket.
 	CheckInResult_CHECK_IN_RESULT_NOT_FOUND CheckInResult = 5
+	// The door is not open yet: check-in starts door_opens_minutes_before the
+	// event's start (see convene.events.v1.Event). Nothing was checked.
+	CheckInResult_CHECK_IN_RESULT_NOT_YET_OPEN CheckInResult = 6
+	// The door has closed: the event has ended. Nothing was checked.
+	CheckInResult_CHECK_IN_RESULT_CLOSED CheckInResult = 7
 )
 
 // Enum value maps for CheckInResult.
@@ -185,6 +190,8 @@ var (
 		3: "CHECK_IN_RESULT_REVOKED",
 		4: "CHECK_IN_RESULT_WRONG_EVENT",
 		5: "CHECK_IN_RESULT_NOT_FOUND",
+		6: "CHECK_IN_RESULT_NOT_YET_OPEN",
+		7: "CHECK_IN_RESULT_CLOSED",
 	}
 	CheckInResult_value = map[string]int32{
 		"CHECK_IN_RESULT_UNSPECIFIED":      0,
@@ -193,6 +200,8 @@ var (
 		"CHECK_IN_RESULT_REVOKED":          3,
 		"CHECK_IN_RESULT_WRONG_EVENT":      4,
 		"CHECK_IN_RESULT_NOT_FOUND":        5,
+		"CHECK_IN_RESULT_NOT_YET_OPEN":     6,
+		"CHECK_IN_RESULT_CLOSED":           7,
 	}
 )
 
@@ -2264,8 +2273,13 @@ type CheckInRequest struct {
 	// The code read from the ticket's QR code.
 	Code string `protobuf:"bytes,2,opt,name=code,proto3" json:"code,omitempty"`
 	// Unique value the scanner generates for each scan; retrying the same scan
-	// with the same nonce returns OK again instead of ALREADY_REDEEMED.
-	Nonce         string `protobuf:"bytes,3,opt,name=nonce,proto3" json:"nonce,omitempty"`
+	// with the same nonce from the same device within 5 minutes of the
+	// check-in returns OK again; from another device or later it is
+	// ALREADY_REDEEMED.
+	Nonce string `protobuf:"bytes,3,opt,name=nonce,proto3" json:"nonce,omitempty"`
+	// Stable identifier of the scanning device (e.g. an installation ID); a
+	// nonce is honoured only from the device that first used it.
+	DeviceId      string `protobuf:"bytes,4,opt,name=device_id,json=deviceId,proto3" json:"device_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2317,6 +2331,13 @@ func (x *CheckInRequest) GetCode() string {
 func (x *CheckInRequest) GetNonce() string {
 	if x != nil {
 		return x.Nonce
+	}
+	return ""
+}
+
+func (x *CheckInRequest) GetDeviceId() string {
+	if x != nil {
+		return x.DeviceId
 	}
 	return ""
 }
@@ -2560,13 +2581,15 @@ const file_convene_events_v1_ticketing_proto_rawDesc = "" +
 	"\x15GetCheckinKeyResponse\x12\x1d\n" +
 	"\n" +
 	"public_key\x18\x01 \x01(\tR\tpublicKey\x12\x1c\n" +
-	"\talgorithm\x18\x02 \x01(\tR\talgorithm\"w\n" +
+	"\talgorithm\x18\x02 \x01(\tR\talgorithm\"\xa0\x01\n" +
 	"\x0eCheckInRequest\x12#\n" +
 	"\bevent_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\aeventId\x12\x1e\n" +
 	"\x04code\x18\x02 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x04R\x04code\x12 \n" +
 	"\x05nonce\x18\x03 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\x05nonce\"\xee\x01\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\x05nonce\x12'\n" +
+	"\tdevice_id\x18\x04 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\bdeviceId\"\xee\x01\n" +
 	"\x0fCheckInResponse\x128\n" +
 	"\x06result\x18\x01 \x01(\x0e2 .convene.events.v1.CheckInResultR\x06result\x12I\n" +
 	"\x13first_checked_in_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x10firstCheckedInAt\x121\n" +
@@ -2586,14 +2609,16 @@ const file_convene_events_v1_ticketing_proto_rawDesc = "" +
 	"\x1bATTENDEE_STATUS_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15ATTENDEE_STATUS_GOING\x10\x01\x12\x1e\n" +
 	"\x1aATTENDEE_STATUS_CHECKED_IN\x10\x02\x12\x1d\n" +
-	"\x19ATTENDEE_STATUS_CANCELLED\x10\x03*\xcb\x01\n" +
+	"\x19ATTENDEE_STATUS_CANCELLED\x10\x03*\x89\x02\n" +
 	"\rCheckInResult\x12\x1f\n" +
 	"\x1bCHECK_IN_RESULT_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12CHECK_IN_RESULT_OK\x10\x01\x12$\n" +
 	" CHECK_IN_RESULT_ALREADY_REDEEMED\x10\x02\x12\x1b\n" +
 	"\x17CHECK_IN_RESULT_REVOKED\x10\x03\x12\x1f\n" +
 	"\x1bCHECK_IN_RESULT_WRONG_EVENT\x10\x04\x12\x1d\n" +
-	"\x19CHECK_IN_RESULT_NOT_FOUND\x10\x052\xa0\n" +
+	"\x19CHECK_IN_RESULT_NOT_FOUND\x10\x05\x12 \n" +
+	"\x1cCHECK_IN_RESULT_NOT_YET_OPEN\x10\x06\x12\x1a\n" +
+	"\x16CHECK_IN_RESULT_CLOSED\x10\a2\xa0\n" +
 	"\n" +
 	"\x10TicketingService\x12b\n" +
 	"\rRequestToJoin\x12'.convene.events.v1.RequestToJoinRequest\x1a(.convene.events.v1.RequestToJoinResponse\x12^\n" +

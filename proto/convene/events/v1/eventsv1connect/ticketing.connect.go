@@ -113,7 +113,8 @@ type TicketingServiceClient interface {
 	// with, so a scanner can verify codes offline. Requires the host.
 	GetCheckinKey(context.Context, *connect.Request[v1.GetCheckinKeyRequest]) (*connect.Response[v1.GetCheckinKeyResponse], error)
 	// CheckIn redeems a scanned ticket code at the door. Requires the host.
-	// The outcome is reported in the response's result rather than as an error.
+	// The outcome is reported in the response's result rather than as an error,
+	// including a scan outside the event's door window (NOT_YET_OPEN, CLOSED).
 	CheckIn(context.Context, *connect.Request[v1.CheckInRequest]) (*connect.Response[v1.CheckInResponse], error)
 }
 
@@ -336,7 +337,8 @@ type TicketingServiceHandler interface {
 	// with, so a scanner can verify codes offline. Requires the host.
 	GetCheckinKey(context.Context, *connect.Request[v1.GetCheckinKeyRequest]) (*connect.Response[v1.GetCheckinKeyResponse], error)
 	// CheckIn redeems a scanned ticket code at the door. Requires the host.
-	// The outcome is reported in the response's result rather than as an error.
+	// The outcome is reported in the response's result rather than as an error,
+	// including a scan outside the event's door window (NOT_YET_OPEN, CLOSED).
 	CheckIn(context.Context, *connect.Request[v1.CheckInRequest]) (*connect.Response[v1.CheckInResponse], error)
 }
 
