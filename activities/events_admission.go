@@ -101,6 +101,17 @@ func (a *Events) ClaimSeats(ctx context.Context, in ClaimInput) (ClaimResult, er
 		} else if !errors.Is(err, db.ErrNotFound) {
 			return err
 		}
+		if r.Status == enums.RequestAccepted {
+			// A late attempt after the hold was already confirmed (a local
+			// activity retried under load): report the consumed hold, which
+			// ConfirmOrder answers with the ticket, and change nothing.
+			att, err := db.AttendeeByRequest(ctx, tx, r.ID)
+			if err != nil {
+				return err
+			}
+			out = ClaimResult{Held: true, ReservationID: att.ReservationID.String()}
+			return nil
+		}
 		if r.Status == enums.RequestWaitlisted && !in.Reopen {
 			out.WaitlistPosition, err = db.WaitlistPosition(ctx, tx, r)
 			return err
