@@ -22,3 +22,7 @@ CREATE TABLE user_phone_locks (
 
 -- InviteUser counts a host's recent direct invites (its per-host rate limit).
 CREATE INDEX event_invites_host_created_idx ON event_invites (host_user_id, created_at DESC);
+
+-- WatchNotifications' shared poller reads every new inbox row after a
+-- cursor, for all watching users at once.
+CREATE INDEX notifications_created_idx ON notifications (created_at, id);
