@@ -8,6 +8,10 @@ import (
 	"time"
 )
 
+// MaxWrongCodeWindow is the longest wrong-code window accepted: wrong codes
+// are kept that long (jobs.PurgeCredentialsWorker).
+const MaxWrongCodeWindow = 7 * 24 * time.Hour
+
 // ParseOTPLimits reads a CONVENE_AUTH_LIMITS value over base: comma-separated
 // key=value pairs, any subset of
 //
@@ -46,6 +50,9 @@ func (l *OTPLimits) set(key, value string) error {
 		l.PerIPPerHour, err = parseHourly(value)
 	case "wrong_codes":
 		l.WrongCodes, l.WrongCodeWindow, err = parseQuota(value)
+		if err == nil && l.WrongCodeWindow > MaxWrongCodeWindow {
+			err = fmt.Errorf("the window is at most %s", MaxWrongCodeWindow)
+		}
 	case "lock":
 		l.LockFor, err = parseDuration(value)
 	default:

@@ -27,6 +27,7 @@ func TestParseOTPLimits(t *testing.T) {
 		{"unknown key", "otp_per_day=5/h", auth.OTPLimits{}, "unknown key"},
 		{"hourly limits count per hour only", "otp_per_phone=5/24h", auth.OTPLimits{}, "count/h"},
 		{"not a quota", "wrong_codes=ten", auth.OTPLimits{}, "count/window"},
+		{"window past the retention of wrong codes", "wrong_codes=10/200h", auth.OTPLimits{}, "at most"},
 		{"negative duration", "lock=-1h", auth.OTPLimits{}, "duration"},
 		{"no equals sign", "lock", auth.OTPLimits{}, "key=value"},
 	}
