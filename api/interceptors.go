@@ -13,7 +13,9 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/convene/convene/api/rpc"
+	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/auth"
+	"github.com/convene/convene/internal/sessions"
 )
 
 // interceptors are what every Connect call passes through, outermost
@@ -26,7 +28,7 @@ func interceptors(d Deps, public map[string]bool) (connect.HandlerOption, error)
 	}
 	chain := []connect.Interceptor{
 		&logInterceptor{log: d.Log},
-		&authInterceptor{tokens: d.Tokens, public: public},
+		&authInterceptor{tokens: d.Tokens, sessions: d.sessions, public: public},
 		&validateInterceptor{validator: validator},
 	}
 	if d.Metrics != nil {
@@ -36,10 +38,13 @@ func interceptors(d Deps, public map[string]bool) (connect.HandlerOption, error)
 }
 
 // authInterceptor checks the bearer access token of every procedure not in
-// public and puts the caller's user ID in the context.
+// public, and that its login may still act (the user is active, the
+// session not logged out; cached for a few seconds), and puts the caller's
+// session in the context.
 type authInterceptor struct {
-	tokens *auth.Tokens
-	public map[string]bool
+	tokens   *auth.Tokens
+	sessions *sessions.Checker
+	public   map[string]bool
 }
 
 func (a *authInterceptor) authenticate(ctx context.Context, procedure, header string) (context.Context, error) {
@@ -50,12 +55,23 @@ func (a *authInterceptor) authenticate(ctx context.Context, procedure, header st
 	if !ok || token == "" {
 		return nil, connect.NewError(connect.CodeUnauthenticated, errors.New("missing access token: send `Authorization: Bearer <accessToken>` from VerifyOtp or Refresh"))
 	}
-	userID, err := a.tokens.ParseAccess(token)
+	claims, err := a.tokens.ParseAccess(token)
 	if err != nil {
 		return nil, connect.NewError(connect.CodeUnauthenticated, err)
 	}
-	return rpc.WithCaller(ctx, userID), nil
+	live, err := a.sessions.Live(ctx, db.SessionKey{UserID: claims.UserID, SessionID: claims.SessionID})
+	if err != nil {
+		return nil, err
+	}
+	if !live {
+		return nil, connect.NewError(connect.CodeUnauthenticated, errSessionEnded)
+	}
+	return rpc.WithSession(ctx, rpc.Session{UserID: claims.UserID, SessionID: claims.SessionID, ExpiresAt: claims.ExpiresAt}), nil
 }
+
+// errSessionEnded refuses a token whose login was signed out or whose
+// account was disabled.
+var errSessionEnded = errors.New("this session has ended (signed out, or the account is disabled); sign in again")
 
 func (a *authInterceptor) WrapUnary(next connect.UnaryFunc) connect.UnaryFunc {
 	return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {

@@ -14,7 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"strings"
+	"net/netip"
 	"time"
 
 	"connectrpc.com/connect"
@@ -32,6 +32,7 @@ import (
 	"github.com/convene/convene/internal/providers/notify"
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/sms"
+	"github.com/convene/convene/internal/sessions"
 	"github.com/convene/convene/internal/tickets"
 )
 
@@ -57,8 +58,12 @@ type Deps struct {
 	Email notify.Sender
 	// CORSOrigins are the browser origins allowed to call the API.
 	CORSOrigins []string
-	// TrustForwardedFor takes the client IP from X-Forwarded-For.
-	TrustForwardedFor bool
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For the API
+	// reads (see clientIP); none means the direct peer is the client.
+	TrustedProxies []netip.Prefix
+	// SessionCheckTTL is how long a look at a caller's account and session
+	// is trusted (see sessionCheck); 5 s when zero.
+	SessionCheckTTL time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Payments is the payment provider; Sandbox is also set when that is
@@ -76,6 +81,10 @@ type Deps struct {
 	// start, so only the River job committed with the rows starts the
 	// workflow.
 	SkipDirectWorkflowStarts bool
+
+	// sessions answers whether a caller's login may still act (built by
+	// withDefaults from DB, SessionCheckTTL and Now).
+	sessions *sessions.Checker
 }
 
 // NewHandler returns the API's root HTTP handler: every domain's Connect
@@ -101,9 +110,13 @@ func NewHandler(d Deps) (http.Handler, error) {
 	if d.Metrics != nil {
 		mux.Handle("GET /metrics", d.Metrics.Handler())
 	}
-	handler := withRequestContext(withCORS(mux, d.CORSOrigins), d.TrustForwardedFor)
+	handler := withRequestContext(withCORS(mux, d.CORSOrigins), d.TrustedProxies)
 	return withLimits(handler, streamingProcedures(names)), nil
 }
+
+// defaultSessionCheckTTL is how long a look at a caller's account and
+// session is trusted when Deps.SessionCheckTTL is zero.
+const defaultSessionCheckTTL = 5 * time.Second
 
 // withDefaults fills the optional fields.
 func (d Deps) withDefaults() Deps {
@@ -113,6 +126,12 @@ func (d Deps) withDefaults() Deps {
 	if d.SkipDirectWorkflowStarts {
 		d.Temporal = noDirectStarts{d.Temporal}
 	}
+	if d.SessionCheckTTL <= 0 {
+		d.SessionCheckTTL = defaultSessionCheckTTL
+	}
+	d.sessions = sessions.NewChecker(func(ctx context.Context, keys []db.SessionKey) (map[db.SessionKey]bool, error) {
+		return db.LiveSessions(ctx, d.DB, keys)
+	}, d.SessionCheckTTL, d.Now)
 	if d.OTPLimits == (auth.OTPLimits{}) {
 		d.OTPLimits = auth.DefaultOTPLimits()
 	}
@@ -211,28 +230,14 @@ func withCORS(h http.Handler, origins []string) http.Handler {
 
 // withRequestContext tags each request with an ID (the caller's
 // X-Request-Id if sane, else a new one) and the client's IP.
-func withRequestContext(next http.Handler, trustForwardedFor bool) http.Handler {
+func withRequestContext(next http.Handler, trustedProxies []netip.Prefix) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get("X-Request-Id")
 		if id == "" || len(id) > 64 {
 			id = uuid.NewString()
 		}
 		w.Header().Set("X-Request-Id", id)
-		info := rpc.RequestInfo{ID: id, IP: clientIP(r, trustForwardedFor), UserAgent: r.UserAgent()}
+		info := rpc.RequestInfo{ID: id, IP: clientIP(r, trustedProxies), UserAgent: r.UserAgent()}
 		next.ServeHTTP(w, r.WithContext(rpc.WithRequestInfo(r.Context(), info)))
 	})
-}
-
-func clientIP(r *http.Request, trustForwardedFor bool) string {
-	if trustForwardedFor {
-		if fwd := r.Header.Get("X-Forwarded-For"); fwd != "" {
-			first, _, _ := strings.Cut(fwd, ",")
-			return strings.TrimSpace(first)
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

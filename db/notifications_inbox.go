@@ -38,20 +38,6 @@ func InboxPage(ctx context.Context, idb bun.IDB, userID uuid.UUID, unreadOnly bo
 	return out, nil
 }
 
-// NotificationsAfter lists a user's inbox rows created after the keyset
-// (afterCreated, afterID), oldest first, at most limit rows: what a
-// watcher has not seen yet.
-func NotificationsAfter(ctx context.Context, idb bun.IDB, userID uuid.UUID, afterCreated time.Time, afterID uuid.UUID, limit int) ([]InboxNotification, error) {
-	var out []InboxNotification
-	err := idb.NewSelect().Model(&out).Where("n.recipient_user_id = ?", userID).
-		Where("(n.created_at, n.id) > (?, ?)", afterCreated, afterID).
-		OrderExpr("n.created_at, n.id").Limit(int64(limit)).Scan(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("list new notifications: %w", err)
-	}
-	return out, nil
-}
-
 // CountUnread counts a user's unread inbox rows.
 func CountUnread(ctx context.Context, idb bun.IDB, userID uuid.UUID) (int64, error) {
 	n, err := idb.NewSelect().Model((*Notification)(nil)).Where("recipient_user_id = ? AND NOT is_read", userID).Count(ctx)

@@ -27,6 +27,9 @@ func (PurgeCredentialsArgs) Kind() string { return "identity.purge_credentials" 
 const (
 	otpRetention     = 24 * time.Hour
 	refreshRetention = 7 * 24 * time.Hour
+	// wrongCodeRetention outlasts the longest wrong-code window
+	// CONVENE_AUTH_LIMITS accepts (auth.MaxWrongCodeWindow).
+	wrongCodeRetention = 7 * 24 * time.Hour
 	// PurgeCredentialsInterval is how often the purge runs.
 	PurgeCredentialsInterval = time.Hour
 )
@@ -44,6 +47,9 @@ func (w *PurgeCredentialsWorker) Work(ctx context.Context, _ *river.Job[PurgeCre
 	now := w.Now()
 	if _, err := db.PurgeExpiredCredentials(ctx, w.DB, now.Add(-otpRetention), now.Add(-refreshRetention)); err != nil {
 		return fmt.Errorf("purge expired credentials: %w", err)
+	}
+	if _, err := db.PurgeWrongCodes(ctx, w.DB, now.Add(-wrongCodeRetention)); err != nil {
+		return fmt.Errorf("purge old wrong codes: %w", err)
 	}
 	return nil
 }

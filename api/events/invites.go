@@ -27,6 +27,9 @@ func (s *ticketingServer) InviteUser(ctx context.Context, req *connect.Request[e
 	}
 	var inv *db.Invite
 	err = s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := checkInviteRate(ctx, tx, ev.HostUserID); err != nil {
+			return err
+		}
 		invitee, err := s.invitee(ctx, tx, msg)
 		if err != nil {
 			return err
@@ -50,6 +53,24 @@ func (s *ticketingServer) InviteUser(ctx context.Context, req *connect.Request[e
 		return nil, err
 	}
 	return connect.NewResponse(&eventsv1.InviteUserResponse{Invite: inviteToProto(inv)}), nil
+}
+
+// invitesPerHostPerHour caps InviteUser per host: each invite notifies
+// (and, by phone, may create) an account, so an unbounded host could flood
+// anyone's inbox.
+const invitesPerHostPerHour = 100
+
+// checkInviteRate refuses an invite past the host's hourly cap.
+func checkInviteRate(ctx context.Context, tx bun.Tx, hostID uuid.UUID) error {
+	n, err := db.CountHostDirectInvites(ctx, tx, hostID, time.Hour)
+	if err != nil {
+		return err
+	}
+	if n >= invitesPerHostPerHour {
+		return connect.NewError(connect.CodeResourceExhausted, fmt.Errorf(
+			"you sent %d invites in the last hour, the most allowed; try again later or share an invite link", n))
+	}
+	return nil
 }
 
 func (s *ticketingServer) invitee(ctx context.Context, tx bun.Tx, msg *eventsv1.InviteUserRequest) (uuid.UUID, error) {

@@ -61,25 +61,6 @@ func (s *authServer) RequestOtp(ctx context.Context, req *connect.Request[identi
 	return connect.NewResponse(resp), nil
 }
 
-func (s *authServer) checkOTPLimits(ctx context.Context, tx bun.Tx, phone string, now time.Time) error {
-	if recent, err := db.CountOTPsSince(ctx, tx, phone, now.Add(-s.OTPLimits.PhoneCooldown)); err != nil {
-		return err
-	} else if recent > 0 && s.OTPLimits.PhoneCooldown > 0 {
-		return connect.NewError(connect.CodeResourceExhausted, fmt.Errorf("a code was sent to this phone less than %s ago; wait before asking again", s.OTPLimits.PhoneCooldown))
-	}
-	if n, err := db.CountOTPsSince(ctx, tx, phone, now.Add(-time.Hour)); err != nil {
-		return err
-	} else if n >= s.OTPLimits.PerPhonePerHour {
-		return connect.NewError(connect.CodeResourceExhausted, fmt.Errorf("too many codes for this phone (%d in the last hour); try again later", n))
-	}
-	if n, err := db.CountOTPsFromIPSince(ctx, tx, rpc.RequestInfoOf(ctx).IP, now.Add(-time.Hour)); err != nil {
-		return err
-	} else if n >= s.OTPLimits.PerIPPerHour {
-		return connect.NewError(connect.CodeResourceExhausted, fmt.Errorf("too many codes requested from your network (%d in the last hour); try again later", n))
-	}
-	return nil
-}
-
 // VerifyOtp exchanges a correct code for tokens, creating the user and
 // profile on first login. Wrong attempts are counted even though the call
 // fails, so the count is committed before the error is returned.
@@ -96,6 +77,9 @@ func (s *authServer) VerifyOtp(ctx context.Context, req *connect.Request[identit
 	)
 	err = s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if err := db.LockPhone(ctx, tx, phone); err != nil {
+			return err
+		}
+		if err := s.refuseLockedPhone(ctx, tx, phone); err != nil {
 			return err
 		}
 		otp, err := s.checkCode(ctx, tx, phone, req.Msg.GetCode())
@@ -128,7 +112,7 @@ func (s *authServer) VerifyOtp(ctx context.Context, req *connect.Request[identit
 	if verifyFail != nil {
 		return nil, verifyFail
 	}
-	access, accessExp, err := s.Tokens.IssueAccess(user.ID)
+	access, accessExp, err := s.Tokens.IssueSessionAccess(user.ID, session.familyID)
 	if err != nil {
 		return nil, err
 	}
@@ -170,6 +154,9 @@ func (s *authServer) checkCode(ctx context.Context, tx bun.Tx, phone, code strin
 		return nil, err
 	}
 	if err := rpc.Audit(ctx, tx, nil, nil, "phone_otp", otp.ID.String(), "wrong_code", map[string]any{"attempts": otp.Attempts}); err != nil {
+		return nil, err
+	}
+	if err := s.countWrongCode(ctx, tx, otp); err != nil {
 		return nil, err
 	}
 	if left := auth.OTPMaxAttempts - otp.Attempts; left > 0 {
@@ -214,7 +201,7 @@ func (s *authServer) Refresh(ctx context.Context, req *connect.Request[identityv
 	if rejected != nil {
 		return nil, rejected
 	}
-	access, accessExp, err := s.Tokens.IssueAccess(userID)
+	access, accessExp, err := s.Tokens.IssueSessionAccess(userID, session.familyID)
 	if err != nil {
 		return nil, err
 	}
@@ -274,9 +261,11 @@ func (s *authServer) Logout(ctx context.Context, req *connect.Request[identityv1
 	return connect.NewResponse(&identityv1.LogoutResponse{}), nil
 }
 
+// issuedRefresh is a new refresh token and the login (family) it belongs to.
 type issuedRefresh struct {
 	token     string
 	expiresAt time.Time
+	familyID  uuid.UUID
 }
 
 func (s *authServer) issueRefresh(ctx context.Context, tx bun.Tx, userID, familyID uuid.UUID) (issuedRefresh, error) {
@@ -290,7 +279,7 @@ func (s *authServer) issueRefresh(ctx context.Context, tx bun.Tx, userID, family
 	if err := db.InsertRefreshToken(ctx, tx, row); err != nil {
 		return issuedRefresh{}, err
 	}
-	return issuedRefresh{token: token, expiresAt: row.ExpiresAt}, nil
+	return issuedRefresh{token: token, expiresAt: row.ExpiresAt, familyID: familyID}, nil
 }
 
 // maskPhone keeps the country code and the last two digits, for logs and

@@ -2,6 +2,7 @@ package notifications
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"connectrpc.com/connect"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/internal/inboxwatch"
 	notificationsv1 "github.com/convene/convene/proto/convene/notifications/v1"
 )
 
@@ -65,40 +67,47 @@ func (s *notificationServer) MarkAllRead(ctx context.Context, _ *connect.Request
 }
 
 // WatchNotifications sends each inbox row of the caller created after the
-// call began, polling the database every watchPollInterval, until the
-// client goes away. The cursor starts at the database's clock (which stamps
-// created_at) and the response headers are flushed once it is taken, so a
-// client that has the headers misses nothing created afterwards. A row
-// whose transaction began before the call but committed after it is not
-// sent: ListMyNotifications shows it.
+// call began, until the client goes away, its access token expires, its
+// session ends, or the user opens a sixth watch (the oldest closes). Rows
+// come from the process's one poller (internal/inboxwatch), so an idle
+// watch costs no query of its own. The response headers are flushed once
+// the watch is registered, so a client that has them misses nothing
+// created afterwards. A row whose transaction began before the call but
+// committed after the poller passed it is not sent: ListMyNotifications
+// shows it.
 func (s *notificationServer) WatchNotifications(ctx context.Context, _ *connect.Request[notificationsv1.WatchNotificationsRequest], stream *connect.ServerStream[notificationsv1.WatchNotificationsResponse]) error {
-	userID := rpc.CallerID(ctx)
-	after, err := db.DatabaseNow(ctx, s.DB)
+	session := rpc.SessionOf(ctx)
+	sub, err := s.Watch.Subscribe(ctx, db.SessionKey{UserID: session.UserID, SessionID: session.SessionID}, session.ExpiresAt)
 	if err != nil {
 		return endWatch(ctx, err)
 	}
-	afterID := uuid.Nil
+	defer sub.Close()
 	if err := stream.Send(nil); err != nil { // headers only: the watch has begun
 		return endWatch(ctx, err)
 	}
-	tick := time.NewTicker(watchPollInterval)
-	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-tick.C:
-		}
-		rows, err := db.NotificationsAfter(ctx, s.DB, userID, after, afterID, watchBatch)
-		if err != nil {
-			return endWatch(ctx, err)
-		}
-		for i := range rows {
-			if err := stream.Send(&notificationsv1.WatchNotificationsResponse{Notification: notificationToProto(&rows[i])}); err != nil {
+		case <-sub.Done():
+			return watchEndedError(sub.Err())
+		case row := <-sub.Notifications():
+			if err := stream.Send(&notificationsv1.WatchNotificationsResponse{Notification: notificationToProto(&row)}); err != nil {
 				return endWatch(ctx, err)
 			}
-			after, afterID = rows[i].CreatedAt, rows[i].ID
 		}
+	}
+}
+
+// watchEndedError tells the client why the server ended its watch.
+func watchEndedError(why error) error {
+	switch {
+	case errors.Is(why, inboxwatch.ErrTokenExpired), errors.Is(why, inboxwatch.ErrSessionEnded):
+		return connect.NewError(connect.CodeUnauthenticated, why)
+	case errors.Is(why, inboxwatch.ErrReplaced), errors.Is(why, inboxwatch.ErrTooSlow):
+		return connect.NewError(connect.CodeResourceExhausted, why)
+	default:
+		return connect.NewError(connect.CodeUnavailable, errors.New("the watch ended; watch again"))
 	}
 }
 

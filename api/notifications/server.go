@@ -13,6 +13,7 @@ import (
 
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/internal/inboxwatch"
 	"github.com/convene/convene/proto/convene/notifications/v1/notificationsv1connect"
 	"github.com/riverqueue/river"
 )
@@ -30,6 +31,8 @@ type Deps struct {
 	// Now is the clock.
 	Now func() time.Time
 	Log *slog.Logger
+	// Watch fans new inbox rows out to WatchNotifications streams.
+	Watch *inboxwatch.Hub
 }
 
 // notificationServer implements convene.notifications.v1.NotificationService.
@@ -53,13 +56,5 @@ func Domain(d Deps) rpc.Domain {
 	}}
 }
 
-const (
-	// watchPollInterval is how often WatchNotifications looks for new rows.
-	// Polling the database, rather than an in-process signal, delivers rows
-	// written by any API or worker process.
-	watchPollInterval = 500 * time.Millisecond
-	// watchBatch bounds the rows one poll sends; the rest follow next poll.
-	watchBatch = 100
-	// defaultPageSize is the page size of lists when the request has none.
-	defaultPageSize = 50
-)
+// defaultPageSize is the page size of lists when the request has none.
+const defaultPageSize = 50

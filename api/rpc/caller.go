@@ -2,6 +2,7 @@ package rpc
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -41,4 +42,30 @@ func WithCaller(ctx context.Context, userID uuid.UUID) context.Context {
 func CallerID(ctx context.Context) uuid.UUID {
 	id, _ := ctx.Value(callerKey{}).(uuid.UUID)
 	return id
+}
+
+// Session is the login a call is made in, as its access token says.
+type Session struct {
+	// UserID is the caller.
+	UserID uuid.UUID
+	// SessionID is the login (refresh-token family); uuid.Nil for tokens
+	// issued without one.
+	SessionID uuid.UUID
+	// ExpiresAt is when the access token stops being accepted: a stream
+	// opened with it ends then.
+	ExpiresAt time.Time
+}
+
+type sessionKey struct{}
+
+// WithSession returns ctx carrying s and s.UserID as the caller; only the
+// auth interceptor calls it.
+func WithSession(ctx context.Context, s Session) context.Context {
+	return WithCaller(context.WithValue(ctx, sessionKey{}, s), s.UserID)
+}
+
+// SessionOf returns the call's session (zero in public procedures).
+func SessionOf(ctx context.Context) Session {
+	s, _ := ctx.Value(sessionKey{}).(Session)
+	return s
 }

@@ -138,13 +138,22 @@ func (a *App) StartWorker(ctx context.Context) (*worker.Worker, error) {
 func (a *App) apiDeps() api.Deps {
 	return api.Deps{
 		DB: a.DB, Temporal: a.Temporal, River: a.River, Metrics: a.Metrics, Log: a.Log, Now: a.Now,
-		Tokens: a.Tokens, OTP: auth.NewOTPHasher(a.Config.JWTSecret), OTPLimits: a.opts.OTPLimits, SMS: a.SMS,
+		Tokens: a.Tokens, OTP: auth.NewOTPHasher(a.Config.JWTSecret), OTPLimits: a.otpLimits(), SMS: a.SMS,
 		Email:    a.Senders[enums.ChannelEmail],
 		Payments: a.Payments, Sandbox: a.Sandbox, Tickets: a.Tickets,
 		TaskQueue: a.Config.TaskQueue, PublicURL: a.Config.PublicURL, DevMode: a.Config.IsDev(),
-		CORSOrigins: a.Config.CORSOrigins, TrustForwardedFor: a.Config.TrustForwardedFor,
+		CORSOrigins: a.Config.CORSOrigins, TrustedProxies: a.Config.TrustedProxies, SessionCheckTTL: a.Config.SessionCheckTTL,
 		SkipDirectWorkflowStarts: a.opts.SkipDirectWorkflowStarts,
 	}
+}
+
+// otpLimits are the login limits: the options' when set (tests), else the
+// configuration's (CONVENE_AUTH_LIMITS).
+func (a *App) otpLimits() auth.OTPLimits {
+	if a.opts.OTPLimits != (auth.OTPLimits{}) {
+		return a.opts.OTPLimits
+	}
+	return a.Config.AuthLimits
 }
 
 // workerOptions are the worker's dependencies. A new domain that needs a

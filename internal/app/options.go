@@ -61,8 +61,8 @@ type Options struct {
 	// Config.NotifyRateLimits rate. 10 when zero.
 	NotifyBurst int
 
-	// OTPLimits bound how often login codes can be requested.
-	// auth.DefaultOTPLimits() when zero.
+	// OTPLimits bound how often login codes can be requested and lock a
+	// phone after wrong codes. Config.AuthLimits when zero.
 	OTPLimits auth.OTPLimits
 
 	// RiverPollInterval is how often the worker's River client looks for

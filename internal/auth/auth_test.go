@@ -40,9 +40,20 @@ func TestAccessToken(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
-			assert.Equal(t, user, got)
+			assert.Equal(t, auth.AccessClaims{UserID: user, ExpiresAt: exp}, got)
 		})
 	}
+}
+
+func TestAccessToken_CarriesItsSession(t *testing.T) {
+	t.Parallel()
+	tokens := auth.NewTokens("secret-one-that-is-long-enough-0000", nil)
+	user, session := uuid.New(), uuid.New()
+	tok, exp, err := tokens.IssueSessionAccess(user, session)
+	require.NoError(t, err)
+	got, err := tokens.ParseAccess(tok)
+	require.NoError(t, err)
+	assert.Equal(t, auth.AccessClaims{UserID: user, SessionID: session, ExpiresAt: exp.UTC().Truncate(time.Second)}, got)
 }
 
 func TestOTPHasher(t *testing.T) {

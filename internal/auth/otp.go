@@ -16,8 +16,9 @@ const (
 	OTPMaxAttempts = 5
 )
 
-// OTPLimits bounds code requests. Counting happens in Postgres, so the
-// limits hold across every API process.
+// OTPLimits bounds code requests and wrong codes. Counting happens in
+// Postgres, so the limits hold across every API process and restart.
+// CONVENE_AUTH_LIMITS sets them (see ParseOTPLimits).
 type OTPLimits struct {
 	// PhoneCooldown is the least time between two codes to one phone.
 	PhoneCooldown time.Duration
@@ -25,11 +26,20 @@ type OTPLimits struct {
 	PerPhonePerHour int64
 	// PerIPPerHour caps codes requested from one client IP in an hour.
 	PerIPPerHour int64
+	// WrongCodes wrong codes for one phone within WrongCodeWindow, across
+	// every code sent to it, lock that phone for LockFor: the per-code
+	// attempt cap alone lets an attacker try 5 guesses per fresh code.
+	// WrongCodes ≤ 0 disables the lock.
+	WrongCodes      int64
+	WrongCodeWindow time.Duration
+	LockFor         time.Duration
 }
 
-// DefaultOTPLimits: one code every 30 s and 5 an hour per phone, 30 an hour per IP.
+// DefaultOTPLimits: one code every 30 s and 5 an hour per phone, 30 an hour
+// per IP; 10 wrong codes in 24 h lock the phone for an hour.
 func DefaultOTPLimits() OTPLimits {
-	return OTPLimits{PhoneCooldown: 30 * time.Second, PerPhonePerHour: 5, PerIPPerHour: 30}
+	return OTPLimits{PhoneCooldown: 30 * time.Second, PerPhonePerHour: 5, PerIPPerHour: 30,
+		WrongCodes: 10, WrongCodeWindow: 24 * time.Hour, LockFor: time.Hour}
 }
 
 // OTPHasher hashes one-time codes with a per-code salt and a server-side

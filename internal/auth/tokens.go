@@ -40,16 +40,45 @@ func NewTokens(secret string, now func() time.Time) *Tokens {
 	return &Tokens{secret: []byte(secret), now: now}
 }
 
-// IssueAccess returns a signed access token for userID and its expiry.
+// AccessClaims is what a valid access token says.
+type AccessClaims struct {
+	// UserID is the user the token was issued to.
+	UserID uuid.UUID
+	// SessionID is the login (refresh-token family) the token belongs to,
+	// so Logout can end it; uuid.Nil for tokens issued without one (before
+	// sessions were named, or minted by tests and benchmarks).
+	SessionID uuid.UUID
+	// ExpiresAt is when the token stops being accepted.
+	ExpiresAt time.Time
+}
+
+// accessClaims are the JWT claims of an access token: the registered ones
+// plus the session ID.
+type accessClaims struct {
+	jwt.RegisteredClaims
+	SessionID string `json:"sid,omitempty"`
+}
+
+// IssueAccess returns a signed access token for userID that belongs to no
+// session, and its expiry.
 func (t *Tokens) IssueAccess(userID uuid.UUID) (string, time.Time, error) {
+	return t.IssueSessionAccess(userID, uuid.Nil)
+}
+
+// IssueSessionAccess returns a signed access token for userID in the login
+// sessionID (its refresh-token family), and its expiry.
+func (t *Tokens) IssueSessionAccess(userID, sessionID uuid.UUID) (string, time.Time, error) {
 	now := t.now()
 	exp := now.Add(AccessTokenTTL)
-	claims := jwt.RegisteredClaims{
+	claims := accessClaims{RegisteredClaims: jwt.RegisteredClaims{
 		Issuer:    issuer,
 		Subject:   userID.String(),
 		IssuedAt:  jwt.NewNumericDate(now),
 		ExpiresAt: jwt.NewNumericDate(exp),
 		ID:        uuid.NewString(),
+	}}
+	if sessionID != uuid.Nil {
+		claims.SessionID = sessionID.String()
 	}
 	signed, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(t.secret)
 	if err != nil {
@@ -58,9 +87,9 @@ func (t *Tokens) IssueAccess(userID uuid.UUID) (string, time.Time, error) {
 	return signed, exp, nil
 }
 
-// ParseAccess verifies token and returns the user it was issued to.
-func (t *Tokens) ParseAccess(token string) (uuid.UUID, error) {
-	var claims jwt.RegisteredClaims
+// ParseAccess verifies token and returns what it says.
+func (t *Tokens) ParseAccess(token string) (AccessClaims, error) {
+	var claims accessClaims
 	_, err := jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return t.secret, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithIssuer(issuer),
@@ -68,13 +97,18 @@ func (t *Tokens) ParseAccess(token string) (uuid.UUID, error) {
 		jwt.WithTimeFunc(t.now),
 	)
 	if err != nil {
-		return uuid.Nil, ErrInvalidToken
+		return AccessClaims{}, ErrInvalidToken
 	}
-	id, err := uuid.Parse(claims.Subject)
-	if err != nil {
-		return uuid.Nil, ErrInvalidToken
+	out := AccessClaims{ExpiresAt: claims.ExpiresAt.UTC()}
+	if out.UserID, err = uuid.Parse(claims.Subject); err != nil {
+		return AccessClaims{}, ErrInvalidToken
 	}
-	return id, nil
+	if claims.SessionID != "" {
+		if out.SessionID, err = uuid.Parse(claims.SessionID); err != nil {
+			return AccessClaims{}, ErrInvalidToken
+		}
+	}
+	return out, nil
 }
 
 // NewRefreshToken returns an opaque refresh token and the hash to store.

@@ -6,12 +6,15 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/convene/convene/internal/auth"
 )
 
 // Environments Convene runs in. Dev enables conveniences (a dev JWT secret,
@@ -58,9 +61,21 @@ type Config struct {
 	LogLevel string `env:"CONVENE_LOG_LEVEL"`
 	// CORSOrigins lists browser origins allowed to call the API ("*" for any).
 	CORSOrigins []string `env:"CONVENE_CORS_ORIGINS"`
-	// TrustForwardedFor makes the API take the client IP from X-Forwarded-For
-	// (set it only behind a proxy that overwrites that header).
-	TrustForwardedFor bool `env:"CONVENE_TRUST_FORWARDED_FOR"`
+	// TrustedProxies are the address ranges of the reverse proxies in front
+	// of the API, e.g. "10.0.0.0/8,fd00::/8". Only a request whose direct
+	// peer is in one of them has its X-Forwarded-For read, and the client
+	// is the right-most address there that is not a trusted proxy. None by
+	// default: the direct peer is the client.
+	TrustedProxies []netip.Prefix `env:"CONVENE_TRUSTED_PROXIES"`
+	// AuthLimits bound login codes per phone and per client IP and lock a
+	// phone after too many wrong codes, e.g.
+	// "otp_cooldown=30s,otp_per_phone=5/h,otp_per_ip=30/h,wrong_codes=10/24h,lock=1h";
+	// keys left out keep their defaults.
+	AuthLimits auth.OTPLimits `env:"CONVENE_AUTH_LIMITS"`
+	// SessionCheckTTL is how long the API trusts its last look at whether
+	// a caller's account is active and their session not logged out:
+	// a disabled user or a logged-out session is refused within it.
+	SessionCheckTTL time.Duration `env:"CONVENE_SESSION_CHECK_TTL"`
 	// ShutdownTimeout bounds graceful shutdown of the API and worker.
 	ShutdownTimeout time.Duration `env:"CONVENE_SHUTDOWN_TIMEOUT"`
 	// PublicURL is the API's address as clients reach it (checkout return
@@ -114,6 +129,8 @@ func Default() Config {
 		LogLevel:          "info",
 		CORSOrigins:       []string{"*"},
 		ShutdownTimeout:   20 * time.Second,
+		AuthLimits:        auth.DefaultOTPLimits(),
+		SessionCheckTTL:   5 * time.Second,
 	}
 }
 
@@ -177,13 +194,7 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	if v, ok := lookup("CONVENE_CORS_ORIGINS"); ok {
 		cfg.CORSOrigins = splitList(v)
 	}
-	if v, ok := lookup("CONVENE_TRUST_FORWARDED_FOR"); ok {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("CONVENE_TRUST_FORWARDED_FOR: %q is not true or false", v))
-		}
-		cfg.TrustForwardedFor = b
-	}
+	errs = append(errs, loadSessionSettings(lookup, &cfg)...)
 	if v, ok := lookup("CONVENE_SHUTDOWN_TIMEOUT"); ok {
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -202,7 +213,8 @@ func EnvVars() []string {
 		"TEMPORAL_NAMESPACE", "CONVENE_TASK_QUEUE", "CONVENE_JWT_SECRET",
 		"CONVENE_JWT_SECRET_FILE", "CONVENE_DATA_DIR", "CONVENE_PG_PORT",
 		"CONVENE_TEMPORAL_PORT", "CONVENE_TEMPORAL_UI_PORT", "CONVENE_SMS_PROVIDER",
-		"CONVENE_LOG_LEVEL", "CONVENE_CORS_ORIGINS", "CONVENE_TRUST_FORWARDED_FOR",
+		"CONVENE_LOG_LEVEL", "CONVENE_CORS_ORIGINS", "CONVENE_TRUSTED_PROXIES",
+		"CONVENE_AUTH_LIMITS", "CONVENE_SESSION_CHECK_TTL",
 		"CONVENE_SHUTDOWN_TIMEOUT", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM",
 		"CONVENE_PUBLIC_URL", "CONVENE_PAYMENT_PROVIDER", "CONVENE_PAYMENT_WEBHOOK_SECRET",
 		"STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "CONVENE_TICKET_MASTER_KEY",
@@ -231,7 +243,7 @@ func (c *Config) BindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.SMSProvider, "sms-provider", c.SMSProvider, "SMS adapter: log (CONVENE_SMS_PROVIDER)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (CONVENE_LOG_LEVEL)")
 	fs.StringSliceVar(&c.CORSOrigins, "cors-origins", c.CORSOrigins, "allowed browser origins (CONVENE_CORS_ORIGINS)")
-	fs.BoolVar(&c.TrustForwardedFor, "trust-forwarded-for", c.TrustForwardedFor, "take client IPs from X-Forwarded-For (CONVENE_TRUST_FORWARDED_FOR)")
+	fs.DurationVar(&c.SessionCheckTTL, "session-check-ttl", c.SessionCheckTTL, "how long an account/session check is cached (CONVENE_SESSION_CHECK_TTL)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "graceful shutdown bound (CONVENE_SHUTDOWN_TIMEOUT)")
 }
 
@@ -281,6 +293,9 @@ func (c *Config) Validate() error {
 	}
 	if c.TemporalNamespace == "" || c.TaskQueue == "" {
 		errs = append(errs, errors.New("TEMPORAL_NAMESPACE and CONVENE_TASK_QUEUE must not be empty"))
+	}
+	if c.SessionCheckTTL <= 0 || c.SessionCheckTTL > time.Minute {
+		errs = append(errs, errors.New("CONVENE_SESSION_CHECK_TTL must be positive and at most 1m"))
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("CONVENE_SHUTDOWN_TIMEOUT must be positive"))

@@ -94,6 +94,7 @@ type apiOptions struct {
 	otpLimits   auth.OTPLimits
 	notifyRates map[string]float64
 	startFault  bool
+	configure   []func(*config.Config)
 }
 
 // APIOption adjusts the API under test.
@@ -101,6 +102,12 @@ type APIOption func(*apiOptions)
 
 // WithOTPLimits sets the OTP rate limits (tests default to generous ones).
 func WithOTPLimits(l auth.OTPLimits) APIOption { return func(o *apiOptions) { o.otpLimits = l } }
+
+// WithConfig adjusts the configuration the API is built from (trusted
+// proxies, session check TTL, ...).
+func WithConfig(fn func(*config.Config)) APIOption {
+	return func(o *apiOptions) { o.configure = append(o.configure, fn) }
+}
 
 // WithNotifyRate limits one notification channel to perSecond sends.
 func WithNotifyRate(channel string, perSecond float64) APIOption {
@@ -166,6 +173,9 @@ func (a *API) build(t testing.TB, o apiOptions) *app.App {
 	cfg.TaskQueue = a.TaskQueue
 	cfg.NotifyRateLimits = a.NotifyRates
 	cfg.TemporalAddress = "" // the given client, or none
+	for _, fn := range o.configure {
+		fn(&cfg)
+	}
 	built, err := app.New(context.Background(), app.Options{
 		Config: cfg, Log: discardLogger(), Now: a.Clock.Now, DB: a.DB, Temporal: a.Temporal, SMS: a.SMS,
 		Senders: map[string]notify.Sender{enums.ChannelPush: a.pushTimes, enums.ChannelEmail: a.Email,
