@@ -17,7 +17,7 @@ import (
 // caller's account and session.
 const sessionCheckTTL = 5 * time.Second
 
-// getMe calls an authenticated procedure as s.
+// callGetMe calls an authenticated procedure as s.
 func callGetMe(a *testenv.API, s testenv.Session) error {
 	_, err := a.Users.GetMe(context.Background(), testenv.As(s, &identityv1.GetMeRequest{}))
 	return err
