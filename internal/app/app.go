@@ -142,6 +142,7 @@ func (a *App) apiDeps() api.Deps {
 		TaskQueue: a.Config.TaskQueue, PublicURL: a.Config.PublicURL, DevMode: a.Config.IsDev(),
 		CORSOrigins: a.Config.CORSOrigins, TrustForwardedFor: a.Config.TrustForwardedFor,
 		SkipDirectWorkflowStarts: a.opts.SkipDirectWorkflowStarts,
+		NotifyDailyQuota:         a.Config.NotifyDailyQuota,
 	}
 }
 
