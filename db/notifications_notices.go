@@ -2,6 +2,8 @@ package db
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -31,20 +33,21 @@ type NotificationNotice struct {
 }
 
 // InsertNotice stores n unless a notice with its key exists; it reports
-// whether n was stored (false: the event was already notified).
+// whether n was stored (false: the event was already notified). A stored
+// n gets its created_at from the database.
 func InsertNotice(ctx context.Context, idb bun.IDB, n *NotificationNotice) (bool, error) {
 	if n.ID == uuid.Nil {
 		n.ID = NewID()
 	}
-	res, err := idb.NewInsert().Model(n).On("CONFLICT (dedupe_key) DO NOTHING").Exec(ctx)
+	var id uuid.UUID
+	err := idb.NewInsert().Model(n).On("CONFLICT (dedupe_key) DO NOTHING").Returning("id, created_at").Scan(ctx, &id, &n.CreatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
 	if err != nil {
 		return false, fmt.Errorf("insert notice %s: %w", n.DedupeKey, err)
 	}
-	stored, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("insert notice %s: %w", n.DedupeKey, err)
-	}
-	return stored == 1, nil
+	return true, nil
 }
 
 // NoticeByID loads a notice.
@@ -56,19 +59,13 @@ func NoticeByID(ctx context.Context, idb bun.IDB, id uuid.UUID) (*NotificationNo
 	return n, nil
 }
 
-// InsertNoticeItems stores the items of a notice; those already sent (the
-// inbox row, written with them) are stamped sent now.
+// InsertNoticeItems stores the items of a notice.
 func InsertNoticeItems(ctx context.Context, idb bun.IDB, items []NotificationItem) error {
 	if len(items) == 0 {
 		return nil
 	}
 	if _, err := idb.NewInsert().Model(&items).Exec(ctx); err != nil {
 		return fmt.Errorf("insert notice items: %w", err)
-	}
-	_, err := idb.NewUpdate().Model((*NotificationItem)(nil)).Set("sent_at = now()").
-		Where("notice_id = ? AND status = ?", items[0].NoticeID, enums.ItemSent).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("stamp sent notice items: %w", err)
 	}
 	return nil
 }
@@ -92,21 +89,25 @@ type Recipient struct {
 	OptedOutOf map[string]bool
 }
 
+// recipientRow is a user with the channels they muted for a category.
+type recipientRow struct {
+	User  `bun:",extend"`
+	Muted []string `bun:"muted,array"`
+}
+
 // RecipientOf loads the user a notice goes to and the channels on which
-// they muted category.
+// they muted category, in one round trip (it runs inside business
+// transactions that hold row locks).
 func RecipientOf(ctx context.Context, idb bun.IDB, userID uuid.UUID, category string) (*Recipient, error) {
-	u, err := UserByID(ctx, idb, userID)
+	var row recipientRow
+	err := idb.NewRaw(`SELECT u.*, ARRAY(SELECT np.channel FROM notification_preferences np
+			WHERE np.user_id = u.id AND np.category = ? AND NOT np.enabled) AS muted
+		FROM users AS u WHERE u.id = ?`, category, userID).Scan(ctx, &row)
 	if err != nil {
-		return nil, err
+		return nil, notFound(err, "recipient %s", userID)
 	}
-	r := &Recipient{User: u, OptedOutOf: map[string]bool{}}
-	var muted []string
-	err = idb.NewSelect().Model((*Preference)(nil)).Column("channel").
-		Where("user_id = ? AND category = ? AND NOT enabled", userID, category).Scan(ctx, &muted)
-	if err != nil {
-		return nil, fmt.Errorf("load preferences: %w", err)
-	}
-	for _, ch := range muted {
+	r := &Recipient{User: &row.User, OptedOutOf: map[string]bool{}}
+	for _, ch := range row.Muted {
 		r.OptedOutOf[ch] = true
 	}
 	return r, nil

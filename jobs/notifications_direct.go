@@ -98,7 +98,7 @@ func noticeItems(notice *db.NotificationNotice, r *db.Recipient, channels []stri
 		case mutable && r.OptedOutOf[ch]:
 			it.Status, it.SkipReason = enums.ItemSkipped, fmt.Sprintf("opted out of %s on %s", notice.Category, ch)
 		case ch == enums.ChannelInApp:
-			it.Status, inbox = enums.ItemSent, true
+			it.Status, it.SentAt, inbox = enums.ItemSent, &notice.CreatedAt, true
 		default:
 			if reason := db.UnverifiedReason(r.User, ch); reason != "" {
 				it.Status, it.SkipReason = enums.ItemSkipped, reason
