@@ -18,6 +18,7 @@ import (
 	"github.com/convene/convene/internal/money"
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/tickets"
+	"github.com/convene/convene/jobs"
 )
 
 // Error types the ticket-order workflow branches on.
@@ -36,7 +37,10 @@ type Events struct {
 	DB       *db.DB
 	Payments payment.Provider
 	Keys     *tickets.Keys
-	Now      func() time.Time
+	// Notices sends the buyer's and host's notices (inbox, push, email)
+	// in the transaction of the change they announce.
+	Notices *jobs.Notices
+	Now     func() time.Time
 }
 
 // EventSnapshot is what an order needs to know of its event.
@@ -110,20 +114,25 @@ func (a *Events) audit(ctx context.Context, tx bun.Tx, r *db.Request, objectType
 		ObjectType: objectType, ObjectID: r.ID.String(), Action: action, Payload: payload, RequestID: "workflow"})
 }
 
-// notifyBuyer writes the buyer an inbox row about their request.
-func (a *Events) notifyBuyer(ctx context.Context, tx bun.Tx, r *db.Request, kind, title, message string) error {
-	return db.Notify(ctx, tx, &db.Notification{RecipientUserID: r.RequesterUserID, Type: kind, Title: title, Message: message,
-		ReferenceType: "event_request", ReferenceID: r.ID.String()})
+// notifyBuyer sends the buyer a ticketing notice about their request.
+// event names what happened (e.g. "refunded"); it happens at most once per
+// request, so event and request ID key the notice and a retried activity
+// does not send it twice.
+func (a *Events) notifyBuyer(ctx context.Context, tx bun.Tx, r *db.Request, event, title, message string) error {
+	return a.Notices.Send(ctx, tx, jobs.Notice{Key: event + "/" + r.ID.String(), To: r.RequesterUserID, Category: db.CategoryTicketing,
+		Title: title, Body: message, ReferenceType: "event_request", ReferenceID: r.ID.String()})
 }
 
-// notifyConfirmed tells the buyer their ticket is issued and the host a
-// new attendee joined.
+// notifyConfirmed tells the buyer their ticket is issued (ticketing) and
+// the host a new attendee joined (event_updates, which a host may mute).
 func (a *Events) notifyConfirmed(ctx context.Context, tx bun.Tx, ev *db.Event, r *db.Request, ticketID string) error {
-	return db.Notify(ctx, tx,
-		&db.Notification{RecipientUserID: r.RequesterUserID, Type: "ticket", Title: "You're going to " + ev.Title,
-			Message: fmt.Sprintf("%d seat(s) confirmed", r.Seats), ReferenceType: "ticket", ReferenceID: ticketID},
-		&db.Notification{RecipientUserID: ev.HostUserID, SenderUserID: &r.RequesterUserID, Type: "event_request",
-			Title: "New attendee for " + ev.Title, Message: fmt.Sprintf("%d seat(s) confirmed", r.Seats),
-			ReferenceType: "event_request", ReferenceID: r.ID.String()},
-	)
+	seats := fmt.Sprintf("%d seat(s) confirmed", r.Seats)
+	err := a.Notices.Send(ctx, tx, jobs.Notice{Key: "ticket-issued/" + r.ID.String(), To: r.RequesterUserID, Category: db.CategoryTicketing,
+		OrganizationID: ev.OrganizationID, Title: "You're going to " + ev.Title, Body: seats, ReferenceType: "ticket", ReferenceID: ticketID})
+	if err != nil {
+		return err
+	}
+	return a.Notices.Send(ctx, tx, jobs.Notice{Key: "new-attendee/" + r.ID.String(), To: ev.HostUserID, From: &r.RequesterUserID,
+		Category: db.CategoryEventUpdates, OrganizationID: ev.OrganizationID, Title: "New attendee for " + ev.Title, Body: seats,
+		ReferenceType: "event_request", ReferenceID: r.ID.String()})
 }

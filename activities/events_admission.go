@@ -264,7 +264,7 @@ func (a *Events) CloseRequest(ctx context.Context, in CloseInput) (ReleaseResult
 		if err := db.SetRequestStatus(ctx, tx, r); err != nil {
 			return err
 		}
-		return a.notifyBuyer(ctx, tx, r, "event_request", requestTitle(in.Status), in.Reason)
+		return a.notifyBuyer(ctx, tx, r, "request-"+in.Status, requestTitle(in.Status), in.Reason)
 	})
 	return out, err
 }

@@ -166,7 +166,7 @@ func (a *Events) RefundPayment(ctx context.Context, in RefundInput) (RefundResul
 		if err := a.audit(ctx, tx, r, "payment_order", "refunded", map[string]any{"amount_minor": amount, "reason": in.Reason}); err != nil {
 			return err
 		}
-		return a.notifyBuyer(ctx, tx, r, "payment", "Your payment was refunded",
+		return a.notifyBuyer(ctx, tx, r, "refunded", "Your payment was refunded",
 			fmt.Sprintf("%d %s refunded: %s", amount, p.Currency, in.Reason))
 	})
 	return RefundResult{RefundedMinor: amount}, err

@@ -165,7 +165,7 @@ func (a *Events) CancelAttendance(ctx context.Context, in CancelAttendanceInput)
 		if err != nil {
 			return err
 		}
-		return a.notifyBuyer(ctx, tx, r, "event_request", "Your ticket was cancelled", in.Reason)
+		return a.notifyBuyer(ctx, tx, r, "ticket-cancelled", "Your ticket was cancelled", in.Reason)
 	})
 	return out, err
 }

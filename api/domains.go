@@ -15,6 +15,6 @@ func domains(d Deps) []rpc.Domain {
 		events.Domain(events.Deps{DB: d.DB, Temporal: d.Temporal, River: d.River, TaskQueue: d.TaskQueue, Now: d.Now, Log: d.Log,
 			Payments: d.Payments, Sandbox: d.Sandbox, Tickets: d.Tickets, PublicURL: d.PublicURL}),
 		notifications.Domain(notifications.Deps{DB: d.DB, Temporal: d.Temporal, River: d.River, TaskQueue: d.TaskQueue, Now: d.Now, Log: d.Log,
-			Watch: newWatchHub(d)}),
+			Watch: newWatchHub(d), DailySendQuota: d.NotifyDailyQuota}),
 	}
 }

@@ -76,6 +76,8 @@ type Deps struct {
 	TaskQueue string
 	// PublicURL is the API's base URL as clients reach it.
 	PublicURL string
+	// NotifyDailyQuota caps each organization's SMS and email sends per day.
+	NotifyDailyQuota int
 	// SkipDirectWorkflowStarts is for tests only: every direct workflow
 	// start after commit fails, as if the process died between commit and
 	// start, so only the River job committed with the rows starts the

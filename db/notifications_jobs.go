@@ -61,12 +61,14 @@ type NotificationJob struct {
 	Timestamps
 }
 
-// NotificationItem is one recipient × channel of a job.
+// NotificationItem is one recipient × channel of a job or of a direct
+// notice: exactly one of JobID and NoticeID is set.
 type NotificationItem struct {
 	bun.BaseModel `bun:"table:notification_job_items,alias:ni"`
 
 	ID                uuid.UUID  `bun:"id,pk,type:uuid"`
-	JobID             uuid.UUID  `bun:"job_id,type:uuid,notnull"`
+	JobID             uuid.UUID  `bun:"job_id,type:uuid,nullzero"`
+	NoticeID          uuid.UUID  `bun:"notice_id,type:uuid,nullzero"`
 	UserID            uuid.UUID  `bun:"user_id,type:uuid,notnull"`
 	Channel           string     `bun:"channel,notnull"`
 	Status            string     `bun:"status,notnull"`
@@ -150,19 +152,11 @@ func ListNotificationJobs(ctx context.Context, idb bun.IDB, orgID *uuid.UUID, be
 // ResolveAudiencePage returns up to limit active users matching c with
 // ids after the cursor, in id order (UUIDv7: creation order).
 func ResolveAudiencePage(ctx context.Context, idb bun.IDB, c Criteria, after *uuid.UUID, limit int) ([]uuid.UUID, error) {
-	include, includeArgs, err := unionOf(c.Include)
+	q, err := audienceQuery(idb, c)
 	if err != nil {
 		return nil, err
 	}
-	q := idb.NewSelect().TableExpr("users AS u").Column("u.id").Where("u.is_active").
-		Where("("+include+")", includeArgs...).OrderExpr("u.id").Limit(int64(limit))
-	if len(c.Exclude) > 0 {
-		exclude, excludeArgs, err := unionOf(c.Exclude)
-		if err != nil {
-			return nil, err
-		}
-		q = q.Where("NOT ("+exclude+")", excludeArgs...)
-	}
+	q = q.Column("u.id").OrderExpr("u.id").Limit(int64(limit))
 	if after != nil {
 		q = q.Where("u.id > ?", *after)
 	}
@@ -171,6 +165,23 @@ func ResolveAudiencePage(ctx context.Context, idb bun.IDB, c Criteria, after *uu
 		return nil, fmt.Errorf("resolve audience: %w", err)
 	}
 	return ids, nil
+}
+
+// audienceQuery selects the active users matching c, as u.
+func audienceQuery(idb bun.IDB, c Criteria) (*bun.SelectQuery, error) {
+	include, includeArgs, err := unionOf(c.Include)
+	if err != nil {
+		return nil, err
+	}
+	q := idb.NewSelect().TableExpr("users AS u").Where("u.is_active").Where("("+include+")", includeArgs...)
+	if len(c.Exclude) > 0 {
+		exclude, excludeArgs, err := unionOf(c.Exclude)
+		if err != nil {
+			return nil, err
+		}
+		q = q.Where("NOT ("+exclude+")", excludeArgs...)
+	}
+	return q, nil
 }
 
 // unionOf ORs the selectors of audiences into one condition on u.id.

@@ -16,7 +16,7 @@ import (
 // items are locked and only pending ones are delivered, and the inbox rows
 // commit with the items' "sent" mark, so a retried or doubled batch never
 // writes a row twice. In-app delivery is silent, so quiet hours do not
-// apply; opt-outs do.
+// apply; opt-outs do, except of transactional categories.
 type DeliverInAppBatchWorker struct {
 	river.WorkerDefaults[DeliverInAppBatchArgs]
 	DB  *db.DB
@@ -37,11 +37,11 @@ func (w *DeliverInAppBatchWorker) Work(ctx context.Context, job *river.Job[Deliv
 		var notes []*db.Notification
 		var sent, optedOut []uuid.UUID
 		for _, r := range rows {
-			if !r.Enabled {
+			if !r.Enabled && !db.IsTransactional(nj.Category) {
 				optedOut = append(optedOut, r.ItemID)
 				continue
 			}
-			title, body := render(&delivery{job: nj, name: r.Name})
+			title, body := render(nj, r.Name)
 			notes = append(notes, &db.Notification{RecipientUserID: r.UserID, SenderUserID: &nj.CreatedBy,
 				OrganizationID: nj.OrganizationID, Type: nj.Category, Title: title, Message: body,
 				ReferenceType: "notification_job", ReferenceID: nj.ID.String()})

@@ -29,12 +29,16 @@ type DeliverNotificationWorker struct {
 	Now     func() time.Time
 }
 
-// delivery is what Work gathers about one item before sending it.
+// delivery is what Work gathers about one item before sending it: the
+// item, its recipient, and the message of its job (rendered for the
+// recipient) or of its notice.
 type delivery struct {
-	item *db.NotificationItem
-	job  *db.NotificationJob
-	user *db.User
-	name string
+	item        *db.NotificationItem
+	user        *db.User
+	category    string
+	title, body string
+	// data goes to the provider with the message, e.g. the job's ID.
+	data map[string]string
 }
 
 // Work delivers one item.
@@ -58,7 +62,7 @@ func (w *DeliverNotificationWorker) Work(ctx context.Context, job *river.Job[Del
 	return w.deliverExternal(ctx, d, job.Attempt >= job.MaxAttempts)
 }
 
-// load reads a pending item with its job and user; nil when there is
+// load reads a pending item with its user and message; nil when there is
 // nothing left to do (already delivered, skipped or cancelled).
 func (w *DeliverNotificationWorker) load(ctx context.Context, itemID uuid.UUID) (*delivery, error) {
 	item, err := db.NotificationItemByID(ctx, w.DB, itemID)
@@ -68,37 +72,61 @@ func (w *DeliverNotificationWorker) load(ctx context.Context, itemID uuid.UUID) 
 	if item.Status != enums.ItemPending {
 		return nil, nil
 	}
-	job, err := db.NotificationJobByID(ctx, w.DB, item.JobID)
-	if err != nil {
-		return nil, err
-	}
 	user, err := db.UserByID(ctx, w.DB, item.UserID)
 	if err != nil {
 		return nil, err
 	}
-	d := &delivery{item: item, job: job, user: user}
-	if p, err := db.ProfileByUserID(ctx, w.DB, item.UserID); err == nil {
-		d.name = p.Name
+	d := &delivery{item: item, user: user}
+	if item.NoticeID != uuid.Nil {
+		return d, w.loadNotice(ctx, d)
 	}
-	return d, nil
+	return d, w.loadJob(ctx, d)
 }
 
-// skipReason is why an item will not be delivered ("" to deliver).
-func (w *DeliverNotificationWorker) skipReason(ctx context.Context, d *delivery) (string, error) {
-	enabled, err := db.ChannelEnabled(ctx, w.DB, d.user.ID, d.job.Category, d.item.Channel)
+// loadJob fills in the message of a job's item, rendered for its recipient.
+func (w *DeliverNotificationWorker) loadJob(ctx context.Context, d *delivery) error {
+	job, err := db.NotificationJobByID(ctx, w.DB, d.item.JobID)
 	if err != nil {
-		return "", err
+		return err
 	}
-	if !enabled {
-		return fmt.Sprintf("opted out of %s on %s", d.job.Category, d.item.Channel), nil
+	name := ""
+	if p, err := db.ProfileByUserID(ctx, w.DB, d.user.ID); err == nil {
+		name = p.Name
 	}
-	switch {
-	case d.item.Channel == enums.ChannelEmail && d.user.Email == nil:
-		return "no email address", nil
-	case d.item.Channel == enums.ChannelSMS && d.user.Phone == nil:
-		return "no phone number", nil
-	case d.item.Channel == enums.ChannelTelegram && d.user.TelegramID == nil:
-		return "no telegram account", nil
+	d.category = job.Category
+	d.title, d.body = render(job, name)
+	d.data = map[string]string{"job_id": job.ID.String(), "category": job.Category}
+	return nil
+}
+
+// loadNotice fills in the message of a direct notice's item.
+func (w *DeliverNotificationWorker) loadNotice(ctx context.Context, d *delivery) error {
+	n, err := db.NoticeByID(ctx, w.DB, d.item.NoticeID)
+	if err != nil {
+		return err
+	}
+	d.category, d.title, d.body = n.Category, n.Title, n.Body
+	d.data = map[string]string{"notice_id": n.ID.String(), "category": n.Category,
+		"reference_type": n.ReferenceType, "reference_id": n.ReferenceID}
+	return nil
+}
+
+// skipReason is why an item will not be delivered ("" to deliver): the
+// recipient muted a category that may be muted, the channel is not
+// verified (SMS and email go only to proven phones and addresses), or it
+// is not configured.
+func (w *DeliverNotificationWorker) skipReason(ctx context.Context, d *delivery) (string, error) {
+	if !db.IsTransactional(d.category) {
+		enabled, err := db.ChannelEnabled(ctx, w.DB, d.user.ID, d.category, d.item.Channel)
+		if err != nil {
+			return "", err
+		}
+		if !enabled {
+			return fmt.Sprintf("opted out of %s on %s", d.category, d.item.Channel), nil
+		}
+	}
+	if reason := db.UnverifiedReason(d.user, d.item.Channel); reason != "" {
+		return reason, nil
 	}
 	if _, ok := w.Senders[d.item.Channel]; !ok {
 		return "channel " + d.item.Channel + " is not configured", nil
@@ -106,9 +134,13 @@ func (w *DeliverNotificationWorker) skipReason(ctx context.Context, d *delivery)
 	return "", nil
 }
 
-// quietFor is how long to wait for the recipient's quiet hours to end.
-// (In-app items go through DeliverInAppBatchWorker: the inbox is silent.)
+// quietFor is how long to wait for the recipient's quiet hours to end;
+// transactional categories do not wait. (In-app items are written by
+// DeliverInAppBatchWorker or with their notice: the inbox is silent.)
 func (w *DeliverNotificationWorker) quietFor(ctx context.Context, d *delivery) (time.Duration, error) {
+	if db.IsTransactional(d.category) {
+		return 0, nil
+	}
 	s, err := db.SettingsOf(ctx, w.DB, d.user.ID)
 	if err != nil || s.QuietStart == nil {
 		return 0, err
@@ -140,9 +172,8 @@ func (w *DeliverNotificationWorker) deliverExternal(ctx context.Context, d *deli
 	if still, err := w.stillPending(ctx, d.item.ID); err != nil || !still {
 		return err
 	}
-	title, body := render(d)
-	id, err := w.Senders[d.item.Channel].Send(ctx, notify.Message{IdempotencyKey: d.item.ID.String(), To: to, Title: title, Body: body,
-		Data: map[string]string{"job_id": d.job.ID.String(), "category": d.job.Category}})
+	id, err := w.Senders[d.item.Channel].Send(ctx, notify.Message{IdempotencyKey: d.item.ID.String(), To: to, Title: d.title, Body: d.body,
+		Data: d.data})
 	if err == nil {
 		return w.finish(ctx, d.item, enums.ItemSent, "", id)
 	}
@@ -202,13 +233,13 @@ const (
 
 // render fills {{variable}} placeholders of the job's templates; {{name}}
 // is the recipient's profile name. The results are cut to the caps above.
-func render(d *delivery) (string, string) {
-	pairs := []string{"{{name}}", d.name}
-	for k, v := range d.job.Variables {
+func render(job *db.NotificationJob, name string) (string, string) {
+	pairs := []string{"{{name}}", name}
+	for k, v := range job.Variables {
 		pairs = append(pairs, "{{"+k+"}}", v)
 	}
 	r := strings.NewReplacer(pairs...)
-	return truncate(r.Replace(d.job.TitleTemplate), maxRenderedTitle), truncate(r.Replace(d.job.BodyTemplate), maxRenderedBody)
+	return truncate(r.Replace(job.TitleTemplate), maxRenderedTitle), truncate(r.Replace(job.BodyTemplate), maxRenderedBody)
 }
 
 // truncate cuts s to at most limit characters, ending in "…" when cut.

@@ -82,7 +82,13 @@ func (s *notificationServer) CreateNotificationJob(ctx context.Context, req *con
 		if err != nil {
 			return err
 		}
+		if err := checkCategory(ctx, tx, job.OrganizationID, job.Category); err != nil {
+			return err
+		}
 		if job.Criteria, err = criteriaFromProto(ctx, tx, msg.GetCriteria(), scope); err != nil {
+			return err
+		}
+		if err := s.reserveQuota(ctx, tx, job); err != nil {
 			return err
 		}
 		if err := db.InsertNotificationJob(ctx, tx, job); err != nil {

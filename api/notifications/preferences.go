@@ -30,6 +30,9 @@ func (s *notificationServer) UpdatePreferences(ctx context.Context, req *connect
 	if err := checkQuietHours(msg); err != nil {
 		return nil, err
 	}
+	if err := checkMutable(msg.GetEntries()); err != nil {
+		return nil, err
+	}
 	entries := make([]db.Preference, 0, len(msg.GetEntries()))
 	for _, e := range msg.GetEntries() {
 		entries = append(entries, db.Preference{UserID: userID, Category: e.GetCategory(), Channel: channels.Name(e.GetChannel()), Enabled: e.GetEnabled()})

@@ -1,7 +1,8 @@
 // Package notifications serves convene.notifications.v1: the caller's inbox
 // and its live watch (inbox.go), channel preferences, quiet hours and push
-// devices (preferences.go), and notification jobs (jobs.go) whose audiences
-// audience.go checks.
+// devices (preferences.go), each organization's closed list of categories
+// (categories.go), and notification jobs (jobs.go) whose audiences
+// audience.go checks and whose SMS and email quota.go counts.
 package notifications
 
 import (
@@ -33,6 +34,9 @@ type Deps struct {
 	Log *slog.Logger
 	// Watch fans new inbox rows out to WatchNotifications streams.
 	Watch *inboxwatch.Hub
+	// DailySendQuota caps the SMS and email messages (recipients ×
+	// channels) each organization's jobs may send per UTC day.
+	DailySendQuota int
 }
 
 // notificationServer implements convene.notifications.v1.NotificationService.

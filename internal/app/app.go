@@ -144,6 +144,7 @@ func (a *App) apiDeps() api.Deps {
 		TaskQueue: a.Config.TaskQueue, PublicURL: a.Config.PublicURL, DevMode: a.Config.IsDev(),
 		CORSOrigins: a.Config.CORSOrigins, TrustedProxies: a.Config.TrustedProxies, SessionCheckTTL: a.Config.SessionCheckTTL,
 		SkipDirectWorkflowStarts: a.opts.SkipDirectWorkflowStarts,
+		NotifyDailyQuota:         a.Config.NotifyDailyQuota,
 	}
 }
 

@@ -93,6 +93,11 @@ type Config struct {
 	// NotifyRateLimits caps notification sends per second per channel,
 	// e.g. "push=500,email=100,sms=20,telegram=30".
 	NotifyRateLimits map[string]float64 `env:"CONVENE_NOTIFY_RATE_LIMITS"`
+	// NotifyDailyQuota caps the SMS and email messages (recipients ×
+	// channels) one organization's notification jobs may send per UTC day;
+	// a job that would pass it is refused whole. Platform-wide jobs and
+	// direct transactional notices are not counted.
+	NotifyDailyQuota int `env:"CONVENE_NOTIFY_DAILY_QUOTA"`
 	// FCMProjectID and FCMCredentialsFile (the service account's JSON key,
 	// whose access tokens are fetched and refreshed) enable real push through FCM.
 	FCMProjectID       string `env:"CONVENE_FCM_PROJECT_ID"`
@@ -126,6 +131,7 @@ func Default() Config {
 		PublicURL:         "http://127.0.0.1:8080",
 		PaymentProvider:   "sandbox",
 		NotifyRateLimits:  map[string]float64{"push": 500, "email": 100, "sms": 20, "telegram": 30},
+		NotifyDailyQuota:  1000,
 		LogLevel:          "info",
 		CORSOrigins:       []string{"*"},
 		ShutdownTimeout:   20 * time.Second,
@@ -166,6 +172,7 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	num(&cfg.PostgresPort, "CONVENE_PG_PORT")
 	num(&cfg.TemporalPort, "CONVENE_TEMPORAL_PORT")
 	num(&cfg.TemporalUIPort, "CONVENE_TEMPORAL_UI_PORT")
+	num(&cfg.NotifyDailyQuota, "CONVENE_NOTIFY_DAILY_QUOTA")
 	str(&cfg.SMSProvider, "CONVENE_SMS_PROVIDER")
 	str(&cfg.LogLevel, "CONVENE_LOG_LEVEL")
 	str(&cfg.PublicURL, "CONVENE_PUBLIC_URL")
@@ -220,6 +227,7 @@ func EnvVars() []string {
 		"STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "CONVENE_TICKET_MASTER_KEY",
 		"CONVENE_NOTIFY_RATE_LIMITS", "CONVENE_FCM_PROJECT_ID", "CONVENE_FCM_CREDENTIALS_FILE", "CONVENE_SMTP_ADDR",
 		"CONVENE_SMTP_FROM", "CONVENE_SMTP_USERNAME", "CONVENE_SMTP_PASSWORD", "CONVENE_TELEGRAM_BOT_TOKEN",
+		"CONVENE_NOTIFY_DAILY_QUOTA",
 	}
 }
 
@@ -299,6 +307,9 @@ func (c *Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("CONVENE_SHUTDOWN_TIMEOUT must be positive"))
+	}
+	if c.NotifyDailyQuota < 0 {
+		errs = append(errs, errors.New("CONVENE_NOTIFY_DAILY_QUOTA must not be negative (0 refuses every SMS and email job)"))
 	}
 	return errors.Join(errs...)
 }

@@ -668,6 +668,8 @@ func (x *Criteria) GetExclude() []*Audience {
 type PreferenceEntry struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Category of notifications, e.g. "event_updates" or "marketing".
+	// Transactional categories (ticketing, account, safety) cannot be turned
+	// off: an entry disabling one is InvalidArgument.
 	Category string `protobuf:"bytes,1,opt,name=category,proto3" json:"category,omitempty"`
 	// The channel; must not be UNSPECIFIED.
 	Channel Channel `protobuf:"varint,2,opt,name=channel,proto3,enum=convene.notifications.v1.Channel" json:"channel,omitempty"`
@@ -1892,7 +1894,9 @@ type CreateNotificationJobRequest struct {
 	Criteria *Criteria `protobuf:"bytes,2,opt,name=criteria,proto3" json:"criteria,omitempty"`
 	// Channels to send on, each at most once; none may be UNSPECIFIED.
 	Channels []Channel `protobuf:"varint,3,rep,packed,name=channels,proto3,enum=convene.notifications.v1.Channel" json:"channels,omitempty"`
-	// Category of the notification, matched against recipients' preferences.
+	// Category of the notification, matched against recipients' preferences:
+	// one of the organization's categories (ListCategories), or for a job
+	// without an organization a built-in one; any other is InvalidArgument.
 	Category string `protobuf:"bytes,4,opt,name=category,proto3" json:"category,omitempty"`
 	// Title template.
 	Title string `protobuf:"bytes,5,opt,name=title,proto3" json:"title,omitempty"`
@@ -2346,6 +2350,284 @@ func (x *CancelNotificationJobResponse) GetJob() *NotificationJob {
 	return nil
 }
 
+// Category is one notification category of an organization.
+type Category struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Name, as jobs and preferences use it, e.g. "event_updates".
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// What the category is for.
+	Description string `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
+	// Whether the category is built into every organization.
+	BuiltIn bool `protobuf:"varint,3,opt,name=built_in,json=builtIn,proto3" json:"built_in,omitempty"`
+	// Whether the category is transactional: it cannot be muted and is
+	// delivered during quiet hours.
+	Transactional bool `protobuf:"varint,4,opt,name=transactional,proto3" json:"transactional,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Category) Reset() {
+	*x = Category{}
+	mi := &file_convene_notifications_v1_notifications_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Category) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Category) ProtoMessage() {}
+
+func (x *Category) ProtoReflect() protoreflect.Message {
+	mi := &file_convene_notifications_v1_notifications_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Category.ProtoReflect.Descriptor instead.
+func (*Category) Descriptor() ([]byte, []int) {
+	return file_convene_notifications_v1_notifications_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *Category) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Category) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *Category) GetBuiltIn() bool {
+	if x != nil {
+		return x.BuiltIn
+	}
+	return false
+}
+
+func (x *Category) GetTransactional() bool {
+	if x != nil {
+		return x.Transactional
+	}
+	return false
+}
+
+// ListCategoriesRequest names the organization whose categories to list.
+type ListCategoriesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ID of the organization (UUID).
+	OrganizationId string `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ListCategoriesRequest) Reset() {
+	*x = ListCategoriesRequest{}
+	mi := &file_convene_notifications_v1_notifications_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCategoriesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCategoriesRequest) ProtoMessage() {}
+
+func (x *ListCategoriesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_convene_notifications_v1_notifications_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCategoriesRequest.ProtoReflect.Descriptor instead.
+func (*ListCategoriesRequest) Descriptor() ([]byte, []int) {
+	return file_convene_notifications_v1_notifications_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ListCategoriesRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+// ListCategoriesResponse carries the organization's categories: the
+// built-in ones first, then the defined ones by name.
+type ListCategoriesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The categories.
+	Categories    []*Category `protobuf:"bytes,1,rep,name=categories,proto3" json:"categories,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListCategoriesResponse) Reset() {
+	*x = ListCategoriesResponse{}
+	mi := &file_convene_notifications_v1_notifications_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListCategoriesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListCategoriesResponse) ProtoMessage() {}
+
+func (x *ListCategoriesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_convene_notifications_v1_notifications_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListCategoriesResponse.ProtoReflect.Descriptor instead.
+func (*ListCategoriesResponse) Descriptor() ([]byte, []int) {
+	return file_convene_notifications_v1_notifications_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *ListCategoriesResponse) GetCategories() []*Category {
+	if x != nil {
+		return x.Categories
+	}
+	return nil
+}
+
+// DefineCategoryRequest describes the category to add.
+type DefineCategoryRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ID of the organization (UUID).
+	OrganizationId string `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	// Name: a lowercase letter, then lowercase letters, digits or
+	// underscores, at most 64 characters.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// What the category is for, shown to members choosing preferences.
+	Description   string `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DefineCategoryRequest) Reset() {
+	*x = DefineCategoryRequest{}
+	mi := &file_convene_notifications_v1_notifications_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DefineCategoryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DefineCategoryRequest) ProtoMessage() {}
+
+func (x *DefineCategoryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_convene_notifications_v1_notifications_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DefineCategoryRequest.ProtoReflect.Descriptor instead.
+func (*DefineCategoryRequest) Descriptor() ([]byte, []int) {
+	return file_convene_notifications_v1_notifications_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *DefineCategoryRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *DefineCategoryRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *DefineCategoryRequest) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+// DefineCategoryResponse carries the new category.
+type DefineCategoryResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The category.
+	Category      *Category `protobuf:"bytes,1,opt,name=category,proto3" json:"category,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DefineCategoryResponse) Reset() {
+	*x = DefineCategoryResponse{}
+	mi := &file_convene_notifications_v1_notifications_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DefineCategoryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DefineCategoryResponse) ProtoMessage() {}
+
+func (x *DefineCategoryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_convene_notifications_v1_notifications_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DefineCategoryResponse.ProtoReflect.Descriptor instead.
+func (*DefineCategoryResponse) Descriptor() ([]byte, []int) {
+	return file_convene_notifications_v1_notifications_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *DefineCategoryResponse) GetCategory() *Category {
+	if x != nil {
+		return x.Category
+	}
+	return nil
+}
+
 var File_convene_notifications_v1_notifications_proto protoreflect.FileDescriptor
 
 const file_convene_notifications_v1_notifications_proto_rawDesc = "" +
@@ -2497,7 +2779,24 @@ const file_convene_notifications_v1_notifications_proto_rawDesc = "" +
 	"\x1cCancelNotificationJobRequest\x12\x1f\n" +
 	"\x06job_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x05jobId\"\\\n" +
 	"\x1dCancelNotificationJobResponse\x12;\n" +
-	"\x03job\x18\x01 \x01(\v2).convene.notifications.v1.NotificationJobR\x03job*\x82\x01\n" +
+	"\x03job\x18\x01 \x01(\v2).convene.notifications.v1.NotificationJobR\x03job\"\x81\x01\n" +
+	"\bCategory\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
+	"\vdescription\x18\x02 \x01(\tR\vdescription\x12\x19\n" +
+	"\bbuilt_in\x18\x03 \x01(\bR\abuiltIn\x12$\n" +
+	"\rtransactional\x18\x04 \x01(\bR\rtransactional\"J\n" +
+	"\x15ListCategoriesRequest\x121\n" +
+	"\x0forganization_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eorganizationId\"\\\n" +
+	"\x16ListCategoriesResponse\x12B\n" +
+	"\n" +
+	"categories\x18\x01 \x03(\v2\".convene.notifications.v1.CategoryR\n" +
+	"categories\"\xa8\x01\n" +
+	"\x15DefineCategoryRequest\x121\n" +
+	"\x0forganization_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eorganizationId\x120\n" +
+	"\x04name\x18\x02 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18@2\x11^[a-z][a-z0-9_]*$R\x04name\x12*\n" +
+	"\vdescription\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\vdescription\"X\n" +
+	"\x16DefineCategoryResponse\x12>\n" +
+	"\bcategory\x18\x01 \x01(\v2\".convene.notifications.v1.CategoryR\bcategory*\x82\x01\n" +
 	"\aChannel\x12\x17\n" +
 	"\x13CHANNEL_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eCHANNEL_IN_APP\x10\x01\x12\x10\n" +
@@ -2533,7 +2832,7 @@ const file_convene_notifications_v1_notifications_proto_rawDesc = "" +
 	"\x1bDEVICE_PLATFORM_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13DEVICE_PLATFORM_IOS\x10\x01\x12\x1b\n" +
 	"\x17DEVICE_PLATFORM_ANDROID\x10\x02\x12\x17\n" +
-	"\x13DEVICE_PLATFORM_WEB\x10\x032\xfa\v\n" +
+	"\x13DEVICE_PLATFORM_WEB\x10\x032\xe9\r\n" +
 	"\x13NotificationService\x12\x87\x01\n" +
 	"\x13ListMyNotifications\x124.convene.notifications.v1.ListMyNotificationsRequest\x1a5.convene.notifications.v1.ListMyNotificationsResponse\"\x03\x90\x02\x01\x12o\n" +
 	"\vUnreadCount\x12,.convene.notifications.v1.UnreadCountRequest\x1a-.convene.notifications.v1.UnreadCountResponse\"\x03\x90\x02\x01\x12a\n" +
@@ -2546,7 +2845,9 @@ const file_convene_notifications_v1_notifications_proto_rawDesc = "" +
 	"\x15CreateNotificationJob\x126.convene.notifications.v1.CreateNotificationJobRequest\x1a7.convene.notifications.v1.CreateNotificationJobResponse\x12\x84\x01\n" +
 	"\x12GetNotificationJob\x123.convene.notifications.v1.GetNotificationJobRequest\x1a4.convene.notifications.v1.GetNotificationJobResponse\"\x03\x90\x02\x01\x12\x8a\x01\n" +
 	"\x14ListNotificationJobs\x125.convene.notifications.v1.ListNotificationJobsRequest\x1a6.convene.notifications.v1.ListNotificationJobsResponse\"\x03\x90\x02\x01\x12\x88\x01\n" +
-	"\x15CancelNotificationJob\x126.convene.notifications.v1.CancelNotificationJobRequest\x1a7.convene.notifications.v1.CancelNotificationJobResponseBKZIgithub.com/convene/convene/proto/convene/notifications/v1;notificationsv1b\x06proto3"
+	"\x15CancelNotificationJob\x126.convene.notifications.v1.CancelNotificationJobRequest\x1a7.convene.notifications.v1.CancelNotificationJobResponse\x12x\n" +
+	"\x0eListCategories\x12/.convene.notifications.v1.ListCategoriesRequest\x1a0.convene.notifications.v1.ListCategoriesResponse\"\x03\x90\x02\x01\x12s\n" +
+	"\x0eDefineCategory\x12/.convene.notifications.v1.DefineCategoryRequest\x1a0.convene.notifications.v1.DefineCategoryResponseBKZIgithub.com/convene/convene/proto/convene/notifications/v1;notificationsv1b\x06proto3"
 
 var (
 	file_convene_notifications_v1_notifications_proto_rawDescOnce sync.Once
@@ -2561,7 +2862,7 @@ func file_convene_notifications_v1_notifications_proto_rawDescGZIP() []byte {
 }
 
 var file_convene_notifications_v1_notifications_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_convene_notifications_v1_notifications_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
+var file_convene_notifications_v1_notifications_proto_msgTypes = make([]protoimpl.MessageInfo, 39)
 var file_convene_notifications_v1_notifications_proto_goTypes = []any{
 	(Channel)(0),                          // 0: convene.notifications.v1.Channel
 	(JobStatus)(0),                        // 1: convene.notifications.v1.JobStatus
@@ -2600,15 +2901,20 @@ var file_convene_notifications_v1_notifications_proto_goTypes = []any{
 	(*ListNotificationJobsResponse)(nil),  // 34: convene.notifications.v1.ListNotificationJobsResponse
 	(*CancelNotificationJobRequest)(nil),  // 35: convene.notifications.v1.CancelNotificationJobRequest
 	(*CancelNotificationJobResponse)(nil), // 36: convene.notifications.v1.CancelNotificationJobResponse
-	nil,                                   // 37: convene.notifications.v1.NotificationJob.VariablesEntry
-	nil,                                   // 38: convene.notifications.v1.CreateNotificationJobRequest.VariablesEntry
-	(*timestamppb.Timestamp)(nil),         // 39: google.protobuf.Timestamp
-	(*structpb.Struct)(nil),               // 40: google.protobuf.Struct
+	(*Category)(nil),                      // 37: convene.notifications.v1.Category
+	(*ListCategoriesRequest)(nil),         // 38: convene.notifications.v1.ListCategoriesRequest
+	(*ListCategoriesResponse)(nil),        // 39: convene.notifications.v1.ListCategoriesResponse
+	(*DefineCategoryRequest)(nil),         // 40: convene.notifications.v1.DefineCategoryRequest
+	(*DefineCategoryResponse)(nil),        // 41: convene.notifications.v1.DefineCategoryResponse
+	nil,                                   // 42: convene.notifications.v1.NotificationJob.VariablesEntry
+	nil,                                   // 43: convene.notifications.v1.CreateNotificationJobRequest.VariablesEntry
+	(*timestamppb.Timestamp)(nil),         // 44: google.protobuf.Timestamp
+	(*structpb.Struct)(nil),               // 45: google.protobuf.Struct
 }
 var file_convene_notifications_v1_notifications_proto_depIdxs = []int32{
-	39, // 0: convene.notifications.v1.Notification.created_at:type_name -> google.protobuf.Timestamp
-	39, // 1: convene.notifications.v1.Notification.read_at:type_name -> google.protobuf.Timestamp
-	40, // 2: convene.notifications.v1.Notification.metadata:type_name -> google.protobuf.Struct
+	44, // 0: convene.notifications.v1.Notification.created_at:type_name -> google.protobuf.Timestamp
+	44, // 1: convene.notifications.v1.Notification.read_at:type_name -> google.protobuf.Timestamp
+	45, // 2: convene.notifications.v1.Notification.metadata:type_name -> google.protobuf.Struct
 	3,  // 3: convene.notifications.v1.Audience.kind:type_name -> convene.notifications.v1.AudienceKind
 	6,  // 4: convene.notifications.v1.Criteria.include:type_name -> convene.notifications.v1.Audience
 	6,  // 5: convene.notifications.v1.Criteria.exclude:type_name -> convene.notifications.v1.Audience
@@ -2617,13 +2923,13 @@ var file_convene_notifications_v1_notifications_proto_depIdxs = []int32{
 	9,  // 8: convene.notifications.v1.Preferences.quiet_hours:type_name -> convene.notifications.v1.QuietHours
 	7,  // 9: convene.notifications.v1.NotificationJob.criteria:type_name -> convene.notifications.v1.Criteria
 	0,  // 10: convene.notifications.v1.NotificationJob.channels:type_name -> convene.notifications.v1.Channel
-	37, // 11: convene.notifications.v1.NotificationJob.variables:type_name -> convene.notifications.v1.NotificationJob.VariablesEntry
-	39, // 12: convene.notifications.v1.NotificationJob.scheduled_at:type_name -> google.protobuf.Timestamp
+	42, // 11: convene.notifications.v1.NotificationJob.variables:type_name -> convene.notifications.v1.NotificationJob.VariablesEntry
+	44, // 12: convene.notifications.v1.NotificationJob.scheduled_at:type_name -> google.protobuf.Timestamp
 	1,  // 13: convene.notifications.v1.NotificationJob.status:type_name -> convene.notifications.v1.JobStatus
 	11, // 14: convene.notifications.v1.NotificationJob.progress:type_name -> convene.notifications.v1.JobProgress
-	39, // 15: convene.notifications.v1.NotificationJob.created_at:type_name -> google.protobuf.Timestamp
-	39, // 16: convene.notifications.v1.NotificationJob.updated_at:type_name -> google.protobuf.Timestamp
-	39, // 17: convene.notifications.v1.NotificationJob.completed_at:type_name -> google.protobuf.Timestamp
+	44, // 15: convene.notifications.v1.NotificationJob.created_at:type_name -> google.protobuf.Timestamp
+	44, // 16: convene.notifications.v1.NotificationJob.updated_at:type_name -> google.protobuf.Timestamp
+	44, // 17: convene.notifications.v1.NotificationJob.completed_at:type_name -> google.protobuf.Timestamp
 	5,  // 18: convene.notifications.v1.ListMyNotificationsResponse.notifications:type_name -> convene.notifications.v1.Notification
 	5,  // 19: convene.notifications.v1.WatchNotificationsResponse.notification:type_name -> convene.notifications.v1.Notification
 	10, // 20: convene.notifications.v1.GetPreferencesResponse.preferences:type_name -> convene.notifications.v1.Preferences
@@ -2633,41 +2939,47 @@ var file_convene_notifications_v1_notifications_proto_depIdxs = []int32{
 	4,  // 24: convene.notifications.v1.RegisterDeviceRequest.platform:type_name -> convene.notifications.v1.DevicePlatform
 	7,  // 25: convene.notifications.v1.CreateNotificationJobRequest.criteria:type_name -> convene.notifications.v1.Criteria
 	0,  // 26: convene.notifications.v1.CreateNotificationJobRequest.channels:type_name -> convene.notifications.v1.Channel
-	38, // 27: convene.notifications.v1.CreateNotificationJobRequest.variables:type_name -> convene.notifications.v1.CreateNotificationJobRequest.VariablesEntry
-	39, // 28: convene.notifications.v1.CreateNotificationJobRequest.scheduled_at:type_name -> google.protobuf.Timestamp
+	43, // 27: convene.notifications.v1.CreateNotificationJobRequest.variables:type_name -> convene.notifications.v1.CreateNotificationJobRequest.VariablesEntry
+	44, // 28: convene.notifications.v1.CreateNotificationJobRequest.scheduled_at:type_name -> google.protobuf.Timestamp
 	12, // 29: convene.notifications.v1.CreateNotificationJobResponse.job:type_name -> convene.notifications.v1.NotificationJob
 	12, // 30: convene.notifications.v1.GetNotificationJobResponse.job:type_name -> convene.notifications.v1.NotificationJob
 	12, // 31: convene.notifications.v1.ListNotificationJobsResponse.jobs:type_name -> convene.notifications.v1.NotificationJob
 	12, // 32: convene.notifications.v1.CancelNotificationJobResponse.job:type_name -> convene.notifications.v1.NotificationJob
-	13, // 33: convene.notifications.v1.NotificationService.ListMyNotifications:input_type -> convene.notifications.v1.ListMyNotificationsRequest
-	15, // 34: convene.notifications.v1.NotificationService.UnreadCount:input_type -> convene.notifications.v1.UnreadCountRequest
-	17, // 35: convene.notifications.v1.NotificationService.MarkRead:input_type -> convene.notifications.v1.MarkReadRequest
-	19, // 36: convene.notifications.v1.NotificationService.MarkAllRead:input_type -> convene.notifications.v1.MarkAllReadRequest
-	21, // 37: convene.notifications.v1.NotificationService.WatchNotifications:input_type -> convene.notifications.v1.WatchNotificationsRequest
-	23, // 38: convene.notifications.v1.NotificationService.GetPreferences:input_type -> convene.notifications.v1.GetPreferencesRequest
-	25, // 39: convene.notifications.v1.NotificationService.UpdatePreferences:input_type -> convene.notifications.v1.UpdatePreferencesRequest
-	27, // 40: convene.notifications.v1.NotificationService.RegisterDevice:input_type -> convene.notifications.v1.RegisterDeviceRequest
-	29, // 41: convene.notifications.v1.NotificationService.CreateNotificationJob:input_type -> convene.notifications.v1.CreateNotificationJobRequest
-	31, // 42: convene.notifications.v1.NotificationService.GetNotificationJob:input_type -> convene.notifications.v1.GetNotificationJobRequest
-	33, // 43: convene.notifications.v1.NotificationService.ListNotificationJobs:input_type -> convene.notifications.v1.ListNotificationJobsRequest
-	35, // 44: convene.notifications.v1.NotificationService.CancelNotificationJob:input_type -> convene.notifications.v1.CancelNotificationJobRequest
-	14, // 45: convene.notifications.v1.NotificationService.ListMyNotifications:output_type -> convene.notifications.v1.ListMyNotificationsResponse
-	16, // 46: convene.notifications.v1.NotificationService.UnreadCount:output_type -> convene.notifications.v1.UnreadCountResponse
-	18, // 47: convene.notifications.v1.NotificationService.MarkRead:output_type -> convene.notifications.v1.MarkReadResponse
-	20, // 48: convene.notifications.v1.NotificationService.MarkAllRead:output_type -> convene.notifications.v1.MarkAllReadResponse
-	22, // 49: convene.notifications.v1.NotificationService.WatchNotifications:output_type -> convene.notifications.v1.WatchNotificationsResponse
-	24, // 50: convene.notifications.v1.NotificationService.GetPreferences:output_type -> convene.notifications.v1.GetPreferencesResponse
-	26, // 51: convene.notifications.v1.NotificationService.UpdatePreferences:output_type -> convene.notifications.v1.UpdatePreferencesResponse
-	28, // 52: convene.notifications.v1.NotificationService.RegisterDevice:output_type -> convene.notifications.v1.RegisterDeviceResponse
-	30, // 53: convene.notifications.v1.NotificationService.CreateNotificationJob:output_type -> convene.notifications.v1.CreateNotificationJobResponse
-	32, // 54: convene.notifications.v1.NotificationService.GetNotificationJob:output_type -> convene.notifications.v1.GetNotificationJobResponse
-	34, // 55: convene.notifications.v1.NotificationService.ListNotificationJobs:output_type -> convene.notifications.v1.ListNotificationJobsResponse
-	36, // 56: convene.notifications.v1.NotificationService.CancelNotificationJob:output_type -> convene.notifications.v1.CancelNotificationJobResponse
-	45, // [45:57] is the sub-list for method output_type
-	33, // [33:45] is the sub-list for method input_type
-	33, // [33:33] is the sub-list for extension type_name
-	33, // [33:33] is the sub-list for extension extendee
-	0,  // [0:33] is the sub-list for field type_name
+	37, // 33: convene.notifications.v1.ListCategoriesResponse.categories:type_name -> convene.notifications.v1.Category
+	37, // 34: convene.notifications.v1.DefineCategoryResponse.category:type_name -> convene.notifications.v1.Category
+	13, // 35: convene.notifications.v1.NotificationService.ListMyNotifications:input_type -> convene.notifications.v1.ListMyNotificationsRequest
+	15, // 36: convene.notifications.v1.NotificationService.UnreadCount:input_type -> convene.notifications.v1.UnreadCountRequest
+	17, // 37: convene.notifications.v1.NotificationService.MarkRead:input_type -> convene.notifications.v1.MarkReadRequest
+	19, // 38: convene.notifications.v1.NotificationService.MarkAllRead:input_type -> convene.notifications.v1.MarkAllReadRequest
+	21, // 39: convene.notifications.v1.NotificationService.WatchNotifications:input_type -> convene.notifications.v1.WatchNotificationsRequest
+	23, // 40: convene.notifications.v1.NotificationService.GetPreferences:input_type -> convene.notifications.v1.GetPreferencesRequest
+	25, // 41: convene.notifications.v1.NotificationService.UpdatePreferences:input_type -> convene.notifications.v1.UpdatePreferencesRequest
+	27, // 42: convene.notifications.v1.NotificationService.RegisterDevice:input_type -> convene.notifications.v1.RegisterDeviceRequest
+	29, // 43: convene.notifications.v1.NotificationService.CreateNotificationJob:input_type -> convene.notifications.v1.CreateNotificationJobRequest
+	31, // 44: convene.notifications.v1.NotificationService.GetNotificationJob:input_type -> convene.notifications.v1.GetNotificationJobRequest
+	33, // 45: convene.notifications.v1.NotificationService.ListNotificationJobs:input_type -> convene.notifications.v1.ListNotificationJobsRequest
+	35, // 46: convene.notifications.v1.NotificationService.CancelNotificationJob:input_type -> convene.notifications.v1.CancelNotificationJobRequest
+	38, // 47: convene.notifications.v1.NotificationService.ListCategories:input_type -> convene.notifications.v1.ListCategoriesRequest
+	40, // 48: convene.notifications.v1.NotificationService.DefineCategory:input_type -> convene.notifications.v1.DefineCategoryRequest
+	14, // 49: convene.notifications.v1.NotificationService.ListMyNotifications:output_type -> convene.notifications.v1.ListMyNotificationsResponse
+	16, // 50: convene.notifications.v1.NotificationService.UnreadCount:output_type -> convene.notifications.v1.UnreadCountResponse
+	18, // 51: convene.notifications.v1.NotificationService.MarkRead:output_type -> convene.notifications.v1.MarkReadResponse
+	20, // 52: convene.notifications.v1.NotificationService.MarkAllRead:output_type -> convene.notifications.v1.MarkAllReadResponse
+	22, // 53: convene.notifications.v1.NotificationService.WatchNotifications:output_type -> convene.notifications.v1.WatchNotificationsResponse
+	24, // 54: convene.notifications.v1.NotificationService.GetPreferences:output_type -> convene.notifications.v1.GetPreferencesResponse
+	26, // 55: convene.notifications.v1.NotificationService.UpdatePreferences:output_type -> convene.notifications.v1.UpdatePreferencesResponse
+	28, // 56: convene.notifications.v1.NotificationService.RegisterDevice:output_type -> convene.notifications.v1.RegisterDeviceResponse
+	30, // 57: convene.notifications.v1.NotificationService.CreateNotificationJob:output_type -> convene.notifications.v1.CreateNotificationJobResponse
+	32, // 58: convene.notifications.v1.NotificationService.GetNotificationJob:output_type -> convene.notifications.v1.GetNotificationJobResponse
+	34, // 59: convene.notifications.v1.NotificationService.ListNotificationJobs:output_type -> convene.notifications.v1.ListNotificationJobsResponse
+	36, // 60: convene.notifications.v1.NotificationService.CancelNotificationJob:output_type -> convene.notifications.v1.CancelNotificationJobResponse
+	39, // 61: convene.notifications.v1.NotificationService.ListCategories:output_type -> convene.notifications.v1.ListCategoriesResponse
+	41, // 62: convene.notifications.v1.NotificationService.DefineCategory:output_type -> convene.notifications.v1.DefineCategoryResponse
+	49, // [49:63] is the sub-list for method output_type
+	35, // [35:49] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_convene_notifications_v1_notifications_proto_init() }
@@ -2681,7 +2993,7 @@ func file_convene_notifications_v1_notifications_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_convene_notifications_v1_notifications_proto_rawDesc), len(file_convene_notifications_v1_notifications_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   34,
+			NumMessages:   39,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -69,6 +69,12 @@ const (
 	// NotificationServiceCancelNotificationJobProcedure is the fully-qualified name of the
 	// NotificationService's CancelNotificationJob RPC.
 	NotificationServiceCancelNotificationJobProcedure = "/convene.notifications.v1.NotificationService/CancelNotificationJob"
+	// NotificationServiceListCategoriesProcedure is the fully-qualified name of the
+	// NotificationService's ListCategories RPC.
+	NotificationServiceListCategoriesProcedure = "/convene.notifications.v1.NotificationService/ListCategories"
+	// NotificationServiceDefineCategoryProcedure is the fully-qualified name of the
+	// NotificationService's DefineCategory RPC.
+	NotificationServiceDefineCategoryProcedure = "/convene.notifications.v1.NotificationService/DefineCategory"
 )
 
 // NotificationServiceClient is a client for the convene.notifications.v1.NotificationService
@@ -110,6 +116,21 @@ type NotificationServiceClient interface {
 	// yet are cancelled. A job that is COMPLETED, CANCELLED or FAILED is
 	// FailedPrecondition.
 	CancelNotificationJob(context.Context, *connect.Request[v1.CancelNotificationJobRequest]) (*connect.Response[v1.CancelNotificationJobResponse], error)
+	// ListCategories returns the notification categories of an organization:
+	// the built-in ones every organization has, then those its owners and
+	// admins defined. Any member may list them. Jobs without an organization
+	// use the built-in categories only.
+	//
+	// Built-in transactional categories (never muted, delivered during quiet
+	// hours): ticketing (tickets, payments, refunds), account (sign-in,
+	// verification, invitations), safety (safety alerts). Built-in categories
+	// a user may mute per channel: event_updates, announcements, marketing,
+	// reminders.
+	ListCategories(context.Context, *connect.Request[v1.ListCategoriesRequest]) (*connect.Response[v1.ListCategoriesResponse], error)
+	// DefineCategory adds a category to an organization's list (owners and
+	// admins only). Defined categories can always be muted. A name already
+	// in the list (built-in or defined) is AlreadyExists.
+	DefineCategory(context.Context, *connect.Request[v1.DefineCategoryRequest]) (*connect.Response[v1.DefineCategoryResponse], error)
 }
 
 // NewNotificationServiceClient constructs a client for the
@@ -201,6 +222,19 @@ func NewNotificationServiceClient(httpClient connect.HTTPClient, baseURL string,
 			connect.WithSchema(notificationServiceMethods.ByName("CancelNotificationJob")),
 			connect.WithClientOptions(opts...),
 		),
+		listCategories: connect.NewClient[v1.ListCategoriesRequest, v1.ListCategoriesResponse](
+			httpClient,
+			baseURL+NotificationServiceListCategoriesProcedure,
+			connect.WithSchema(notificationServiceMethods.ByName("ListCategories")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		defineCategory: connect.NewClient[v1.DefineCategoryRequest, v1.DefineCategoryResponse](
+			httpClient,
+			baseURL+NotificationServiceDefineCategoryProcedure,
+			connect.WithSchema(notificationServiceMethods.ByName("DefineCategory")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -218,6 +252,8 @@ type notificationServiceClient struct {
 	getNotificationJob    *connect.Client[v1.GetNotificationJobRequest, v1.GetNotificationJobResponse]
 	listNotificationJobs  *connect.Client[v1.ListNotificationJobsRequest, v1.ListNotificationJobsResponse]
 	cancelNotificationJob *connect.Client[v1.CancelNotificationJobRequest, v1.CancelNotificationJobResponse]
+	listCategories        *connect.Client[v1.ListCategoriesRequest, v1.ListCategoriesResponse]
+	defineCategory        *connect.Client[v1.DefineCategoryRequest, v1.DefineCategoryResponse]
 }
 
 // ListMyNotifications calls convene.notifications.v1.NotificationService.ListMyNotifications.
@@ -280,6 +316,16 @@ func (c *notificationServiceClient) CancelNotificationJob(ctx context.Context, r
 	return c.cancelNotificationJob.CallUnary(ctx, req)
 }
 
+// ListCategories calls convene.notifications.v1.NotificationService.ListCategories.
+func (c *notificationServiceClient) ListCategories(ctx context.Context, req *connect.Request[v1.ListCategoriesRequest]) (*connect.Response[v1.ListCategoriesResponse], error) {
+	return c.listCategories.CallUnary(ctx, req)
+}
+
+// DefineCategory calls convene.notifications.v1.NotificationService.DefineCategory.
+func (c *notificationServiceClient) DefineCategory(ctx context.Context, req *connect.Request[v1.DefineCategoryRequest]) (*connect.Response[v1.DefineCategoryResponse], error) {
+	return c.defineCategory.CallUnary(ctx, req)
+}
+
 // NotificationServiceHandler is an implementation of the
 // convene.notifications.v1.NotificationService service.
 type NotificationServiceHandler interface {
@@ -319,6 +365,21 @@ type NotificationServiceHandler interface {
 	// yet are cancelled. A job that is COMPLETED, CANCELLED or FAILED is
 	// FailedPrecondition.
 	CancelNotificationJob(context.Context, *connect.Request[v1.CancelNotificationJobRequest]) (*connect.Response[v1.CancelNotificationJobResponse], error)
+	// ListCategories returns the notification categories of an organization:
+	// the built-in ones every organization has, then those its owners and
+	// admins defined. Any member may list them. Jobs without an organization
+	// use the built-in categories only.
+	//
+	// Built-in transactional categories (never muted, delivered during quiet
+	// hours): ticketing (tickets, payments, refunds), account (sign-in,
+	// verification, invitations), safety (safety alerts). Built-in categories
+	// a user may mute per channel: event_updates, announcements, marketing,
+	// reminders.
+	ListCategories(context.Context, *connect.Request[v1.ListCategoriesRequest]) (*connect.Response[v1.ListCategoriesResponse], error)
+	// DefineCategory adds a category to an organization's list (owners and
+	// admins only). Defined categories can always be muted. A name already
+	// in the list (built-in or defined) is AlreadyExists.
+	DefineCategory(context.Context, *connect.Request[v1.DefineCategoryRequest]) (*connect.Response[v1.DefineCategoryResponse], error)
 }
 
 // NewNotificationServiceHandler builds an HTTP handler from the service implementation. It returns
@@ -405,6 +466,19 @@ func NewNotificationServiceHandler(svc NotificationServiceHandler, opts ...conne
 		connect.WithSchema(notificationServiceMethods.ByName("CancelNotificationJob")),
 		connect.WithHandlerOptions(opts...),
 	)
+	notificationServiceListCategoriesHandler := connect.NewUnaryHandler(
+		NotificationServiceListCategoriesProcedure,
+		svc.ListCategories,
+		connect.WithSchema(notificationServiceMethods.ByName("ListCategories")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	notificationServiceDefineCategoryHandler := connect.NewUnaryHandler(
+		NotificationServiceDefineCategoryProcedure,
+		svc.DefineCategory,
+		connect.WithSchema(notificationServiceMethods.ByName("DefineCategory")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/convene.notifications.v1.NotificationService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case NotificationServiceListMyNotificationsProcedure:
@@ -431,6 +505,10 @@ func NewNotificationServiceHandler(svc NotificationServiceHandler, opts ...conne
 			notificationServiceListNotificationJobsHandler.ServeHTTP(w, r)
 		case NotificationServiceCancelNotificationJobProcedure:
 			notificationServiceCancelNotificationJobHandler.ServeHTTP(w, r)
+		case NotificationServiceListCategoriesProcedure:
+			notificationServiceListCategoriesHandler.ServeHTTP(w, r)
+		case NotificationServiceDefineCategoryProcedure:
+			notificationServiceDefineCategoryHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -486,4 +564,12 @@ func (UnimplementedNotificationServiceHandler) ListNotificationJobs(context.Cont
 
 func (UnimplementedNotificationServiceHandler) CancelNotificationJob(context.Context, *connect.Request[v1.CancelNotificationJobRequest]) (*connect.Response[v1.CancelNotificationJobResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("convene.notifications.v1.NotificationService.CancelNotificationJob is not implemented"))
+}
+
+func (UnimplementedNotificationServiceHandler) ListCategories(context.Context, *connect.Request[v1.ListCategoriesRequest]) (*connect.Response[v1.ListCategoriesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("convene.notifications.v1.NotificationService.ListCategories is not implemented"))
+}
+
+func (UnimplementedNotificationServiceHandler) DefineCategory(context.Context, *connect.Request[v1.DefineCategoryRequest]) (*connect.Response[v1.DefineCategoryResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("convene.notifications.v1.NotificationService.DefineCategory is not implemented"))
 }
