@@ -156,13 +156,13 @@ func TestTenantMatrix_ForeignAndAnonymousCallersChangeNothing(t *testing.T) {
 // requireUnchanged asserts every table is as in before, once the API's
 // background work has had a moment to act on anything a call might have
 // started.
-func (f *matrixFixture) requireUnchanged(t *testing.T, before map[string]testenv.TableState) {
+func (f *matrixFixture) requireUnchanged(t *testing.T, before map[string]testenv.TableState, msgAndArgs ...any) {
 	t.Helper()
 	for _, table := range []string{"organization_members", "events", "event_requests", "tickets", "notification_jobs", "notifications"} {
 		require.Positive(t, before[table].Rows, "the fixture has %s", table)
 		require.NotEmpty(t, before[table].Digest, "%s is compared by content", table)
 	}
-	testenv.RequireUnchanged(t, before, f.settledSnapshot(t))
+	testenv.RequireUnchanged(t, before, f.settledSnapshot(t), msgAndArgs...)
 }
 
 func codeNames(codes []connect.Code) []string {

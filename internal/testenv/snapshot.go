@@ -61,8 +61,8 @@ func tableState(t testing.TB, d *db.DB, table string) TableState {
 }
 
 // RequireUnchanged asserts after equals before table by table, naming each
-// table that differs.
-func RequireUnchanged(t testing.TB, before, after map[string]TableState) {
+// table that differs; msgAndArgs add to the failure message.
+func RequireUnchanged(t testing.TB, before, after map[string]TableState, msgAndArgs ...any) {
 	t.Helper()
 	var changed []string
 	for table, was := range before {
@@ -75,5 +75,8 @@ func RequireUnchanged(t testing.TB, before, after map[string]TableState) {
 			changed = append(changed, table+": new table")
 		}
 	}
-	require.Empty(t, changed, "tables changed")
+	if len(msgAndArgs) == 0 {
+		msgAndArgs = []any{"tables changed"}
+	}
+	require.Empty(t, changed, msgAndArgs...)
 }
