@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -177,12 +178,8 @@ func methodOf(t *testing.T, procedure string) protoreflect.MethodDescriptor {
 }
 
 func splitProcedure(procedure string) (service, method string) {
-	for i := len(procedure) - 1; i >= 0; i-- {
-		if procedure[i] == '/' {
-			return procedure[1:i], procedure[i+1:]
-		}
-	}
-	return "", procedure
+	i := strings.LastIndex(procedure, "/")
+	return strings.TrimPrefix(procedure[:i], "/"), procedure[i+1:]
 }
 
 // protoJSON is msg as a Connect client sends it in JSON.

@@ -286,9 +286,7 @@ func fieldMutations(md protoreflect.MessageDescriptor, prefix []string) []mutati
 				}
 			}
 			if fd.Kind() == protoreflect.MessageKind && len(prefix) < 3 {
-				for _, m := range fieldMutations(fd.Message(), append(slices.Clone(path), "0")) {
-					out = append(out, m)
-				}
+				out = append(out, fieldMutations(fd.Message(), append(slices.Clone(path), "0"))...)
 			}
 		default:
 			out = append(out, scalarMutations(fd, path)...)
