@@ -1,6 +1,11 @@
 package api
 
 import (
+	"fmt"
+
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+
 	"github.com/convene/convene/api/events"
 	"github.com/convene/convene/api/identity"
 	"github.com/convene/convene/api/notifications"
@@ -17,4 +22,28 @@ func domains(d Deps) []rpc.Domain {
 		notifications.Domain(notifications.Deps{DB: d.DB, Temporal: d.Temporal, River: d.River, TaskQueue: d.TaskQueue, Now: d.Now, Log: d.Log,
 			Watch: newWatchHub(d), DailySendQuota: d.NotifyDailyQuota}),
 	}
+}
+
+// Procedures lists every Connect procedure the API mounts, as
+// "/package.Service/Method", read from the services domains builds. The
+// standing test matrices (api/matrix_*_test.go) require an entry for each,
+// so a new RPC cannot be mounted without joining them.
+func Procedures() ([]string, error) {
+	var procedures []string
+	for _, dom := range domains(Deps{}) {
+		for _, svc := range dom.Services {
+			desc, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(svc.Name))
+			if err != nil {
+				return nil, fmt.Errorf("describe service %s: %w", svc.Name, err)
+			}
+			sd, ok := desc.(protoreflect.ServiceDescriptor)
+			if !ok {
+				return nil, fmt.Errorf("%s is not a service", svc.Name)
+			}
+			for i := range sd.Methods().Len() {
+				procedures = append(procedures, "/"+svc.Name+"/"+string(sd.Methods().Get(i).Name()))
+			}
+		}
+	}
+	return procedures, nil
 }

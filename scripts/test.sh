@@ -109,4 +109,5 @@ done <<'TARGETS'
 ./internal/providers/payment FuzzSandboxParseWebhook
 ./internal/providers/payment FuzzStripeParseWebhook
 ./api/rpc FuzzNormalizePhone
+./api/notifications FuzzCriteriaFromProto
 TARGETS
