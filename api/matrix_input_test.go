@@ -26,6 +26,7 @@ import (
 	"strings"
 	"testing"
 
+	"buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	"connectrpc.com/connect"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -90,6 +91,11 @@ var inputMatrix = []inputCase{
 	{identityv1connect.OrganizationServiceAddMemberProcedure, asOwnerA, &identityv1.AddMemberRequest{OrganizationId: fxOrgA, Contact: &identityv1.AddMemberRequest_Phone{Phone: fxPhoneB}, Role: identityv1.OrganizationRole_ORGANIZATION_ROLE_MEMBER}},
 	{identityv1connect.OrganizationServiceListMembersProcedure, asOwnerA, &identityv1.ListMembersRequest{OrganizationId: fxOrgA, PageSize: 10}},
 	{identityv1connect.OrganizationServiceRemoveMemberProcedure, asOwnerA, &identityv1.RemoveMemberRequest{OrganizationId: fxOrgA, UserId: fxMemberA}},
+	{identityv1connect.OrganizationServiceListMyInvitationsProcedure, asOwnerB, &identityv1.ListMyInvitationsRequest{}},
+	{identityv1connect.OrganizationServiceAcceptInvitationProcedure, asOwnerB, &identityv1.AcceptInvitationRequest{OrganizationId: fxOrgA}},
+	{identityv1connect.OrganizationServiceDeclineInvitationProcedure, asOwnerB, &identityv1.DeclineInvitationRequest{OrganizationId: fxOrgA}},
+	{identityv1connect.UserServiceRequestEmailVerificationProcedure, asOwnerB, &identityv1.RequestEmailVerificationRequest{Email: "bee@example.com"}},
+	{identityv1connect.UserServiceVerifyEmailProcedure, asOwnerB, &identityv1.VerifyEmailRequest{Code: "123456"}},
 	{eventsv1connect.EventServiceCreateEventProcedure, asOwnerA, &eventsv1.CreateEventRequest{Event: paidEventInput()}},
 	{eventsv1connect.EventServiceUpdateEventProcedure, asOwnerA, &eventsv1.UpdateEventRequest{EventId: fxDraftEvent, Event: paidEventInput()}},
 	{eventsv1connect.EventServicePublishEventProcedure, asOwnerA, &eventsv1.PublishEventRequest{EventId: fxDraftEvent}},
@@ -111,7 +117,7 @@ var inputMatrix = []inputCase{
 	{eventsv1connect.TicketingServiceListMyTicketsProcedure, asBuyerA, &eventsv1.ListMyTicketsRequest{PageSize: 10}},
 	{eventsv1connect.TicketingServiceGetTicketProcedure, asBuyerA, &eventsv1.GetTicketRequest{TicketId: fxTicket}},
 	{eventsv1connect.TicketingServiceGetCheckinKeyProcedure, asOwnerA, &eventsv1.GetCheckinKeyRequest{EventId: fxFreeEvent}},
-	{eventsv1connect.TicketingServiceCheckInProcedure, asOwnerA, &eventsv1.CheckInRequest{EventId: fxFreeEvent, Code: fxTicketCode, Nonce: "matrix-nonce"}},
+	{eventsv1connect.TicketingServiceCheckInProcedure, asOwnerA, &eventsv1.CheckInRequest{EventId: fxFreeEvent, Code: fxTicketCode, Nonce: "matrix-nonce", DeviceId: "matrix-device"}},
 	{notificationsv1connect.NotificationServiceListMyNotificationsProcedure, asMemberA, &notificationsv1.ListMyNotificationsRequest{UnreadOnly: true, PageSize: 10}},
 	{notificationsv1connect.NotificationServiceUnreadCountProcedure, asMemberA, &notificationsv1.UnreadCountRequest{}},
 	{notificationsv1connect.NotificationServiceMarkReadProcedure, asMemberA, &notificationsv1.MarkReadRequest{NotificationIds: []string{fxNotification}}},
@@ -124,6 +130,8 @@ var inputMatrix = []inputCase{
 	{notificationsv1connect.NotificationServiceGetNotificationJobProcedure, asOwnerA, &notificationsv1.GetNotificationJobRequest{JobId: fxJob}},
 	{notificationsv1connect.NotificationServiceListNotificationJobsProcedure, asOwnerA, &notificationsv1.ListNotificationJobsRequest{OrganizationId: fxOrgA, PageSize: 10}},
 	{notificationsv1connect.NotificationServiceCancelNotificationJobProcedure, asOwnerA, &notificationsv1.CancelNotificationJobRequest{JobId: fxJob}},
+	{notificationsv1connect.NotificationServiceListCategoriesProcedure, asMemberA, &notificationsv1.ListCategoriesRequest{OrganizationId: fxOrgA}},
+	{notificationsv1connect.NotificationServiceDefineCategoryProcedure, asOwnerA, &notificationsv1.DefineCategoryRequest{OrganizationId: fxOrgA, Name: "workshops", Description: "d"}},
 }
 
 // acceptedWrites are the cases that write RPCs take on purpose, keyed
@@ -355,10 +363,16 @@ func messageMutations(fd protoreflect.FieldDescriptor, path []string) []mutation
 	return out
 }
 
-// isID says whether fd holds IDs, by the naming convention of the protos.
+// isID says whether fd holds IDs: the proto declares it a UUID, or it is
+// named like one and has no free-form length rule.
 func isID(fd protoreflect.FieldDescriptor) bool {
+	rules, _ := proto.GetExtension(fd.Options(), validate.E_Field).(*validate.FieldRules)
+	if rules.GetString().GetUuid() || rules.GetRepeated().GetItems().GetString().GetUuid() {
+		return true
+	}
 	name := string(fd.Name())
-	return name == "id" || strings.HasSuffix(name, "_id") || strings.HasSuffix(name, "_ids")
+	named := name == "id" || strings.HasSuffix(name, "_id") || strings.HasSuffix(name, "_ids")
+	return named && rules.GetString().GetMaxLen() == 0
 }
 
 // setPath returns a deep copy of doc with value at path (a list index is a
