@@ -73,6 +73,7 @@ var tenantMatrix = []tenantCase{
 	{eventsv1connect.EventServiceCancelEventProcedure, hidden, &eventsv1.CancelEventRequest{EventId: fxPaidEvent, Reason: "hijack"}},
 	{eventsv1connect.EventServiceGetEventProcedure, hidden, &eventsv1.GetEventRequest{EventId: fxDraftEvent}},
 	{eventsv1connect.TicketingServiceRequestToJoinProcedure, hidden, &eventsv1.RequestToJoinRequest{EventId: fxPrivateEvent, Seats: 1}},
+	{eventsv1connect.TicketingServiceRequestToJoinProcedure, notFound, &eventsv1.RequestToJoinRequest{EventId: fxDraftEvent, Seats: 1}},
 	{eventsv1connect.TicketingServiceGetRequestProcedure, hidden, &eventsv1.GetRequestRequest{RequestId: fxPaidRequest}},
 	{eventsv1connect.TicketingServiceDecideRequestProcedure, hidden, &eventsv1.DecideRequestRequest{RequestId: fxPaidRequest}},
 	{eventsv1connect.TicketingServiceInviteUserProcedure, hidden, &eventsv1.InviteUserRequest{EventId: fxPrivateEvent, Invitee: &eventsv1.InviteUserRequest_UserId{UserId: fxUserB}}},

@@ -52,10 +52,19 @@ func eventFromInput(in *eventsv1.EventInput) (*db.Event, error) {
 	return ev, checkPricing(ev)
 }
 
-// checkEventTimes checks the order of the times and the time zone.
+// maxEventLength bounds how long one event runs: a festival season, not
+// an open-ended order that holds tickets, timers and refunds for ever.
+const maxEventLength = 366 * 24 * time.Hour
+
+// checkEventTimes checks the order of the times, the event's length and the
+// time zone.
 func checkEventTimes(in *eventsv1.EventInput) error {
-	if !in.GetEndsAt().AsTime().After(in.GetStartsAt().AsTime()) {
+	starts, ends := in.GetStartsAt().AsTime(), in.GetEndsAt().AsTime()
+	if !ends.After(starts) {
 		return rpc.InvalidField("event.ends_at", "must be after starts_at")
+	}
+	if ends.Sub(starts) > maxEventLength {
+		return rpc.InvalidField("event.ends_at", "must be at most 366 days after starts_at")
 	}
 	if _, err := time.LoadLocation(in.GetTimezone()); err != nil || in.GetTimezone() == "Local" {
 		return rpc.InvalidField("event.timezone", fmt.Sprintf("%q is not an IANA time zone; use a name such as Asia/Kolkata", in.GetTimezone()))

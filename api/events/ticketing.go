@@ -49,6 +49,8 @@ func (s *ticketingServer) joinableEvent(ctx context.Context, eventID, userID uui
 		return nil, err
 	}
 	switch {
+	case ev.Status == db.EventDraft && ev.HostUserID != userID:
+		return nil, errEventNotFound() // a draft is invisible to all but its host
 	case ev.Status != db.EventPublished:
 		return nil, connect.NewError(connect.CodeFailedPrecondition, fmt.Errorf("the event is %s and takes no requests", ev.Status))
 	case !s.Now().Before(ev.StartsAt):

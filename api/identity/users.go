@@ -44,8 +44,10 @@ func (s *userServer) UpdateProfile(ctx context.Context, req *connect.Request[ide
 			return err
 		}
 		changed := applyProfile(p, msg, birth)
-		if err := db.UpdateProfile(ctx, tx, p); err != nil {
-			return err
+		if len(changed) > 0 {
+			if err := db.UpdateProfile(ctx, tx, p); err != nil {
+				return err
+			}
 		}
 		if msg.SetInterests {
 			if err := setInterests(ctx, tx, p.ID, msg.GetInterestSlugs()); err != nil {
@@ -58,6 +60,9 @@ func (s *userServer) UpdateProfile(ctx context.Context, req *connect.Request[ide
 				return err
 			}
 			changed = append(changed, "email")
+		}
+		if len(changed) == 0 {
+			return nil // an update that sets nothing changes nothing
 		}
 		return rpc.Audit(ctx, tx, &userID, nil, "user_profile", p.ID.String(), "update", map[string]any{"fields": changed})
 	})

@@ -56,6 +56,10 @@ const (
 	jobFailed = "failed"
 )
 
+// maxScheduleAhead bounds how far ahead a job may be scheduled, so a
+// mistyped year does not park a workflow for millennia.
+const maxScheduleAhead = 366 * 24 * time.Hour
+
 // CreateNotificationJob stores a job and starts its workflow, which waits
 // for scheduled_at (unset or past: now), resolves the audience and delivers.
 // The River job that starts the workflow is committed with the row, so the
@@ -73,6 +77,9 @@ func (s *notificationServer) CreateNotificationJob(ctx context.Context, req *con
 	}
 	if at := msg.GetScheduledAt(); at != nil && at.AsTime().After(job.ScheduledAt) {
 		job.ScheduledAt = at.AsTime()
+	}
+	if job.ScheduledAt.After(s.Now().Add(maxScheduleAhead)) {
+		return nil, rpc.InvalidField("scheduled_at", "must be at most a year ahead")
 	}
 	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		scope, err := s.jobAccess(ctx, tx, job.OrganizationID)

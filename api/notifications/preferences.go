@@ -45,8 +45,7 @@ func (s *notificationServer) UpdatePreferences(ctx context.Context, req *connect
 		if err := saveQuietHours(ctx, tx, userID, msg); err != nil {
 			return err
 		}
-		if err := rpc.Audit(ctx, tx, &userID, nil, "notification_preferences", userID.String(), "update",
-			map[string]any{"entries": len(entries), "quiet_hours_set": msg.QuietHours != nil, "quiet_hours_cleared": msg.GetClearQuietHours()}); err != nil {
+		if err := auditPreferences(ctx, tx, userID, msg, len(entries)); err != nil {
 			return err
 		}
 		var err error
@@ -57,6 +56,16 @@ func (s *notificationServer) UpdatePreferences(ctx context.Context, req *connect
 		return nil, err
 	}
 	return connect.NewResponse(&notificationsv1.UpdatePreferencesResponse{Preferences: prefs}), nil
+}
+
+// auditPreferences records a preference change; an update that sets
+// nothing changes nothing, so it leaves no audit row either.
+func auditPreferences(ctx context.Context, tx bun.Tx, userID uuid.UUID, msg *notificationsv1.UpdatePreferencesRequest, entries int) error {
+	if entries == 0 && msg.QuietHours == nil && !msg.GetClearQuietHours() {
+		return nil
+	}
+	return rpc.Audit(ctx, tx, &userID, nil, "notification_preferences", userID.String(), "update",
+		map[string]any{"entries": entries, "quiet_hours_set": msg.QuietHours != nil, "quiet_hours_cleared": msg.GetClearQuietHours()})
 }
 
 // checkQuietHours checks what protovalidate cannot: that the zone exists
