@@ -18,3 +18,13 @@ type noDirectStarts struct{ client.Client }
 func (noDirectStarts) ExecuteWorkflow(context.Context, client.StartWorkflowOptions, any, ...any) (client.WorkflowRun, error) {
 	return nil, errors.New("direct workflow start skipped (SkipDirectWorkflowStarts)")
 }
+
+// noOrderStarts is the Temporal client of an API built with
+// SkipDirectOrderStarts: a ticket order's update-with-start fails, as if
+// the process died right after committing an invite's use.
+type noOrderStarts struct{ client.Client }
+
+// UpdateWithStartWorkflow fails without starting anything.
+func (noOrderStarts) UpdateWithStartWorkflow(context.Context, client.UpdateWithStartWorkflowOptions) (client.WorkflowUpdateHandle, error) {
+	return nil, errors.New("direct order start skipped (SkipDirectOrderStarts)")
+}

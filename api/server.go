@@ -83,6 +83,10 @@ type Deps struct {
 	// start, so only the River job committed with the rows starts the
 	// workflow.
 	SkipDirectWorkflowStarts bool
+	// SkipDirectOrderStarts is for tests only: a ticket order's
+	// update-with-start fails, as if the process died after committing an
+	// invite's use, so only the River job committed with it starts the order.
+	SkipDirectOrderStarts bool
 
 	// sessions answers whether a caller's login may still act (built by
 	// withDefaults from DB, SessionCheckTTL and Now).
@@ -127,6 +131,9 @@ func (d Deps) withDefaults() Deps {
 	}
 	if d.SkipDirectWorkflowStarts {
 		d.Temporal = noDirectStarts{d.Temporal}
+	}
+	if d.SkipDirectOrderStarts {
+		d.Temporal = noOrderStarts{d.Temporal}
 	}
 	if d.SessionCheckTTL <= 0 {
 		d.SessionCheckTTL = defaultSessionCheckTTL

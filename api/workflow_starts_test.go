@@ -11,6 +11,7 @@ import (
 	"github.com/uptrace/bun"
 	"go.temporal.io/api/workflowservice/v1"
 
+	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/testenv"
 	"github.com/convene/convene/jobs/workflowstart"
 	eventsv1 "github.com/convene/convene/proto/convene/events/v1"
@@ -117,6 +118,27 @@ func TestCreateNotificationJob_RiverJobStartsTheWorkflowWhenTheDirectStartIsLost
 
 	job := awaitJobCompleted(t, a, owner, jobID)
 	assert.EqualValues(t, 2, job.GetProgress().GetSent())
+}
+
+func TestRespondToInvite_RiverJobStartsTheOrderWhenTheDirectStartIsLost(t *testing.T) {
+	a := setup(t, testenv.WithOrderStartFault())
+	ctx := context.Background()
+	host, guest := a.NewUser(t, newPhone()), a.NewUser(t, newPhone())
+	ev := publishedEvent(t, a, host, eventSpec{capacity: 5, approval: true})
+	inv, err := a.Ticketing.InviteUser(ctx, testenv.As(host, &eventsv1.InviteUserRequest{EventId: ev.ID.String(),
+		Invitee: &eventsv1.InviteUserRequest_UserId{UserId: guest.UserID}}))
+	require.NoError(t, err)
+
+	_, err = a.Ticketing.RespondToInvite(ctx, testenv.As(guest, &eventsv1.RespondToInviteRequest{Token: inv.Msg.GetInvite().GetToken(), Accept: true, Seats: 1}))
+	require.Error(t, err, "the invite's use is committed; the order's start is the River job's to make")
+
+	testenv.Eventually(t, 30*time.Second, func() bool {
+		return countRows(t, a, (*db.Ticket)(nil), "event_id = ?", ev.ID) == 1
+	}, "the invited guest never got a ticket")
+	mine, err := a.Ticketing.ListMyTickets(ctx, testenv.As(guest, &eventsv1.ListMyTicketsRequest{}))
+	require.NoError(t, err)
+	assert.Len(t, mine.Msg.GetTickets(), 1, "the guest holds the one ticket, without host approval")
+	awaitStartJobsCompleted(t, a, workflowstart.TicketOrderArgs{}.Kind(), 1)
 }
 
 func TestWorkflowStarts_DirectStartAndRiverJobMakeOneRun(t *testing.T) {

@@ -1,7 +1,13 @@
 package workflows
 
 import (
+	"context"
+	"fmt"
 	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/convene/convene/db/enums"
 )
@@ -124,3 +130,42 @@ type TicketOrderState struct {
 
 // Open reports whether the order can still change.
 func (s TicketOrderState) Open() bool { return enums.IsOpenRequestStatus(s.Status) }
+
+// TicketOrderStart is everything an order's start needs: the input plus
+// what its search attributes and summary show. It is stored in the River
+// job that starts the workflow when the API commits something first (an
+// invite used), so it is plain JSON-able data.
+type TicketOrderStart struct {
+	Input      TicketOrderInput `json:"input"`
+	OrgID      string           `json:"org_id,omitempty"` // "" for an event without organization
+	EventTitle string           `json:"event_title"`
+}
+
+// TicketOrderStartOptions are an order's start options: its fixed ID, the
+// search attributes an operator filters by and the summary the UI shows. A
+// second start with the same ID finds the first run.
+func TicketOrderStartOptions(taskQueue string, st TicketOrderStart) client.StartWorkflowOptions {
+	in := st.Input
+	attrs := []temporal.SearchAttributeUpdate{SearchEventID.ValueSet(in.EventID),
+		SearchUserID.ValueSet(in.UserID), SearchStatus.ValueSet(StatusPending)}
+	if st.OrgID != "" {
+		attrs = append(attrs, SearchOrgID.ValueSet(st.OrgID))
+	}
+	return client.StartWorkflowOptions{
+		ID: TicketOrderWorkflowID(in.RequestID), TaskQueue: taskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		// A request ID has one order, ever: a late start must not run a
+		// closed (e.g. rejected) order again.
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		TypedSearchAttributes: temporal.NewSearchAttributes(attrs...),
+		StaticSummary:         fmt.Sprintf("Ticket order: %d seat(s) for %q", in.Seats, st.EventTitle),
+		StaticDetails:         fmt.Sprintf("request %s · event %s · buyer %s", in.RequestID, in.EventID, in.UserID),
+	}
+}
+
+// StartTicketOrder starts the order's workflow, or finds it started. The
+// River job workflowstart.TicketOrderArgs calls it when the API committed
+// an invite's use but did not get to start the order.
+func StartTicketOrder(ctx context.Context, c client.Client, taskQueue string, st TicketOrderStart) error {
+	return startOnce(ctx, c, TicketOrderStartOptions(taskQueue, st), TicketOrderWorkflowName, st.Input)
+}

@@ -14,7 +14,9 @@ import (
 
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/jobs/workflowstart"
 	eventsv1 "github.com/convene/convene/proto/convene/events/v1"
+	"github.com/convene/convene/workflows"
 )
 
 // InviteUser invites one person (by user ID or phone) to an event; their
@@ -142,11 +144,11 @@ func (s *ticketingServer) RespondToInvite(ctx context.Context, req *connect.Requ
 	if err := s.checkNoOpenRequest(ctx, ev.ID, caller); err != nil {
 		return nil, err
 	}
-	inviteID, err := s.inviteFor(ctx, ev, caller, inv.Token)
-	if err != nil {
+	st := orderStart(ev, caller, seats, inv.Message)
+	if err := s.useInvite(ctx, ev, inv.Token, &st); err != nil {
 		return nil, err
 	}
-	r, err := s.startOrder(ctx, ev, caller, seats, inv.Message, inviteID)
+	r, err := s.startOrder(ctx, st)
 	if err != nil {
 		return nil, err
 	}
@@ -174,19 +176,22 @@ func (s *ticketingServer) declineInvite(ctx context.Context, inv *db.Invite) (*c
 	return connect.NewResponse(&eventsv1.RespondToInviteResponse{Invite: inviteToProto(inv)}), nil
 }
 
-// inviteFor checks an invite token lets the caller into the event and
-// uses it up (one use of a link; a direct invite becomes accepted), under
-// a row lock so a link's last use cannot be taken twice. It returns the
-// invite's ID ("" without a token). Private events need one.
-func (s *ticketingServer) inviteFor(ctx context.Context, ev *db.Event, userID uuid.UUID, token string) (string, error) {
+// useInvite checks an invite token lets the order's buyer into the event
+// and uses it up (one use of a link; a direct invite becomes accepted),
+// under a row lock so a link's last use cannot be taken twice. It sets the
+// order's InviteID and, in the same transaction, commits the River job that
+// starts the order, so a used invite always gets its order even if the
+// process dies before startOrder. Without a token it does nothing; private
+// events need one.
+func (s *ticketingServer) useInvite(ctx context.Context, ev *db.Event, token string, st *workflows.TicketOrderStart) error {
 	if token == "" {
 		if ev.Visibility == visibilityPrivate {
-			return "", connect.NewError(connect.CodePermissionDenied, errors.New("this event is invite-only"))
+			return connect.NewError(connect.CodePermissionDenied, errors.New("this event is invite-only"))
 		}
-		return "", nil
+		return nil
 	}
-	var id string
-	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	userID := uuid.MustParse(st.Input.UserID)
+	return s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		inv, err := db.InviteByTokenForUpdate(ctx, tx, token)
 		if errors.Is(err, db.ErrNotFound) {
 			return rpc.InvalidField("invite_token", "not a valid invite for this event")
@@ -200,10 +205,12 @@ func (s *ticketingServer) inviteFor(ctx context.Context, ev *db.Event, userID uu
 		if err := db.UseInvite(ctx, tx, inv, "accepted"); err != nil {
 			return err
 		}
-		id = inv.ID.String()
-		return rpc.Audit(ctx, tx, &userID, ev.OrganizationID, "event_invite", id, "accept", nil)
+		st.Input.InviteID = inv.ID.String()
+		if _, err := s.River.InsertTx(ctx, tx.Tx, workflowstart.TicketOrderArgs{Start: *st}, nil); err != nil {
+			return fmt.Errorf("commit the start of order %s: %w", st.Input.RequestID, err)
+		}
+		return rpc.Audit(ctx, tx, &userID, ev.OrganizationID, "event_invite", st.Input.InviteID, "accept", nil)
 	})
-	return id, err
 }
 
 func (s *ticketingServer) checkInvite(inv *db.Invite, ev *db.Event, userID uuid.UUID) error {

@@ -7,9 +7,7 @@ import (
 
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
@@ -28,11 +26,11 @@ func (s *ticketingServer) RequestToJoin(ctx context.Context, req *connect.Reques
 	if err := s.checkNoOpenRequest(ctx, ev.ID, userID); err != nil {
 		return nil, err
 	}
-	inviteID, err := s.inviteFor(ctx, ev, userID, msg.GetInviteToken())
-	if err != nil {
+	st := orderStart(ev, userID, msg.GetSeats(), msg.GetMessage())
+	if err := s.useInvite(ctx, ev, msg.GetInviteToken(), &st); err != nil {
 		return nil, err
 	}
-	r, err := s.startOrder(ctx, ev, userID, msg.GetSeats(), msg.GetMessage(), inviteID)
+	r, err := s.startOrder(ctx, st)
 	if err != nil {
 		return nil, err
 	}
@@ -77,37 +75,34 @@ func (s *ticketingServer) checkGender(ctx context.Context, ev *db.Event, userID 
 	return nil
 }
 
+// orderStart is the start of a new order of userID for ev, with a fresh
+// request ID.
+func orderStart(ev *db.Event, userID uuid.UUID, seats int32, message string) workflows.TicketOrderStart {
+	st := workflows.TicketOrderStart{EventTitle: ev.Title, Input: workflows.TicketOrderInput{
+		RequestID: db.NewID().String(), EventID: ev.ID.String(), UserID: userID.String(), Seats: seats, Message: message}}
+	if ev.OrganizationID != nil {
+		st.OrgID = ev.OrganizationID.String()
+	}
+	return st
+}
+
 // startOrder starts the order's workflow and waits for its first decision.
-// The workflow's first activity enforces one open request per person and
-// event with a unique index; checkNoOpenRequest only gives the common case a
-// clear answer before anything is started.
-func (s *ticketingServer) startOrder(ctx context.Context, ev *db.Event, userID uuid.UUID, seats int32, message, inviteID string) (*eventsv1.JoinRequest, error) {
-	requestID := db.NewID().String()
-	state, err := s.updateWithStart(ctx, ev, userID, requestID, workflows.TicketOrderInput{
-		RequestID: requestID, EventID: ev.ID.String(), UserID: userID.String(), Seats: seats, Message: message, InviteID: inviteID,
-	})
+func (s *ticketingServer) startOrder(ctx context.Context, st workflows.TicketOrderStart) (*eventsv1.JoinRequest, error) {
+	state, err := s.updateWithStart(ctx, st)
 	if err != nil {
 		return nil, err
 	}
 	if state.Status == workflows.StatusRejected {
 		return nil, connect.NewError(connect.CodeAlreadyExists, errors.New(state.Reason))
 	}
-	return s.loadRequest(ctx, uuid.MustParse(requestID))
+	return s.loadRequest(ctx, uuid.MustParse(st.Input.RequestID))
 }
 
-func (s *ticketingServer) updateWithStart(ctx context.Context, ev *db.Event, userID uuid.UUID, requestID string, in workflows.TicketOrderInput) (workflows.TicketOrderState, error) {
-	attrs := []temporal.SearchAttributeUpdate{workflows.SearchEventID.ValueSet(ev.ID.String()),
-		workflows.SearchUserID.ValueSet(userID.String()), workflows.SearchStatus.ValueSet(workflows.StatusPending)}
-	if ev.OrganizationID != nil {
-		attrs = append(attrs, workflows.SearchOrgID.ValueSet(ev.OrganizationID.String()))
-	}
-	start := s.Temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
-		ID: workflows.TicketOrderWorkflowID(requestID), TaskQueue: s.TaskQueue,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		TypedSearchAttributes:    temporal.NewSearchAttributes(attrs...),
-		StaticSummary:            fmt.Sprintf("Ticket order: %d seat(s) for %q", in.Seats, ev.Title),
-		StaticDetails:            fmt.Sprintf("request %s · event %s · buyer %s", requestID, ev.ID, userID),
-	}, workflows.TicketOrderWorkflowName, in)
+// updateWithStart starts the order (or finds it started by the River job
+// of a committed invite) and waits on its admit update.
+func (s *ticketingServer) updateWithStart(ctx context.Context, st workflows.TicketOrderStart) (workflows.TicketOrderState, error) {
+	requestID := st.Input.RequestID
+	start := s.Temporal.NewWithStartWorkflowOperation(workflows.TicketOrderStartOptions(s.TaskQueue, st), workflows.TicketOrderWorkflowName, st.Input)
 	handle, err := s.Temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: start,
 		UpdateOptions:          client.UpdateWorkflowOptions{UpdateName: workflows.UpdateAdmit, WaitForStage: client.WorkflowUpdateStageCompleted},

@@ -143,8 +143,8 @@ func (a *App) apiDeps() api.Deps {
 		Payments: a.Payments, Sandbox: a.Sandbox, Tickets: a.Tickets,
 		TaskQueue: a.Config.TaskQueue, PublicURL: a.Config.PublicURL, DevMode: a.Config.IsDev(),
 		CORSOrigins: a.Config.CORSOrigins, TrustedProxies: a.Config.TrustedProxies, SessionCheckTTL: a.Config.SessionCheckTTL,
-		SkipDirectWorkflowStarts: a.opts.SkipDirectWorkflowStarts,
-		NotifyDailyQuota:         a.Config.NotifyDailyQuota,
+		SkipDirectWorkflowStarts: a.opts.SkipDirectWorkflowStarts, SkipDirectOrderStarts: a.opts.SkipDirectOrderStarts,
+		NotifyDailyQuota: a.Config.NotifyDailyQuota,
 	}
 }
 

@@ -78,6 +78,9 @@ type Options struct {
 	// commit and start, so only the River job written with the rows can
 	// start the workflow (see api.Deps).
 	SkipDirectWorkflowStarts bool
+	// SkipDirectOrderStarts is for tests only: the API's start of a ticket
+	// order fails (see api.Deps).
+	SkipDirectOrderStarts bool
 }
 
 // withDefaults returns the options with unset defaults filled in.

@@ -94,6 +94,7 @@ type apiOptions struct {
 	otpLimits   auth.OTPLimits
 	notifyRates map[string]float64
 	startFault  bool
+	orderFault  bool
 	configure   []func(*config.Config)
 }
 
@@ -118,6 +119,12 @@ func WithNotifyRate(channel string, perSecond float64) APIOption {
 // as if the process died between commit and start: a workflow then runs
 // only if the River job committed with its rows starts it.
 func WithStartFault() APIOption { return func(o *apiOptions) { o.startFault = true } }
+
+// WithOrderStartFault makes the API's start of a ticket order (its
+// update-with-start) fail, as if the process died right after committing
+// an invite's use: the order then runs only if the River job committed
+// with the invite starts it.
+func WithOrderStartFault() APIOption { return func(o *apiOptions) { o.orderFault = true } }
 
 // NewAPI serves the real handlers for one test, built by internal/app as
 // the binary builds them. temporal may be nil for tests that start no
@@ -181,7 +188,7 @@ func (a *API) build(t testing.TB, o apiOptions) *app.App {
 		Senders: map[string]notify.Sender{enums.ChannelPush: a.pushTimes, enums.ChannelEmail: a.Email,
 			enums.ChannelTelegram: a.Telegram},
 		NotifyBurst: a.NotifyBurst, OTPLimits: o.otpLimits, RiverPollInterval: 100 * time.Millisecond,
-		SkipDirectWorkflowStarts: o.startFault,
+		SkipDirectWorkflowStarts: o.startFault, SkipDirectOrderStarts: o.orderFault,
 	})
 	require.NoError(t, err)
 	t.Cleanup(built.Close)

@@ -70,3 +70,26 @@ type NotificationJobWorker struct {
 func (w *NotificationJobWorker) Work(ctx context.Context, job *river.Job[NotificationJobArgs]) error {
 	return workflows.StartNotificationJob(ctx, w.Temporal, w.TaskQueue, job.Args.Start)
 }
+
+// TicketOrderArgs starts a ticket order whose invite use was committed.
+type TicketOrderArgs struct {
+	Start workflows.TicketOrderStart `json:"start"`
+}
+
+// Kind is the job's stable name in river_job.
+func (TicketOrderArgs) Kind() string { return "workflows.start_ticket_order" }
+
+// InsertOpts retries the start until Temporal takes it.
+func (TicketOrderArgs) InsertOpts() river.InsertOpts { return startInsertOpts() }
+
+// TicketOrderWorker works TicketOrderArgs.
+type TicketOrderWorker struct {
+	river.WorkerDefaults[TicketOrderArgs]
+	Temporal  client.Client
+	TaskQueue string
+}
+
+// Work starts the workflow, or finds it already started.
+func (w *TicketOrderWorker) Work(ctx context.Context, job *river.Job[TicketOrderArgs]) error {
+	return workflows.StartTicketOrder(ctx, w.Temporal, w.TaskQueue, job.Args.Start)
+}
