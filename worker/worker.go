@@ -168,9 +168,7 @@ func registerJobs(w *river.Workers, o Options) {
 	river.AddWorker(w, &jobs.PurgeCredentialsWorker{DB: o.DB, Now: o.Now})
 	river.AddWorker(w, &jobs.DeliverNotificationWorker{DB: o.DB, Senders: o.Senders, Limits: o.Limits, Now: o.Now})
 	river.AddWorker(w, &jobs.DeliverInAppBatchWorker{DB: o.DB, Now: o.Now})
-	river.AddWorker(w, &workflowstart.EventCancellationWorker{Temporal: o.Temporal, TaskQueue: o.TaskQueue})
-	river.AddWorker(w, &workflowstart.NotificationJobWorker{Temporal: o.Temporal, TaskQueue: o.TaskQueue})
-	river.AddWorker(w, &workflowstart.TicketOrderWorker{Temporal: o.Temporal, TaskQueue: o.TaskQueue})
+	workflowstart.AddWorkers(w, o.Temporal, o.TaskQueue)
 }
 
 // registerTemporal adds every workflow and activity, a few lines per domain.

@@ -19,6 +19,31 @@ import (
 	"github.com/convene/convene/workflows"
 )
 
+// Args is a start job's arguments: what River stores, and the start.
+type Args interface {
+	river.JobArgs
+	start(ctx context.Context, c client.Client, taskQueue string) error
+}
+
+// Worker works the start jobs of one kind.
+type Worker[T Args] struct {
+	river.WorkerDefaults[T]
+	Temporal  client.Client
+	TaskQueue string
+}
+
+// Work starts the workflow, or finds it already started.
+func (w *Worker[T]) Work(ctx context.Context, job *river.Job[T]) error {
+	return job.Args.start(ctx, w.Temporal, w.TaskQueue)
+}
+
+// AddWorkers registers a worker for every start job.
+func AddWorkers(workers *river.Workers, c client.Client, taskQueue string) {
+	river.AddWorker(workers, &Worker[EventCancellationArgs]{Temporal: c, TaskQueue: taskQueue})
+	river.AddWorker(workers, &Worker[NotificationJobArgs]{Temporal: c, TaskQueue: taskQueue})
+	river.AddWorker(workers, &Worker[TicketOrderArgs]{Temporal: c, TaskQueue: taskQueue})
+}
+
 // startInsertOpts retries a start for about a day (Temporal being down),
 // and keeps one job per workflow while one is waiting.
 func startInsertOpts() river.InsertOpts {
@@ -36,16 +61,8 @@ func (EventCancellationArgs) Kind() string { return "workflows.start_event_cance
 // InsertOpts retries the start until Temporal takes it.
 func (EventCancellationArgs) InsertOpts() river.InsertOpts { return startInsertOpts() }
 
-// EventCancellationWorker works EventCancellationArgs.
-type EventCancellationWorker struct {
-	river.WorkerDefaults[EventCancellationArgs]
-	Temporal  client.Client
-	TaskQueue string
-}
-
-// Work starts the workflow, or finds it already started.
-func (w *EventCancellationWorker) Work(ctx context.Context, job *river.Job[EventCancellationArgs]) error {
-	return workflows.StartEventCancellation(ctx, w.Temporal, w.TaskQueue, job.Args.Start)
+func (a EventCancellationArgs) start(ctx context.Context, c client.Client, taskQueue string) error {
+	return workflows.StartEventCancellation(ctx, c, taskQueue, a.Start)
 }
 
 // NotificationJobArgs starts a notification job's workflow.
@@ -59,16 +76,8 @@ func (NotificationJobArgs) Kind() string { return "workflows.start_notification_
 // InsertOpts retries the start until Temporal takes it.
 func (NotificationJobArgs) InsertOpts() river.InsertOpts { return startInsertOpts() }
 
-// NotificationJobWorker works NotificationJobArgs.
-type NotificationJobWorker struct {
-	river.WorkerDefaults[NotificationJobArgs]
-	Temporal  client.Client
-	TaskQueue string
-}
-
-// Work starts the workflow, or finds it already started.
-func (w *NotificationJobWorker) Work(ctx context.Context, job *river.Job[NotificationJobArgs]) error {
-	return workflows.StartNotificationJob(ctx, w.Temporal, w.TaskQueue, job.Args.Start)
+func (a NotificationJobArgs) start(ctx context.Context, c client.Client, taskQueue string) error {
+	return workflows.StartNotificationJob(ctx, c, taskQueue, a.Start)
 }
 
 // TicketOrderArgs starts a ticket order whose invite use was committed.
@@ -82,14 +91,6 @@ func (TicketOrderArgs) Kind() string { return "workflows.start_ticket_order" }
 // InsertOpts retries the start until Temporal takes it.
 func (TicketOrderArgs) InsertOpts() river.InsertOpts { return startInsertOpts() }
 
-// TicketOrderWorker works TicketOrderArgs.
-type TicketOrderWorker struct {
-	river.WorkerDefaults[TicketOrderArgs]
-	Temporal  client.Client
-	TaskQueue string
-}
-
-// Work starts the workflow, or finds it already started.
-func (w *TicketOrderWorker) Work(ctx context.Context, job *river.Job[TicketOrderArgs]) error {
-	return workflows.StartTicketOrder(ctx, w.Temporal, w.TaskQueue, job.Args.Start)
+func (a TicketOrderArgs) start(ctx context.Context, c client.Client, taskQueue string) error {
+	return workflows.StartTicketOrder(ctx, c, taskQueue, a.Start)
 }
