@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/riverqueue/river"
 	"go.temporal.io/sdk/client"
 
 	"github.com/convene/convene/api/rpc"
@@ -17,7 +18,6 @@ import (
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/tickets"
 	"github.com/convene/convene/proto/convene/events/v1/eventsv1connect"
-	"github.com/riverqueue/river"
 )
 
 // Deps is what the events handlers use. Every field but Sandbox is required.

@@ -10,13 +10,13 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/riverqueue/river"
 	"go.temporal.io/sdk/client"
 
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/inboxwatch"
 	"github.com/convene/convene/proto/convene/notifications/v1/notificationsv1connect"
-	"github.com/riverqueue/river"
 )
 
 // Deps is what the notification handlers use. Every field is required.
