@@ -33,7 +33,10 @@
 //
 // Usage:
 //
-//	go run ./bench/ticketrush -buyers 1000 -capacity 500 -concurrency 64
+//	go run ./bench/ticketrush -buyers 2000 -capacity 1000 -concurrency 64
+//
+// The last line of stdout is one JSON object with the figures of issue 9
+// section 5, for scripts to compare runs.
 package main
 
 import (
@@ -60,6 +63,9 @@ type options struct {
 	concurrency int
 	// pgbenchSeconds is how long pgbench runs; 0 skips it.
 	pgbenchSeconds int
+	// ceilingWorkflows is how many trivial workflows measure Temporal's
+	// ceiling; 0 skips it.
+	ceilingWorkflows int
 }
 
 // errCheckFailed means the run finished but the database disagrees with
@@ -69,10 +75,11 @@ var errCheckFailed = errors.New("correctness check failed: see the FAIL lines ab
 func parseOptions(args []string) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("ticketrush", flag.ContinueOnError)
-	fs.IntVar(&o.buyers, "buyers", 1000, "number of buyers, each sending one RequestToJoin")
-	fs.IntVar(&o.capacity, "capacity", 500, "seats of the event")
+	fs.IntVar(&o.buyers, "buyers", 2000, "number of buyers, each sending one RequestToJoin")
+	fs.IntVar(&o.capacity, "capacity", 1000, "seats of the event")
 	fs.IntVar(&o.concurrency, "concurrency", 64, "RequestToJoin calls in flight at once (also pgbench clients)")
 	fs.IntVar(&o.pgbenchSeconds, "pgbench-seconds", 10, "duration of the pgbench hot-row run (0 skips it)")
+	fs.IntVar(&o.ceilingWorkflows, "ceiling-workflows", 1000, "trivial workflows run for the Temporal ceiling, 64 in flight (0 skips it)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -89,6 +96,8 @@ func (o options) validate() error {
 		return fmt.Errorf("-concurrency must be between 1 and 200 (Postgres allows 300 connections), got %d", o.concurrency)
 	case o.pgbenchSeconds < 0:
 		return fmt.Errorf("-pgbench-seconds must not be negative, got %d", o.pgbenchSeconds)
+	case o.ceilingWorkflows < 0:
+		return fmt.Errorf("-ceiling-workflows must not be negative, got %d", o.ceilingWorkflows)
 	}
 	return nil
 }
@@ -125,6 +134,9 @@ func run(ctx context.Context, o options) (err error) {
 		return err
 	}
 	printReport(os.Stdout, o, r)
+	if err := printJSON(os.Stdout, o, r); err != nil {
+		return err
+	}
 	if len(r.check.failures) > 0 {
 		return errCheckFailed
 	}
@@ -140,6 +152,11 @@ type results struct {
 	eventRowUpdates int64
 	// hotRowTPS is pgbench's single-row updates per second; 0 when skipped.
 	hotRowTPS float64
+	// backlog is the orders' workflows as Temporal lists them.
+	backlog backlogResult
+	// temporalCeiling is trivial workflows per second on the same
+	// Temporal; 0 when skipped.
+	temporalCeiling float64
 }
 
 // measure seeds the event and buyers, runs the rush, checks the outcome in
@@ -156,8 +173,12 @@ func measure(ctx context.Context, s *stack.Stack, o options) (results, error) {
 		return r, err
 	}
 	progress("rush: %d RequestToJoin calls, %d at a time", o.buyers, o.concurrency)
+	rushStart := time.Now()
 	r.rush = rush(ctx, ticketing(s, o.concurrency), ev, buyers, o.concurrency)
 	rushEnded := time.Now()
+	if r.backlog, err = awaitBacklog(ctx, s.Temporal(), int64(o.buyers), rushStart); err != nil {
+		return r, err
+	}
 	if r.check, err = verify(ctx, s.DB(), ev, o, r.rush); err != nil {
 		return r, err
 	}
@@ -167,10 +188,20 @@ func measure(ctx context.Context, s *stack.Stack, o options) (results, error) {
 			return r, err
 		}
 	}
+	if o.ceilingWorkflows > 0 {
+		progress("Temporal ceiling: %d trivial workflows, %d in flight", o.ceilingWorkflows, ceilingInFlight)
+		if r.temporalCeiling, err = temporalCeiling(ctx, s.Temporal(), o.ceilingWorkflows, ceilingInFlight); err != nil {
+			return r, err
+		}
+	}
 	// Read after pgbench, whose run covers most of the statistics delay.
 	r.eventRowUpdates, err = rowUpdatesSince(ctx, s.DB(), before, rushEnded)
 	return r, err
 }
+
+// ceilingInFlight is the trivial workflows in flight for the Temporal
+// ceiling, as issue 9 defines it.
+const ceilingInFlight = 64
 
 // progress tells the person waiting what is happening, on stderr so stdout
 // holds only the report.

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"time"
 )
 
@@ -22,6 +24,10 @@ func printReport(w io.Writer, o options, r results) {
 		{"p50 / p99 RequestToJoin→ticket", formatLatency(res.percentile(0.50)) + " / " + formatLatency(res.percentile(0.99))},
 		{"event-row updates/s during the rush (pg_stat)", fmt.Sprintf("%.0f", float64(r.eventRowUpdates)/secs)},
 		{"Postgres hot-row updates/s (pgbench, same machine)", formatTPS(r.hotRowTPS)},
+		{"ticket-order workflows started (Temporal visibility)", fmt.Sprint(r.backlog.started)},
+		{"rush start → every workflow listed", fmt.Sprintf("%.1f s", r.backlog.drain.Seconds())},
+		{"order workflows/s", fmt.Sprintf("%.1f", r.backlog.workflowsPerSecond())},
+		{"trivial workflows/s (Temporal ceiling, same server)", formatTPS(r.temporalCeiling)},
 	}
 	fmt.Fprintln(w, "| metric | value |")
 	fmt.Fprintln(w, "|---|---|")
@@ -47,3 +53,46 @@ func formatTPS(tps float64) string {
 	}
 	return fmt.Sprintf("%.0f", tps)
 }
+
+// summary is the last line of the output: the figures of issue 9 section 5.
+// BucketedAdmissionsPerS stays null until events have seat buckets.
+type summary struct {
+	Bench                        string   `json:"bench"`
+	Buyers                       int      `json:"buyers"`
+	Capacity                     int      `json:"capacity"`
+	AdmissionsPerS               float64  `json:"admissions_per_s"`
+	AdmissionP50Ms               int64    `json:"admission_p50_ms"`
+	AdmissionP99Ms               int64    `json:"admission_p99_ms"`
+	Tickets                      int      `json:"tickets"`
+	Waitlisted                   int      `json:"waitlisted"`
+	Oversold                     int      `json:"oversold"`
+	WorkflowsStarted             int64    `json:"workflows_started"`
+	WorkflowBacklogDrainS        float64  `json:"workflow_backlog_drain_s"`
+	WorkflowsPerS                float64  `json:"workflows_per_s"`
+	TemporalCeilingWorkflowsPerS float64  `json:"temporal_ceiling_workflows_per_s"`
+	PgbenchHotRowTPS             float64  `json:"pgbench_hot_row_tps"`
+	BucketedAdmissionsPerS       *float64 `json:"bucketed_admissions_per_s"`
+}
+
+// printJSON writes the summary as one line of JSON. Admissions are every
+// answered RequestToJoin (ticket or waitlist place) per second of wall time;
+// tickets and waitlisted come from the database.
+func printJSON(w io.Writer, o options, r results) error {
+	res := r.rush
+	line, err := json.Marshal(summary{
+		Bench: "ticketrush", Buyers: o.buyers, Capacity: o.capacity,
+		AdmissionsPerS: round1(float64(len(res.latencies)) / res.wall.Seconds()),
+		AdmissionP50Ms: res.percentile(0.50).Milliseconds(), AdmissionP99Ms: res.percentile(0.99).Milliseconds(),
+		Tickets: r.check.tickets, Waitlisted: r.check.waitlistedRows, Oversold: max(0, r.check.tickets-o.capacity),
+		WorkflowsStarted: r.backlog.started, WorkflowBacklogDrainS: round1(r.backlog.drain.Seconds()),
+		WorkflowsPerS: round1(r.backlog.workflowsPerSecond()), TemporalCeilingWorkflowsPerS: round1(r.temporalCeiling),
+		PgbenchHotRowTPS: round1(r.hotRowTPS),
+	})
+	if err != nil {
+		return fmt.Errorf("encode summary: %w", err)
+	}
+	_, err = fmt.Fprintln(w, string(line))
+	return err
+}
+
+func round1(x float64) float64 { return math.Round(x*10) / 10 }

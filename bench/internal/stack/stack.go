@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.temporal.io/sdk/client"
 
 	"github.com/convene/convene/api"
 	"github.com/convene/convene/db"
@@ -85,6 +86,10 @@ func Start(ctx context.Context, o Options) (_ *Stack, err error) {
 // DB is the handle on the stack's database (the pool the API and the
 // worker share).
 func (s *Stack) DB() *db.DB { return s.app.DB }
+
+// Temporal is the client of the stack's Temporal server (the one the API
+// and the worker use); benchmarks may run their own workers with it.
+func (s *Stack) Temporal() client.Client { return s.app.Temporal }
 
 // DatabaseURL is the connection URL of the stack's database.
 func (s *Stack) DatabaseURL() string { return s.dbURL }
