@@ -17,7 +17,7 @@ import (
 // for SMS those with a verified phone, for email those with a verified
 // address (the only ones delivery sends to), for other channels everyone.
 func CountReachable(ctx context.Context, idb bun.IDB, c Criteria, channel string) (int64, error) {
-	q, err := audienceQuery(idb, c)
+	q, err := audienceQuery(idb, c, nil)
 	if err != nil {
 		return 0, err
 	}

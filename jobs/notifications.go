@@ -23,8 +23,9 @@ func (DeliverNotificationArgs) InsertOpts() river.InsertOpts {
 // fan-out does not delay other jobs.
 const NotificationsQueue = "notifications"
 
-// DeliverInAppBatchArgs writes the inbox rows of up to a hundred in-app
-// items of one job in one transaction.
+// DeliverInAppBatchArgs writes the inbox rows of a page's in-app items of
+// one job in one transaction (jobs enqueued before pages became one job
+// hold up to a hundred).
 type DeliverInAppBatchArgs struct {
 	JobID   uuid.UUID   `json:"job_id"`
 	ItemIDs []uuid.UUID `json:"item_ids"`

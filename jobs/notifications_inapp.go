@@ -12,10 +12,10 @@ import (
 	"github.com/convene/convene/db/enums"
 )
 
-// DeliverInAppBatchWorker writes a batch of in-app notifications. The
-// items are locked and only pending ones are delivered, and the inbox rows
-// commit with the items' "sent" mark, so a retried or doubled batch never
-// writes a row twice. In-app delivery is silent, so quiet hours do not
+// DeliverInAppBatchWorker writes a batch of in-app notifications (a whole
+// resolved page). The items are locked and only pending ones are
+// delivered, and the inbox rows (one COPY) commit with the items' "sent"
+// mark, so a retried or doubled batch never writes a row twice. In-app delivery is silent, so quiet hours do not
 // apply; opt-outs do, except of transactional categories.
 type DeliverInAppBatchWorker struct {
 	river.WorkerDefaults[DeliverInAppBatchArgs]
@@ -29,7 +29,7 @@ func (w *DeliverInAppBatchWorker) Work(ctx context.Context, job *river.Job[Deliv
 	if err != nil {
 		return err
 	}
-	return w.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	return w.DB.InCopyTx(ctx, func(ctx context.Context, tx bun.Tx, cp *db.Copier) error {
 		rows, err := db.LockPendingInApp(ctx, tx, nj.ID, nj.Category, job.Args.ItemIDs)
 		if err != nil || len(rows) == 0 {
 			return err
@@ -47,7 +47,7 @@ func (w *DeliverInAppBatchWorker) Work(ctx context.Context, job *river.Job[Deliv
 				ReferenceType: "notification_job", ReferenceID: nj.ID.String()})
 			sent = append(sent, r.ItemID)
 		}
-		if err := db.Notify(ctx, tx, notes...); err != nil {
+		if err := db.CopyNotifications(ctx, cp, notes); err != nil {
 			return err
 		}
 		if err := db.SetItemsStatus(ctx, tx, sent, enums.ItemSent, ""); err != nil {

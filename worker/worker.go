@@ -56,7 +56,7 @@ type Options struct {
 	Senders map[string]notify.Sender
 	Limits  *ratelimit.PerKey
 	// NotificationPageSize is how many recipients one resolution step
-	// pages in (default 1000).
+	// pages in (default 2500).
 	NotificationPageSize int
 }
 

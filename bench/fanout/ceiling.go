@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/uptrace/bun"
 
 	"github.com/convene/convene/bench/internal/stack"
+	"github.com/convene/convene/db"
 )
 
 const (
@@ -118,4 +121,29 @@ func awaitNoops(ctx context.Context, s *stack.Stack, n int, deadline time.Time) 
 		case <-tick.C:
 		}
 	}
+}
+
+// copyCeiling writes n inbox rows of the fan-out's shape (recipient, sender,
+// organization, type, rendered title and body, reference) into the same
+// notifications table with one COPY in one transaction, as the in-app
+// worker writes a page, and returns its seconds including the commit. The
+// rows reference no job, so the fan-out's counts do not see them.
+func copyCeiling(ctx context.Context, s *stack.Stack, n int) (float64, error) {
+	var recipients []uuid.UUID
+	if err := s.DB().NewRaw(`SELECT id FROM users ORDER BY id LIMIT ?`, n).Scan(ctx, &recipients); err != nil {
+		return 0, fmt.Errorf("read recipients: %w", err)
+	}
+	notes := make([]*db.Notification, len(recipients))
+	for i, u := range recipients {
+		notes[i] = &db.Notification{RecipientUserID: u, SenderUserID: &recipients[0], Type: "announcements",
+			Title: "Hello ", Message: "Doors open at 7pm", ReferenceType: "notification_job", ReferenceID: "copy-ceiling"}
+	}
+	start := time.Now()
+	err := s.DB().InCopyTx(ctx, func(ctx context.Context, _ bun.Tx, cp *db.Copier) error {
+		return db.CopyNotifications(ctx, cp, notes)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return time.Since(start).Seconds(), nil
 }

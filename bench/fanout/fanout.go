@@ -28,8 +28,9 @@ type fanoutResult struct {
 	// lastSent is CreateNotificationJob sent → the last item's sent_at.
 	lastSent time.Duration
 	// items, sent come from the job's progress; inbox counts the rows in
-	// notifications.
-	items, sent, inbox int64
+	// notifications; duplicates counts inbox rows beyond the first of a
+	// recipient.
+	items, sent, inbox, duplicates int64
 	// failures are human-readable mismatches; empty when the run was correct.
 	failures []string
 }
@@ -159,10 +160,18 @@ func asOwner[T any](s *stack.Stack, ownerID uuid.UUID, msg *T) (*connect.Request
 }
 
 // check counts the job's inbox rows and last send, and lists mismatches
-// with a complete fan-out: N items, N sent, N inbox rows.
+// with a complete fan-out: N items, N sent, N inbox rows, no recipient
+// twice.
 func check(ctx context.Context, d *db.DB, jobID string, start time.Time, o options, r *fanoutResult) error {
 	if err := d.NewRaw(`SELECT count(*) FROM notifications WHERE reference_id = ? AND type = 'announcements'`, jobID).Scan(ctx, &r.inbox); err != nil {
 		return fmt.Errorf("count inbox rows: %w", err)
+	}
+	if err := d.NewRaw(`SELECT count(*) - count(DISTINCT recipient_user_id) FROM notifications
+		WHERE reference_id = ? AND type = 'announcements'`, jobID).Scan(ctx, &r.duplicates); err != nil {
+		return fmt.Errorf("count duplicate inbox rows: %w", err)
+	}
+	if r.duplicates != 0 {
+		r.failures = append(r.failures, fmt.Sprintf("duplicates: %d recipients got more than one inbox row", r.duplicates))
 	}
 	var last *time.Time
 	if err := d.NewRaw(`SELECT max(sent_at) FROM notification_job_items WHERE job_id = ?`, uuid.MustParse(jobID)).Scan(ctx, &last); err != nil {

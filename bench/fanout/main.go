@@ -11,22 +11,18 @@
 // from that CreateNotificationJob call until GetNotificationJob (polled
 // every 250 ms) reports the job COMPLETED: the NotificationJob workflow has
 // paged the audience in (-page-size recipients per ResolvePage activity,
-// each page inserting its items and enqueuing one River delivery job per
-// item in one transaction), River's notifications queue has delivered every
-// item (one inbox row per recipient), and the workflow has seen nothing
-// pending and recorded the outcome. It then checks the database: N items,
-// N sent, N inbox rows.
+// each page inserting its items and enqueuing one River job for its in-app
+// items in one transaction), River's notifications queue has run those jobs
+// (each writes its page's inbox rows with one COPY in the transaction that
+// marks the items sent), and the workflow has seen nothing pending and
+// recorded the outcome. It then checks the database: N items, N sent, N
+// inbox rows, no recipient twice.
 //
-// Why River no-op jobs are the ceiling: every in-app notification is one
-// River job, so delivery cannot go faster than River can insert, fetch and
-// complete jobs on this machine's Postgres. In the same run, after the
-// fan-out, the benchmark inserts N no-op jobs (batches of -page-size with
-// InsertManyTx, as ResolvePage enqueues) into a bench-only queue worked by
-// its own River client on the stack's database, with the notifications
-// queue's MaxWorkers and the worker's fetch poll interval, and times
-// first insert → last job completed. Far below that figure means the cost
-// is in the delivery work itself (reads of the item, job and user, the
-// inbox insert and the item update), not in the queue.
+// The ceiling, measured in the same run after the fan-out: one COPY of N
+// inbox rows of the same shape into the same table. River's no-op job
+// throughput (N no-op jobs inserted in batches of -page-size, worked with
+// the notifications queue's MaxWorkers) is printed beside it: it bounds
+// push, email and SMS, which stay one job per item.
 //
 // Everything shares one machine's CPU: Postgres, Temporal, the worker, the
 // API and the benchmark.
@@ -43,6 +39,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -61,6 +58,9 @@ type options struct {
 	timeout time.Duration
 	// skipCeiling skips the River no-op run.
 	skipCeiling bool
+	// cpuProfile, when set, is where a CPU profile of the fan-out (this
+	// process: API, worker, embedded Temporal; not Postgres) is written.
+	cpuProfile string
 }
 
 // errCheckFailed means the run finished but the database disagrees with a
@@ -71,9 +71,10 @@ func parseOptions(args []string) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("fanout", flag.ContinueOnError)
 	fs.IntVar(&o.recipients, "recipients", 100000, "members of the organization, each getting one in-app notification")
-	fs.IntVar(&o.pageSize, "page-size", 1000, "recipients per ResolvePage step (worker NotificationPageSize); also the no-op insert batch")
+	fs.IntVar(&o.pageSize, "page-size", 2500, "recipients per ResolvePage step (worker NotificationPageSize); also the no-op insert batch")
 	fs.DurationVar(&o.timeout, "timeout", 15*time.Minute, "give up on the fan-out (and on the no-op run) after this long")
 	fs.BoolVar(&o.skipCeiling, "skip-river", false, "skip the River no-op throughput run")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the fan-out (API, worker, Temporal; not Postgres) to this file")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -126,7 +127,16 @@ func run(ctx context.Context, o options) (err error) {
 	}
 	defer func() { err = errors.Join(err, s.Close()) }()
 	var r results
-	if r.fanout, err = fanOut(ctx, s, o); err != nil {
+	stopProfile, err := startCPUProfile(o.cpuProfile)
+	if err != nil {
+		return err
+	}
+	r.fanout, err = fanOut(ctx, s, o)
+	if err = errors.Join(err, stopProfile()); err != nil {
+		return err
+	}
+	progress("COPY ceiling: %d inbox rows in one COPY", o.recipients)
+	if r.copySeconds, err = copyCeiling(ctx, s, o.recipients); err != nil {
 		return err
 	}
 	if !o.skipCeiling {
@@ -147,6 +157,24 @@ type results struct {
 	fanout fanoutResult
 	// noopPerSec is River's no-op jobs completed per second; 0 when skipped.
 	noopPerSec float64
+	// copySeconds is one COPY of as many inbox rows of the fan-out's shape.
+	copySeconds float64
+}
+
+// startCPUProfile profiles this process into path until the returned stop
+// is called; an empty path profiles nothing.
+func startCPUProfile(path string) (stop func() error, err error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("create cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return nil, errors.Join(fmt.Errorf("start cpu profile: %w", err), f.Close())
+	}
+	return func() error { pprof.StopCPUProfile(); return f.Close() }, nil
 }
 
 // progress tells the person waiting what is happening, on stderr so stdout
