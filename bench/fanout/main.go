@@ -38,9 +38,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"runtime/pprof"
-	"syscall"
 	"time"
 
 	"github.com/convene/convene/bench/internal/stack"
@@ -93,23 +91,7 @@ func (o options) validate() error {
 	return nil
 }
 
-func main() {
-	o, err := parseOptions(os.Args[1:])
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "fanout:", err)
-		os.Exit(2)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, o); err != nil {
-		fmt.Fprintln(os.Stderr, "fanout:", err)
-		stop()
-		os.Exit(1)
-	}
-}
+func main() { stack.Main("fanout", parseOptions, run) }
 
 // run starts the stack, measures, prints the report and tears the stack
 // down whatever happens.

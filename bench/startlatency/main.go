@@ -24,8 +24,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/convene/convene/bench/internal/stack"
 )
@@ -68,23 +66,7 @@ func (o options) validate() error {
 	return nil
 }
 
-func main() {
-	o, err := parseOptions(os.Args[1:])
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "startlatency:", err)
-		os.Exit(2)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, o); err != nil {
-		fmt.Fprintln(os.Stderr, "startlatency:", err)
-		stop()
-		os.Exit(1)
-	}
-}
+func main() { stack.Main("startlatency", parseOptions, run) }
 
 // run starts the stack, measures, checks, prints the report and tears the
 // stack down whatever happens.

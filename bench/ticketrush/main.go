@@ -45,8 +45,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/convene/convene/bench/internal/stack"
@@ -102,23 +100,7 @@ func (o options) validate() error {
 	return nil
 }
 
-func main() {
-	o, err := parseOptions(os.Args[1:])
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "ticketrush:", err)
-		os.Exit(2)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, o); err != nil {
-		fmt.Fprintln(os.Stderr, "ticketrush:", err)
-		stop()
-		os.Exit(1)
-	}
-}
+func main() { stack.Main("ticketrush", parseOptions, run) }
 
 // run starts the stack, measures, prints the report and tears the stack
 // down whatever happens.
