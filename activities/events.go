@@ -7,7 +7,6 @@ package activities
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -15,6 +14,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/internal/admission"
 	"github.com/convene/convene/internal/money"
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/tickets"
@@ -68,12 +68,9 @@ func snapshot(ev *db.Event) EventSnapshot {
 // quoteFor prices seats of an event as it is priced now; a free event
 // quotes zero.
 func quoteFor(ev *db.Event, seats int32) (money.Breakdown, error) {
-	if !ev.IsPaid {
-		return money.Breakdown{Seats: seats, Currency: ev.Currency}, nil
-	}
-	b, err := money.Quote(ev.Pricing(), seats)
+	b, err := admission.Quote(ev, seats)
 	if err != nil {
-		return money.Breakdown{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("price event %s: %v", ev.ID, err), "BadPricing", err)
+		return money.Breakdown{}, temporal.NewNonRetryableApplicationError(err.Error(), "BadPricing", err)
 	}
 	return b, nil
 }
@@ -101,6 +98,11 @@ func (a *Events) OpenOrders(ctx context.Context, eventID string) ([]string, erro
 	return out, nil
 }
 
+// desk issues tickets the way the API's admission does.
+func (a *Events) desk() *admission.Desk {
+	return &admission.Desk{DB: a.DB, Keys: a.Keys, Notices: a.Notices, Now: a.Now, AuditSource: "workflow"}
+}
+
 // audit records a step of an order in the audit log, in the step's
 // transaction and attributed to the buyer.
 func (a *Events) audit(ctx context.Context, tx bun.Tx, r *db.Request, objectType, action string, payload map[string]any) error {
@@ -108,10 +110,7 @@ func (a *Events) audit(ctx context.Context, tx bun.Tx, r *db.Request, objectType
 	if err != nil {
 		return err
 	}
-	payload["event_id"] = r.EventID.String()
-	payload["request_id"] = r.ID.String()
-	return db.WriteAudit(ctx, tx, &db.AuditLog{ActorUserID: &r.RequesterUserID, OrganizationID: ev.OrganizationID,
-		ObjectType: objectType, ObjectID: r.ID.String(), Action: action, Payload: payload, RequestID: "workflow"})
+	return a.desk().Audit(ctx, tx, ev, r, objectType, action, payload)
 }
 
 // notifyBuyer sends the buyer a ticketing notice about their request.
@@ -121,18 +120,4 @@ func (a *Events) audit(ctx context.Context, tx bun.Tx, r *db.Request, objectType
 func (a *Events) notifyBuyer(ctx context.Context, tx bun.Tx, r *db.Request, event, title, message string) error {
 	return a.Notices.Send(ctx, tx, jobs.Notice{Key: event + "/" + r.ID.String(), To: r.RequesterUserID, Category: db.CategoryTicketing,
 		Title: title, Body: message, ReferenceType: "event_request", ReferenceID: r.ID.String()})
-}
-
-// notifyConfirmed tells the buyer their ticket is issued (ticketing) and
-// the host a new attendee joined (event_updates, which a host may mute).
-func (a *Events) notifyConfirmed(ctx context.Context, tx bun.Tx, ev *db.Event, r *db.Request, ticketID string) error {
-	seats := fmt.Sprintf("%d seat(s) confirmed", r.Seats)
-	err := a.Notices.Send(ctx, tx, jobs.Notice{Key: "ticket-issued/" + r.ID.String(), To: r.RequesterUserID, Category: db.CategoryTicketing,
-		OrganizationID: ev.OrganizationID, Title: "You're going to " + ev.Title, Body: seats, ReferenceType: "ticket", ReferenceID: ticketID})
-	if err != nil {
-		return err
-	}
-	return a.Notices.Send(ctx, tx, jobs.Notice{Key: "new-attendee/" + r.ID.String(), To: ev.HostUserID, From: &r.RequesterUserID,
-		Category: db.CategoryEventUpdates, OrganizationID: ev.OrganizationID, Title: "New attendee for " + ev.Title, Body: seats,
-		ReferenceType: "event_request", ReferenceID: r.ID.String()})
 }

@@ -7,6 +7,7 @@ package activities
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -65,6 +66,66 @@ func (a *Events) RegisterRequest(ctx context.Context, in RegisterInput) (Registr
 		return nil
 	})
 	return reg, err
+}
+
+// OrderSnapshot is a request as its admission (or a later step) left it,
+// for its workflow to take over.
+type OrderSnapshot struct {
+	// Found is false when the request has no row yet.
+	Found          bool
+	Status         string
+	ReservationID  string
+	HoldExpiresAt  time.Time
+	TicketID       string
+	Event          EventSnapshot
+	EventCancelled bool
+}
+
+// LoadOrder reads a request, its live hold or its ticket, and its event.
+func (a *Events) LoadOrder(ctx context.Context, requestID string) (OrderSnapshot, error) {
+	var out OrderSnapshot
+	err := a.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		r, err := db.RequestByID(ctx, tx, uuid.MustParse(requestID))
+		if errors.Is(err, db.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		ev, err := db.EventByID(ctx, tx, r.EventID)
+		if err != nil {
+			return err
+		}
+		out = OrderSnapshot{Found: true, Status: r.Status, Event: snapshot(ev), EventCancelled: ev.Status == db.EventCancelled}
+		if r.Quote != nil {
+			out.Event.IsPaid = r.Quote.Total > 0
+		}
+		return loadHoldOrTicket(ctx, tx, r, &out)
+	})
+	return out, err
+}
+
+// loadHoldOrTicket adds a request's live hold or its ticket to out.
+func loadHoldOrTicket(ctx context.Context, tx bun.Tx, r *db.Request, out *OrderSnapshot) error {
+	switch r.Status {
+	case enums.RequestAwaitingPayment, enums.RequestOffered:
+		res, err := db.LiveReservation(ctx, tx, r.ID)
+		if err != nil {
+			return fmt.Errorf("hold of request %s: %w", r.ID, err)
+		}
+		out.ReservationID, out.HoldExpiresAt = res.ID.String(), res.ExpiresAt
+	case enums.RequestAccepted:
+		att, err := db.AttendeeByRequest(ctx, tx, r.ID)
+		if err != nil {
+			return err
+		}
+		ticketID, err := db.TicketIDOfAttendee(ctx, tx, att.ID)
+		if err != nil {
+			return err
+		}
+		out.TicketID = ticketID.String()
+	}
+	return nil
 }
 
 // ClaimInput asks for seats for a request.

@@ -14,7 +14,6 @@ import (
 
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/db/enums"
-	"github.com/convene/convene/internal/tickets"
 )
 
 // ConfirmInput confirms a held order.
@@ -72,18 +71,7 @@ func (a *Events) issue(ctx context.Context, tx bun.Tx, res *db.Reservation) (Con
 	if err != nil {
 		return Confirmation{}, err
 	}
-	isPaid := quote.Total > 0
 	if err := db.EndReservation(ctx, tx, res.ID, true); err != nil {
-		return Confirmation{}, err
-	}
-	att := &db.Attendee{ID: db.NewID(), EventID: ev.ID, UserID: r.RequesterUserID, RequestID: r.ID, ReservationID: res.ID,
-		TicketType: "standard", Seats: r.Seats, IsPaid: isPaid, PricePaidMinor: quote.Total, TaxMinor: quote.GST,
-		PlatformFeeMinor: quote.PlatformFee, Currency: quote.Currency, Status: enums.AttendeeGoing}
-	if err := db.InsertAttendee(ctx, tx, att); err != nil {
-		return Confirmation{}, err
-	}
-	ticketID, err := a.issueTicket(ctx, tx, att)
-	if err != nil {
 		return Confirmation{}, err
 	}
 	if err := db.AdjustEventCounts(ctx, tx, ev.ID, 0, r.Seats, 0); err != nil {
@@ -93,13 +81,11 @@ func (a *Events) issue(ctx context.Context, tx bun.Tx, res *db.Reservation) (Con
 	if err := db.SetRequestStatus(ctx, tx, r); err != nil {
 		return Confirmation{}, err
 	}
-	if err := a.markPaid(ctx, tx, r.ID, isPaid); err != nil {
+	if err := a.markPaid(ctx, tx, r.ID, quote.Total > 0); err != nil {
 		return Confirmation{}, err
 	}
-	if err := a.audit(ctx, tx, r, "event_request", "accepted", map[string]any{"ticket_id": ticketID, "seats": r.Seats, "paid_minor": quote.Total}); err != nil {
-		return Confirmation{}, err
-	}
-	return Confirmation{AttendeeID: att.ID.String(), TicketID: ticketID}, a.notifyConfirmed(ctx, tx, ev, r, ticketID)
+	t, err := a.desk().IssueTicket(ctx, tx, ev, r, res.ID, quote)
+	return Confirmation(t), err
 }
 
 func (a *Events) markPaid(ctx context.Context, tx bun.Tx, requestID uuid.UUID, isPaid bool) error {
@@ -111,22 +97,6 @@ func (a *Events) markPaid(ctx context.Context, tx bun.Tx, requestID uuid.UUID, i
 		return err
 	}
 	return db.SetPaymentStatus(ctx, tx, p.ID, enums.PaymentPaid)
-}
-
-// issueTicket signs the ticket code and stores its hash. Ed25519 signatures
-// are deterministic, so GetTicket re-derives the same code from the row.
-func (a *Events) issueTicket(ctx context.Context, tx bun.Tx, att *db.Attendee) (string, error) {
-	t := &db.Ticket{ID: db.NewID(), AttendeeID: att.ID, EventID: att.EventID, UserID: att.UserID, Seats: att.Seats,
-		IssuedAt: a.Now().UTC().Truncate(time.Second)}
-	code, err := a.Keys.Sign(t.Claims())
-	if err != nil {
-		return "", err
-	}
-	t.CodeHash = tickets.HashCode(code)
-	if err := db.InsertTicket(ctx, tx, t); err != nil {
-		return "", err
-	}
-	return t.ID.String(), nil
 }
 
 // CancelAttendanceInput cancels a confirmed order.

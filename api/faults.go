@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/convene/convene/workflows"
 	"go.temporal.io/sdk/client"
 )
 
@@ -20,9 +21,17 @@ func (noDirectStarts) ExecuteWorkflow(context.Context, client.StartWorkflowOptio
 }
 
 // noOrderStarts is the Temporal client of an API built with
-// SkipDirectOrderStarts: a ticket order's update-with-start fails, as if
-// the process died right after committing an invite's use.
+// SkipDirectOrderStarts: every start of a ticket order fails, as if the
+// process died right after committing the order's admission.
 type noOrderStarts struct{ client.Client }
+
+// ExecuteWorkflow fails for a ticket order and passes others through.
+func (c noOrderStarts) ExecuteWorkflow(ctx context.Context, opts client.StartWorkflowOptions, wf any, args ...any) (client.WorkflowRun, error) {
+	if wf == workflows.TicketOrderWorkflowName {
+		return nil, errors.New("direct order start skipped (SkipDirectOrderStarts)")
+	}
+	return c.Client.ExecuteWorkflow(ctx, opts, wf, args...)
+}
 
 // UpdateWithStartWorkflow fails without starting anything.
 func (noOrderStarts) UpdateWithStartWorkflow(context.Context, client.UpdateWithStartWorkflowOptions) (client.WorkflowUpdateHandle, error) {

@@ -83,9 +83,9 @@ type Deps struct {
 	// start, so only the River job committed with the rows starts the
 	// workflow.
 	SkipDirectWorkflowStarts bool
-	// SkipDirectOrderStarts is for tests only: a ticket order's
-	// update-with-start fails, as if the process died after committing an
-	// invite's use, so only the River job committed with it starts the order.
+	// SkipDirectOrderStarts is for tests only: every start of a ticket
+	// order fails, as if the process died after committing the admission,
+	// so only the River job committed with it starts the order.
 	SkipDirectOrderStarts bool
 
 	// sessions answers whether a caller's login may still act (built by

@@ -129,16 +129,44 @@ func TestRespondToInvite_RiverJobStartsTheOrderWhenTheDirectStartIsLost(t *testi
 		Invitee: &eventsv1.InviteUserRequest_UserId{UserId: guest.UserID}}))
 	require.NoError(t, err)
 
-	_, err = a.Ticketing.RespondToInvite(ctx, testenv.As(guest, &eventsv1.RespondToInviteRequest{Token: inv.Msg.GetInvite().GetToken(), Accept: true, Seats: 1}))
-	require.Error(t, err, "the invite's use is committed; the order's start is the River job's to make")
+	resp, err := a.Ticketing.RespondToInvite(ctx, testenv.As(guest, &eventsv1.RespondToInviteRequest{Token: inv.Msg.GetInvite().GetToken(), Accept: true, Seats: 1}))
+	require.NoError(t, err, "the admission is committed before the start")
+	assert.Equal(t, eventsv1.RequestStatus_REQUEST_STATUS_ACCEPTED, resp.Msg.GetRequest().GetStatus(), "the guest has a ticket, without host approval")
 
-	testenv.Eventually(t, 30*time.Second, func() bool {
-		return countRows(t, a, (*db.Ticket)(nil), "event_id = ?", ev.ID) == 1
-	}, "the invited guest never got a ticket")
+	requestID := resp.Msg.GetRequest().GetId()
+	awaitStartJobsCompleted(t, a, workflowstart.TicketOrderArgs{}.Kind(), 1)
+	assert.Equal(t, 1, runsOf(t, a, workflows.TicketOrderWorkflowID(requestID)), "the River job started the order")
 	mine, err := a.Ticketing.ListMyTickets(ctx, testenv.As(guest, &eventsv1.ListMyTicketsRequest{}))
 	require.NoError(t, err)
-	assert.Len(t, mine.Msg.GetTickets(), 1, "the guest holds the one ticket, without host approval")
-	awaitStartJobsCompleted(t, a, workflowstart.TicketOrderArgs{}.Kind(), 1)
+	assert.Len(t, mine.Msg.GetTickets(), 1, "one ticket")
+}
+
+// TestRequestToJoin_RiverJobStartsThePaidOrderWhenTheDirectStartIsLost:
+// the process "dies" between the admission's commit and the workflow's
+// start. The buyer holds a seat at once; the River job committed with it
+// starts the order, which creates the checkout; the buyer pays and gets
+// the one ticket.
+func TestRequestToJoin_RiverJobStartsThePaidOrderWhenTheDirectStartIsLost(t *testing.T) {
+	a := setup(t, testenv.WithOrderStartFault())
+	ctx := context.Background()
+	host, buyer := a.NewUser(t, newPhone()), a.NewUser(t, newPhone())
+	ev := publishedEvent(t, a, host, eventSpec{capacity: 5, priceMinor: 25000})
+
+	joined, err := a.Ticketing.RequestToJoin(ctx, testenv.As(buyer, &eventsv1.RequestToJoinRequest{EventId: ev.ID.String(), Seats: 1}))
+	require.NoError(t, err, "the admission is committed before the start")
+	r := joined.Msg.GetRequest()
+	assert.Equal(t, eventsv1.RequestStatus_REQUEST_STATUS_AWAITING_PAYMENT, r.GetStatus(), "the seat is held at once")
+	assert.Empty(t, r.GetCheckoutUrl(), "no workflow yet to make the checkout")
+
+	requestID := r.GetId()
+	testenv.Eventually(t, 45*time.Second, func() bool {
+		r = requestStatus(t, a, buyer, requestID)
+		return r.GetCheckoutUrl() != ""
+	}, "the River job never started the order (no checkout)")
+	payOnCheckoutPage(t, a, r.GetCheckoutUrl())
+	awaitStatus(t, a, buyer, r.GetId(), eventsv1.RequestStatus_REQUEST_STATUS_ACCEPTED)
+	assert.Equal(t, 1, runsOf(t, a, workflows.TicketOrderWorkflowID(r.GetId())), "one run, started by the River job")
+	assert.EqualValues(t, 1, countRows(t, a, (*db.Ticket)(nil), "event_id = ?", ev.ID), "one ticket")
 }
 
 func TestWorkflowStarts_DirectStartAndRiverJobMakeOneRun(t *testing.T) {
@@ -153,4 +181,24 @@ func TestWorkflowStarts_DirectStartAndRiverJobMakeOneRun(t *testing.T) {
 
 	assert.Equal(t, 1, runsOf(t, a, workflows.EventCancellationWorkflowID(eventID)), "one cancellation run")
 	assert.Equal(t, 1, runsOf(t, a, workflows.NotificationJobWorkflowID(jobID)), "one job run")
+}
+
+// TestRequestToJoin_DirectStartRunsTheOrderAndDropsItsSafetyNet: the
+// buyer is answered from the admission's commit; the order's workflow then
+// starts in the background, and its River job, no longer needed, is gone.
+func TestRequestToJoin_DirectStartRunsTheOrderAndDropsItsSafetyNet(t *testing.T) {
+	a := setup(t)
+	ctx := context.Background()
+	host, buyer := a.NewUser(t, newPhone()), a.NewUser(t, newPhone())
+	ev := publishedEvent(t, a, host, eventSpec{capacity: 5})
+
+	joined, err := a.Ticketing.RequestToJoin(ctx, testenv.As(buyer, &eventsv1.RequestToJoinRequest{EventId: ev.ID.String(), Seats: 1}))
+	require.NoError(t, err)
+	assert.Equal(t, eventsv1.RequestStatus_REQUEST_STATUS_ACCEPTED, joined.Msg.GetRequest().GetStatus(), "the ticket is issued in the admission")
+
+	workflowID := workflows.TicketOrderWorkflowID(joined.Msg.GetRequest().GetId())
+	testenv.Eventually(t, 10*time.Second, func() bool { return runsOf(t, a, workflowID) == 1 }, "the order never started")
+	testenv.Eventually(t, 10*time.Second, func() bool {
+		return countRows(t, a, (*riverJob)(nil), "kind = ?", workflowstart.TicketOrderArgs{}.Kind()) == 0
+	}, "the started order's River job was not deleted")
 }

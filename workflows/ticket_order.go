@@ -174,8 +174,24 @@ func (o *ticketOrder) receiveSignals(ctx workflow.Context) {
 func (o *ticketOrder) run(ctx workflow.Context) error {
 	o.localAdmission = workflow.GetVersion(ctx, versionLocalAdmission, workflow.DefaultVersion, 1) == 1
 	o.hardened = workflow.GetVersion(ctx, versionHardened, workflow.DefaultVersion, 1) == 1
-	actx := activityOptions(ctx)
-	ok, err := o.register(actx)
+	if workflow.GetVersion(ctx, versionAdmittedByAPI, workflow.DefaultVersion, 1) == 1 {
+		found, err := o.load(ctx)
+		if err != nil {
+			return err
+		}
+		if found {
+			return o.takeOver(ctx)
+		}
+		// A start committed before the API admitted requests itself
+		// (an invite's River job): register and claim here, as then.
+	}
+	return o.registerAndClaim(ctx)
+}
+
+// registerAndClaim is the order of runs recorded before versionAdmittedByAPI:
+// the workflow registers the request and claims its seats itself.
+func (o *ticketOrder) registerAndClaim(ctx workflow.Context) error {
+	ok, err := o.register(activityOptions(ctx))
 	if err != nil || !ok {
 		return err
 	}
@@ -187,8 +203,14 @@ func (o *ticketOrder) run(ctx workflow.Context) error {
 	if held, err := o.claimOrWaitlist(ctx); err != nil || !held {
 		return err
 	}
+	return o.fulfil(ctx)
+}
+
+// fulfil turns held seats into a ticket (at once when free, on payment
+// when paid) and keeps the order open until the event ends.
+func (o *ticketOrder) fulfil(ctx workflow.Context) error {
 	if !o.event.IsPaid {
-		if err := o.confirm(actx); err != nil {
+		if err := o.confirm(activityOptions(ctx)); err != nil {
 			return err
 		}
 	} else if confirmed, err := o.collectPayment(ctx); err != nil || !confirmed {
@@ -268,6 +290,13 @@ func (o *ticketOrder) claimOrWaitlist(ctx workflow.Context) (bool, error) {
 		return true, nil
 	}
 	o.setStatus(ctx, StatusWaitlisted)
+	return o.awaitSeatOffer(ctx)
+}
+
+// awaitSeatOffer waits on the waitlist until a seat is offered, the order
+// or the event is cancelled, or the event starts. It reports whether the
+// order now holds seats.
+func (o *ticketOrder) awaitSeatOffer(ctx workflow.Context) (bool, error) {
 	o.admitted = true
 	offered, err := o.awaitDeadline(ctx, func() time.Time { return o.event.StartsAt }, func() bool {
 		return o.offer != nil || o.cancel != nil || o.eventCancelled != nil

@@ -22,7 +22,10 @@ const (
 )
 
 // testBundle is one order workflow in the time-skipping test environment
-// with every activity mocked.
+// with every activity mocked. Unless a test loads an admitted order
+// (ticket_order_admitted_test.go), LoadOrder finds no row, so the run
+// registers and claims through activities: the path of a start committed
+// before the API admitted requests itself, which shares every later step.
 type testBundle struct {
 	env     *testsuite.TestWorkflowEnvironment
 	acts    *activities.Events
@@ -73,6 +76,7 @@ func (b *testBundle) run(in workflows.TicketOrderInput) {
 	b.env.OnActivity(b.acts.CurrentEventTimes, mock.Anything, mock.Anything).
 		Return(activities.EventTimes{StartsAt: b.event.StartsAt, EndsAt: b.event.EndsAt}, nil).Maybe()
 	b.env.OnActivity(b.acts.TicketCheckedIn, mock.Anything, mock.Anything).Return(false, nil).Maybe()
+	b.env.OnActivity(b.acts.LoadOrder, mock.Anything, mock.Anything).Return(activities.OrderSnapshot{}, nil).Maybe()
 	b.env.ExecuteWorkflow(workflows.TicketOrder, in)
 }
 
@@ -327,6 +331,7 @@ func TestTicketOrder_DuplicateRequestRejected(t *testing.T) {
 	acts := &activities.Events{}
 	env.RegisterActivity(acts)
 	env.OnUpsertTypedSearchAttributes(mock.Anything).Return(nil)
+	env.OnActivity(acts.LoadOrder, mock.Anything, mock.Anything).Return(activities.OrderSnapshot{}, nil)
 	env.OnActivity(acts.RegisterRequest, mock.Anything, mock.Anything).
 		Return(activities.Registration{}, temporal.NewNonRetryableApplicationError("you already have an open request for this event", activities.ErrRequestRejected, errors.New("dup")))
 	env.ExecuteWorkflow(workflows.TicketOrder, workflows.TicketOrderInput{RequestID: "req-1", EventID: "e", UserID: buyer, Seats: 1})

@@ -14,9 +14,7 @@ import (
 
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
-	"github.com/convene/convene/jobs/workflowstart"
 	eventsv1 "github.com/convene/convene/proto/convene/events/v1"
-	"github.com/convene/convene/workflows"
 )
 
 // InviteUser invites one person (by user ID or phone) to an event; their
@@ -144,11 +142,7 @@ func (s *ticketingServer) RespondToInvite(ctx context.Context, req *connect.Requ
 	if err := s.checkNoOpenRequest(ctx, ev.ID, caller); err != nil {
 		return nil, err
 	}
-	st := orderStart(ev, caller, seats, inv.Message)
-	if err := s.useInvite(ctx, ev, inv.Token, &st); err != nil {
-		return nil, err
-	}
-	r, err := s.startOrder(ctx, st)
+	r, err := s.admit(ctx, ev, orderStart(ev, caller, seats, inv.Message), inv.Token)
 	if err != nil {
 		return nil, err
 	}
@@ -176,41 +170,31 @@ func (s *ticketingServer) declineInvite(ctx context.Context, inv *db.Invite) (*c
 	return connect.NewResponse(&eventsv1.RespondToInviteResponse{Invite: inviteToProto(inv)}), nil
 }
 
-// useInvite checks an invite token lets the order's buyer into the event
-// and uses it up (one use of a link; a direct invite becomes accepted),
-// under a row lock so a link's last use cannot be taken twice. It sets the
-// order's InviteID and, in the same transaction, commits the River job that
-// starts the order, so a used invite always gets its order even if the
-// process dies before startOrder. Without a token it does nothing; private
-// events need one.
-func (s *ticketingServer) useInvite(ctx context.Context, ev *db.Event, token string, st *workflows.TicketOrderStart) error {
+// useInvite checks, in the admission's transaction, that an invite token
+// lets userID into the event and uses it up (one use of a link; a direct
+// invite becomes accepted), under a row lock so a link's last use cannot
+// be taken twice. It returns the invite's ID, nil without a token.
+func (s *ticketingServer) useInvite(ctx context.Context, tx bun.Tx, ev *db.Event, token string, userID uuid.UUID) (*uuid.UUID, error) {
 	if token == "" {
-		if ev.Visibility == visibilityPrivate {
-			return connect.NewError(connect.CodePermissionDenied, errors.New("this event is invite-only"))
-		}
-		return nil
+		return nil, nil
 	}
-	userID := uuid.MustParse(st.Input.UserID)
-	return s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		inv, err := db.InviteByTokenForUpdate(ctx, tx, token)
-		if errors.Is(err, db.ErrNotFound) {
-			return rpc.InvalidField("invite_token", "not a valid invite for this event")
-		}
-		if err == nil {
-			err = s.checkInvite(inv, ev, userID)
-		}
-		if err != nil {
-			return err
-		}
-		if err := db.UseInvite(ctx, tx, inv, "accepted"); err != nil {
-			return err
-		}
-		st.Input.InviteID = inv.ID.String()
-		if _, err := s.River.InsertTx(ctx, tx.Tx, workflowstart.TicketOrderArgs{Start: *st}, nil); err != nil {
-			return fmt.Errorf("commit the start of order %s: %w", st.Input.RequestID, err)
-		}
-		return rpc.Audit(ctx, tx, &userID, ev.OrganizationID, "event_invite", st.Input.InviteID, "accept", nil)
-	})
+	inv, err := db.InviteByTokenForUpdate(ctx, tx, token)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, rpc.InvalidField("invite_token", "not a valid invite for this event")
+	}
+	if err == nil {
+		err = s.checkInvite(inv, ev, userID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.UseInvite(ctx, tx, inv, "accepted"); err != nil {
+		return nil, err
+	}
+	if err := rpc.Audit(ctx, tx, &userID, ev.OrganizationID, "event_invite", inv.ID.String(), "accept", nil); err != nil {
+		return nil, err
+	}
+	return &inv.ID, nil
 }
 
 func (s *ticketingServer) checkInvite(inv *db.Invite, ev *db.Event, userID uuid.UUID) error {

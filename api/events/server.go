@@ -15,8 +15,11 @@ import (
 
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/internal/admission"
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/tickets"
+	"github.com/convene/convene/jobs"
+	"github.com/convene/convene/jobs/workflowstart"
 	"github.com/convene/convene/proto/convene/events/v1/eventsv1connect"
 )
 
@@ -54,7 +57,13 @@ type eventServer struct{ Deps }
 // ticket-order workflows: the handlers start them (update-with-start, so
 // the caller gets the first decision synchronously), send them the host's
 // and buyer's updates, and read their rows for everything else.
-type ticketingServer struct{ Deps }
+type ticketingServer struct {
+	Deps
+	// desk admits requests in one transaction each; starts makes the
+	// order starts after commit off the request path.
+	desk   *admission.Desk
+	starts *workflowstart.Starter
+}
 
 var (
 	_ eventsv1connect.EventServiceHandler     = (*eventServer)(nil)
@@ -72,7 +81,11 @@ const (
 func NewEventServer(d Deps) eventsv1connect.EventServiceHandler { return &eventServer{d} }
 
 // NewTicketingServer returns the TicketingService handler.
-func NewTicketingServer(d Deps) eventsv1connect.TicketingServiceHandler { return &ticketingServer{d} }
+func NewTicketingServer(d Deps) eventsv1connect.TicketingServiceHandler {
+	return &ticketingServer{Deps: d,
+		desk:   &admission.Desk{DB: d.DB, Keys: d.Tickets, Notices: &jobs.Notices{River: d.River}, Now: d.Now, AuditSource: "api"},
+		starts: workflowstart.NewStarter(d.Temporal, d.TaskQueue, d.River, d.Log, parallelOrderStarts)}
+}
 
 // Domain lists the events services and routes for the server to mount:
 // the payment webhook at POST /webhooks/payments/{provider} and, with the

@@ -26,11 +26,7 @@ func (s *ticketingServer) RequestToJoin(ctx context.Context, req *connect.Reques
 	if err := s.checkNoOpenRequest(ctx, ev.ID, userID); err != nil {
 		return nil, err
 	}
-	st := orderStart(ev, userID, msg.GetSeats(), msg.GetMessage())
-	if err := s.useInvite(ctx, ev, msg.GetInviteToken(), &st); err != nil {
-		return nil, err
-	}
-	r, err := s.startOrder(ctx, st)
+	r, err := s.admit(ctx, ev, orderStart(ev, userID, msg.GetSeats(), msg.GetMessage()), msg.GetInviteToken())
 	if err != nil {
 		return nil, err
 	}
@@ -86,20 +82,8 @@ func orderStart(ev *db.Event, userID uuid.UUID, seats int32, message string) wor
 	return st
 }
 
-// startOrder starts the order's workflow and waits for its first decision.
-func (s *ticketingServer) startOrder(ctx context.Context, st workflows.TicketOrderStart) (*eventsv1.JoinRequest, error) {
-	state, err := s.updateWithStart(ctx, st)
-	if err != nil {
-		return nil, err
-	}
-	if state.Status == workflows.StatusRejected {
-		return nil, connect.NewError(connect.CodeAlreadyExists, errors.New(state.Reason))
-	}
-	return s.loadRequest(ctx, uuid.MustParse(st.Input.RequestID))
-}
-
-// updateWithStart starts the order (or finds it started by the River job
-// of a committed invite) and waits on its admit update.
+// updateWithStart starts the order (or finds it started by its River job)
+// and waits on its admit update.
 func (s *ticketingServer) updateWithStart(ctx context.Context, st workflows.TicketOrderStart) (workflows.TicketOrderState, error) {
 	requestID := st.Input.RequestID
 	start := s.Temporal.NewWithStartWorkflowOperation(workflows.TicketOrderStartOptions(s.TaskQueue, st), workflows.TicketOrderWorkflowName, st.Input)
@@ -149,7 +133,7 @@ func (s *ticketingServer) DecideRequest(ctx context.Context, req *connect.Reques
 	if err != nil {
 		return nil, err
 	}
-	err = s.updateOrder(ctx, r.ID, workflows.UpdateDecide, workflows.DecideInput{
+	err = s.updateOrder(ctx, r, workflows.UpdateDecide, workflows.DecideInput{
 		ActorUserID: rpc.CallerID(ctx).String(), Accept: msg.GetAccept(), HostMessage: msg.GetHostMessage()})
 	if err != nil {
 		return nil, err
@@ -168,7 +152,7 @@ func (s *ticketingServer) CancelRequest(ctx context.Context, req *connect.Reques
 	if err != nil {
 		return nil, err
 	}
-	err = s.updateOrder(ctx, r.ID, workflows.UpdateCancel, workflows.CancelInput{ActorUserID: rpc.CallerID(ctx).String(), Reason: req.Msg.GetReason()})
+	err = s.updateOrder(ctx, r, workflows.UpdateCancel, workflows.CancelInput{ActorUserID: rpc.CallerID(ctx).String(), Reason: req.Msg.GetReason()})
 	if err != nil {
 		return nil, err
 	}
@@ -179,8 +163,21 @@ func (s *ticketingServer) CancelRequest(ctx context.Context, req *connect.Reques
 	return connect.NewResponse(&eventsv1.CancelRequestResponse{Request: out}), nil
 }
 
-// updateOrder sends an update to an order and maps its refusals.
-func (s *ticketingServer) updateOrder(ctx context.Context, requestID uuid.UUID, name string, arg any) error {
+// updateOrder sends an update to an order and maps its refusals. An order
+// admitted a moment ago may not have its workflow yet: it is started from
+// its row and the update sent again.
+func (s *ticketingServer) updateOrder(ctx context.Context, r *db.Request, name string, arg any) error {
+	err := s.sendUpdate(ctx, r.ID, name, arg)
+	if isNotFound(err) {
+		if err := s.startOrderOf(ctx, r); err != nil {
+			return err
+		}
+		err = s.sendUpdate(ctx, r.ID, name, arg)
+	}
+	return orderError(err)
+}
+
+func (s *ticketingServer) sendUpdate(ctx context.Context, requestID uuid.UUID, name string, arg any) error {
 	handle, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: workflows.TicketOrderWorkflowID(requestID.String()), UpdateName: name,
 		Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted,
@@ -188,7 +185,7 @@ func (s *ticketingServer) updateOrder(ctx context.Context, requestID uuid.UUID, 
 	if err == nil {
 		err = handle.Get(ctx, nil)
 	}
-	return orderError(err)
+	return err
 }
 
 // orderError turns a ticket order's refusal into the Connect code it means.

@@ -120,10 +120,9 @@ func WithNotifyRate(channel string, perSecond float64) APIOption {
 // only if the River job committed with its rows starts it.
 func WithStartFault() APIOption { return func(o *apiOptions) { o.startFault = true } }
 
-// WithOrderStartFault makes the API's start of a ticket order (its
-// update-with-start) fail, as if the process died right after committing
-// an invite's use: the order then runs only if the River job committed
-// with the invite starts it.
+// WithOrderStartFault makes every start of a ticket order by the API fail,
+// as if the process died right after committing the order's admission: the
+// order then runs only if the River job committed with it starts it.
 func WithOrderStartFault() APIOption { return func(o *apiOptions) { o.orderFault = true } }
 
 // NewAPI serves the real handlers for one test, built by internal/app as

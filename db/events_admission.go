@@ -1,0 +1,90 @@
+package db
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+)
+
+// AdmissionOutcome is what an admission does with a join request.
+type AdmissionOutcome int
+
+const (
+	// AdmitPending leaves the request to the host's decision.
+	AdmitPending AdmissionOutcome = iota + 1
+	// AdmitHeld takes the seats: a ticket (free) or a hold (paid).
+	AdmitHeld
+	// AdmitWaitlisted queues the request for a freed seat.
+	AdmitWaitlisted
+)
+
+// EventAdmission is one admission's change to its event row.
+type EventAdmission struct {
+	EventID uuid.UUID
+	Outcome AdmissionOutcome
+	Seats   int32
+	// Going is the seats confirmed at once (a free ticket); 0 for a hold.
+	Going int32
+	// SkipApproval: the request came with an invite, which skips the
+	// host's decision.
+	SkipApproval bool
+}
+
+// seatsFree holds when a request for ? seats may take them: they fit and
+// nobody waits before it.
+const seatsFree = "seats_taken + ? <= capacity AND waitlist_count = 0"
+
+// CommitAdmission applies an admission to its event row with one
+// conditional update, and reports false, changing nothing, when the row no
+// longer allows that outcome (a seat taken meanwhile, a waitlist formed,
+// the event unpublished). The caller decides the outcome from an unlocked
+// read and writes its other rows first, so this update, the one statement
+// that locks the event row, is the last before commit: the row is locked
+// for the commit alone.
+func CommitAdmission(ctx context.Context, tx bun.Tx, a EventAdmission) (bool, error) {
+	q := tx.NewUpdate().Model((*Event)(nil)).
+		Set("requests_count = requests_count + 1, updated_at = now()").
+		Where("id = ? AND status = ?", a.EventID, EventPublished)
+	switch a.Outcome {
+	case AdmitPending:
+		q = q.Where("requires_approval AND NOT ?", a.SkipApproval)
+	case AdmitHeld:
+		q = q.Set("seats_taken = seats_taken + ?, going_count = going_count + ?", a.Seats, a.Going).
+			Where("(NOT requires_approval OR ?)", a.SkipApproval).Where(seatsFree, a.Seats)
+	case AdmitWaitlisted:
+		q = q.Set("waitlist_count = waitlist_count + 1").
+			Where("(NOT requires_approval OR ?)", a.SkipApproval).Where("NOT ("+seatsFree+")", a.Seats)
+	default:
+		return false, fmt.Errorf("commit admission to event %s: unknown outcome %d", a.EventID, a.Outcome)
+	}
+	res, err := q.Exec(ctx)
+	if err != nil {
+		return false, fmt.Errorf("commit admission to event %s: %w", a.EventID, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// PredictAdmission is the outcome a request for seats would get from the
+// event as read (without a lock); CommitAdmission confirms it.
+func PredictAdmission(ev *Event, seats int32, skipApproval bool) AdmissionOutcome {
+	switch {
+	case ev.RequiresApproval && !skipApproval:
+		return AdmitPending
+	case ev.SeatsTaken+seats <= ev.Capacity && ev.WaitlistCount == 0:
+		return AdmitHeld
+	default:
+		return AdmitWaitlisted
+	}
+}
+
+// InsertRequest writes a new request row; the event's requests_count is
+// counted by CommitAdmission.
+func InsertRequest(ctx context.Context, tx bun.Tx, r *Request) error {
+	if _, err := tx.NewInsert().Model(r).Exec(ctx); err != nil {
+		return fmt.Errorf("insert request %s: %w", r.ID, err)
+	}
+	return nil
+}
