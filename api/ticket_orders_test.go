@@ -115,7 +115,7 @@ func TestTicketOrder_ForgedOrWrongPaymentGivesNoTicket(t *testing.T) {
 	assert.Equal(t, int64(100), refundedMinor(t, a, r.GetId()), "exactly what was paid goes back")
 	assert.EqualValues(t, 0, countRows(t, a, (*db.Ticket)(nil), "event_id = ?", ev.ID))
 	assert.Contains(t, orderState(t, a, r.GetId()).Attention, "quoted 29500 INR")
-	recordHistory(t, a, workflows.TicketOrderWorkflowID(r.GetId()), "ticket_order_forged_then_underpaid")
+	recordHistory(t, a, workflows.TicketOrderWorkflowID(r.GetId()), "ticket_order_admitted_forged_then_underpaid")
 }
 
 // TestTicketOrder_MovedEventCancelledAfterItsOldEndRefunds: the host moves
@@ -147,8 +147,8 @@ func TestTicketOrder_MovedEventCancelledAfterItsOldEndRefunds(t *testing.T) {
 	testenv.Eventually(t, 20*time.Second, func() bool { return refundedMinor(t, a, r.GetId()) > 0 }, "no refund")
 	assert.Equal(t, int64(1180), refundedMinor(t, a, r.GetId()))
 	assert.EqualValues(t, 1, countRows(t, a, (*db.Ticket)(nil), "event_id = ? AND revoked_at IS NOT NULL", ev.ID))
-	recordHistory(t, a, workflows.TicketOrderWorkflowID(r.GetId()), "ticket_order_moved_event_cancelled")
-	recordHistory(t, a, workflows.EventCancellationWorkflowID(ev.ID.String()), "event_cancellation_after_move")
+	recordHistory(t, a, workflows.TicketOrderWorkflowID(r.GetId()), "ticket_order_admitted_moved_event_cancelled")
+	recordHistory(t, a, workflows.EventCancellationWorkflowID(ev.ID.String()), "event_cancellation_admitted_after_move")
 }
 
 // TestTicketOrder_CheckedInTicketCannotBeCancelled: the buyer pays, is

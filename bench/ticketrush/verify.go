@@ -16,8 +16,9 @@ type checkResult struct {
 }
 
 // verify checks a correct sell-out: exactly min(buyers, capacity) tickets
-// and going_count, everyone else waitlisted, and every call answered.
-func verify(ctx context.Context, d *db.DB, ev *db.Event, o options, res rushResult) (checkResult, error) {
+// and going_count, everyone else waitlisted, every call answered and every
+// order's workflow started.
+func verify(ctx context.Context, d *db.DB, ev *db.Event, o options, res rushResult, started int64) (checkResult, error) {
 	var c checkResult
 	tickets, err := d.NewSelect().Model((*db.Ticket)(nil)).Where("event_id = ?", ev.ID).Count(ctx)
 	if err != nil {
@@ -33,11 +34,11 @@ func verify(ctx context.Context, d *db.DB, ev *db.Event, o options, res rushResu
 	}
 	c.tickets, c.waitlistedRows = int(tickets), int(waitlisted)
 	c.going, c.waitlistCount = int(stored.GoingCount), int(stored.WaitlistCount)
-	c.failures = mismatches(c, o, res)
+	c.failures = mismatches(c, o, res, started)
 	return c, nil
 }
 
-func mismatches(c checkResult, o options, res rushResult) []string {
+func mismatches(c checkResult, o options, res rushResult, started int64) []string {
 	sold := min(o.buyers, o.capacity)
 	checks := []struct {
 		what      string
@@ -51,6 +52,7 @@ func mismatches(c checkResult, o options, res rushResult) []string {
 		{"WAITLISTED answers", res.waitlisted, o.buyers - sold},
 		{"answers with another status", res.other, 0},
 		{"failed calls", res.errors, 0},
+		{"ticket-order workflows started", int(started), o.buyers},
 	}
 	var out []string
 	for _, ch := range checks {
