@@ -7,8 +7,14 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 )
+
+// CPUProfileEnv names the variable that makes a benchmark write a CPU
+// profile of its whole process (API, worker, embedded Temporal, load
+// generator) to the file it names, for `go tool pprof`.
+const CPUProfileEnv = "CONVENE_BENCH_CPUPROFILE"
 
 // Main runs a benchmark command: it parses the flags (exit 2 when they are
 // wrong), runs the benchmark under a context that Ctrl-C or SIGTERM cancels,
@@ -24,9 +30,36 @@ func Main[O any](name string, parse func([]string) (O, error), run func(context.
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, o); err != nil {
+	stopProfile, err := startCPUProfile(os.Getenv(CPUProfileEnv))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, name+":", err)
+		os.Exit(1)
+	}
+	err = run(ctx, o)
+	stopProfile()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, name+":", err)
 		stop()
 		os.Exit(1)
 	}
+}
+
+// startCPUProfile profiles the process into path until the returned stop
+// is called; with path "" it does nothing.
+func startCPUProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("create CPU profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("start CPU profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
