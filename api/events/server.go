@@ -54,9 +54,9 @@ type Deps struct {
 type eventServer struct{ Deps }
 
 // ticketingServer implements convene.events.v1.TicketingService. Orders are
-// ticket-order workflows: the handlers start them (update-with-start, so
-// the caller gets the first decision synchronously), send them the host's
-// and buyer's updates, and read their rows for everything else.
+// ticket-order workflows: the handlers admit a request in one transaction
+// and start its workflow after commit (admission.go), send the workflows
+// the host's and buyer's updates, and read their rows for everything else.
 type ticketingServer struct {
 	Deps
 	// desk admits requests in one transaction each; starts makes the
