@@ -403,5 +403,8 @@ func TestTicketing_InviteSkipsApproval(t *testing.T) {
 	_, err = a.Ticketing.RespondToInvite(ctx, testenv.As(second, &eventsv1.RespondToInviteRequest{Token: link.Msg.GetInvite().GetToken(), Accept: true}))
 	testenv.RequireCode(t, err, connect.CodeResourceExhausted)
 	_, err = a.Ticketing.RespondToInvite(ctx, testenv.As(guest, &eventsv1.RespondToInviteRequest{Token: inv.Msg.GetInvite().GetToken(), Accept: true}))
+	testenv.RequireCode(t, err, connect.CodeFailedPrecondition)
+	assert.Contains(t, err.Error(), "already accepted")
+	_, err = a.Ticketing.RequestToJoin(ctx, testenv.As(guest, &eventsv1.RequestToJoinRequest{EventId: ev.ID.String(), Seats: 1}))
 	testenv.RequireCode(t, err, connect.CodeAlreadyExists)
 }

@@ -51,7 +51,7 @@ func (s *ticketingServer) admit(ctx context.Context, ev *db.Event, st workflows.
 		return nil, admissionError(err)
 	}
 	s.startAdmitted(ctx, r, st, jobID)
-	return s.loadRequest(ctx, r.ID)
+	return s.requestToProto(ctx, r, ev)
 }
 
 // commitOrderStart writes the River job that starts the order if the

@@ -23,9 +23,6 @@ func (s *ticketingServer) RequestToJoin(ctx context.Context, req *connect.Reques
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkNoOpenRequest(ctx, ev.ID, userID); err != nil {
-		return nil, err
-	}
 	r, err := s.admit(ctx, ev, orderStart(ev, userID, msg.GetSeats(), msg.GetMessage()), msg.GetInviteToken())
 	if err != nil {
 		return nil, err
@@ -99,17 +96,6 @@ func (s *ticketingServer) updateWithStart(ctx context.Context, st workflows.Tick
 		return state, fmt.Errorf("admit ticket order %s: %w", requestID, err)
 	}
 	return state, nil
-}
-
-func (s *ticketingServer) checkNoOpenRequest(ctx context.Context, eventID, userID uuid.UUID) error {
-	open, err := db.HasOpenRequest(ctx, s.DB, eventID, userID)
-	if err != nil {
-		return err
-	}
-	if open {
-		return connect.NewError(connect.CodeAlreadyExists, errors.New("you already have an open request for this event"))
-	}
-	return nil
 }
 
 // GetRequest shows a request to its requester and to the event's host.

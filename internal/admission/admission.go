@@ -129,7 +129,7 @@ func (d *Desk) write(ctx context.Context, tx bun.Tx, in Request, ev *db.Event, o
 	}
 	now := d.Now()
 	r := &db.Request{ID: in.ID, EventID: ev.ID, RequesterUserID: in.UserID, Seats: in.Seats, Message: in.Message,
-		ViaInviteID: in.InviteID, Quote: &quote, QuotedAt: &now}
+		ViaInviteID: in.InviteID, Quote: &quote, QuotedAt: &now, Timestamps: db.Timestamps{CreatedAt: now, UpdatedAt: now}}
 	switch outcome {
 	case db.AdmitPending:
 		r.Status = enums.RequestPending
