@@ -48,6 +48,7 @@ import (
 	"time"
 
 	"github.com/convene/convene/bench/internal/stack"
+	"github.com/convene/convene/internal/config"
 	"github.com/convene/convene/proto/convene/events/v1/eventsv1connect"
 )
 
@@ -64,6 +65,9 @@ type options struct {
 	// ceilingWorkflows is how many trivial workflows measure Temporal's
 	// ceiling; 0 skips it.
 	ceilingWorkflows int
+	// temporalStore is where the stack's Temporal keeps its state: sqlite
+	// or postgres.
+	temporalStore string
 }
 
 // errCheckFailed means the run finished but the database disagrees with
@@ -78,6 +82,7 @@ func parseOptions(args []string) (options, error) {
 	fs.IntVar(&o.concurrency, "concurrency", 64, "RequestToJoin calls in flight at once (also pgbench clients)")
 	fs.IntVar(&o.pgbenchSeconds, "pgbench-seconds", 10, "duration of the pgbench hot-row run (0 skips it)")
 	fs.IntVar(&o.ceilingWorkflows, "ceiling-workflows", 1000, "trivial workflows run for the Temporal ceiling, 64 in flight (0 skips it)")
+	fs.StringVar(&o.temporalStore, "temporal-store", stack.TemporalStoreFromEnv(), "where Temporal keeps its state: sqlite or postgres (the stack's cluster) (CONVENE_TEMPORAL_STORE)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -96,6 +101,8 @@ func (o options) validate() error {
 		return fmt.Errorf("-pgbench-seconds must not be negative, got %d", o.pgbenchSeconds)
 	case o.ceilingWorkflows < 0:
 		return fmt.Errorf("-ceiling-workflows must not be negative, got %d", o.ceilingWorkflows)
+	case o.temporalStore != config.TemporalStoreSQLite && o.temporalStore != config.TemporalStorePostgres:
+		return fmt.Errorf("-temporal-store must be sqlite or postgres, got %q", o.temporalStore)
 	}
 	return nil
 }
@@ -105,8 +112,8 @@ func main() { stack.Main("ticketrush", parseOptions, run) }
 // run starts the stack, measures, prints the report and tears the stack
 // down whatever happens.
 func run(ctx context.Context, o options) (err error) {
-	progress("starting Postgres, Temporal, the worker and the API in a temp dir")
-	s, err := stack.Start(ctx, stack.Options{})
+	progress("starting Postgres, Temporal (on %s), the worker and the API in a temp dir", o.temporalStore)
+	s, err := stack.Start(ctx, stack.Options{TemporalStore: o.temporalStore})
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ func printReport(w io.Writer, o options, r results) {
 	secs := res.wall.Seconds()
 	rows := [][2]string{
 		{"buyers / capacity / concurrency", fmt.Sprintf("%d / %d / %d", o.buyers, o.capacity, o.concurrency)},
+		{"Temporal store", o.temporalStore},
 		{"confirmed orders", fmt.Sprint(res.accepted)},
 		{"waitlisted", fmt.Sprint(res.waitlisted)},
 		{"errors", fmt.Sprint(res.errors + res.other)},
@@ -72,6 +73,7 @@ type summary struct {
 	TemporalCeilingWorkflowsPerS float64  `json:"temporal_ceiling_workflows_per_s"`
 	PgbenchHotRowTPS             float64  `json:"pgbench_hot_row_tps"`
 	BucketedAdmissionsPerS       *float64 `json:"bucketed_admissions_per_s"`
+	TemporalStore                string   `json:"temporal_store"`
 }
 
 // printJSON writes the summary as one line of JSON. Admissions are every
@@ -86,7 +88,7 @@ func printJSON(w io.Writer, o options, r results) error {
 		Tickets: r.check.tickets, Waitlisted: r.check.waitlistedRows, Oversold: max(0, r.check.tickets-o.capacity),
 		WorkflowsStarted: r.backlog.started, WorkflowBacklogDrainS: round1(r.backlog.drain.Seconds()),
 		WorkflowsPerS: round1(r.backlog.workflowsPerSecond()), TemporalCeilingWorkflowsPerS: round1(r.temporalCeiling),
-		PgbenchHotRowTPS: round1(r.hotRowTPS),
+		PgbenchHotRowTPS: round1(r.hotRowTPS), TemporalStore: o.temporalStore,
 	})
 	if err != nil {
 		return fmt.Errorf("encode summary: %w", err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/app"
+	"github.com/convene/convene/internal/config"
 	"github.com/convene/convene/internal/devstack"
 )
 
@@ -23,9 +24,11 @@ func (c *cli) devCmd() *cobra.Command {
 		Use:   "dev",
 		Short: "Run everything on this machine: Postgres, Temporal + UI, migrations, demo data, worker and API",
 		Long: `dev starts a private Postgres cluster under the data dir, an in-process Temporal
-dev server (SQLite file under the data dir) with its Web UI, applies migrations,
-loads demo data, then runs the worker and the API in this process. Data survives
-restarts. Set DATABASE_URL or TEMPORAL_ADDRESS to use existing ones instead.`,
+dev server with its Web UI, applies migrations, loads demo data, then runs the
+worker and the API in this process. Temporal keeps its state in a SQLite file
+under the data dir, or with --temporal-store postgres in the databases temporal
+and temporal_visibility on the same Postgres as Convene. Data survives restarts.
+Set DATABASE_URL or TEMPORAL_ADDRESS to use existing ones instead.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signalContext()
 			defer stop()
@@ -81,16 +84,24 @@ func (c *cli) devPostgres(ctx context.Context) (func() error, error) {
 	return pg.Stop, nil
 }
 
-// devTemporal starts the embedded Temporal server and UI unless
-// TEMPORAL_ADDRESS was given.
+// devTemporal starts the embedded Temporal server and UI, on SQLite or on
+// Postgres as CONVENE_TEMPORAL_STORE says, unless TEMPORAL_ADDRESS was given.
 func (c *cli) devTemporal(ctx context.Context) (func() error, string, error) {
 	if _, external := os.LookupEnv("TEMPORAL_ADDRESS"); external {
 		return func() error { return nil }, "", nil
 	}
-	t, err := devstack.StartTemporal(ctx, devstack.TemporalOptions{
-		DBFile: filepath.Join(c.cfg.DataDir, "temporal.db"), Port: c.cfg.TemporalPort, UIPort: c.cfg.TemporalUIPort,
+	opts := devstack.TemporalOptions{
+		Port: c.cfg.TemporalPort, UIPort: c.cfg.TemporalUIPort,
 		Namespace: c.cfg.TemporalNamespace, SearchAttributes: devstack.ConveneSearchAttributes(), Logger: c.log,
-	})
+	}
+	if c.cfg.TemporalStore == config.TemporalStorePostgres {
+		// The server of DatabaseURL: the private cluster, or the one
+		// DATABASE_URL names.
+		opts.Postgres = &devstack.TemporalPostgres{ServerURL: c.cfg.DatabaseURL}
+	} else {
+		opts.DBFile = filepath.Join(c.cfg.DataDir, "temporal.db")
+	}
+	t, err := devstack.StartTemporal(ctx, opts)
 	if err != nil {
 		return nil, "", err
 	}

@@ -24,6 +24,12 @@ const (
 	EnvProd = "prod"
 )
 
+// Stores the dev Temporal server can keep its state in (TemporalStore).
+const (
+	TemporalStoreSQLite   = "sqlite"
+	TemporalStorePostgres = "postgres"
+)
+
 // devJWTSecret signs tokens in dev only; Validate rejects it in prod.
 const devJWTSecret = "convene-dev-secret-do-not-use-in-production"
 
@@ -55,6 +61,10 @@ type Config struct {
 	TemporalPort int `env:"CONVENE_TEMPORAL_PORT"`
 	// TemporalUIPort is the port of the dev Temporal Web UI.
 	TemporalUIPort int `env:"CONVENE_TEMPORAL_UI_PORT"`
+	// TemporalStore is where the dev Temporal server keeps its state:
+	// "sqlite" (a file in DataDir) or "postgres" (databases temporal and
+	// temporal_visibility on the Postgres server of DatabaseURL).
+	TemporalStore string `env:"CONVENE_TEMPORAL_STORE"`
 	// SMSProvider selects the SMS adapter; "log" writes messages to the log.
 	SMSProvider string `env:"CONVENE_SMS_PROVIDER"`
 	// LogLevel is debug, info, warn or error.
@@ -127,6 +137,7 @@ func Default() Config {
 		PostgresPort:      55432,
 		TemporalPort:      7233,
 		TemporalUIPort:    8233,
+		TemporalStore:     TemporalStoreSQLite,
 		SMSProvider:       "log",
 		PublicURL:         "http://127.0.0.1:8080",
 		PaymentProvider:   "sandbox",
@@ -172,6 +183,7 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	num(&cfg.PostgresPort, "CONVENE_PG_PORT")
 	num(&cfg.TemporalPort, "CONVENE_TEMPORAL_PORT")
 	num(&cfg.TemporalUIPort, "CONVENE_TEMPORAL_UI_PORT")
+	str(&cfg.TemporalStore, "CONVENE_TEMPORAL_STORE")
 	num(&cfg.NotifyDailyQuota, "CONVENE_NOTIFY_DAILY_QUOTA")
 	str(&cfg.SMSProvider, "CONVENE_SMS_PROVIDER")
 	str(&cfg.LogLevel, "CONVENE_LOG_LEVEL")
@@ -227,7 +239,7 @@ func EnvVars() []string {
 		"STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "CONVENE_TICKET_MASTER_KEY",
 		"CONVENE_NOTIFY_RATE_LIMITS", "CONVENE_FCM_PROJECT_ID", "CONVENE_FCM_CREDENTIALS_FILE", "CONVENE_SMTP_ADDR",
 		"CONVENE_SMTP_FROM", "CONVENE_SMTP_USERNAME", "CONVENE_SMTP_PASSWORD", "CONVENE_TELEGRAM_BOT_TOKEN",
-		"CONVENE_NOTIFY_DAILY_QUOTA",
+		"CONVENE_NOTIFY_DAILY_QUOTA", "CONVENE_TEMPORAL_STORE",
 	}
 }
 
@@ -246,6 +258,7 @@ func (c *Config) BindFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&c.PostgresPort, "pg-port", c.PostgresPort, "dev Postgres port (CONVENE_PG_PORT)")
 	fs.IntVar(&c.TemporalPort, "temporal-port", c.TemporalPort, "dev Temporal gRPC port (CONVENE_TEMPORAL_PORT)")
 	fs.IntVar(&c.TemporalUIPort, "temporal-ui-port", c.TemporalUIPort, "dev Temporal UI port (CONVENE_TEMPORAL_UI_PORT)")
+	fs.StringVar(&c.TemporalStore, "temporal-store", c.TemporalStore, "dev Temporal state: sqlite or postgres (CONVENE_TEMPORAL_STORE)")
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "the API's public base URL (CONVENE_PUBLIC_URL)")
 	fs.StringVar(&c.PaymentProvider, "payment-provider", c.PaymentProvider, "payment adapter: sandbox or stripe (CONVENE_PAYMENT_PROVIDER)")
 	fs.StringVar(&c.SMSProvider, "sms-provider", c.SMSProvider, "SMS adapter: log (CONVENE_SMS_PROVIDER)")
@@ -301,6 +314,9 @@ func (c *Config) Validate() error {
 	}
 	if c.TemporalNamespace == "" || c.TaskQueue == "" {
 		errs = append(errs, errors.New("TEMPORAL_NAMESPACE and CONVENE_TASK_QUEUE must not be empty"))
+	}
+	if c.TemporalStore != TemporalStoreSQLite && c.TemporalStore != TemporalStorePostgres {
+		errs = append(errs, fmt.Errorf("CONVENE_TEMPORAL_STORE must be sqlite or postgres, got %q", c.TemporalStore))
 	}
 	if c.SessionCheckTTL <= 0 || c.SessionCheckTTL > time.Minute {
 		errs = append(errs, errors.New("CONVENE_SESSION_CHECK_TTL must be positive and at most 1m"))

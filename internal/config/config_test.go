@@ -36,6 +36,31 @@ func TestLoad_EnvOverridesDefaultsAndFlagsOverrideEnv(t *testing.T) {
 	assert.Equal(t, "convene", cfg.TemporalNamespace, "env survives when no flag is given")
 }
 
+func TestLoad_TemporalStore(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		env   map[string]string
+		flags []string
+		want  string
+	}{
+		{"sqlite by default", map[string]string{}, nil, config.TemporalStoreSQLite},
+		{"from the environment", map[string]string{"CONVENE_TEMPORAL_STORE": "postgres"}, nil, config.TemporalStorePostgres},
+		{"the flag wins", map[string]string{"CONVENE_TEMPORAL_STORE": "postgres"}, []string{"--temporal-store", "sqlite"}, config.TemporalStoreSQLite},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := config.Load(env(tc.env))
+			require.NoError(t, err)
+			fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+			cfg.BindFlags(fs)
+			require.NoError(t, fs.Parse(tc.flags))
+			assert.Equal(t, tc.want, cfg.TemporalStore)
+			assert.Contains(t, config.EnvVars(), "CONVENE_TEMPORAL_STORE")
+		})
+	}
+}
+
 func TestLoad_BadValuesNameTheVariable(t *testing.T) {
 	t.Parallel()
 	_, err := config.Load(env(map[string]string{"CONVENE_PG_PORT": "abc", "CONVENE_SHUTDOWN_TIMEOUT": "soon"}))
@@ -71,6 +96,8 @@ func TestFinalize(t *testing.T) {
 		{"prod needs a ticket key", prodEnv(map[string]string{"CONVENE_JWT_SECRET_FILE": secretFile, "CONVENE_TICKET_MASTER_KEY": ""}), []string{"CONVENE_TICKET_MASTER_KEY"}},
 		{"prod with secret file", prodEnv(map[string]string{"CONVENE_JWT_SECRET_FILE": secretFile}), nil},
 		{"unknown env", map[string]string{"CONVENE_ENV": "staging"}, []string{"CONVENE_ENV"}},
+		{"temporal on postgres", map[string]string{"CONVENE_TEMPORAL_STORE": "postgres"}, nil},
+		{"unknown temporal store", map[string]string{"CONVENE_TEMPORAL_STORE": "mysql"}, []string{`CONVENE_TEMPORAL_STORE must be sqlite or postgres, got "mysql"`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,23 +1,20 @@
 package devstack
 
 // An in-process Temporal dev server for `convene dev`: what `temporal server
-// start-dev` does, built from go.temporal.io/server (SQLite persistence, static
-// single-host membership) and github.com/temporalio/ui-server/v2 (Web UI with
-// embedded assets).
+// start-dev` does, built from go.temporal.io/server (SQLite or Postgres
+// persistence, static single-host membership) and
+// github.com/temporalio/ui-server/v2 (Web UI with embedded assets).
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -26,14 +23,12 @@ import (
 	uiserveroptions "github.com/temporalio/ui-server/v2/server/server_options"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/server/common/authorization"
 	"go.temporal.io/server/common/cluster"
 	"go.temporal.io/server/common/config"
 	"go.temporal.io/server/common/dynamicconfig"
 	tlog "go.temporal.io/server/common/log"
-	"go.temporal.io/server/common/log/tag"
 	"go.temporal.io/server/common/membership/static"
 	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
 	"go.temporal.io/server/common/primitives"
@@ -41,7 +36,6 @@ import (
 	"go.temporal.io/server/temporal"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 // Defaults of TemporalOptions, the same as `temporal server start-dev`.
@@ -69,7 +63,8 @@ const (
 
 // TemporalOptions configures the embedded dev server.
 type TemporalOptions struct {
-	DBFile           string                              // SQLite file path; "" = in-memory
+	DBFile           string                              // SQLite file path; "" = in-memory; unused with Postgres
+	Postgres         *TemporalPostgres                   // when set, the state lives on Postgres instead of SQLite
 	IP               string                              // default "127.0.0.1"
 	Port             int                                 // frontend gRPC, default 7233
 	UIPort           int                                 // Web UI, default 8233; -1 disables the UI
@@ -106,9 +101,10 @@ func ConveneSearchAttributes() map[string]enumspb.IndexedValueType {
 
 // StartTemporal starts the dev server and returns once the frontend answers
 // for opts.Namespace, the search attributes are registered and (unless
-// disabled) the Web UI answers. With a DBFile, the schema is created on first
-// start and the state (namespace, search attributes, workflows) is reused on
-// the next. ctx bounds the start only; call Stop to shut the server down.
+// disabled) the Web UI answers. With a DBFile or Postgres, the schema is
+// created on first start and the state (namespace, search attributes,
+// workflows) is reused on the next. ctx bounds the start only; call Stop to
+// shut the server down.
 func StartTemporal(ctx context.Context, opts TemporalOptions) (*Temporal, error) {
 	opts = temporalWithDefaults(opts)
 	if _, ok := ctx.Deadline(); !ok {
@@ -132,13 +128,13 @@ func StartTemporal(ctx context.Context, opts TemporalOptions) (*Temporal, error)
 	if err != nil {
 		return nil, err
 	}
-	sqlConf := conf.Persistence.DataStores[sqliteplugin.PluginName].SQL
-	if err := temporalPrepareDB(sqlConf, opts); err != nil {
-		return nil, err
-	}
 	logLevel := new(slog.LevelVar)
 	logLevel.Set(slog.LevelWarn)
-	server, err := temporalNewServer(conf, temporalLogger{sl: opts.Logger, min: logLevel})
+	tl := temporalLogger{sl: opts.Logger, min: logLevel}
+	if err := temporalPrepareStores(conf.Persistence, opts, tl); err != nil {
+		return nil, err
+	}
+	server, err := temporalNewServer(conf, tl)
 	if err != nil {
 		return nil, err
 	}
@@ -202,6 +198,9 @@ func temporalWithDefaults(opts TemporalOptions) TemporalOptions {
 		opts.Logger = slog.Default()
 	}
 	opts.Logger = opts.Logger.With("component", "temporal")
+	if opts.Postgres != nil {
+		opts.Postgres = temporalPostgresDefaults(*opts.Postgres)
+	}
 	return opts
 }
 
@@ -226,13 +225,8 @@ func temporalServerConfig(opts TemporalOptions) (*config.Config, error) {
 	var conf config.Config
 	conf.Global.Membership.MaxJoinDuration = 30 * time.Second
 	conf.Global.Membership.BroadcastAddress = temporalLoopback
-	conf.Persistence = config.Persistence{
-		DefaultStore:     sqliteplugin.PluginName,
-		VisibilityStore:  sqliteplugin.PluginName,
-		NumHistoryShards: temporalHistoryShards,
-		DataStores: map[string]config.DataStore{
-			sqliteplugin.PluginName: {SQL: temporalSQLConfig(opts.DBFile)},
-		},
+	if conf.Persistence, err = temporalPersistence(opts); err != nil {
+		return nil, err
 	}
 	conf.ClusterMetadata = &cluster.Config{
 		EnableGlobalNamespace:    false,
@@ -280,7 +274,24 @@ func temporalServerConfig(opts TemporalOptions) (*config.Config, error) {
 	return &conf, nil
 }
 
-func temporalSQLConfig(dbFile string) *config.SQL {
+// temporalPersistence is where the server keeps its state and its
+// visibility: two databases on Postgres when opts.Postgres is set, else one
+// SQLite file (or memory).
+func temporalPersistence(opts TemporalOptions) (config.Persistence, error) {
+	if opts.Postgres != nil {
+		return temporalPostgresPersistence(*opts.Postgres)
+	}
+	return config.Persistence{
+		DefaultStore:     sqliteplugin.PluginName,
+		VisibilityStore:  sqliteplugin.PluginName,
+		NumHistoryShards: temporalHistoryShards,
+		DataStores: map[string]config.DataStore{
+			sqliteplugin.PluginName: {SQL: temporalSQLiteConfig(opts.DBFile)},
+		},
+	}, nil
+}
+
+func temporalSQLiteConfig(dbFile string) *config.SQL {
 	conf := &config.SQL{PluginName: sqliteplugin.PluginName}
 	if dbFile == "" {
 		// A shared-cache in-memory database; the plugin creates the schema
@@ -298,34 +309,36 @@ func temporalSQLConfig(dbFile string) *config.SQL {
 	return conf
 }
 
-// temporalPrepareDB creates the schema in a new database file and the
-// namespace if it is missing (both before the server starts, as the CLI does,
-// so the services load them at start).
-func temporalPrepareDB(sqlConf *config.SQL, opts TemporalOptions) error {
-	if opts.DBFile != "" {
-		if err := os.MkdirAll(filepath.Dir(opts.DBFile), 0o755); err != nil {
-			return fmt.Errorf("temporal database directory: %w", err)
+// temporalPrepareStores creates or migrates the schema, then the namespace
+// if it is missing (both before the server starts, as the CLI does, so the
+// services load them at start).
+func temporalPrepareStores(persistence config.Persistence, opts TemporalOptions, tl tlog.Logger) error {
+	if opts.Postgres != nil {
+		if err := temporalPostgresMigrate(*opts.Postgres, persistence, tl); err != nil {
+			return err
 		}
-		fi, err := os.Stat(opts.DBFile)
-		switch {
-		case errors.Is(err, os.ErrNotExist) || (err == nil && fi.Size() == 0):
-			if err := sqliteschema.SetupSchema(sqlConf); err != nil {
-				return fmt.Errorf("temporal database schema in %s: %w", opts.DBFile, err)
-			}
-		case err != nil:
-			return fmt.Errorf("temporal database file: %w", err)
-		}
+	} else if err := temporalSQLiteSchema(persistence.DataStores[sqliteplugin.PluginName].SQL, opts.DBFile); err != nil {
+		return err
 	}
+	return temporalCreateNamespace(persistence.DataStores[persistence.DefaultStore].SQL, opts)
+}
 
-	// A new namespace gets the search attributes at once; an existing one
-	// keeps its own and gets missing ones through the OperatorService.
-	ns, err := sqliteschema.NewNamespaceConfig(temporalClusterName, opts.Namespace, false, opts.SearchAttributes)
-	if err != nil {
-		return fmt.Errorf("temporal namespace %q: %w", opts.Namespace, err)
+// temporalSQLiteSchema creates the schema in a new database file.
+func temporalSQLiteSchema(sqlConf *config.SQL, dbFile string) error {
+	if dbFile == "" {
+		return nil
 	}
-	ns.Detail.Config.Retention = durationpb.New(temporalNamespaceRetention)
-	if err := sqliteschema.CreateNamespaces(sqlConf, ns); err != nil {
-		return fmt.Errorf("temporal namespace %q: %w", opts.Namespace, err)
+	if err := os.MkdirAll(filepath.Dir(dbFile), 0o755); err != nil {
+		return fmt.Errorf("temporal database directory: %w", err)
+	}
+	fi, err := os.Stat(dbFile)
+	switch {
+	case errors.Is(err, os.ErrNotExist) || (err == nil && fi.Size() == 0):
+		if err := sqliteschema.SetupSchema(sqlConf); err != nil {
+			return fmt.Errorf("temporal database schema in %s: %w", dbFile, err)
+		}
+	case err != nil:
+		return fmt.Errorf("temporal database file: %w", err)
 	}
 	return nil
 }
@@ -405,79 +418,6 @@ func (t *Temporal) awaitFrontendAndRegister(ctx context.Context, opts TemporalOp
 	return temporalRegisterSearchAttributes(ctx, wf, op, opts.Namespace, opts.SearchAttributes)
 }
 
-// temporalRegisterSearchAttributes adds the attributes the namespace lacks
-// and waits until the server accepts them in queries. An attribute that
-// exists with another type is an error.
-func temporalRegisterSearchAttributes(
-	ctx context.Context,
-	wf workflowservice.WorkflowServiceClient,
-	op operatorservice.OperatorServiceClient,
-	namespace string,
-	want map[string]enumspb.IndexedValueType,
-) error {
-	if len(want) == 0 {
-		return nil
-	}
-	var have *operatorservice.ListSearchAttributesResponse
-	err := temporalRetry(ctx, func(ctx context.Context) (err error) {
-		have, err = op.ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("list temporal search attributes: %w", err)
-	}
-	missing := map[string]enumspb.IndexedValueType{}
-	for name, typ := range want {
-		got, ok := have.GetCustomAttributes()[name]
-		if !ok {
-			got, ok = have.GetSystemAttributes()[name]
-		}
-		switch {
-		case !ok:
-			missing[name] = typ
-		case got != typ:
-			return fmt.Errorf("temporal search attribute %s is %s in namespace %s, want %s", name, got, namespace, typ)
-		}
-	}
-	if len(missing) == 0 {
-		return nil
-	}
-
-	_, err = op.AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
-		Namespace:        namespace,
-		SearchAttributes: missing,
-	})
-	var exists *serviceerror.AlreadyExists
-	if err != nil && !errors.As(err, &exists) {
-		return fmt.Errorf("add temporal search attributes %v: %w", slices.Sorted(maps.Keys(missing)), err)
-	}
-
-	// Each service reloads the namespace on its own timer: wait until the
-	// frontend accepts a query on the new attributes, then one more period
-	// for history and matching.
-	var conds []string
-	for _, name := range slices.Sorted(maps.Keys(missing)) {
-		conds = append(conds, name+" IS NULL")
-	}
-	query := strings.Join(conds, " AND ")
-	err = temporalRetry(ctx, func(ctx context.Context) error {
-		_, err := wf.CountWorkflowExecutions(ctx, &workflowservice.CountWorkflowExecutionsRequest{
-			Namespace: namespace,
-			Query:     query,
-		})
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("temporal search attributes not visible: %w", err)
-	}
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(temporalNamespaceRefresh):
-	}
-	return nil
-}
-
 // startUI runs the Web UI in a goroutine and waits until it answers.
 func (t *Temporal) startUI(ctx context.Context, opts TemporalOptions) error {
 	t.ui = uiserver.NewServer(uiserveroptions.WithConfigProvider(&uiconfig.Config{
@@ -538,139 +478,4 @@ func temporalRetry(ctx context.Context, fn func(context.Context) error) error {
 		case <-time.After(pause):
 		}
 	}
-}
-
-func temporalCheckPortFree(ip string, port int) error {
-	l, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(port)))
-	if err != nil {
-		return fmt.Errorf("port %d on %s is not free (another Temporal running?): %w", port, ip, err)
-	}
-	return l.Close()
-}
-
-var (
-	temporalPortsMu    sync.Mutex
-	temporalPortsGiven = map[int]bool{}
-)
-
-// temporalFreePort returns a port on ip nobody listens on, never one in
-// avoid or one it returned before in this process. The probe connection is
-// closed from the listening side, which leaves the port in TIME_WAIT so the
-// kernel does not hand it out again for ephemeral use for a while, while an
-// explicit bind (SO_REUSEADDR) still works.
-func temporalFreePort(ip string, avoid ...int) (int, error) {
-	temporalPortsMu.Lock()
-	defer temporalPortsMu.Unlock()
-	for range 50 {
-		port, err := temporalProbePort(ip)
-		if err != nil {
-			return 0, err
-		}
-		if temporalPortsGiven[port] || slices.Contains(avoid, port) {
-			continue
-		}
-		temporalPortsGiven[port] = true
-		return port, nil
-	}
-	return 0, fmt.Errorf("no free port on %s", ip)
-}
-
-func temporalProbePort(ip string) (int, error) {
-	l, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
-	if err != nil {
-		return 0, fmt.Errorf("find a free port: %w", err)
-	}
-	defer func() { _ = l.Close() }()
-	addr := l.Addr().(*net.TCPAddr)
-	dialAddr := &net.TCPAddr{IP: net.ParseIP(temporalDialHost(ip)), Port: addr.Port}
-	client, err := net.DialTCP("tcp", nil, dialAddr)
-	if err != nil {
-		return addr.Port, nil //nolint:nilerr // the port is free; only the TIME_WAIT trick failed
-	}
-	defer func() { _ = client.Close() }()
-	server, err := l.Accept()
-	if err != nil {
-		return addr.Port, nil //nolint:nilerr // as above
-	}
-	_ = server.Close() // server side first: it holds the TIME_WAIT
-	return addr.Port, nil
-}
-
-// temporalLogger passes the server's logs at or above min (warn while it
-// runs) to slog and drops the rest: its debug and info logs would drown a
-// dev console.
-type temporalLogger struct {
-	sl   *slog.Logger
-	min  *slog.LevelVar
-	tags []tag.Tag // from With, converted only when something is logged
-}
-
-var (
-	_ tlog.Logger      = temporalLogger{}
-	_ tlog.WithLogger  = temporalLogger{}
-	_ tlog.SLogWrapper = temporalLogger{}
-)
-
-func (l temporalLogger) Debug(msg string, tags ...tag.Tag) {
-	l.log(slog.LevelDebug, msg, tags)
-}
-func (l temporalLogger) Info(msg string, tags ...tag.Tag) {
-	l.log(slog.LevelInfo, msg, tags)
-}
-func (l temporalLogger) Warn(msg string, tags ...tag.Tag) {
-	l.log(slog.LevelWarn, msg, tags)
-}
-func (l temporalLogger) Error(msg string, tags ...tag.Tag) {
-	l.log(slog.LevelError, msg, tags)
-}
-
-// DPanic, Panic and Fatal only log: a dev server must not take `convene dev` down.
-func (l temporalLogger) DPanic(msg string, tags ...tag.Tag) { l.log(slog.LevelError, msg, tags) }
-func (l temporalLogger) Panic(msg string, tags ...tag.Tag)  { l.log(slog.LevelError, msg, tags) }
-func (l temporalLogger) Fatal(msg string, tags ...tag.Tag)  { l.log(slog.LevelError, msg, tags) }
-
-func (l temporalLogger) With(tags ...tag.Tag) tlog.Logger {
-	return temporalLogger{sl: l.sl, min: l.min, tags: append(slices.Clip(l.tags), tags...)}
-}
-
-// SLog is used by server parts that log through slog directly (Nexus).
-func (l temporalLogger) SLog() *slog.Logger {
-	return slog.New(temporalMinLevel{Handler: l.sl.Handler(), min: l.min}).
-		With(temporalAttrs(l.tags)...)
-}
-
-func (l temporalLogger) log(level slog.Level, msg string, tags []tag.Tag) {
-	ctx := context.Background()
-	if level < l.min.Level() || !l.sl.Enabled(ctx, level) {
-		return
-	}
-	attrs := temporalAttrs(l.tags)
-	attrs = append(attrs, temporalAttrs(tags)...)
-	l.sl.Log(ctx, level, msg, attrs...)
-}
-
-func temporalAttrs(tags []tag.Tag) []any {
-	attrs := make([]any, 0, len(tags))
-	for _, t := range tags {
-		attrs = append(attrs, slog.Any(t.Key(), t.Value()))
-	}
-	return attrs
-}
-
-// temporalMinLevel drops records below min.
-type temporalMinLevel struct {
-	slog.Handler
-	min slog.Leveler
-}
-
-func (h temporalMinLevel) Enabled(ctx context.Context, level slog.Level) bool {
-	return level >= h.min.Level() && h.Handler.Enabled(ctx, level)
-}
-
-func (h temporalMinLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return temporalMinLevel{Handler: h.Handler.WithAttrs(attrs), min: h.min}
-}
-
-func (h temporalMinLevel) WithGroup(name string) slog.Handler {
-	return temporalMinLevel{Handler: h.Handler.WithGroup(name), min: h.min}
 }

@@ -1,7 +1,7 @@
 // Package stack starts a throwaway copy of `make run` for the benchmarks:
-// a private Postgres (fsync on), the embedded Temporal dev server on SQLite,
-// the real worker and the real API on a loopback port, all in one temp dir
-// that Close removes.
+// a private Postgres (fsync on), the embedded Temporal dev server on SQLite
+// or on that Postgres (Options.TemporalStore), the real worker and the real
+// API on a loopback port, all in one temp dir that Close removes.
 package stack
 
 import (
@@ -43,22 +43,45 @@ type Options struct {
 	// built (notification senders, rate limits, page size, …). Config
 	// already points at the stack's Postgres, Temporal and API address.
 	App func(*app.Options)
+	// TemporalStore is where the embedded Temporal keeps its state:
+	// config.TemporalStoreSQLite (a file in the temp dir) or
+	// config.TemporalStorePostgres (two databases on the stack's cluster).
+	// Empty means $CONVENE_TEMPORAL_STORE, else SQLite.
+	TemporalStore string
+}
+
+// TemporalStoreFromEnv is the store Options.TemporalStore defaults to: the
+// environment's CONVENE_TEMPORAL_STORE, else SQLite, as `convene dev` does.
+func TemporalStoreFromEnv() string {
+	if v := os.Getenv("CONVENE_TEMPORAL_STORE"); v != "" {
+		return v
+	}
+	return config.TemporalStoreSQLite
 }
 
 // Stack is a throwaway `make run`: Postgres, Temporal, worker and API in
 // one temp dir, torn down in reverse order by Close.
 type Stack struct {
-	opts   Options
-	dir    string
-	dbURL  string
-	app    *app.App
-	apiURL string
+	opts  Options
+	dir   string
+	dbURL string
+	// pgAdminURL is the cluster's postgres database, where Temporal's
+	// databases are created when it runs on Postgres.
+	pgAdminURL string
+	app        *app.App
+	apiURL     string
 	// stops run last-first on Close.
 	stops []func() error
 }
 
 // Start brings everything up; on failure it stops what it started.
 func Start(ctx context.Context, o Options) (_ *Stack, err error) {
+	if o.TemporalStore == "" {
+		o.TemporalStore = TemporalStoreFromEnv()
+	}
+	if o.TemporalStore != config.TemporalStoreSQLite && o.TemporalStore != config.TemporalStorePostgres {
+		return nil, fmt.Errorf("temporal store must be sqlite or postgres, got %q", o.TemporalStore)
+	}
 	dir, err := os.MkdirTemp("", "convene-bench-")
 	if err != nil {
 		return nil, fmt.Errorf("create temp dir: %w", err)
@@ -152,20 +175,27 @@ func (s *Stack) startPostgres(ctx context.Context) error {
 		return err
 	}
 	s.dbURL = pg.URL(database)
+	s.pgAdminURL = pg.URL("postgres")
 	return nil
 }
 
-// startTemporal starts the embedded dev server (SQLite file, no UI) and
-// returns its frontend address.
+// startTemporal starts the embedded dev server (no UI) on a SQLite file in
+// the temp dir or on the stack's Postgres cluster, and returns its frontend
+// address.
 func (s *Stack) startTemporal(ctx context.Context) (string, error) {
 	port, err := freePort()
 	if err != nil {
 		return "", err
 	}
-	t, err := devstack.StartTemporal(ctx, devstack.TemporalOptions{
-		DBFile: filepath.Join(s.dir, "temporal.db"), Port: port, UIPort: -1,
-		SearchAttributes: devstack.ConveneSearchAttributes(), Logger: temporalLogger(),
-	})
+	opts := devstack.TemporalOptions{
+		Port: port, UIPort: -1, SearchAttributes: devstack.ConveneSearchAttributes(), Logger: temporalLogger(),
+	}
+	if s.opts.TemporalStore == config.TemporalStorePostgres {
+		opts.Postgres = &devstack.TemporalPostgres{ServerURL: s.pgAdminURL}
+	} else {
+		opts.DBFile = filepath.Join(s.dir, "temporal.db")
+	}
+	t, err := devstack.StartTemporal(ctx, opts)
 	if err != nil {
 		return "", fmt.Errorf("start temporal: %w", err)
 	}
