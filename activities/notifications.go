@@ -53,11 +53,45 @@ func (a *Notifications) SetJobStatus(ctx context.Context, jobID, status string) 
 	return db.SetNotificationJobStatus(ctx, a.DB, uuid.MustParse(jobID), status)
 }
 
-// PageResult is one resolution step.
+// PageResult is one resolution step: Pages pages (1 for ResolvePage) of
+// Users users in all, creating Items items; Done when the audience is
+// exhausted.
 type PageResult struct {
+	Pages int
 	Users int
 	Items int
 	Done  bool
+}
+
+// resolveBudget is how long ResolvePages keeps paging before it reports
+// back: long enough to spare the workflow most of its round trips (one
+// activity result, workflow task and activity start per call), short
+// enough that a cancel is seen within about a second.
+const resolveBudget = time.Second
+
+// ResolvePages resolves pages as ResolvePage does, each in its own
+// transaction, until the audience is exhausted or resolveBudget has
+// passed. A failure after some pages committed reports those pages (the
+// failing one is retried by the next call, from the stored cursor).
+func (a *Notifications) ResolvePages(ctx context.Context, jobID string) (PageResult, error) {
+	var total PageResult
+	start := time.Now()
+	for {
+		res, err := a.ResolvePage(ctx, jobID)
+		if err != nil {
+			if total.Pages > 0 {
+				return total, nil
+			}
+			return total, err
+		}
+		total.Pages++
+		total.Users += res.Users
+		total.Items += res.Items
+		total.Done = res.Done
+		if res.Done || time.Since(start) >= resolveBudget {
+			return total, nil
+		}
+	}
 }
 
 // ResolvePage pages the next users of the audience in, and in one
@@ -66,7 +100,7 @@ type PageResult struct {
 // workflow, so a retry after a lost response (or a worker that died)
 // continues from what committed: no recipient is skipped or doubled.
 func (a *Notifications) ResolvePage(ctx context.Context, jobID string) (PageResult, error) {
-	var out PageResult
+	out := PageResult{Pages: 1}
 	err := a.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		j, err := db.NotificationJobForUpdate(ctx, tx, uuid.MustParse(jobID))
 		if err != nil {
@@ -85,7 +119,7 @@ func (a *Notifications) ResolvePage(ctx context.Context, jobID string) (PageResu
 			return err
 		}
 		out.Items = len(created)
-		if err := a.enqueue(ctx, tx, j.ID, created); err != nil {
+		if err := a.enqueue(ctx, tx, j.ID, users, created); err != nil {
 			return err
 		}
 		return db.AdvanceJobCursor(ctx, tx, j.ID, users[len(users)-1], len(users))
@@ -106,22 +140,24 @@ func (a *Notifications) pageSize() int {
 	return defaultPageSize
 }
 
-// enqueue adds the deliveries of new items: the page's in-app ones in one
-// job (the inbox is our own table, so the page is one transaction and one
-// COPY instead of a job per recipient), every other channel one job per
-// item (each is its own provider call, made idempotent per item).
-func (a *Notifications) enqueue(ctx context.Context, tx bun.Tx, jobID uuid.UUID, items []db.NewItem) error {
+// enqueue adds the deliveries of a page's new items: its in-app ones in
+// one job named by the page's first and last user (the inbox is our own
+// table, so the page is one transaction and one COPY instead of a job per
+// recipient), every other channel one job per item (each is its own
+// provider call, made idempotent per item).
+func (a *Notifications) enqueue(ctx context.Context, tx bun.Tx, jobID uuid.UUID, users []uuid.UUID, items []db.NewItem) error {
 	var params []river.InsertManyParams
-	var inApp []uuid.UUID
+	inApp := false
 	for _, it := range items {
 		if it.Channel == enums.ChannelInApp {
-			inApp = append(inApp, it.ID)
+			inApp = true
 			continue
 		}
 		params = append(params, river.InsertManyParams{Args: jobs.DeliverNotificationArgs{ItemID: it.ID}})
 	}
-	if len(inApp) > 0 {
-		params = append(params, river.InsertManyParams{Args: jobs.DeliverInAppBatchArgs{JobID: jobID, ItemIDs: inApp}})
+	if inApp {
+		params = append(params, river.InsertManyParams{Args: jobs.DeliverInAppPageArgs{JobID: jobID,
+			FirstUserID: users[0], LastUserID: users[len(users)-1]}})
 	}
 	if len(params) == 0 {
 		return nil

@@ -112,7 +112,7 @@ func TestNotificationJob_TenThousandRecipientsExactlyOnce(t *testing.T) {
 	assert.EqualValues(t, members, inbox, "one inbox row per recipient")
 	assert.Equal(t, members, a.Push.Count(), "one push per recipient")
 	var inAppJobs int64
-	require.NoError(t, a.DB.NewRaw(`SELECT count(*) FROM river_job WHERE kind = 'notifications.deliver_in_app' AND args->>'job_id' = ?`,
+	require.NoError(t, a.DB.NewRaw(`SELECT count(*) FROM river_job WHERE kind = 'notifications.deliver_in_app_page' AND args->>'job_id' = ?`,
 		jobID).Scan(ctx, &inAppJobs))
 	assert.EqualValues(t, (members+2499)/2500, inAppJobs, "one in-app delivery job per page of 2,500")
 

@@ -290,45 +290,67 @@ func InsertItems(ctx context.Context, tx bun.Tx, jobID uuid.UUID, users []uuid.U
 	return created, nil
 }
 
-// InAppBatchRow is one pending in-app item with what rendering needs.
-type InAppBatchRow struct {
-	ItemID  uuid.UUID `bun:"item_id"`
-	UserID  uuid.UUID `bun:"user_id"`
-	Name    string    `bun:"name"`
-	Enabled bool      `bun:"enabled"`
+// InAppScope names the in-app items of one job that one delivery covers:
+// either ItemIDs (batches enqueued before pages were named by their
+// recipients) or every item of a recipient from FirstUserID to LastUserID,
+// both included (a resolved page: its recipients are consecutive in id
+// order, so the range holds exactly the page's items).
+type InAppScope struct {
+	ItemIDs                 []uuid.UUID
+	FirstUserID, LastUserID uuid.UUID
 }
 
-// LockPendingInApp row-locks the still-pending items among ids with the
-// recipient's name and whether they accept the job's category in-app.
-func LockPendingInApp(ctx context.Context, tx bun.Tx, jobID uuid.UUID, category string, ids []uuid.UUID) ([]InAppBatchRow, error) {
-	var rows []InAppBatchRow
-	err := tx.NewRaw(`SELECT ni.id AS item_id, ni.user_id, coalesce(p.name, '') AS name,
-			coalesce(np.enabled, true) AS enabled
-		FROM notification_job_items ni
-		LEFT JOIN user_profiles p ON p.user_id = ni.user_id
-		LEFT JOIN notification_preferences np ON np.user_id = ni.user_id AND np.category = ? AND np.channel = ?
-		WHERE ni.job_id = ? AND ni.id IN (?) AND ni.status = ?
-		ORDER BY ni.id FOR UPDATE OF ni`, category, enums.ChannelInApp, jobID, bun.In(ids), enums.ItemPending).Scan(ctx, &rows)
+// condition is the scope as a condition on the items aliased i.
+func (s InAppScope) condition() (string, []any) {
+	if len(s.ItemIDs) > 0 {
+		ids := make([]string, len(s.ItemIDs))
+		for k, id := range s.ItemIDs {
+			ids[k] = id.String()
+		}
+		return "i.id = ANY(?::uuid[])", []any{pgdialect.Array(ids)}
+	}
+	return "i.user_id BETWEEN ? AND ?", []any{s.FirstUserID, s.LastUserID}
+}
+
+// InAppClaim is an in-app item ClaimPendingInApp settled: Sent, or
+// skipped because its recipient opted out. Name is the recipient's, for
+// rendering.
+type InAppClaim struct {
+	ItemID uuid.UUID `bun:"item_id"`
+	UserID uuid.UUID `bun:"user_id"`
+	Name   string    `bun:"name"`
+	Sent   bool      `bun:"sent"`
+}
+
+// ClaimPendingInApp settles the still-pending in-app items of a job in
+// scope with one UPDATE: sent, or skipped when the recipient turned the
+// category off in-app (transactional categories cannot be turned off).
+// The caller writes the inbox rows of the sent ones in the same
+// transaction. The update's row locks and its status re-check make a
+// concurrent or repeated claim of the same items return none of them, so
+// no recipient gets a second row.
+func ClaimPendingInApp(ctx context.Context, tx bun.Tx, jobID uuid.UUID, scope InAppScope, category string, transactional bool) ([]InAppClaim, error) {
+	cond, condArgs := scope.condition()
+	args := append([]any{enums.ItemSent, enums.ItemSkipped, "opted out of " + category + " on " + enums.ChannelInApp,
+		transactional, category, enums.ChannelInApp, jobID, enums.ChannelInApp, enums.ItemPending}, condArgs...)
+	args = append(args, enums.ItemPending)
+	var claims []InAppClaim
+	err := tx.NewRaw(`UPDATE notification_job_items ni SET
+			status = CASE WHEN s.sent THEN ? ELSE ? END,
+			skip_reason = CASE WHEN s.sent THEN '' ELSE ? END,
+			sent_at = CASE WHEN s.sent THEN now() END,
+			attempts = ni.attempts + 1, updated_at = now()
+		FROM (SELECT i.id, coalesce(p.name, '') AS name, (?::boolean OR coalesce(np.enabled, true)) AS sent
+			FROM notification_job_items i
+			LEFT JOIN user_profiles p ON p.user_id = i.user_id
+			LEFT JOIN notification_preferences np ON np.user_id = i.user_id AND np.category = ? AND np.channel = ?
+			WHERE i.job_id = ? AND i.channel = ? AND i.status = ? AND `+cond+`) AS s
+		WHERE ni.id = s.id AND ni.status = ?
+		RETURNING ni.id AS item_id, ni.user_id, s.name, s.sent`, args...).Scan(ctx, &claims)
 	if err != nil {
-		return nil, fmt.Errorf("lock in-app items: %w", err)
+		return nil, fmt.Errorf("claim pending in-app items: %w", err)
 	}
-	return rows, nil
-}
-
-// SetItemsStatus moves items to status (sent stamps sent_at), with a skip reason.
-func SetItemsStatus(ctx context.Context, tx bun.Tx, ids []uuid.UUID, status, skipReason string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	q := tx.NewUpdate().Model((*NotificationItem)(nil)).
-		Set("status = ?, skip_reason = ?, attempts = attempts + 1, updated_at = now()", status, skipReason).Where("id IN (?)", bun.In(ids))
-	if status == enums.ItemSent {
-		q = q.Set("sent_at = now()")
-	}
-	if _, err := q.Exec(ctx); err != nil {
-		return fmt.Errorf("set items %s: %w", status, err)
-	}
-	return nil
+	return claims, nil
 }
 
 // JobProgress counts a job's items by status.

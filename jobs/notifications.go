@@ -23,9 +23,9 @@ func (DeliverNotificationArgs) InsertOpts() river.InsertOpts {
 // fan-out does not delay other jobs.
 const NotificationsQueue = "notifications"
 
-// DeliverInAppBatchArgs writes the inbox rows of a page's in-app items of
-// one job in one transaction (jobs enqueued before pages became one job
-// hold up to a hundred).
+// DeliverInAppBatchArgs writes the inbox rows of listed in-app items of one
+// job in one transaction. Resolution now enqueues DeliverInAppPageArgs; this
+// kind stays for batches queued before (up to a whole page of IDs).
 type DeliverInAppBatchArgs struct {
 	JobID   uuid.UUID   `json:"job_id"`
 	ItemIDs []uuid.UUID `json:"item_ids"`
@@ -36,5 +36,23 @@ func (DeliverInAppBatchArgs) Kind() string { return "notifications.deliver_in_ap
 
 // InsertOpts puts batches on the notifications queue.
 func (DeliverInAppBatchArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: NotificationsQueue, MaxAttempts: 8}
+}
+
+// DeliverInAppPageArgs writes the inbox rows of one resolved page's in-app
+// items in one transaction. The page is named by its first and last
+// recipient (pages are consecutive ranges of user IDs), so the job stays a
+// few bytes however large the page, instead of carrying every item's ID.
+type DeliverInAppPageArgs struct {
+	JobID       uuid.UUID `json:"job_id"`
+	FirstUserID uuid.UUID `json:"first_user_id"`
+	LastUserID  uuid.UUID `json:"last_user_id"`
+}
+
+// Kind is the job's stable name in river_job.
+func (DeliverInAppPageArgs) Kind() string { return "notifications.deliver_in_app_page" }
+
+// InsertOpts puts pages on the notifications queue.
+func (DeliverInAppPageArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{Queue: NotificationsQueue, MaxAttempts: 8}
 }

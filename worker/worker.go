@@ -168,6 +168,7 @@ func registerJobs(w *river.Workers, o Options) {
 	river.AddWorker(w, &jobs.PurgeCredentialsWorker{DB: o.DB, Now: o.Now})
 	river.AddWorker(w, &jobs.DeliverNotificationWorker{DB: o.DB, Senders: o.Senders, Limits: o.Limits, Now: o.Now})
 	river.AddWorker(w, &jobs.DeliverInAppBatchWorker{DB: o.DB, Now: o.Now})
+	river.AddWorker(w, &jobs.DeliverInAppPageWorker{DB: o.DB})
 	workflowstart.AddWorkers(w, o.Temporal, o.TaskQueue)
 }
 

@@ -32,7 +32,17 @@ const (
 	// maxProgressInterval caps the backoff between progress checks, so a
 	// finished job is reported within seconds.
 	maxProgressInterval = 5 * time.Second
+	// firstProgressInterval is the first and shortest wait between progress
+	// checks of runs on versionBatchedPaging (before it: a second, then
+	// doubling).
+	firstProgressInterval = 250 * time.Millisecond
 )
+
+// versionBatchedPaging marks runs that resolve several pages per activity
+// (ResolvePages) and time their delivery checks by the delivery rate
+// (nextProgressInterval); runs recorded before it call ResolvePage once per
+// page and wait 1 s, 2 s, 4 s… between checks.
+const versionBatchedPaging = "batched-paging"
 
 // Job statuses: notification_jobs.status (package enums).
 const (
@@ -132,7 +142,9 @@ type notificationJob struct {
 	in        NotificationJobInput
 	state     NotificationJobState
 	cancelled bool
-	acts      *activities.Notifications
+	// batched is versionBatchedPaging.
+	batched bool
+	acts    *activities.Notifications
 }
 
 func (j *notificationJob) registerHandlers(ctx workflow.Context) error {
@@ -154,6 +166,7 @@ func (j *notificationJob) registerHandlers(ctx workflow.Context) error {
 }
 
 func (j *notificationJob) run(ctx workflow.Context) error {
+	j.batched = workflow.GetVersion(ctx, versionBatchedPaging, workflow.DefaultVersion, 1) == 1
 	actx := activityOptions(ctx)
 	if j.in.Phase == "" {
 		if err := j.awaitSchedule(ctx); err != nil {
@@ -197,17 +210,23 @@ func (j *notificationJob) awaitSchedule(ctx workflow.Context) error {
 }
 
 // resolve pages the audience in; it reports whether pages remain for the
-// next run.
+// next run. A run makes at most pagesPerRun resolution steps (activities),
+// each of one page or, on versionBatchedPaging, of several.
 func (j *notificationJob) resolve(ctx workflow.Context) (bool, error) {
-	for page := 0; page < pagesPerRun; page++ {
+	step := j.acts.ResolvePage
+	if j.batched {
+		step = j.acts.ResolvePages
+	}
+	for range pagesPerRun {
 		if j.cancelled {
 			return false, nil
 		}
 		var res activities.PageResult
-		if err := workflow.ExecuteActivity(ctx, j.acts.ResolvePage, j.in.JobID).Get(ctx, &res); err != nil {
-			return false, fmt.Errorf("resolve audience page: %w", err)
+		if err := workflow.ExecuteActivity(ctx, step, j.in.JobID).Get(ctx, &res); err != nil {
+			return false, fmt.Errorf("resolve audience: %w", err)
 		}
-		j.state.Pages++
+		// Results recorded before PageResult.Pages existed carry 0: one page.
+		j.state.Pages += max(res.Pages, 1)
 		j.state.Resolved += int64(res.Users)
 		if res.Done {
 			return false, nil
@@ -216,26 +235,56 @@ func (j *notificationJob) resolve(ctx workflow.Context) (bool, error) {
 	return true, nil
 }
 
-// awaitDelivery polls progress with a growing interval until nothing is
-// pending; it reports false when the run should continue as new.
+// awaitDelivery polls progress until nothing is pending; it reports false
+// when the run should continue as new. Runs on versionBatchedPaging wait
+// about as long as the pending items should take at the rate they went
+// since the last check (see nextProgressInterval); older runs double the
+// wait from a second.
 func (j *notificationJob) awaitDelivery(ctx workflow.Context) (bool, error) {
 	interval := time.Second
+	if j.batched {
+		interval = firstProgressInterval
+	}
+	var prevPending int64
+	var prevAt time.Time
 	for poll := 0; poll < pollsPerRun; poll++ {
 		if err := workflow.ExecuteActivity(activityOptions(ctx), j.acts.Progress, j.in.JobID).Get(ctx, &j.state.Progress); err != nil {
 			return false, fmt.Errorf("read progress: %w", err)
 		}
-		if j.state.Progress.Pending == 0 {
+		pending, now := j.state.Progress.Pending, workflow.Now(ctx)
+		if pending == 0 {
 			return true, nil
 		}
+		if j.batched && poll > 0 {
+			interval = nextProgressInterval(interval, prevPending, pending, now.Sub(prevAt))
+		}
+		prevPending, prevAt = pending, now
 		if _, err := workflow.AwaitWithTimeout(ctx, interval, func() bool { return j.cancelled }); err != nil {
 			return false, err
 		}
 		if j.cancelled {
 			return true, nil
 		}
-		interval = min(interval*2, maxProgressInterval)
+		if !j.batched {
+			interval = min(interval*2, maxProgressInterval)
+		}
 	}
 	return false, nil
+}
+
+// nextProgressInterval is the wait before the next progress check: the
+// time the pending items take at the rate the last elapsed time delivered
+// prevPending-pending of them, between firstProgressInterval and
+// maxProgressInterval; twice the last wait when none went. A fan-out's
+// tail is then seen within about a quarter second of its end, while a
+// rate-limited job is still checked only every few seconds.
+func nextProgressInterval(last time.Duration, prevPending, pending int64, elapsed time.Duration) time.Duration {
+	delivered := prevPending - pending
+	if delivered <= 0 {
+		return min(last*2, maxProgressInterval)
+	}
+	eta := time.Duration(float64(elapsed) * float64(pending) / float64(delivered))
+	return min(max(eta, firstProgressInterval), maxProgressInterval)
 }
 
 func (j *notificationJob) finish(ctx workflow.Context) error {

@@ -10,12 +10,12 @@
 // ORGANIZATION_MEMBERS with role member, channel IN_APP only. The clock runs
 // from that CreateNotificationJob call until GetNotificationJob (polled
 // every 250 ms) reports the job COMPLETED: the NotificationJob workflow has
-// paged the audience in (-page-size recipients per ResolvePage activity,
-// each page inserting its items and enqueuing one River job for its in-app
-// items in one transaction), River's notifications queue has run those jobs
-// (each writes its page's inbox rows with one COPY in the transaction that
-// marks the items sent), and the workflow has seen nothing pending and
-// recorded the outcome. It then checks the database: N items, N sent, N
+// paged the audience in (pages of -page-size recipients, about a second of
+// pages per ResolvePages activity, each page inserting its items and
+// enqueuing one River job for its in-app items in one transaction), River's
+// notifications queue has run those jobs (each settles its page's items and
+// writes their inbox rows with one COPY in one transaction), and the
+// workflow has seen nothing pending and recorded the outcome. It then checks the database: N items, N sent, N
 // inbox rows, no recipient twice.
 //
 // The ceiling, measured in the same run after the fan-out: one COPY of N
@@ -69,7 +69,7 @@ func parseOptions(args []string) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("fanout", flag.ContinueOnError)
 	fs.IntVar(&o.recipients, "recipients", 100000, "members of the organization, each getting one in-app notification")
-	fs.IntVar(&o.pageSize, "page-size", 2500, "recipients per ResolvePage step (worker NotificationPageSize); also the no-op insert batch")
+	fs.IntVar(&o.pageSize, "page-size", 2500, "recipients per page and transaction (worker NotificationPageSize); also the no-op insert batch")
 	fs.DurationVar(&o.timeout, "timeout", 15*time.Minute, "give up on the fan-out (and on the no-op run) after this long")
 	fs.BoolVar(&o.skipCeiling, "skip-river", false, "skip the River no-op throughput run")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the fan-out (API, worker, Temporal; not Postgres) to this file")
