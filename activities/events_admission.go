@@ -180,14 +180,14 @@ func (a *Events) ClaimSeats(ctx context.Context, in ClaimInput) (ClaimResult, er
 		if in.HostMessage != "" {
 			r.HostMessage = in.HostMessage
 		}
-		held, err := db.TakeSeats(ctx, tx, r.EventID, r.Seats, in.Reopen)
-		if err != nil || (!held && in.Reopen) {
+		claim, err := db.TakeSeats(ctx, tx, db.SeatTake{EventID: r.EventID, RequestID: r.ID, Seats: r.Seats, IgnoreWaitlist: in.Reopen})
+		if err != nil || (!claim.Held && in.Reopen) {
 			return err
 		}
-		if !held {
+		if !claim.Held {
 			return a.waitlist(ctx, tx, r, &out)
 		}
-		res, err := a.hold(ctx, tx, r, in.HoldUntil, nil, enums.RequestAwaitingPayment)
+		res, err := a.hold(ctx, tx, r, claim, in.HoldUntil, nil, enums.RequestAwaitingPayment)
 		out = ClaimResult{Held: true, ReservationID: res.ID.String(), ExpiresAt: res.ExpiresAt}
 		return err
 	})
@@ -208,10 +208,10 @@ func (a *Events) waitlist(ctx context.Context, tx bun.Tx, r *db.Request, out *Cl
 	return err
 }
 
-// hold inserts a reservation for seats already taken on the event row.
-func (a *Events) hold(ctx context.Context, tx bun.Tx, r *db.Request, until time.Time, offeredBy *uuid.UUID, status string) (*db.Reservation, error) {
+// hold inserts a reservation for seats claim already took.
+func (a *Events) hold(ctx context.Context, tx bun.Tx, r *db.Request, claim db.SeatClaim, until time.Time, offeredBy *uuid.UUID, status string) (*db.Reservation, error) {
 	res := &db.Reservation{ID: db.NewID(), EventID: r.EventID, UserID: r.RequesterUserID, RequestID: r.ID,
-		Seats: r.Seats, OfferedBy: offeredBy, ExpiresAt: until}
+		Seats: r.Seats, OfferedBy: offeredBy, ExpiresAt: until, Bucket: claim.Bucket}
 	res.ReservationKey = "hold:" + res.ID.String()
 	if err := db.InsertReservation(ctx, tx, res); err != nil {
 		return nil, err
@@ -239,7 +239,7 @@ func (a *Events) releaseHold(ctx context.Context, tx bun.Tx, res *db.Reservation
 	if err := db.EndReservation(ctx, tx, res.ID, false); err != nil {
 		return nil, err
 	}
-	if err := db.AdjustEventCounts(ctx, tx, res.EventID, -res.Seats, 0, 0); err != nil {
+	if err := db.ChangeSeats(ctx, tx, db.SeatChange{EventID: res.EventID, Bucket: res.Bucket, SeatsTaken: -res.Seats}); err != nil {
 		return nil, err
 	}
 	return a.offerToWaitlist(ctx, tx, res.EventID, res.ID)
@@ -261,12 +261,19 @@ func (a *Events) offerToWaitlist(ctx context.Context, tx bun.Tx, eventID, releas
 		if r.Seats > free {
 			break // strict FIFO: the head waits for enough seats
 		}
-		until := a.Now().Add(time.Duration(ev.HoldMinutes) * time.Minute)
-		res, err := a.hold(ctx, tx, r, until, &releasedID, enums.RequestOffered)
+		claim, err := db.TakeSeats(ctx, tx, db.SeatTake{EventID: eventID, RequestID: r.ID, Seats: r.Seats, IgnoreWaitlist: true})
 		if err != nil {
 			return nil, err
 		}
-		if err := db.AdjustEventCounts(ctx, tx, eventID, r.Seats, 0, -1); err != nil {
+		if !claim.Held {
+			break // seats scattered no further than the count says: wait for more
+		}
+		until := a.Now().Add(time.Duration(ev.HoldMinutes) * time.Minute)
+		res, err := a.hold(ctx, tx, r, claim, until, &releasedID, enums.RequestOffered)
+		if err != nil {
+			return nil, err
+		}
+		if err := db.AdjustEventCounts(ctx, tx, eventID, 0, 0, -1); err != nil {
 			return nil, err
 		}
 		free -= r.Seats

@@ -74,7 +74,7 @@ func (a *Events) issue(ctx context.Context, tx bun.Tx, res *db.Reservation) (Con
 	if err := db.EndReservation(ctx, tx, res.ID, true); err != nil {
 		return Confirmation{}, err
 	}
-	if err := db.AdjustEventCounts(ctx, tx, ev.ID, 0, r.Seats, 0); err != nil {
+	if err := db.ChangeSeats(ctx, tx, db.SeatChange{EventID: ev.ID, Bucket: res.Bucket, Going: r.Seats}); err != nil {
 		return Confirmation{}, err
 	}
 	r.Status = enums.RequestAccepted
@@ -147,7 +147,11 @@ func (a *Events) cancelAttendee(ctx context.Context, tx bun.Tx, r *db.Request, a
 	if err := db.RevokeTicket(ctx, tx, att.ID); err != nil {
 		return nil, err
 	}
-	if err := db.AdjustEventCounts(ctx, tx, att.EventID, -att.Seats, -att.Seats, 0); err != nil {
+	bucket, err := db.ReservationBucket(ctx, tx, att.ReservationID)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.ChangeSeats(ctx, tx, db.SeatChange{EventID: att.EventID, Bucket: bucket, SeatsTaken: -att.Seats, Going: -att.Seats}); err != nil {
 		return nil, err
 	}
 	r.Status = enums.RequestCancelled

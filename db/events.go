@@ -58,6 +58,9 @@ type Event struct {
 	GoingCount            int32      `bun:"going_count,notnull"`
 	RequestsCount         int32      `bun:"requests_count,notnull"`
 	WaitlistCount         int32      `bun:"waitlist_count,notnull"`
+	// SeatBuckets is how many event_seat_buckets rows hold the seats
+	// (events_buckets.go); 1 means the event row counts them all.
+	SeatBuckets int32 `bun:"seat_buckets,nullzero,notnull,default:1"`
 
 	// DoorOpensMinutesBefore is how long before StartsAt check-in opens.
 	DoorOpensMinutesBefore int32 `bun:"door_opens_minutes_before,notnull"`
@@ -102,16 +105,20 @@ func EventByID(ctx context.Context, idb bun.IDB, id uuid.UUID) (*Event, error) {
 	if err := idb.NewSelect().Model(e).Where("e.id = ?", id).Scan(ctx); err != nil {
 		return nil, notFound(err, "event %s", id)
 	}
-	return e, nil
+	return e, AddSeatBucketTotals(ctx, idb, e)
 }
 
-// EventForUpdate row-locks an event.
+// EventForUpdate row-locks an event. The lock is FOR NO KEY UPDATE, the
+// one an UPDATE of the row takes: it excludes every other writer but not
+// the KEY SHARE locks that inserting rows referencing the event takes (a
+// request, a hold), so an admission holding those never deadlocks with a
+// release that locks the event to offer its seats.
 func EventForUpdate(ctx context.Context, tx bun.Tx, id uuid.UUID) (*Event, error) {
 	e := new(Event)
-	if err := tx.NewSelect().Model(e).Where("e.id = ?", id).For("UPDATE").Scan(ctx); err != nil {
+	if err := tx.NewSelect().Model(e).Where("e.id = ?", id).For("NO KEY UPDATE").Scan(ctx); err != nil {
 		return nil, notFound(err, "event %s", id)
 	}
-	return e, nil
+	return e, AddSeatBucketTotals(ctx, tx, e)
 }
 
 // SetEventStatus changes an event's status.
@@ -220,7 +227,7 @@ func ListEvents(ctx context.Context, idb bun.IDB, f EventFilter) ([]Event, error
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("list events: %w", err)
 	}
-	return out, nil
+	return out, addListSeatBucketTotals(ctx, idb, out)
 }
 
 // InsertVenue creates a venue.

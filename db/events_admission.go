@@ -30,6 +30,11 @@ type EventAdmission struct {
 	// SkipApproval: the request came with an invite, which skips the
 	// host's decision.
 	SkipApproval bool
+	// Buckets is the event's SeatBuckets; a held outcome of a bucketed
+	// event claims its seats in a bucket, spread by RequestID, and records
+	// the bucket on the request's hold.
+	Buckets   int32
+	RequestID uuid.UUID
 }
 
 // seatsFree holds when a request for ? seats may take them: they fit and
@@ -43,7 +48,16 @@ const seatsFree = "seats_taken + ? <= capacity AND waitlist_count = 0"
 // read and writes its other rows first, so this update, the one statement
 // that locks the event row, is the last before commit: the row is locked
 // for the commit alone.
+//
+// A bucketed event (events_buckets.go) takes a held outcome's seats in a
+// bucket and leaves the event row alone. Its waitlist join locks the event
+// row before it looks at the buckets, so it sees seats a release freed
+// under that lock (a release offers them to the waitlist while holding it):
+// no one joins the waitlist while the seat they wait for is free.
 func CommitAdmission(ctx context.Context, tx bun.Tx, a EventAdmission) (bool, error) {
+	if a.Buckets > 1 {
+		return commitBucketedAdmission(ctx, tx, a)
+	}
 	q := tx.NewUpdate().Model((*Event)(nil)).
 		Set("requests_count = requests_count + 1, updated_at = now()").
 		Where("id = ? AND status = ?", a.EventID, EventPublished)
@@ -65,6 +79,41 @@ func CommitAdmission(ctx context.Context, tx bun.Tx, a EventAdmission) (bool, er
 	}
 	n, _ := res.RowsAffected()
 	return n == 1, nil
+}
+
+// bucketsFree holds when a request for ? seats may take them on a bucketed
+// event: the buckets together have room and nobody waits.
+const bucketsFree = `(SELECT sum(sb.capacity - sb.seats_taken) FROM event_seat_buckets AS sb WHERE sb.event_id = e.id) >= ?
+	AND waitlist_count = 0`
+
+// commitBucketedAdmission is CommitAdmission for a bucketed event.
+func commitBucketedAdmission(ctx context.Context, tx bun.Tx, a EventAdmission) (bool, error) {
+	switch a.Outcome {
+	case AdmitHeld:
+		b, ok, err := ClaimBucketSeats(ctx, tx, BucketClaim{EventID: a.EventID, Buckets: a.Buckets, Key: a.RequestID,
+			Seats: a.Seats, Going: a.Going, Requests: 1, NoApprovalNeeded: !a.SkipApproval})
+		if err != nil || !ok {
+			return false, err
+		}
+		return true, SetReservationBucket(ctx, tx, a.RequestID, b)
+	case AdmitWaitlisted:
+		if err := lockEvent(ctx, tx, a.EventID); err != nil {
+			return false, err
+		}
+		// A new statement: it sees every release committed before the lock.
+		res, err := tx.NewUpdate().Model((*Event)(nil)).
+			Set("requests_count = requests_count + 1, waitlist_count = waitlist_count + 1, updated_at = now()").
+			Where("id = ? AND status = ?", a.EventID, EventPublished).
+			Where("(NOT requires_approval OR ?)", a.SkipApproval).Where("NOT ("+bucketsFree+")", a.Seats).Exec(ctx)
+		if err != nil {
+			return false, fmt.Errorf("commit waitlisted admission to event %s: %w", a.EventID, err)
+		}
+		n, _ := res.RowsAffected()
+		return n == 1, nil
+	}
+	single := a
+	single.Buckets = 1
+	return CommitAdmission(ctx, tx, single)
 }
 
 // PredictAdmission is the outcome a request for seats would get from the

@@ -61,6 +61,9 @@ type Reservation struct {
 	Consumed       bool       `bun:"consumed,notnull"`
 	Released       bool       `bun:"released,notnull"`
 	ExpiresAt      time.Time  `bun:"expires_at,notnull"`
+	// Bucket is the seat bucket the held seats came from; nil for an
+	// event whose row counts its seats.
+	Bucket *int32 `bun:"bucket"`
 	Timestamps
 }
 
@@ -154,22 +157,64 @@ func SetRequestStatus(ctx context.Context, idb bun.IDB, r *Request) error {
 	return nil
 }
 
+// SeatTake asks for the seats of a request.
+type SeatTake struct {
+	EventID, RequestID uuid.UUID
+	Seats              int32
+	// IgnoreWaitlist takes the seats although requests wait: an offer to
+	// them, a late payment reopening its request.
+	IgnoreWaitlist bool
+}
+
+// SeatClaim is the outcome of TakeSeats.
+type SeatClaim struct {
+	Held bool
+	// Bucket is where the seats were taken on a bucketed event, for the
+	// hold to record (Reservation.Bucket); nil for the event row.
+	Bucket *int32
+}
+
 // TakeSeats claims seats on a published event if they are free and nobody
-// is waiting, in one statement on the event row: concurrent claims queue on
-// the row lock and the CHECK makes overselling impossible regardless.
-func TakeSeats(ctx context.Context, tx bun.Tx, eventID uuid.UUID, seats int32, ignoreWaitlist bool) (bool, error) {
+// is waiting (unless t.IgnoreWaitlist). On a single-row event it is one
+// statement on the event row: concurrent claims queue on the row lock and
+// the CHECK makes overselling impossible regardless. On a bucketed event
+// it claims in a bucket; a claim that minds the waitlist locks the event
+// row first, so a waitlist join that follows a refusal cannot miss a seat
+// a release frees meanwhile (the release needs that lock to free it).
+func TakeSeats(ctx context.Context, tx bun.Tx, t SeatTake) (SeatClaim, error) {
+	var buckets int32
+	if err := tx.NewSelect().Model((*Event)(nil)).Column("seat_buckets").Where("id = ?", t.EventID).Scan(ctx, &buckets); err != nil {
+		return SeatClaim{}, notFound(err, "event %s", t.EventID)
+	}
+	if buckets > 1 {
+		return takeBucketSeats(ctx, tx, t, buckets)
+	}
 	q := tx.NewUpdate().Model((*Event)(nil)).
-		Set("seats_taken = seats_taken + ?, updated_at = now()", seats).
-		Where("id = ? AND status = ? AND seats_taken + ? <= capacity", eventID, EventPublished, seats)
-	if !ignoreWaitlist {
+		Set("seats_taken = seats_taken + ?, updated_at = now()", t.Seats).
+		Where("id = ? AND status = ? AND seats_taken + ? <= capacity", t.EventID, EventPublished, t.Seats)
+	if !t.IgnoreWaitlist {
 		q = q.Where("waitlist_count = 0")
 	}
 	res, err := q.Exec(ctx)
 	if err != nil {
-		return false, fmt.Errorf("take seats: %w", err)
+		return SeatClaim{}, fmt.Errorf("take seats: %w", err)
 	}
 	n, _ := res.RowsAffected()
-	return n == 1, nil
+	return SeatClaim{Held: n == 1}, nil
+}
+
+func takeBucketSeats(ctx context.Context, tx bun.Tx, t SeatTake, buckets int32) (SeatClaim, error) {
+	if !t.IgnoreWaitlist {
+		if err := lockEvent(ctx, tx, t.EventID); err != nil {
+			return SeatClaim{}, err
+		}
+	}
+	b, ok, err := ClaimBucketSeats(ctx, tx, BucketClaim{EventID: t.EventID, Buckets: buckets, Key: t.RequestID,
+		Seats: t.Seats, IgnoreWaitlist: t.IgnoreWaitlist})
+	if err != nil || !ok {
+		return SeatClaim{}, err
+	}
+	return SeatClaim{Held: true, Bucket: &b}, nil
 }
 
 // AdjustEventCounts adds the deltas to an event's counters.

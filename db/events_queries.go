@@ -23,16 +23,16 @@ func ListHostedEvents(ctx context.Context, idb bun.IDB, hostID uuid.UUID, before
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("list hosted events: %w", err)
 	}
-	return out, nil
+	return out, addListSeatBucketTotals(ctx, idb, out)
 }
 
 // SaveEventDetails writes the host-editable columns of e, bumps
 // updated_at and reloads e.
 func SaveEventDetails(ctx context.Context, idb bun.IDB, e *Event) error {
 	_, err := idb.NewUpdate().Model(e).ExcludeColumn("id", "host_user_id", "slug", "status", "seats_taken", "going_count",
-		"requests_count", "waitlist_count", "created_at", "updated_at").Set("updated_at = now()").WherePK().Returning("*").Exec(ctx)
+		"requests_count", "waitlist_count", "seat_buckets", "created_at", "updated_at").Set("updated_at = now()").WherePK().Returning("*").Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("update event: %w", err)
 	}
-	return nil
+	return AddSeatBucketTotals(ctx, idb, e)
 }

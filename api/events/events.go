@@ -92,6 +92,10 @@ func (s *eventServer) checkEditable(old, ev *db.Event) error {
 	switch {
 	case old.Status == db.EventCancelled || old.Status == db.EventCompleted:
 		return connect.NewError(connect.CodeFailedPrecondition, fmt.Errorf("a %s event cannot be changed", old.Status))
+	case old.Bucketed() && ev.Capacity != old.Capacity:
+		return connect.NewError(connect.CodeFailedPrecondition, fmt.Errorf(
+			"event.capacity: the %d seats of this event are split into %d buckets since it was published; its capacity cannot change",
+			old.Capacity, old.SeatBuckets))
 	case ev.Capacity < old.SeatsTaken:
 		return connect.NewError(connect.CodeFailedPrecondition, fmt.Errorf(
 			"event.capacity: %d seats are already held or confirmed; capacity cannot go below that", old.SeatsTaken))
@@ -155,6 +159,9 @@ func (s *eventServer) PublishEvent(ctx context.Context, req *connect.Request[eve
 			return connect.NewError(connect.CodeFailedPrecondition, errors.New("the event's start has passed; move starts_at with UpdateEvent first"))
 		}
 		if err := db.SetEventStatus(ctx, tx, ev.ID, db.EventPublished); err != nil {
+			return err
+		}
+		if err := db.SplitSeats(ctx, tx, ev, db.SeatBucketCount(ev.Capacity)); err != nil {
 			return err
 		}
 		ev.Status = db.EventPublished

@@ -146,6 +146,8 @@ type results struct {
 	// temporalCeiling is trivial workflows per second on the same
 	// Temporal; 0 when skipped.
 	temporalCeiling float64
+	// bucketed is the second rush, on an event with seat buckets.
+	bucketed bucketedRun
 }
 
 // measure seeds the event and buyers, runs the rush, checks the outcome in
@@ -184,7 +186,11 @@ func measure(ctx context.Context, s *stack.Stack, o options) (results, error) {
 		}
 	}
 	// Read after pgbench, whose run covers most of the statistics delay.
-	r.eventRowUpdates, err = rowUpdatesSince(ctx, s.DB(), before, rushEnded)
+	if r.eventRowUpdates, err = rowUpdatesSince(ctx, s.DB(), before, rushEnded); err != nil {
+		return r, err
+	}
+	r.bucketed, err = measureBucketed(ctx, s, o)
+	r.check.failures = append(r.check.failures, r.bucketed.failures...)
 	return r, err
 }
 

@@ -29,7 +29,9 @@ func printReport(w io.Writer, o options, r results) {
 		{"rush start → every workflow listed", fmt.Sprintf("%.1f s", r.backlog.drain.Seconds())},
 		{"order workflows/s", fmt.Sprintf("%.1f", r.backlog.workflowsPerSecond())},
 		{"trivial workflows/s (Temporal ceiling, same server)", formatTPS(r.temporalCeiling)},
+		{"admissions/s, single event row (every answer)", fmt.Sprintf("%.1f", float64(len(res.latencies))/secs)},
 	}
+	rows = append(rows, bucketedRows(r)...)
 	fmt.Fprintln(w, "| metric | value |")
 	fmt.Fprintln(w, "|---|---|")
 	for _, row := range rows {
@@ -55,8 +57,21 @@ func formatTPS(tps float64) string {
 	return fmt.Sprintf("%.0f", tps)
 }
 
+// bucketedRows are the table rows of the bucketed rush, beside the
+// single-row figures above them.
+func bucketedRows(r results) [][2]string {
+	b := r.bucketed
+	ratio := b.admissionsPerSecond() / (float64(len(r.rush.latencies)) / r.rush.wall.Seconds())
+	return [][2]string{
+		{"bucketed event: seat buckets (same capacity, fresh buyers)", fmt.Sprint(b.buckets)},
+		{"bucketed: confirmed / waitlisted", fmt.Sprintf("%d / %d", b.rush.accepted, b.rush.waitlisted)},
+		{"bucketed: admissions/s (every answer)", fmt.Sprintf("%.1f", b.admissionsPerSecond())},
+		{"bucketed: p50 / p99 RequestToJoin", formatLatency(b.rush.percentile(0.50)) + " / " + formatLatency(b.rush.percentile(0.99))},
+		{"bucketed / single-row admissions/s", fmt.Sprintf("%.2f×", ratio)},
+	}
+}
+
 // summary is the last line of the output: the figures of issue 9 section 5.
-// BucketedAdmissionsPerS stays null until events have seat buckets.
 type summary struct {
 	Bench                        string   `json:"bench"`
 	Buyers                       int      `json:"buyers"`
@@ -89,6 +104,7 @@ func printJSON(w io.Writer, o options, r results) error {
 		WorkflowsStarted: r.backlog.started, WorkflowBacklogDrainS: round1(r.backlog.drain.Seconds()),
 		WorkflowsPerS: round1(r.backlog.workflowsPerSecond()), TemporalCeilingWorkflowsPerS: round1(r.temporalCeiling),
 		PgbenchHotRowTPS: round1(r.hotRowTPS), TemporalStore: o.temporalStore,
+		BucketedAdmissionsPerS: new(round1(r.bucketed.admissionsPerSecond())),
 	})
 	if err != nil {
 		return fmt.Errorf("encode summary: %w", err)

@@ -36,18 +36,24 @@ func seed(ctx context.Context, s *stack.Stack, o options) (*db.Event, []string, 
 		if ev, err = insertEvent(ctx, tx, host, o.capacity); err != nil {
 			return err
 		}
-		for i := range buyers {
-			u, _, err := db.CreateUserWithPhone(ctx, tx, buyerPhone(i))
-			if err != nil {
-				return fmt.Errorf("create buyer %d: %w", i, err)
-			}
-			if buyers[i], err = s.Token(u.ID); err != nil {
-				return fmt.Errorf("buyer %d: %w", i, err)
-			}
-		}
-		return nil
+		return createBuyers(ctx, tx, s, buyers, buyerPhone)
 	})
 	return ev, buyers, err
+}
+
+// createBuyers creates a user per slot of tokens, numbered by phone, and
+// fills the slot with the user's access token.
+func createBuyers(ctx context.Context, tx bun.Tx, s *stack.Stack, tokens []string, phone func(int) string) error {
+	for i := range tokens {
+		u, _, err := db.CreateUserWithPhone(ctx, tx, phone(i))
+		if err != nil {
+			return fmt.Errorf("create buyer %d: %w", i, err)
+		}
+		if tokens[i], err = s.Token(u.ID); err != nil {
+			return fmt.Errorf("buyer %d: %w", i, err)
+		}
+	}
+	return nil
 }
 
 // insertEvent writes a free, published, open-to-all event three days out,

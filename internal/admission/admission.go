@@ -105,7 +105,7 @@ func (d *Desk) admitOnce(ctx context.Context, in Request, ev *db.Event, intent I
 			return err
 		}
 		ok, err := db.CommitAdmission(ctx, tx, db.EventAdmission{EventID: ev.ID, Outcome: outcome, Seats: in.Seats,
-			Going: going, SkipApproval: in.InviteID != nil})
+			Going: going, SkipApproval: in.InviteID != nil, Buckets: ev.SeatBuckets, RequestID: in.ID})
 		if err != nil {
 			return err
 		}
