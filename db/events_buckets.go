@@ -176,10 +176,20 @@ func ClaimBucketSeats(ctx context.Context, tx bun.Tx, c BucketClaim) (int32, boo
 		_, _ = h.Write(c.Key[:])
 		picks = append([]any{int32(h.Sum32() % uint32(max(c.Buckets, 1)))}, picks...)
 	}
+	// A pick that claims nothing may still hold its bucket's row lock (a
+	// recheck after waiting keeps it); held while waiting for another
+	// bucket, two claims could deadlock. Each failed pick is rolled back to
+	// the savepoint, which releases that lock.
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT bucket_claim"); err != nil {
+		return 0, false, fmt.Errorf("claim seats of event %s: %w", c.EventID, err)
+	}
 	for _, pick := range picks {
 		b, ok, err := claimIn(ctx, tx, c, pick)
 		if err != nil || ok {
 			return b, ok, err
+		}
+		if err := releasePick(ctx, tx); err != nil {
+			return 0, false, err
 		}
 	}
 	b, ok, err := gatherSeats(ctx, tx, c.EventID, c.Seats, admits)
@@ -187,6 +197,14 @@ func ClaimBucketSeats(ctx context.Context, tx bun.Tx, c BucketClaim) (int32, boo
 		return 0, false, err
 	}
 	return claimIn(ctx, tx, c, b)
+}
+
+// releasePick undoes a pick that claimed nothing, with its row locks.
+func releasePick(ctx context.Context, tx bun.Tx) error {
+	if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT bucket_claim"); err != nil {
+		return fmt.Errorf("release a bucket pick: %w", err)
+	}
+	return nil
 }
 
 // eventAdmits holds when the event takes the claim: published, nobody
