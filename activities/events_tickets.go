@@ -85,7 +85,35 @@ func (a *Events) issue(ctx context.Context, tx bun.Tx, res *db.Reservation) (Con
 		return Confirmation{}, err
 	}
 	t, err := a.desk().IssueTicket(ctx, tx, ev, r, res.ID, quote)
-	return Confirmation(t), err
+	if err != nil {
+		return Confirmation{}, err
+	}
+	return Confirmation(t), a.desk().NotifyConfirmed(ctx, tx, ev, r, t.TicketID)
+}
+
+// NotifyAdmittedTicket tells buyer and host about a ticket the API issued
+// at admission. A retry sends nothing twice (the notices are keyed by the
+// request).
+func (a *Events) NotifyAdmittedTicket(ctx context.Context, requestID string) error {
+	return a.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		r, err := db.RequestByID(ctx, tx, uuid.MustParse(requestID))
+		if err != nil {
+			return err
+		}
+		ev, err := db.EventByID(ctx, tx, r.EventID)
+		if err != nil {
+			return err
+		}
+		att, err := db.AttendeeByRequest(ctx, tx, r.ID)
+		if err != nil {
+			return err
+		}
+		ticketID, err := db.TicketIDOfAttendee(ctx, tx, att.ID)
+		if err != nil {
+			return err
+		}
+		return a.desk().NotifyConfirmed(ctx, tx, ev, r, ticketID.String())
+	})
 }
 
 func (a *Events) markPaid(ctx context.Context, tx bun.Tx, requestID uuid.UUID, isPaid bool) error {

@@ -15,6 +15,10 @@ import (
 	"github.com/convene/convene/activities"
 )
 
+// versionNotifyAdmitted marks orders whose ticket, issued at admission,
+// the workflow announces (the admission's transaction sends no notices).
+const versionNotifyAdmitted = "notify-admitted-ticket"
+
 // versionAdmittedByAPI marks orders admitted by the API in its own
 // transaction; the workflow loads and continues them. Runs recorded before
 // it register the request and claim seats through activities.
@@ -62,10 +66,26 @@ func (o *ticketOrder) takeOver(ctx workflow.Context) error {
 	case StatusOffered, StatusAwaitingPayment:
 	case StatusAccepted:
 		o.admitted = true
+		if err := o.notifyAdmittedTicket(ctx); err != nil {
+			return err
+		}
 		return o.attend(ctx)
 	default:
 		o.admitted = true // closed before its workflow started
 		return nil
 	}
 	return o.fulfil(ctx)
+}
+
+// notifyAdmittedTicket tells buyer and host about the ticket the admission
+// issued; runs recorded before versionNotifyAdmitted did not.
+func (o *ticketOrder) notifyAdmittedTicket(ctx workflow.Context) error {
+	if workflow.GetVersion(ctx, versionNotifyAdmitted, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return nil
+	}
+	err := workflow.ExecuteLocalActivity(localActivityOptions(ctx), o.acts.NotifyAdmittedTicket, o.in.RequestID).Get(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("notify admitted ticket: %w", err)
+	}
+	return nil
 }

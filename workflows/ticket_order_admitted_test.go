@@ -30,6 +30,7 @@ func (b *testBundle) notRegistered(t *testing.T) {
 func TestTicketOrder_AdmittedFreeTicketStaysOpenUntilTheEventEnds(t *testing.T) {
 	b := setup(t, activities.EventSnapshot{})
 	b.admitted(activities.OrderSnapshot{Status: workflows.StatusAccepted, TicketID: "ticket-7"})
+	b.env.OnActivity(b.acts.NotifyAdmittedTicket, mock.Anything, "req-1").Return(nil).Once()
 	var admitted workflows.TicketOrderState
 	b.env.RegisterDelayedCallback(func() {
 		b.update(workflows.UpdateAdmit, nil, func(s workflows.TicketOrderState, err error) { require.NoError(t, err); admitted = s })
@@ -43,6 +44,7 @@ func TestTicketOrder_AdmittedFreeTicketStaysOpenUntilTheEventEnds(t *testing.T) 
 	assert.WithinDuration(t, b.event.EndsAt, b.env.Now(), time.Minute, "open until the event ends")
 	assert.Equal(t, []string{workflows.StatusAccepted}, b.searchStatuses, "the operator sees the admitted status")
 	b.env.AssertNotCalled(t, "ConfirmOrder", mock.Anything, mock.Anything)
+	b.env.AssertNumberOfCalls(t, "NotifyAdmittedTicket", 1)
 	b.notRegistered(t)
 }
 

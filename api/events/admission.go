@@ -25,7 +25,7 @@ import (
 
 // parallelOrderStarts bounds the order starts the API makes at once; in a
 // rush the rest queue behind them while buyers already have their answer.
-const parallelOrderStarts = 16
+const parallelOrderStarts = 8
 
 // admit decides the order st with the invite token ("" for none) and
 // starts its workflow.

@@ -5,7 +5,9 @@
 // committed intent (the River job that starts the order's workflow); and
 // one update of the event row, last, so the row is locked only for the
 // commit. The API admits with it (RequestToJoin, RespondToInvite); the
-// order's activities issue tickets with it.
+// order's activities issue tickets with it. A ticket issued at admission is
+// announced by the order's workflow right behind it (NotifyConfirmed), so
+// the rush's transactions carry no notices.
 package admission
 
 import (

@@ -21,9 +21,9 @@ type Ticket struct {
 }
 
 // IssueTicket creates the attendee and the signed ticket of a request
-// whose seats reservationID holds, paid for at quote, audits it and tells
-// buyer and host. The caller has consumed the hold, counted the seats as
-// going and accepts the request.
+// whose seats reservationID holds, paid for at quote, and audits it. The
+// caller has consumed the hold, counted the seats as going and accepts the
+// request, and tells buyer and host (NotifyConfirmed).
 func (d *Desk) IssueTicket(ctx context.Context, tx bun.Tx, ev *db.Event, r *db.Request, reservationID uuid.UUID, quote money.Breakdown) (Ticket, error) {
 	att := &db.Attendee{ID: db.NewID(), EventID: ev.ID, UserID: r.RequesterUserID, RequestID: r.ID, ReservationID: reservationID,
 		TicketType: "standard", Seats: r.Seats, IsPaid: quote.Total > 0, PricePaidMinor: quote.Total, TaxMinor: quote.GST,
@@ -39,7 +39,7 @@ func (d *Desk) IssueTicket(ctx context.Context, tx bun.Tx, ev *db.Event, r *db.R
 	if err != nil {
 		return Ticket{}, err
 	}
-	return Ticket{AttendeeID: att.ID.String(), TicketID: ticketID}, d.notifyConfirmed(ctx, tx, ev, r, ticketID)
+	return Ticket{AttendeeID: att.ID.String(), TicketID: ticketID}, nil
 }
 
 // signTicket signs the ticket code and stores its hash. Ed25519 signatures
@@ -67,9 +67,10 @@ func (d *Desk) Audit(ctx context.Context, tx bun.Tx, ev *db.Event, r *db.Request
 		ObjectType: objectType, ObjectID: r.ID.String(), Action: action, Payload: payload, RequestID: d.AuditSource})
 }
 
-// notifyConfirmed tells the buyer their ticket is issued (ticketing) and
-// the host a new attendee joined (event_updates, which a host may mute).
-func (d *Desk) notifyConfirmed(ctx context.Context, tx bun.Tx, ev *db.Event, r *db.Request, ticketID string) error {
+// NotifyConfirmed tells the buyer their ticket is issued (ticketing) and
+// the host a new attendee joined (event_updates, which a host may mute),
+// once per request: the notices are keyed by it.
+func (d *Desk) NotifyConfirmed(ctx context.Context, tx bun.Tx, ev *db.Event, r *db.Request, ticketID string) error {
 	seats := fmt.Sprintf("%d seat(s) confirmed", r.Seats)
 	err := d.Notices.Send(ctx, tx, jobs.Notice{Key: "ticket-issued/" + r.ID.String(), To: r.RequesterUserID, Category: db.CategoryTicketing,
 		OrganizationID: ev.OrganizationID, Title: "You're going to " + ev.Title, Body: seats, ReferenceType: "ticket", ReferenceID: ticketID})

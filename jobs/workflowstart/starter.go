@@ -15,6 +15,9 @@ import (
 // delete the job) before the job starts the workflow itself.
 const SafetyNetDelay = 10 * time.Second
 
+// startTimeout bounds one direct start once it has its slot.
+const startTimeout = time.Minute
+
 // SafetyNetOpts schedules a start job as the safety net of a direct start
 // made through a Starter.
 func SafetyNetOpts(now time.Time) *river.InsertOpts {
@@ -46,15 +49,19 @@ func (s *Starter) Go(args Args, jobID int64) {
 }
 
 func (s *Starter) start(args Args, jobID int64) {
-	ctx, cancel := context.WithTimeout(context.Background(), SafetyNetDelay)
-	defer cancel()
+	wait := time.NewTimer(SafetyNetDelay)
+	defer wait.Stop()
 	select {
 	case s.slots <- struct{}{}:
 		defer func() { <-s.slots }()
-	case <-ctx.Done():
+	case <-wait.C:
 		s.log.Warn("direct workflow start waited too long; its River job will start it", "kind", args.Kind(), "job_id", jobID)
 		return
 	}
+	// A start under way is not cut short: cancelled, it would have cost
+	// the server its work for nothing and left the start to River.
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
 	if err := args.start(ctx, s.temporal, s.taskQueue); err != nil {
 		s.log.Warn("direct workflow start failed; its River job will start it", "kind", args.Kind(), "job_id", jobID, "error", err)
 		return
