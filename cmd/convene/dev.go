@@ -25,9 +25,9 @@ func (c *cli) devCmd() *cobra.Command {
 		Short: "Run everything on this machine: Postgres, Temporal + UI, migrations, demo data, worker and API",
 		Long: `dev starts a private Postgres cluster under the data dir, an in-process Temporal
 dev server with its Web UI, applies migrations, loads demo data, then runs the
-worker and the API in this process. Temporal keeps its state in a SQLite file
-under the data dir, or with --temporal-store postgres in the databases temporal
-and temporal_visibility on the same Postgres as Convene. Data survives restarts.
+worker and the API in this process. Temporal keeps its state in the databases
+temporal and temporal_visibility on the same Postgres as Convene, or with
+--temporal-store sqlite in a SQLite file under the data dir. Data survives restarts.
 Set DATABASE_URL or TEMPORAL_ADDRESS to use existing ones instead.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signalContext()

@@ -62,8 +62,9 @@ type Config struct {
 	// TemporalUIPort is the port of the dev Temporal Web UI.
 	TemporalUIPort int `env:"CONVENE_TEMPORAL_UI_PORT"`
 	// TemporalStore is where the dev Temporal server keeps its state:
-	// "sqlite" (a file in DataDir) or "postgres" (databases temporal and
-	// temporal_visibility on the Postgres server of DatabaseURL).
+	// "postgres" (databases temporal and temporal_visibility on the
+	// Postgres server of DatabaseURL; the default, faster in the ticket
+	// rush) or "sqlite" (a file in DataDir).
 	TemporalStore string `env:"CONVENE_TEMPORAL_STORE"`
 	// SMSProvider selects the SMS adapter; "log" writes messages to the log.
 	SMSProvider string `env:"CONVENE_SMS_PROVIDER"`
@@ -137,7 +138,7 @@ func Default() Config {
 		PostgresPort:      55432,
 		TemporalPort:      7233,
 		TemporalUIPort:    8233,
-		TemporalStore:     TemporalStoreSQLite,
+		TemporalStore:     TemporalStorePostgres,
 		SMSProvider:       "log",
 		PublicURL:         "http://127.0.0.1:8080",
 		PaymentProvider:   "sandbox",

@@ -44,9 +44,9 @@ func TestLoad_TemporalStore(t *testing.T) {
 		flags []string
 		want  string
 	}{
-		{"sqlite by default", map[string]string{}, nil, config.TemporalStoreSQLite},
-		{"from the environment", map[string]string{"CONVENE_TEMPORAL_STORE": "postgres"}, nil, config.TemporalStorePostgres},
-		{"the flag wins", map[string]string{"CONVENE_TEMPORAL_STORE": "postgres"}, []string{"--temporal-store", "sqlite"}, config.TemporalStoreSQLite},
+		{"postgres by default", map[string]string{}, nil, config.TemporalStorePostgres},
+		{"from the environment", map[string]string{"CONVENE_TEMPORAL_STORE": "sqlite"}, nil, config.TemporalStoreSQLite},
+		{"the flag wins", map[string]string{"CONVENE_TEMPORAL_STORE": "sqlite"}, []string{"--temporal-store", "postgres"}, config.TemporalStorePostgres},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,6 +1,6 @@
 // Package stack starts a throwaway copy of `make run` for the benchmarks:
-// a private Postgres (fsync on), the embedded Temporal dev server on SQLite
-// or on that Postgres (Options.TemporalStore), the real worker and the real
+// a private Postgres (fsync on), the embedded Temporal dev server on that
+// Postgres or on SQLite (Options.TemporalStore), the real worker and the real
 // API on a loopback port, all in one temp dir that Close removes.
 package stack
 
@@ -46,17 +46,17 @@ type Options struct {
 	// TemporalStore is where the embedded Temporal keeps its state:
 	// config.TemporalStoreSQLite (a file in the temp dir) or
 	// config.TemporalStorePostgres (two databases on the stack's cluster).
-	// Empty means $CONVENE_TEMPORAL_STORE, else SQLite.
+	// Empty means $CONVENE_TEMPORAL_STORE, else Postgres.
 	TemporalStore string
 }
 
 // TemporalStoreFromEnv is the store Options.TemporalStore defaults to: the
-// environment's CONVENE_TEMPORAL_STORE, else SQLite, as `convene dev` does.
+// environment's CONVENE_TEMPORAL_STORE, else Postgres, as `convene dev` does.
 func TemporalStoreFromEnv() string {
 	if v := os.Getenv("CONVENE_TEMPORAL_STORE"); v != "" {
 		return v
 	}
-	return config.TemporalStoreSQLite
+	return config.TemporalStorePostgres
 }
 
 // Stack is a throwaway `make run`: Postgres, Temporal, worker and API in
