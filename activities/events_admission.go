@@ -115,15 +115,9 @@ func loadHoldOrTicket(ctx context.Context, tx bun.Tx, r *db.Request, out *OrderS
 		}
 		out.ReservationID, out.HoldExpiresAt = res.ID.String(), res.ExpiresAt
 	case enums.RequestAccepted:
-		att, err := db.AttendeeByRequest(ctx, tx, r.ID)
-		if err != nil {
-			return err
-		}
-		ticketID, err := db.TicketIDOfAttendee(ctx, tx, att.ID)
-		if err != nil {
-			return err
-		}
-		out.TicketID = ticketID.String()
+		var err error
+		out.TicketID, err = ticketOfRequest(ctx, tx, r.ID)
+		return err
 	}
 	return nil
 }

@@ -104,15 +104,11 @@ func (a *Events) NotifyAdmittedTicket(ctx context.Context, requestID string) err
 		if err != nil {
 			return err
 		}
-		att, err := db.AttendeeByRequest(ctx, tx, r.ID)
+		ticketID, err := ticketOfRequest(ctx, tx, r.ID)
 		if err != nil {
 			return err
 		}
-		ticketID, err := db.TicketIDOfAttendee(ctx, tx, att.ID)
-		if err != nil {
-			return err
-		}
-		return a.desk().NotifyConfirmed(ctx, tx, ev, r, ticketID.String())
+		return a.desk().NotifyConfirmed(ctx, tx, ev, r, ticketID)
 	})
 }
 
@@ -125,6 +121,19 @@ func (a *Events) markPaid(ctx context.Context, tx bun.Tx, requestID uuid.UUID, i
 		return err
 	}
 	return db.SetPaymentStatus(ctx, tx, p.ID, enums.PaymentPaid)
+}
+
+// ticketOfRequest is the ID of the ticket a request was issued.
+func ticketOfRequest(ctx context.Context, tx bun.Tx, requestID uuid.UUID) (string, error) {
+	att, err := db.AttendeeByRequest(ctx, tx, requestID)
+	if err != nil {
+		return "", err
+	}
+	ticketID, err := db.TicketIDOfAttendee(ctx, tx, att.ID)
+	if err != nil {
+		return "", err
+	}
+	return ticketID.String(), nil
 }
 
 // CancelAttendanceInput cancels a confirmed order.
