@@ -244,8 +244,8 @@ func TestSocial_PostsAndMetrics(t *testing.T) {
 	require.Equal(t, http.StatusOK, connectThroughSandbox(t, a, org.owner, org.orgID, "x", "ada", true).status)
 	account := mustUUID(accountsOf(t, a, org.owner, org.orgID)[0].GetId())
 	now := time.Now().UTC().Truncate(time.Second)
-	published := insertPost(t, a, org, account, enums.PostPublished, now.Add(-time.Hour))
-	failed := insertPost(t, a, org, account, enums.PostFailed, time.Time{})
+	published := insertPost(t, a, org.orgID, org.member.UserID, account, enums.PostPublished, now.Add(-time.Hour))
+	failed := insertPost(t, a, org.orgID, org.member.UserID, account, enums.PostFailed, time.Time{})
 	for i, impressions := range []int64{100, 250} {
 		_, err := a.DB.NewInsert().Model(&db.EngagementMetric{ID: db.NewID(), OrganizationID: mustUUID(org.orgID),
 			PublishedPostID: published, Platform: "x", Impressions: impressions, Likes: 5, EngagementRateBps: 200,
@@ -285,13 +285,13 @@ func TestSocial_PostsAndMetrics(t *testing.T) {
 	testenv.RequireCode(t, err, connect.CodePermissionDenied)
 }
 
-// insertPost writes a content with one version and its post on account,
-// as publishing would.
-func insertPost(t *testing.T, a *testenv.API, org socialOrg, account uuid.UUID, status string, publishedAt time.Time) uuid.UUID {
+// insertPost writes a content by author with one version and its post on
+// account, as publishing would.
+func insertPost(t *testing.T, a *testenv.API, org, author string, account uuid.UUID, status string, publishedAt time.Time) uuid.UUID {
 	t.Helper()
 	ctx := context.Background()
-	orgID := mustUUID(org.orgID)
-	content := &db.Content{ID: db.NewID(), OrganizationID: orgID, AuthorUserID: mustUUID(org.member.UserID),
+	orgID := mustUUID(org)
+	content := &db.Content{ID: db.NewID(), OrganizationID: orgID, AuthorUserID: mustUUID(author),
 		ContentType: "post", CurrentVersion: 1, WorkflowStatus: "published", ApprovalRequired: true}
 	version := &db.ContentVersion{ID: db.NewID(), ContentID: content.ID, OrganizationID: orgID, Version: 1, Title: "Day one", Hashtags: []string{}}
 	post := &db.PublishedPost{ID: db.NewID(), OrganizationID: orgID, ContentID: content.ID, ContentVersionID: version.ID,

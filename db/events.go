@@ -64,6 +64,10 @@ type Event struct {
 
 	// DoorOpensMinutesBefore is how long before StartsAt check-in opens.
 	DoorOpensMinutesBefore int32 `bun:"door_opens_minutes_before,notnull"`
+	// SocialHandles (platform → handle) and OfficialHashtags are what
+	// content about the event tags (issue 10); unset, they are empty.
+	SocialHandles    map[string]string `bun:"social_handles,type:jsonb,nullzero,notnull,default:'{}'"`
+	OfficialHashtags []string          `bun:"official_hashtags,array,nullzero,notnull,default:'{}'"`
 	Timestamps
 }
 
