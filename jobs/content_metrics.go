@@ -169,7 +169,9 @@ func (p PlatformAccess) open(ctx context.Context, postID uuid.UUID) (*db.Measure
 // accessToken opens the account's access token, refreshing it first when
 // it expires within tokenRefreshMargin.
 func (p PlatformAccess) accessToken(ctx context.Context, platform social.Platform, a *db.SocialAccount) (string, error) {
-	aad := func(kind string) []byte { return db.SocialTokenAAD(a.OrganizationID, a.Platform, a.PlatformUserID, kind) }
+	aad := func(kind string) []byte {
+		return db.SocialTokenAAD(a.OrganizationID, a.Platform, a.PlatformUserID, kind)
+	}
 	if a.TokenExpiresAt == nil || p.Now().Add(tokenRefreshMargin).Before(*a.TokenExpiresAt) || a.RefreshTokenCiphertext == nil {
 		token, err := p.Tokens.Open(a.AccessTokenCiphertext, a.TokenKeyID, aad(db.SocialAccessToken))
 		if err != nil {

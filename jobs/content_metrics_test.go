@@ -214,4 +214,3 @@ func TestContentPartitions_CreatesAheadOnce(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, stored, "a measurement six months ahead has its partition")
 }
-
