@@ -175,6 +175,7 @@ func (a *App) workerOptions() worker.Options {
 		Payments:          a.Payments, Tickets: a.Tickets,
 		Senders: a.Senders, Limits: ratelimit.NewPerKey(a.Config.NotifyRateLimits, a.opts.NotifyBurst),
 		NotificationPageSize: a.opts.NotificationPageSize,
+		Social:               a.Social, SocialTokens: a.SocialTokens,
 	}
 }
 
