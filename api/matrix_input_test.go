@@ -34,6 +34,8 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	contentv1 "github.com/convene/convene/proto/convene/content/v1"
+	"github.com/convene/convene/proto/convene/content/v1/contentv1connect"
 	eventsv1 "github.com/convene/convene/proto/convene/events/v1"
 	"github.com/convene/convene/proto/convene/events/v1/eventsv1connect"
 	identityv1 "github.com/convene/convene/proto/convene/identity/v1"
@@ -132,6 +134,11 @@ var inputMatrix = []inputCase{
 	{notificationsv1connect.NotificationServiceCancelNotificationJobProcedure, asOwnerA, &notificationsv1.CancelNotificationJobRequest{JobId: fxJob}},
 	{notificationsv1connect.NotificationServiceListCategoriesProcedure, asMemberA, &notificationsv1.ListCategoriesRequest{OrganizationId: fxOrgA}},
 	{notificationsv1connect.NotificationServiceDefineCategoryProcedure, asOwnerA, &notificationsv1.DefineCategoryRequest{OrganizationId: fxOrgA, Name: "workshops", Description: "d"}},
+	{contentv1connect.SocialServiceStartConnectProcedure, asOwnerA, &contentv1.StartConnectRequest{OrganizationId: fxOrgA, Platform: "x", EventId: proto.String(fxFreeEvent)}},
+	{contentv1connect.SocialServiceListSocialAccountsProcedure, asMemberA, &contentv1.ListSocialAccountsRequest{OrganizationId: fxOrgA}},
+	{contentv1connect.SocialServiceDisconnectSocialAccountProcedure, asOwnerA, &contentv1.DisconnectSocialAccountRequest{SocialAccountId: fxSocialAcct}},
+	{contentv1connect.SocialServiceListPublishedPostsProcedure, asMemberA, &contentv1.ListPublishedPostsRequest{OrganizationId: fxOrgA, ContentId: proto.String(fxPost), Status: contentv1.PublishStatus_PUBLISH_STATUS_PUBLISHED, PageSize: 10}},
+	{contentv1connect.SocialServiceGetPostMetricsProcedure, asMemberA, &contentv1.GetPostMetricsRequest{PublishedPostId: fxPost}},
 }
 
 // acceptedWrites are the cases that write RPCs take on purpose, keyed

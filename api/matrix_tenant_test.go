@@ -28,6 +28,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
 
+	contentv1 "github.com/convene/convene/proto/convene/content/v1"
+	"github.com/convene/convene/proto/convene/content/v1/contentv1connect"
 	eventsv1 "github.com/convene/convene/proto/convene/events/v1"
 	"github.com/convene/convene/proto/convene/events/v1/eventsv1connect"
 	identityv1 "github.com/convene/convene/proto/convene/identity/v1"
@@ -91,6 +93,11 @@ var tenantMatrix = []tenantCase{
 	{notificationsv1connect.NotificationServiceCancelNotificationJobProcedure, hidden, &notificationsv1.CancelNotificationJobRequest{JobId: fxJob}},
 	{notificationsv1connect.NotificationServiceListCategoriesProcedure, hidden, &notificationsv1.ListCategoriesRequest{OrganizationId: fxOrgA}},
 	{notificationsv1connect.NotificationServiceDefineCategoryProcedure, hidden, &notificationsv1.DefineCategoryRequest{OrganizationId: fxOrgA, Name: "workshops", Description: "d"}},
+	{contentv1connect.SocialServiceStartConnectProcedure, hidden, &contentv1.StartConnectRequest{OrganizationId: fxOrgA, Platform: "x"}},
+	{contentv1connect.SocialServiceListSocialAccountsProcedure, hidden, &contentv1.ListSocialAccountsRequest{OrganizationId: fxOrgA}},
+	{contentv1connect.SocialServiceDisconnectSocialAccountProcedure, notFound, &contentv1.DisconnectSocialAccountRequest{SocialAccountId: fxSocialAcct}},
+	{contentv1connect.SocialServiceListPublishedPostsProcedure, hidden, &contentv1.ListPublishedPostsRequest{OrganizationId: fxOrgA}},
+	{contentv1connect.SocialServiceGetPostMetricsProcedure, notFound, &contentv1.GetPostMetricsRequest{PublishedPostId: fxPost}},
 }
 
 // withoutForeignIDs are the mounted procedures that take no ID of anything a

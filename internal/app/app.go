@@ -28,7 +28,9 @@ import (
 	"github.com/convene/convene/internal/providers/notify"
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/sms"
+	"github.com/convene/convene/internal/providers/social"
 	"github.com/convene/convene/internal/ratelimit"
+	"github.com/convene/convene/internal/secretbox"
 	"github.com/convene/convene/internal/tickets"
 	"github.com/convene/convene/worker"
 	"github.com/riverqueue/river"
@@ -67,6 +69,12 @@ type App struct {
 	SMS sms.Sender
 	// Senders deliver notifications, one per channel.
 	Senders map[string]notify.Sender
+	// Social are the social platforms accounts can be connected on;
+	// SocialSandbox serves them in dev (nil in prod, where no platform
+	// adapter exists yet). SocialTokens seals the accounts' tokens.
+	Social        *social.Registry
+	SocialSandbox *social.Sandbox
+	SocialTokens  *secretbox.Box
 
 	opts Options
 	// closers release what New opened, last first.
@@ -145,6 +153,7 @@ func (a *App) apiDeps() api.Deps {
 		CORSOrigins: a.Config.CORSOrigins, TrustedProxies: a.Config.TrustedProxies, SessionCheckTTL: a.Config.SessionCheckTTL,
 		SkipDirectWorkflowStarts: a.opts.SkipDirectWorkflowStarts, SkipDirectOrderStarts: a.opts.SkipDirectOrderStarts,
 		NotifyDailyQuota: a.Config.NotifyDailyQuota,
+		Social:           a.Social, SocialSandbox: a.SocialSandbox, SocialTokens: a.SocialTokens,
 	}
 }
 
@@ -166,6 +175,7 @@ func (a *App) workerOptions() worker.Options {
 		Payments:          a.Payments, Tickets: a.Tickets,
 		Senders: a.Senders, Limits: ratelimit.NewPerKey(a.Config.NotifyRateLimits, a.opts.NotifyBurst),
 		NotificationPageSize: a.opts.NotificationPageSize,
+		Social:               a.Social, SocialTokens: a.SocialTokens,
 	}
 }
 

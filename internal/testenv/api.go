@@ -24,7 +24,9 @@ import (
 	"github.com/convene/convene/internal/providers/notify"
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/sms"
+	"github.com/convene/convene/internal/providers/social"
 	"github.com/convene/convene/internal/tickets"
+	"github.com/convene/convene/proto/convene/content/v1/contentv1connect"
 	"github.com/convene/convene/proto/convene/events/v1/eventsv1connect"
 	identityv1 "github.com/convene/convene/proto/convene/identity/v1"
 	"github.com/convene/convene/proto/convene/identity/v1/identityv1connect"
@@ -71,10 +73,13 @@ type API struct {
 	Events        eventsv1connect.EventServiceClient
 	Ticketing     eventsv1connect.TicketingServiceClient
 	Notifications notificationsv1connect.NotificationServiceClient
+	Social        contentv1connect.SocialServiceClient
 
 	// Sandbox is the payment sandbox the API uses; Tickets its ticket keys.
 	Sandbox *payment.Sandbox
 	Tickets *tickets.Keys
+	// SocialSandbox serves the social platforms accounts are connected on.
+	SocialSandbox *social.Sandbox
 	// TaskQueue is this test's own Temporal task queue, polled by a real
 	// worker (workflows, activities, River) when a Temporal client was given.
 	TaskQueue string
@@ -192,6 +197,7 @@ func (a *API) build(t testing.TB, o apiOptions) *app.App {
 	require.NoError(t, err)
 	t.Cleanup(built.Close)
 	a.Metrics, a.Sandbox, a.Tickets, a.tokens = built.Metrics, built.Sandbox, built.Tickets, built.Tokens
+	a.SocialSandbox = built.SocialSandbox
 	return built
 }
 
@@ -215,6 +221,7 @@ func (a *API) connectClients() {
 	a.Events = eventsv1connect.NewEventServiceClient(a.HTTP, a.URL)
 	a.Ticketing = eventsv1connect.NewTicketingServiceClient(a.HTTP, a.URL)
 	a.Notifications = notificationsv1connect.NewNotificationServiceClient(a.HTTP, a.URL)
+	a.Social = contentv1connect.NewSocialServiceClient(a.HTTP, a.URL)
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
