@@ -263,3 +263,67 @@ func SaveRefreshedSocialTokens(ctx context.Context, idb bun.IDB, a *SocialAccoun
 	}
 	return nil
 }
+
+// ContentPublishRun is one RetryPublish of a content version.
+type ContentPublishRun struct {
+	bun.BaseModel `bun:"table:content_publish_runs,alias:cpr"`
+
+	ID               uuid.UUID   `bun:"id,pk,type:uuid"`
+	OrganizationID   uuid.UUID   `bun:"organization_id,type:uuid,notnull"`
+	ContentID        uuid.UUID   `bun:"content_id,type:uuid,notnull"`
+	ContentVersionID uuid.UUID   `bun:"content_version_id,type:uuid,notnull"`
+	Version          int         `bun:"version,notnull"`
+	Attempt          int         `bun:"attempt,notnull"`
+	RequestedBy      *uuid.UUID  `bun:"requested_by,type:uuid"`
+	SocialAccountIDs []uuid.UUID `bun:"social_account_ids,array,type:uuid[],notnull"`
+	Timestamps
+}
+
+// InsertPublishRun numbers run as the next attempt of its version and
+// stores it. Call it with the content row locked (ContentForPublish), so
+// concurrent retries number in turn; the unique key refuses a duplicate.
+func InsertPublishRun(ctx context.Context, idb bun.IDB, run *ContentPublishRun) error {
+	if run.ID == uuid.Nil {
+		run.ID = NewID()
+	}
+	n, err := idb.NewSelect().Model((*ContentPublishRun)(nil)).
+		Where("content_id = ? AND version = ?", run.ContentID, run.Version).Count(ctx)
+	if err != nil {
+		return fmt.Errorf("count publish runs of content %s: %w", run.ContentID, err)
+	}
+	run.Attempt = int(n) + 1
+	if _, err := idb.NewInsert().Model(run).Exec(ctx); err != nil {
+		return fmt.Errorf("insert publish run of content %s: %w", run.ContentID, err)
+	}
+	return nil
+}
+
+// ContentForPublish returns a content of the organization and its
+// current version, with the content row locked for update; ErrNotFound
+// for another organization's or a deleted content.
+func ContentForPublish(ctx context.Context, idb bun.IDB, orgID, contentID uuid.UUID) (*Content, *ContentVersion, error) {
+	c := new(Content)
+	err := idb.NewSelect().Model(c).Where("id = ? AND organization_id = ? AND deleted_at IS NULL", contentID, orgID).
+		For("UPDATE").Scan(ctx)
+	if err != nil {
+		return nil, nil, notFound(err, "content %s", contentID)
+	}
+	v := new(ContentVersion)
+	if err := idb.NewSelect().Model(v).Where("content_id = ? AND version = ?", c.ID, c.CurrentVersion).Scan(ctx); err != nil {
+		return nil, nil, notFound(err, "version %d of content %s", c.CurrentVersion, c.ID)
+	}
+	return c, v, nil
+}
+
+// ContentOrganization is the organization of a content, for checking the
+// caller's role before anything else is read; ErrNotFound when the content
+// does not exist or is deleted.
+func ContentOrganization(ctx context.Context, idb bun.IDB, contentID uuid.UUID) (uuid.UUID, error) {
+	var orgID uuid.UUID
+	err := idb.NewSelect().Model((*Content)(nil)).Column("organization_id").
+		Where("id = ? AND deleted_at IS NULL", contentID).Scan(ctx, &orgID)
+	if err != nil {
+		return uuid.Nil, notFound(err, "content %s", contentID)
+	}
+	return orgID, nil
+}
