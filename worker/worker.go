@@ -23,6 +23,7 @@ import (
 	"github.com/convene/convene/internal/metrics"
 	"github.com/convene/convene/internal/providers/notify"
 	"github.com/convene/convene/internal/providers/payment"
+	"github.com/convene/convene/internal/providers/social"
 	"github.com/convene/convene/internal/ratelimit"
 	"github.com/convene/convene/internal/tickets"
 	"github.com/convene/convene/jobs"
@@ -58,6 +59,10 @@ type Options struct {
 	// NotificationPageSize is how many recipients one resolution step
 	// pages in (default 2500).
 	NotificationPageSize int
+	// Social are the platforms content is published on; SocialTokens
+	// opens and seals the connected accounts' tokens.
+	Social       *social.Registry
+	SocialTokens activities.TokenBox
 }
 
 // withDefaults returns the options with unset optional fields filled in.
@@ -179,4 +184,6 @@ func registerTemporal(w tworker.Worker, o Options, rc *river.Client[*sql.Tx]) {
 	w.RegisterActivity(&activities.Events{DB: o.DB, Payments: o.Payments, Keys: o.Tickets, Notices: &jobs.Notices{River: rc}, Now: o.Now})
 	w.RegisterWorkflowWithOptions(workflows.NotificationJob, workflow.RegisterOptions{Name: workflows.NotificationJobWorkflowName})
 	w.RegisterActivity(&activities.Notifications{DB: o.DB, River: rc, PageSize: o.NotificationPageSize})
+	w.RegisterWorkflowWithOptions(workflows.ContentPublish, workflow.RegisterOptions{Name: workflows.ContentPublishWorkflowName})
+	w.RegisterActivity(&activities.Publishing{DB: o.DB, Platforms: o.Social, Tokens: o.SocialTokens, Now: o.Now})
 }
