@@ -55,6 +55,12 @@ type Entities struct {
 	Mentions []string // with the "@"
 }
 
+// All lists the hashtags, then the mentions (the shape of the
+// sentiment_analysis.entities column).
+func (e Entities) All() []string {
+	return append(append(make([]string, 0, len(e.Hashtags)+len(e.Mentions)), e.Hashtags...), e.Mentions...)
+}
+
 // Analyzer scores texts with the built-in lexicon. The zero value is ready
 // to use and safe for concurrent use.
 type Analyzer struct{}

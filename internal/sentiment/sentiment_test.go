@@ -59,6 +59,8 @@ func TestAnalyze_Entities(t *testing.T) {
 		Label: sentiment.Positive, ScoreBps: 4472, Keywords: []string{"tickets", "thanks"},
 		Entities: sentiment.Entities{Hashtags: []string{"#ibw2026", "#web3"}, Mentions: []string{"@convene", "@convene_team"}},
 	}, got)
+	assert.Equal(t, []string{"#ibw2026", "#web3", "@convene", "@convene_team"}, got.Entities.All())
+	assert.Equal(t, []string{}, sentiment.Entities{}.All(), "never null in the jsonb column")
 }
 
 func result(label sentiment.Label, scoreBps int, keywords ...string) sentiment.Result {
