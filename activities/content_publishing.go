@@ -42,10 +42,10 @@ const (
 // itself times out.
 const callMargin = 5 * time.Second
 
-// TokenBox seals and opens social account tokens (internal/secretbox):
+// TokenBox seals and opens social account tokens (*secretbox.Box):
 // AES-GCM with a key ID, the account bound in as additional data.
 type TokenBox interface {
-	Seal(plaintext, aad []byte) (ciphertext []byte, keyID string, err error)
+	Seal(plaintext, aad []byte) (ciphertext []byte, keyID string)
 	Open(ciphertext []byte, keyID string, aad []byte) ([]byte, error)
 }
 
@@ -404,13 +404,10 @@ func (a *Publishing) refresh(ctx context.Context, tx bun.Tx, p social.Platform, 
 		return "", fmt.Errorf("refresh %s token: %w", acct.Platform, err)
 	}
 	aad := tokenAAD(acct)
-	access, keyID, err := a.Tokens.Seal([]byte(grant.AccessToken), aad)
-	if err != nil {
-		return "", fmt.Errorf("seal access token: %w", err)
-	}
-	refreshed, refreshKeyID, err := a.Tokens.Seal([]byte(grant.RefreshToken), aad)
-	if err != nil || refreshKeyID != keyID {
-		return "", fmt.Errorf("seal refresh token (key %s/%s): %w", keyID, refreshKeyID, err)
+	access, keyID := a.Tokens.Seal([]byte(grant.AccessToken), aad)
+	refreshed, refreshKeyID := a.Tokens.Seal([]byte(grant.RefreshToken), aad)
+	if refreshKeyID != keyID { // the key rotated between the two seals
+		return "", fmt.Errorf("sealed the tokens under two keys (%s, %s): try again", keyID, refreshKeyID)
 	}
 	expires := grant.ExpiresAt
 	acct.AccessTokenCiphertext, acct.RefreshTokenCiphertext, acct.TokenKeyID, acct.TokenExpiresAt = access, refreshed, keyID, &expires

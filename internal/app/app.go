@@ -28,7 +28,9 @@ import (
 	"github.com/convene/convene/internal/providers/notify"
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/sms"
+	"github.com/convene/convene/internal/providers/social"
 	"github.com/convene/convene/internal/ratelimit"
+	"github.com/convene/convene/internal/secretbox"
 	"github.com/convene/convene/internal/tickets"
 	"github.com/convene/convene/worker"
 	"github.com/riverqueue/river"
@@ -67,6 +69,11 @@ type App struct {
 	SMS sms.Sender
 	// Senders deliver notifications, one per channel.
 	Senders map[string]notify.Sender
+	// Social are the platforms content is published on (SocialSandbox
+	// serves them all); SocialTokens seals their accounts' tokens.
+	Social        *social.Registry
+	SocialSandbox *social.Sandbox
+	SocialTokens  *secretbox.Box
 
 	opts Options
 	// closers release what New opened, last first.
@@ -166,6 +173,7 @@ func (a *App) workerOptions() worker.Options {
 		Payments:          a.Payments, Tickets: a.Tickets,
 		Senders: a.Senders, Limits: ratelimit.NewPerKey(a.Config.NotifyRateLimits, a.opts.NotifyBurst),
 		NotificationPageSize: a.opts.NotificationPageSize,
+		Social:               a.Social, SocialTokens: a.SocialTokens,
 	}
 }
 

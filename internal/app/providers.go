@@ -25,8 +25,10 @@ func (a *App) buildProviders() (err error) {
 	if a.SMS, err = a.smsSender(); err != nil {
 		return err
 	}
-	a.Senders, err = a.notificationSenders()
-	return err
+	if a.Senders, err = a.notificationSenders(); err != nil {
+		return err
+	}
+	return a.buildSocial()
 }
 
 // paymentProvider is the adapter Config.PaymentProvider names. The sandbox

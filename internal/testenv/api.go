@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"context"
+	"encoding/base64"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -24,6 +25,8 @@ import (
 	"github.com/convene/convene/internal/providers/notify"
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/sms"
+	"github.com/convene/convene/internal/providers/social"
+	"github.com/convene/convene/internal/secretbox"
 	"github.com/convene/convene/internal/tickets"
 	"github.com/convene/convene/proto/convene/events/v1/eventsv1connect"
 	identityv1 "github.com/convene/convene/proto/convene/identity/v1"
@@ -72,6 +75,10 @@ type API struct {
 	Ticketing     eventsv1connect.TicketingServiceClient
 	Notifications notificationsv1connect.NotificationServiceClient
 
+	// Social is the social platforms' sandbox the worker publishes to;
+	// SocialTokens seals the accounts' tokens as the application does.
+	Social       *social.Sandbox
+	SocialTokens *secretbox.Box
 	// Sandbox is the payment sandbox the API uses; Tickets its ticket keys.
 	Sandbox *payment.Sandbox
 	Tickets *tickets.Keys
@@ -175,6 +182,7 @@ func (a *API) build(t testing.TB, o apiOptions) *app.App {
 	cfg.TicketMasterKey = TestSecret + "/tickets"
 	cfg.PaymentWebhookSecret = TestSecret
 	cfg.PaymentProvider = "sandbox"
+	cfg.SocialTokenKey = "test:" + base64.StdEncoding.EncodeToString([]byte(TestSecret[:32]))
 	cfg.PublicURL = a.URL
 	cfg.TaskQueue = a.TaskQueue
 	cfg.NotifyRateLimits = a.NotifyRates
@@ -192,6 +200,7 @@ func (a *API) build(t testing.TB, o apiOptions) *app.App {
 	require.NoError(t, err)
 	t.Cleanup(built.Close)
 	a.Metrics, a.Sandbox, a.Tickets, a.tokens = built.Metrics, built.Sandbox, built.Tickets, built.Tokens
+	a.Social, a.SocialTokens = built.SocialSandbox, built.SocialTokens
 	return built
 }
 
