@@ -20,7 +20,9 @@ func (a *App) buildSocial() (err error) {
 	}
 	if a.Config.SocialTokenKey == "" {
 		a.Log.Warn("CONVENE_SOCIAL_TOKEN_KEY is not set: social tokens are sealed with a random key that dies with this process")
-		a.SocialTokens, err = secretbox.New(map[string][]byte{"ephemeral": []byte(rand.Text()[:secretbox.KeySize])}, "ephemeral")
+		key := make([]byte, secretbox.KeySize)
+		_, _ = rand.Read(key) // never fails (crypto/rand)
+		a.SocialTokens, err = secretbox.New(map[string][]byte{"ephemeral": key}, "ephemeral")
 		return err
 	}
 	a.SocialTokens, err = secretbox.FromEnv(a.Config.SocialTokenKey)
