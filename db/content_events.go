@@ -105,7 +105,7 @@ type DelegateSearch struct {
 // RankedDelegate is a delegate with its match rank (0 without a query).
 type RankedDelegate struct {
 	Delegate `bun:",extend"`
-	Rank float32 `bun:"rank,scanonly"`
+	Rank     float32 `bun:"rank,scanonly"`
 }
 
 // DelegateRankKey formats a rank as a page key that parses back to the

@@ -23,7 +23,7 @@ var contentStatusesToProto = map[string]contentv1.ContentStatus{
 	"rejected": contentv1.ContentStatus_CONTENT_STATUS_REJECTED, "scheduled": contentv1.ContentStatus_CONTENT_STATUS_SCHEDULED,
 	"publishing": contentv1.ContentStatus_CONTENT_STATUS_PUBLISHING, "published": contentv1.ContentStatus_CONTENT_STATUS_PUBLISHED,
 	"partially_published": contentv1.ContentStatus_CONTENT_STATUS_PARTIALLY_PUBLISHED,
-	"failed": contentv1.ContentStatus_CONTENT_STATUS_FAILED, "expired": contentv1.ContentStatus_CONTENT_STATUS_EXPIRED,
+	"failed":              contentv1.ContentStatus_CONTENT_STATUS_FAILED, "expired": contentv1.ContentStatus_CONTENT_STATUS_EXPIRED,
 	"withdrawn": contentv1.ContentStatus_CONTENT_STATUS_WITHDRAWN,
 }
 
