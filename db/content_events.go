@@ -116,13 +116,17 @@ func DelegateRankKey(rank float32) string { return strconv.FormatFloat(float64(r
 // produced.
 var ErrBadPageKey = errors.New("page key is not one this search returned")
 
+// delegateColumns are the columns of Delegate (not the search vector).
+const delegateColumns = "dlg.id, dlg.organization_id, dlg.event_id, dlg.title, dlg.first_name, dlg.last_name, dlg.designation, " +
+	"dlg.organization_name, dlg.country, dlg.delegate_type, dlg.vip_tier, dlg.auto_tag, dlg.deleted_at, dlg.created_at, dlg.updated_at"
+
 // SearchDelegates returns up to s.Limit delegates of the event.
 func SearchDelegates(ctx context.Context, idb bun.IDB, s DelegateSearch) ([]RankedDelegate, error) {
 	var out []RankedDelegate
 	q := idb.NewSelect().Model(&out).
 		Where("dlg.event_id = ? AND dlg.deleted_at IS NULL AND dlg.vip_tier >= ?", s.EventID, s.MinVIPTier).Limit(int64(s.Limit))
 	if s.Query != "" {
-		q = q.ColumnExpr("dlg.*").ColumnExpr("ts_rank(dlg.search, websearch_to_tsquery('simple', ?)) AS rank", s.Query).
+		q = q.ColumnExpr(delegateColumns).ColumnExpr("ts_rank(dlg.search, websearch_to_tsquery('simple', ?)) AS rank", s.Query).
 			Where("dlg.search @@ websearch_to_tsquery('simple', ?)", s.Query).OrderExpr("rank DESC, dlg.id DESC")
 		if s.AfterID != uuid.Nil {
 			rank, err := strconv.ParseFloat(s.AfterKey, 32)
@@ -132,7 +136,7 @@ func SearchDelegates(ctx context.Context, idb bun.IDB, s DelegateSearch) ([]Rank
 			q = q.Where("(ts_rank(dlg.search, websearch_to_tsquery('simple', ?)), dlg.id) < (?::real, ?)", s.Query, rank, s.AfterID)
 		}
 	} else {
-		q = q.ColumnExpr("dlg.*").ColumnExpr("0::real AS rank").OrderExpr("dlg.last_name, dlg.id")
+		q = q.ColumnExpr(delegateColumns).ColumnExpr("0::real AS rank").OrderExpr("dlg.last_name, dlg.id")
 		if s.AfterID != uuid.Nil {
 			q = q.Where("(dlg.last_name, dlg.id) > (?, ?)", s.AfterKey, s.AfterID)
 		}
