@@ -269,3 +269,24 @@ func TestEventContent_SentimentSummary(t *testing.T) {
 	_, err = summary(f.member, &contentv1.GetSentimentSummaryRequest{})
 	testenv.RequireCode(t, err, connect.CodeInvalidArgument)
 }
+
+// createEventContent gives the matrices' organization A an event with a
+// delegate, approved content (nothing to retry) and a post.
+func (f *matrixFixture) createEventContent(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	f.orgEvent = createEvent(t, f.a, f.ownerA, eventInput(f.a, func(in *eventsv1.EventInput) { in.OrganizationId = proto.String(f.orgA) })).GetId()
+	svc := contentv1connect.NewEventContentServiceClient(f.a.HTTP, f.a.URL)
+	d, err := svc.CreateDelegate(ctx, testenv.As(f.ownerA, &contentv1.CreateDelegateRequest{EventId: f.orgEvent, FirstName: "Asha",
+		DelegateType: contentv1.DelegateType_DELEGATE_TYPE_SPEAKER, VipTier: 3}))
+	require.NoError(t, err)
+	f.delegate = d.Msg.GetDelegate().GetId()
+	ec := &eventContentFixture{a: f.a, owner: f.ownerA, org: f.orgA, event: f.orgEvent}
+	post := postOf(t, ec)
+	f.postA = post.String()
+	var contentID uuid.UUID
+	require.NoError(t, f.a.DB.NewSelect().Model((*db.PublishedPost)(nil)).Column("content_id").Where("id = ?", post).Scan(ctx, &contentID))
+	_, err = f.a.DB.NewUpdate().Model((*db.Content)(nil)).Set("workflow_status = ?", enums.ContentApproved).Where("id = ?", contentID).Exec(ctx)
+	require.NoError(t, err)
+	f.contentA = contentID.String()
+}

@@ -50,6 +50,9 @@ type matrixFixture struct {
 	privateEvent                          string
 	paidRequest, freeRequest              string
 	ticket, ticketCode, job, notification string
+	// Event content (content_events_test.go): an event of organization
+	// A, a delegate of it, approved content and a post.
+	orgEvent, delegate, contentA, postA string
 }
 
 // newMatrixFixture builds the fixture through the real API and waits until
@@ -66,6 +69,7 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	f.createEvents(t)
 	f.createOrders(t)
 	f.createJob(t)
+	f.createEventContent(t)
 	return f
 }
 
@@ -303,6 +307,10 @@ const (
 	fxTicketCode   = "@ticketCode"
 	fxJob          = "@job"
 	fxNotification = "@notification"
+	fxOrgEvent     = "@orgEvent"
+	fxDelegate     = "@delegate"
+	fxContentA     = "@contentA"
+	fxPostA        = "@postA"
 )
 
 // fill replaces every placeholder string in body with the fixture's value.
@@ -310,7 +318,8 @@ func (f *matrixFixture) fill(body []byte) []byte {
 	values := map[string]string{fxOrgA: f.orgA, fxOrgB: f.orgB, fxMemberA: f.memberA.UserID, fxUserB: f.ownerB.UserID,
 		fxPhoneB: f.ownerB.Phone, fxVenueA: f.venueA, fxPaidEvent: f.paidEvent, fxFreeEvent: f.freeEvent, fxDraftEvent: f.draftEvent,
 		fxPrivateEvent: f.privateEvent, fxPaidRequest: f.paidRequest, fxFreeRequest: f.freeRequest, fxTicket: f.ticket,
-		fxTicketCode: f.ticketCode, fxJob: f.job, fxNotification: f.notification}
+		fxTicketCode: f.ticketCode, fxJob: f.job, fxNotification: f.notification,
+		fxOrgEvent: f.orgEvent, fxDelegate: f.delegate, fxContentA: f.contentA, fxPostA: f.postA}
 	for placeholder, value := range values {
 		body = bytes.ReplaceAll(body, []byte(strconv.Quote(placeholder)), []byte(strconv.Quote(value)))
 	}
