@@ -43,7 +43,8 @@ const (
 const callMargin = 5 * time.Second
 
 // TokenBox seals and opens social account tokens (*secretbox.Box):
-// AES-GCM with a key ID, the account bound in as additional data.
+// AES-GCM with a key ID, the account bound in as additional data
+// (db.SocialTokenAAD).
 type TokenBox interface {
 	Seal(plaintext, aad []byte) (ciphertext []byte, keyID string)
 	Open(ciphertext []byte, keyID string, aad []byte) ([]byte, error)
@@ -370,7 +371,7 @@ const tokenRefreshAhead = time.Minute
 // rotate, so two runs must not spend the same one.
 func (a *Publishing) accessToken(ctx context.Context, p social.Platform, acct *db.SocialAccount, force bool) (string, error) {
 	if !force && !expiresSoon(acct, a.Now()) {
-		return a.open(acct.AccessTokenCiphertext, acct)
+		return a.open(acct.AccessTokenCiphertext, acct, "access")
 	}
 	var token string
 	err := a.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -380,7 +381,7 @@ func (a *Publishing) accessToken(ctx context.Context, p social.Platform, acct *d
 		}
 		refreshedMeanwhile := string(locked.AccessTokenCiphertext) != string(acct.AccessTokenCiphertext)
 		if refreshedMeanwhile && !expiresSoon(locked, a.Now()) {
-			token, err = a.open(locked.AccessTokenCiphertext, locked)
+			token, err = a.open(locked.AccessTokenCiphertext, locked, "access")
 			return err
 		}
 		token, err = a.refresh(ctx, tx, p, locked)
@@ -395,7 +396,7 @@ func (a *Publishing) refresh(ctx context.Context, tx bun.Tx, p social.Platform, 
 	if len(acct.RefreshTokenCiphertext) == 0 {
 		return "", fmt.Errorf("%w: the %s token expired and cannot be refreshed: connect the account again", social.ErrRejected, acct.Platform)
 	}
-	refreshToken, err := a.open(acct.RefreshTokenCiphertext, acct)
+	refreshToken, err := a.open(acct.RefreshTokenCiphertext, acct, "refresh")
 	if err != nil {
 		return "", err
 	}
@@ -403,9 +404,8 @@ func (a *Publishing) refresh(ctx context.Context, tx bun.Tx, p social.Platform, 
 	if err != nil {
 		return "", fmt.Errorf("refresh %s token: %w", acct.Platform, err)
 	}
-	aad := tokenAAD(acct)
-	access, keyID := a.Tokens.Seal([]byte(grant.AccessToken), aad)
-	refreshed, refreshKeyID := a.Tokens.Seal([]byte(grant.RefreshToken), aad)
+	access, keyID := a.Tokens.Seal([]byte(grant.AccessToken), db.SocialTokenAAD(acct, "access"))
+	refreshed, refreshKeyID := a.Tokens.Seal([]byte(grant.RefreshToken), db.SocialTokenAAD(acct, "refresh"))
 	if refreshKeyID != keyID { // the key rotated between the two seals
 		return "", fmt.Errorf("sealed the tokens under two keys (%s, %s): try again", keyID, refreshKeyID)
 	}
@@ -414,8 +414,8 @@ func (a *Publishing) refresh(ctx context.Context, tx bun.Tx, p social.Platform, 
 	return grant.AccessToken, db.SaveRefreshedSocialTokens(ctx, tx, acct)
 }
 
-func (a *Publishing) open(ciphertext []byte, acct *db.SocialAccount) (string, error) {
-	plain, err := a.Tokens.Open(ciphertext, acct.TokenKeyID, tokenAAD(acct))
+func (a *Publishing) open(ciphertext []byte, acct *db.SocialAccount, kind string) (string, error) {
+	plain, err := a.Tokens.Open(ciphertext, acct.TokenKeyID, db.SocialTokenAAD(acct, kind))
 	if err != nil {
 		return "", fmt.Errorf("open token of social account %s: %w", acct.ID, err)
 	}
@@ -424,10 +424,4 @@ func (a *Publishing) open(ciphertext []byte, acct *db.SocialAccount) (string, er
 
 func expiresSoon(acct *db.SocialAccount, now time.Time) bool {
 	return acct.TokenExpiresAt != nil && !now.Add(tokenRefreshAhead).Before(*acct.TokenExpiresAt)
-}
-
-// tokenAAD binds a sealed token to its account, so a ciphertext copied to
-// another account's row does not open.
-func tokenAAD(acct *db.SocialAccount) []byte {
-	return []byte(acct.ID.String())
 }

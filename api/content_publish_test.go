@@ -61,19 +61,18 @@ func setupPublish(t *testing.T, handles ...string) *publishFixture {
 // has already expired, so the first publish refreshes it.
 func (f *publishFixture) connect(t *testing.T, handle string) *db.SocialAccount {
 	t.Helper()
-	platforms, err := social.NewRegistry(f.a.Social.Platforms()...)
+	platforms, err := social.NewRegistry(f.a.SocialSandbox.Platforms()...)
 	require.NoError(t, err)
 	x, err := platforms.Get("x")
 	require.NoError(t, err)
-	code, err := f.a.Social.IssueCode("x", "https://convene.test/cb", handle)
+	code, err := f.a.SocialSandbox.IssueCode("x", "https://convene.test/cb", handle)
 	require.NoError(t, err)
 	grant, err := x.ExchangeCode(context.Background(), code, "https://convene.test/cb")
 	require.NoError(t, err)
 	acct := &db.SocialAccount{ID: db.NewID(), OrganizationID: f.org, Platform: "x", PlatformUserID: grant.Account.PlatformUserID,
 		Username: handle, IsActive: true}
-	aad := []byte(acct.ID.String())
-	acct.AccessTokenCiphertext, acct.TokenKeyID = f.a.SocialTokens.Seal([]byte(grant.AccessToken), aad)
-	acct.RefreshTokenCiphertext, _ = f.a.SocialTokens.Seal([]byte(grant.RefreshToken), aad)
+	acct.AccessTokenCiphertext, acct.TokenKeyID = f.a.SocialTokens.Seal([]byte(grant.AccessToken), db.SocialTokenAAD(acct, "access"))
+	acct.RefreshTokenCiphertext, _ = f.a.SocialTokens.Seal([]byte(grant.RefreshToken), db.SocialTokenAAD(acct, "refresh"))
 	expired := time.Now().Add(-time.Minute)
 	acct.TokenExpiresAt = &expired
 	f.accounts = append(f.accounts, acct)
@@ -135,23 +134,23 @@ func TestContentPublish_WorkerKilledMidPublishPostsOnce(t *testing.T) {
 		IdempotencyKey: db.PostIdempotencyKey(f.item.ID, acct.ID)}, false)
 	require.NoError(t, err)
 	require.NoError(t, db.SetContentPublishing(ctx, f.a.DB, f.item.ID))
-	f.a.Social.FailNext(f.platformIDs[0], social.TimeoutAfterAccept)
-	platforms, err := social.NewRegistry(f.a.Social.Platforms()...)
+	f.a.SocialSandbox.FailNext(f.platformIDs[0], social.TimeoutAfterAccept)
+	platforms, err := social.NewRegistry(f.a.SocialSandbox.Platforms()...)
 	require.NoError(t, err)
 	x, _ := platforms.Get("x")
-	code, _ := f.a.Social.IssueCode("x", "https://convene.test/cb", "alice")
+	code, _ := f.a.SocialSandbox.IssueCode("x", "https://convene.test/cb", "alice")
 	grant, err := x.ExchangeCode(ctx, code, "https://convene.test/cb")
 	require.NoError(t, err)
 	dying, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	_, err = x.Publish(dying, grant.AccessToken, social.Post{IdempotencyKey: claim.Post.IdempotencyKey, Text: "Doors open at 7 #convene"})
 	cancel()
 	require.ErrorIs(t, err, context.DeadlineExceeded, "the killed worker never heard back")
-	require.Len(t, f.a.Social.Posts(f.platformIDs[0]), 1, "but the platform took the post")
+	require.Len(t, f.a.SocialSandbox.Posts(f.platformIDs[0]), 1, "but the platform took the post")
 
 	r := f.publish(t, 0)
 
 	assert.Equal(t, enums.ContentPublished, r.Status)
-	posts := f.a.Social.Posts(f.platformIDs[0])
+	posts := f.a.SocialSandbox.Posts(f.platformIDs[0])
 	require.Len(t, posts, 1, "exactly one post on the platform")
 	row := f.posts(t)[acct.ID]
 	assert.Equal(t, enums.PostPublished, row.PublishStatus)
@@ -168,7 +167,7 @@ func TestContentPublish_RetryPublishPostsTheFailedTargetOnce(t *testing.T) {
 	f := setupPublish(t, "alice", "bob")
 	ctx := context.Background()
 	ok, refused := f.accounts[0], f.accounts[1]
-	f.a.Social.FailNext(f.platformIDs[1], social.Reject)
+	f.a.SocialSandbox.FailNext(f.platformIDs[1], social.Reject)
 
 	first := f.publish(t, 0)
 
@@ -197,8 +196,8 @@ func TestContentPublish_RetryPublishPostsTheFailedTargetOnce(t *testing.T) {
 
 	assert.Equal(t, enums.ContentPublished, retry.Status)
 	assert.Equal(t, enums.ContentPublished, f.status(t))
-	assert.Len(t, f.a.Social.Posts(f.platformIDs[0]), 1, "the published target is not posted again")
-	assert.Len(t, f.a.Social.Posts(f.platformIDs[1]), 1, "the failed target is posted once")
+	assert.Len(t, f.a.SocialSandbox.Posts(f.platformIDs[0]), 1, "the published target is not posted again")
+	assert.Len(t, f.a.SocialSandbox.Posts(f.platformIDs[1]), 1, "the failed target is posted once")
 	assert.Equal(t, enums.PostPublished, f.posts(t)[refused.ID].PublishStatus)
 	_, err = f.content.RetryPublish(ctx, testenv.As(f.author, &contentv1.RetryPublishRequest{ContentId: f.item.ID.String()}))
 	testenv.RequireCode(t, err, connect.CodeFailedPrecondition) // nothing failed is left
@@ -225,7 +224,7 @@ func TestRetryPublish_Refusals(t *testing.T) {
 	}
 
 	testenv.RequireCode(t, retry(f.author, ""), connect.CodeFailedPrecondition) // approved, never published
-	f.a.Social.FailNext(f.platformIDs[0], social.Reject)
+	f.a.SocialSandbox.FailNext(f.platformIDs[0], social.Reject)
 	assert.Equal(t, enums.ContentFailed, f.publish(t, 0).Status)
 
 	testenv.RequireCode(t, retry(outsider, ""), connect.CodeNotFound)

@@ -22,7 +22,8 @@ func domains(d Deps) []rpc.Domain {
 			Payments: d.Payments, Sandbox: d.Sandbox, Tickets: d.Tickets, PublicURL: d.PublicURL}),
 		notifications.Domain(notifications.Deps{DB: d.DB, Temporal: d.Temporal, River: d.River, TaskQueue: d.TaskQueue, Now: d.Now, Log: d.Log,
 			Watch: newWatchHub(d), DailySendQuota: d.NotifyDailyQuota}),
-		content.Domain(content.Deps{DB: d.DB, Temporal: d.Temporal, River: d.River, TaskQueue: d.TaskQueue, Now: d.Now, Log: d.Log}),
+		content.Domain(content.Deps{DB: d.DB, Temporal: d.Temporal, River: d.River, TaskQueue: d.TaskQueue, Now: d.Now, Log: d.Log,
+			PublicURL: d.PublicURL, Social: d.Social, SocialTokens: d.SocialTokens, SocialSandbox: d.SocialSandbox}),
 	}
 }
 

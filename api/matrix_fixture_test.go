@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/convene/convene/api"
+	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/internal/testenv"
 	eventsv1 "github.com/convene/convene/proto/convene/events/v1"
 	identityv1 "github.com/convene/convene/proto/convene/identity/v1"
@@ -53,6 +54,7 @@ type matrixFixture struct {
 	// Event content (content_events_test.go): an event of organization
 	// A, a delegate of it, approved content and a post.
 	orgEvent, delegate, contentA, postA string
+	socialAccount, post                 string
 }
 
 // newMatrixFixture builds the fixture through the real API and waits until
@@ -70,7 +72,17 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	f.createOrders(t)
 	f.createJob(t)
 	f.createEventContent(t)
+	f.createSocialAccount(t)
 	return f
+}
+
+// createSocialAccount connects an account of A through the sandbox's
+// consent page, with one published post.
+func (f *matrixFixture) createSocialAccount(t *testing.T) {
+	t.Helper()
+	require.Equal(t, http.StatusOK, connectThroughSandbox(t, f.a, f.ownerA, f.orgA, "x", "matrix_a", true).status)
+	f.socialAccount = accountsOf(t, f.a, f.ownerA, f.orgA)[0].GetId()
+	f.post = insertPost(t, f.a, f.orgA, f.memberA.UserID, mustUUID(f.socialAccount), enums.PostPublished, time.Now()).String()
 }
 
 func (f *matrixFixture) createEvents(t *testing.T) {
@@ -311,6 +323,8 @@ const (
 	fxDelegate     = "@delegate"
 	fxContentA     = "@contentA"
 	fxPostA        = "@postA"
+	fxSocialAcct   = "@socialAccount"
+	fxPost         = "@post"
 )
 
 // fill replaces every placeholder string in body with the fixture's value.
@@ -318,7 +332,7 @@ func (f *matrixFixture) fill(body []byte) []byte {
 	values := map[string]string{fxOrgA: f.orgA, fxOrgB: f.orgB, fxMemberA: f.memberA.UserID, fxUserB: f.ownerB.UserID,
 		fxPhoneB: f.ownerB.Phone, fxVenueA: f.venueA, fxPaidEvent: f.paidEvent, fxFreeEvent: f.freeEvent, fxDraftEvent: f.draftEvent,
 		fxPrivateEvent: f.privateEvent, fxPaidRequest: f.paidRequest, fxFreeRequest: f.freeRequest, fxTicket: f.ticket,
-		fxTicketCode: f.ticketCode, fxJob: f.job, fxNotification: f.notification,
+		fxTicketCode: f.ticketCode, fxJob: f.job, fxNotification: f.notification, fxSocialAcct: f.socialAccount, fxPost: f.post,
 		fxOrgEvent: f.orgEvent, fxDelegate: f.delegate, fxContentA: f.contentA, fxPostA: f.postA}
 	for placeholder, value := range values {
 		body = bytes.ReplaceAll(body, []byte(strconv.Quote(placeholder)), []byte(strconv.Quote(value)))

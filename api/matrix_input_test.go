@@ -143,6 +143,11 @@ var inputMatrix = []inputCase{
 	{contentv1connect.EventContentServiceCreatePhaseProcedure, asMemberA, &contentv1.CreatePhaseRequest{EventId: fxOrgEvent, Name: "Day 9", StartsAt: timestamppb.Now(), EndsAt: timestamppb.New(time.Now().Add(time.Hour))}},
 	{contentv1connect.EventContentServiceListPhasesProcedure, asOwnerA, &contentv1.ListPhasesRequest{EventId: fxOrgEvent}},
 	{contentv1connect.EventContentServiceGetSentimentSummaryProcedure, asOwnerA, &contentv1.GetSentimentSummaryRequest{Subject: &contentv1.GetSentimentSummaryRequest_EventId{EventId: fxOrgEvent}, From: timestamppb.New(time.Now().Add(-time.Hour)), To: timestamppb.Now()}},
+	{contentv1connect.SocialServiceStartConnectProcedure, asOwnerA, &contentv1.StartConnectRequest{OrganizationId: fxOrgA, Platform: "x", EventId: proto.String(fxFreeEvent)}},
+	{contentv1connect.SocialServiceListSocialAccountsProcedure, asMemberA, &contentv1.ListSocialAccountsRequest{OrganizationId: fxOrgA}},
+	{contentv1connect.SocialServiceDisconnectSocialAccountProcedure, asOwnerA, &contentv1.DisconnectSocialAccountRequest{SocialAccountId: fxSocialAcct}},
+	{contentv1connect.SocialServiceListPublishedPostsProcedure, asMemberA, &contentv1.ListPublishedPostsRequest{OrganizationId: fxOrgA, ContentId: proto.String(fxPost), Status: contentv1.PublishStatus_PUBLISH_STATUS_PUBLISHED, PageSize: 10}},
+	{contentv1connect.SocialServiceGetPostMetricsProcedure, asMemberA, &contentv1.GetPostMetricsRequest{PublishedPostId: fxPost}},
 }
 
 // acceptedWrites are the cases that write RPCs take on purpose, keyed

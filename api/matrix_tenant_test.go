@@ -104,6 +104,11 @@ var tenantMatrix = []tenantCase{
 	{contentv1connect.EventContentServiceListPhasesProcedure, notFound, &contentv1.ListPhasesRequest{EventId: fxOrgEvent}},
 	{contentv1connect.EventContentServiceGetSentimentSummaryProcedure, notFound, &contentv1.GetSentimentSummaryRequest{Subject: &contentv1.GetSentimentSummaryRequest_EventId{EventId: fxOrgEvent}}},
 	{contentv1connect.EventContentServiceGetSentimentSummaryProcedure, notFound, &contentv1.GetSentimentSummaryRequest{Subject: &contentv1.GetSentimentSummaryRequest_PublishedPostId{PublishedPostId: fxPostA}}},
+	{contentv1connect.SocialServiceStartConnectProcedure, hidden, &contentv1.StartConnectRequest{OrganizationId: fxOrgA, Platform: "x"}},
+	{contentv1connect.SocialServiceListSocialAccountsProcedure, hidden, &contentv1.ListSocialAccountsRequest{OrganizationId: fxOrgA}},
+	{contentv1connect.SocialServiceDisconnectSocialAccountProcedure, notFound, &contentv1.DisconnectSocialAccountRequest{SocialAccountId: fxSocialAcct}},
+	{contentv1connect.SocialServiceListPublishedPostsProcedure, hidden, &contentv1.ListPublishedPostsRequest{OrganizationId: fxOrgA}},
+	{contentv1connect.SocialServiceGetPostMetricsProcedure, notFound, &contentv1.GetPostMetricsRequest{PublishedPostId: fxPost}},
 }
 
 // withoutForeignIDs are the mounted procedures that take no ID of anything a

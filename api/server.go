@@ -32,6 +32,8 @@ import (
 	"github.com/convene/convene/internal/providers/notify"
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/sms"
+	"github.com/convene/convene/internal/providers/social"
+	"github.com/convene/convene/internal/secretbox"
 	"github.com/convene/convene/internal/sessions"
 	"github.com/convene/convene/internal/tickets"
 )
@@ -72,6 +74,11 @@ type Deps struct {
 	Sandbox  *payment.Sandbox
 	// Tickets derives the per-event keys that sign ticket codes.
 	Tickets *tickets.Keys
+	// Social are the platforms accounts can be connected on; SocialSandbox
+	// (dev only) also serves its consent pages; SocialTokens seals tokens.
+	Social        *social.Registry
+	SocialSandbox *social.Sandbox
+	SocialTokens  *secretbox.Box
 	// TaskQueue is where workflows started by the API run.
 	TaskQueue string
 	// PublicURL is the API's base URL as clients reach it.

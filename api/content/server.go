@@ -21,6 +21,8 @@ import (
 
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/internal/providers/social"
+	"github.com/convene/convene/internal/secretbox"
 	"github.com/convene/convene/proto/convene/content/v1/contentv1connect"
 )
 
@@ -38,6 +40,15 @@ type Deps struct {
 	// Now is the clock.
 	Now func() time.Time
 	Log *slog.Logger
+	// PublicURL is the API's base URL as browsers reach it (the OAuth
+	// callback of social platforms).
+	PublicURL string
+	// Social are the platforms accounts can be connected on; SocialTokens
+	// seals their tokens. SocialSandbox, set in dev only, serves the
+	// sandbox platforms' consent pages.
+	Social        *social.Registry
+	SocialTokens  *secretbox.Box
+	SocialSandbox *social.Sandbox
 }
 
 // campaignServer implements convene.content.v1.CampaignService.
@@ -98,9 +109,10 @@ func NewEventContentServer(d Deps) contentv1connect.EventContentServiceHandler {
 // Domain lists the five content services for the server to mount. An
 // external reviewer has no account: GetExternalReview and
 // ActAsExternalReviewer are authorized by the review link's token alone,
-// so they need no access token.
+// so they need no access token. Social connections also need plain routes
+// (socialRoutes): the OAuth callback and, in dev, the sandbox consent pages.
 func Domain(d Deps) rpc.Domain {
-	return rpc.Domain{Services: []rpc.Service{
+	return rpc.Domain{Routes: socialRoutes(d), Services: []rpc.Service{
 		rpc.NewService(contentv1connect.CampaignServiceName, NewCampaignServer(d),
 			contentv1connect.NewCampaignServiceHandler),
 		rpc.NewService(contentv1connect.ContentServiceName, NewContentServer(d),

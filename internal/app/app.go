@@ -69,8 +69,9 @@ type App struct {
 	SMS sms.Sender
 	// Senders deliver notifications, one per channel.
 	Senders map[string]notify.Sender
-	// Social are the platforms content is published on (SocialSandbox
-	// serves them all); SocialTokens seals their accounts' tokens.
+	// Social are the social platforms accounts can be connected on;
+	// SocialSandbox serves them in dev (nil in prod, where no platform
+	// adapter exists yet). SocialTokens seals the accounts' tokens.
 	Social        *social.Registry
 	SocialSandbox *social.Sandbox
 	SocialTokens  *secretbox.Box
@@ -152,6 +153,7 @@ func (a *App) apiDeps() api.Deps {
 		CORSOrigins: a.Config.CORSOrigins, TrustedProxies: a.Config.TrustedProxies, SessionCheckTTL: a.Config.SessionCheckTTL,
 		SkipDirectWorkflowStarts: a.opts.SkipDirectWorkflowStarts, SkipDirectOrderStarts: a.opts.SkipDirectOrderStarts,
 		NotifyDailyQuota: a.Config.NotifyDailyQuota,
+		Social:           a.Social, SocialSandbox: a.SocialSandbox, SocialTokens: a.SocialTokens,
 	}
 }
 

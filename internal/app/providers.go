@@ -9,6 +9,8 @@ import (
 	"github.com/convene/convene/internal/providers/notify"
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/sms"
+	"github.com/convene/convene/internal/providers/social"
+	"github.com/convene/convene/internal/secretbox"
 	"github.com/convene/convene/internal/tickets"
 )
 
@@ -28,7 +30,23 @@ func (a *App) buildProviders() (err error) {
 	if a.Senders, err = a.notificationSenders(); err != nil {
 		return err
 	}
-	return a.buildSocial()
+	return a.socialPlatforms()
+}
+
+// socialPlatforms builds the social platforms and the box sealing their
+// tokens (Config.SocialTokenKey). Only the sandbox exists so far: it
+// serves every platform in dev; prod offers none until real adapters land.
+func (a *App) socialPlatforms() (err error) {
+	if a.SocialTokens, err = secretbox.FromEnv(a.Config.SocialTokenKey); err != nil {
+		return err
+	}
+	if a.Config.IsDev() {
+		a.SocialSandbox = social.NewSandbox(social.SandboxConfig{BaseURL: a.Config.PublicURL, Now: a.Now})
+		a.Social, err = social.NewRegistry(a.SocialSandbox.Platforms()...)
+		return err
+	}
+	a.Social, err = social.NewRegistry()
+	return err
 }
 
 // paymentProvider is the adapter Config.PaymentProvider names. The sandbox

@@ -137,7 +137,7 @@ type Config struct {
 	// OAuth tokens in the database: "id:base64key[,id:base64key…]" (each
 	// key 32 bytes, e.g. `openssl rand -base64 32`); the first seals, the
 	// others still open rows sealed before a rotation. Dev uses a fixed,
-	// public dev key when unset; prod requires a real one.
+	// public dev key unless set; prod requires a real one.
 	SocialTokenKey string `env:"CONVENE_SOCIAL_TOKEN_KEY"`
 	// BlobDir is where uploaded media are stored; <DataDir>/blobs when
 	// empty. API and worker processes must share it.
@@ -167,6 +167,9 @@ func Default() Config {
 		ShutdownTimeout:   20 * time.Second,
 		AuthLimits:        auth.DefaultOTPLimits(),
 		SessionCheckTTL:   5 * time.Second,
+		// Public, so that every dev and test build seals tokens; Validate
+		// refuses it in prod.
+		SocialTokenKey: devSocialTokenKey,
 	}
 }
 

@@ -101,6 +101,11 @@ func TestFinalize(t *testing.T) {
 		{"prod needs a social token key", prodEnv(map[string]string{"CONVENE_JWT_SECRET_FILE": secretFile, "CONVENE_SOCIAL_TOKEN_KEY": ""}), []string{"CONVENE_SOCIAL_TOKEN_KEY is required in prod"}},
 		{"prod refuses the dev social token key", prodEnv(map[string]string{"CONVENE_JWT_SECRET_FILE": secretFile,
 			"CONVENE_SOCIAL_TOKEN_KEY": "dev-public-not-secret:Y29udmVuZS1kZXYtc29jaWFsLWtleS1ub3QtcHJvZCE="}), []string{"holds the public dev key"}},
+		{"prod does not fall back to the dev social token key", func() map[string]string {
+			m := prodEnv(map[string]string{"CONVENE_JWT_SECRET_FILE": secretFile})
+			delete(m, "CONVENE_SOCIAL_TOKEN_KEY")
+			return m
+		}(), []string{"holds the public dev key"}},
 		{"malformed social token key", map[string]string{"CONVENE_SOCIAL_TOKEN_KEY": "main:short"}, []string{"CONVENE_SOCIAL_TOKEN_KEY: key \"main\""}},
 		{"prod with secret file", prodEnv(map[string]string{"CONVENE_JWT_SECRET_FILE": secretFile}), nil},
 		{"unknown env", map[string]string{"CONVENE_ENV": "staging"}, []string{"CONVENE_ENV"}},
@@ -134,6 +139,7 @@ func TestFinalize_SocialTokenKeyAndBlobDir(t *testing.T) {
 		wantBlobDir string
 	}{
 		{name: "defaults under the data dir", env: map[string]string{}, wantBlobDir: filepath.Join(".data", "blobs")},
+		{name: "emptied in dev", env: map[string]string{"CONVENE_SOCIAL_TOKEN_KEY": ""}, wantBlobDir: filepath.Join(".data", "blobs")},
 		{name: "follows the data dir", env: map[string]string{"CONVENE_DATA_DIR": "/var/lib/convene"},
 			wantBlobDir: "/var/lib/convene/blobs"},
 		{name: "set by env", env: map[string]string{"CONVENE_BLOB_DIR": "/srv/media"}, wantBlobDir: "/srv/media"},

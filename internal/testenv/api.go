@@ -2,7 +2,6 @@ package testenv
 
 import (
 	"context"
-	"encoding/base64"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -28,6 +27,7 @@ import (
 	"github.com/convene/convene/internal/providers/social"
 	"github.com/convene/convene/internal/secretbox"
 	"github.com/convene/convene/internal/tickets"
+	"github.com/convene/convene/proto/convene/content/v1/contentv1connect"
 	"github.com/convene/convene/proto/convene/events/v1/eventsv1connect"
 	identityv1 "github.com/convene/convene/proto/convene/identity/v1"
 	"github.com/convene/convene/proto/convene/identity/v1/identityv1connect"
@@ -74,14 +74,15 @@ type API struct {
 	Events        eventsv1connect.EventServiceClient
 	Ticketing     eventsv1connect.TicketingServiceClient
 	Notifications notificationsv1connect.NotificationServiceClient
+	Social        contentv1connect.SocialServiceClient
 
-	// Social is the social platforms' sandbox the worker publishes to;
-	// SocialTokens seals the accounts' tokens as the application does.
-	Social       *social.Sandbox
-	SocialTokens *secretbox.Box
 	// Sandbox is the payment sandbox the API uses; Tickets its ticket keys.
 	Sandbox *payment.Sandbox
 	Tickets *tickets.Keys
+	// SocialSandbox serves the social platforms accounts are connected on;
+	// SocialTokens seals their tokens as the application does.
+	SocialSandbox *social.Sandbox
+	SocialTokens  *secretbox.Box
 	// TaskQueue is this test's own Temporal task queue, polled by a real
 	// worker (workflows, activities, River) when a Temporal client was given.
 	TaskQueue string
@@ -182,7 +183,6 @@ func (a *API) build(t testing.TB, o apiOptions) *app.App {
 	cfg.TicketMasterKey = TestSecret + "/tickets"
 	cfg.PaymentWebhookSecret = TestSecret
 	cfg.PaymentProvider = "sandbox"
-	cfg.SocialTokenKey = "test:" + base64.StdEncoding.EncodeToString([]byte(TestSecret[:32]))
 	cfg.PublicURL = a.URL
 	cfg.TaskQueue = a.TaskQueue
 	cfg.NotifyRateLimits = a.NotifyRates
@@ -200,7 +200,7 @@ func (a *API) build(t testing.TB, o apiOptions) *app.App {
 	require.NoError(t, err)
 	t.Cleanup(built.Close)
 	a.Metrics, a.Sandbox, a.Tickets, a.tokens = built.Metrics, built.Sandbox, built.Tickets, built.Tokens
-	a.Social, a.SocialTokens = built.SocialSandbox, built.SocialTokens
+	a.SocialSandbox, a.SocialTokens = built.SocialSandbox, built.SocialTokens
 	return built
 }
 
@@ -224,6 +224,7 @@ func (a *API) connectClients() {
 	a.Events = eventsv1connect.NewEventServiceClient(a.HTTP, a.URL)
 	a.Ticketing = eventsv1connect.NewTicketingServiceClient(a.HTTP, a.URL)
 	a.Notifications = notificationsv1connect.NewNotificationServiceClient(a.HTTP, a.URL)
+	a.Social = contentv1connect.NewSocialServiceClient(a.HTTP, a.URL)
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
