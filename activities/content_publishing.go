@@ -371,7 +371,7 @@ const tokenRefreshAhead = time.Minute
 // rotate, so two runs must not spend the same one.
 func (a *Publishing) accessToken(ctx context.Context, p social.Platform, acct *db.SocialAccount, force bool) (string, error) {
 	if !force && !expiresSoon(acct, a.Now()) {
-		return a.open(acct.AccessTokenCiphertext, acct, "access")
+		return a.open(acct.AccessTokenCiphertext, acct, db.SocialAccessToken)
 	}
 	var token string
 	err := a.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -381,7 +381,7 @@ func (a *Publishing) accessToken(ctx context.Context, p social.Platform, acct *d
 		}
 		refreshedMeanwhile := string(locked.AccessTokenCiphertext) != string(acct.AccessTokenCiphertext)
 		if refreshedMeanwhile && !expiresSoon(locked, a.Now()) {
-			token, err = a.open(locked.AccessTokenCiphertext, locked, "access")
+			token, err = a.open(locked.AccessTokenCiphertext, locked, db.SocialAccessToken)
 			return err
 		}
 		token, err = a.refresh(ctx, tx, p, locked)
@@ -396,7 +396,7 @@ func (a *Publishing) refresh(ctx context.Context, tx bun.Tx, p social.Platform, 
 	if len(acct.RefreshTokenCiphertext) == 0 {
 		return "", fmt.Errorf("%w: the %s token expired and cannot be refreshed: connect the account again", social.ErrRejected, acct.Platform)
 	}
-	refreshToken, err := a.open(acct.RefreshTokenCiphertext, acct, "refresh")
+	refreshToken, err := a.open(acct.RefreshTokenCiphertext, acct, db.SocialRefreshToken)
 	if err != nil {
 		return "", err
 	}
@@ -404,8 +404,8 @@ func (a *Publishing) refresh(ctx context.Context, tx bun.Tx, p social.Platform, 
 	if err != nil {
 		return "", fmt.Errorf("refresh %s token: %w", acct.Platform, err)
 	}
-	access, keyID := a.Tokens.Seal([]byte(grant.AccessToken), db.SocialTokenAAD(acct, "access"))
-	refreshed, refreshKeyID := a.Tokens.Seal([]byte(grant.RefreshToken), db.SocialTokenAAD(acct, "refresh"))
+	access, keyID := a.Tokens.Seal([]byte(grant.AccessToken), accountTokenAAD(acct, db.SocialAccessToken))
+	refreshed, refreshKeyID := a.Tokens.Seal([]byte(grant.RefreshToken), accountTokenAAD(acct, db.SocialRefreshToken))
 	if refreshKeyID != keyID { // the key rotated between the two seals
 		return "", fmt.Errorf("sealed the tokens under two keys (%s, %s): try again", keyID, refreshKeyID)
 	}
@@ -415,7 +415,7 @@ func (a *Publishing) refresh(ctx context.Context, tx bun.Tx, p social.Platform, 
 }
 
 func (a *Publishing) open(ciphertext []byte, acct *db.SocialAccount, kind string) (string, error) {
-	plain, err := a.Tokens.Open(ciphertext, acct.TokenKeyID, db.SocialTokenAAD(acct, kind))
+	plain, err := a.Tokens.Open(ciphertext, acct.TokenKeyID, accountTokenAAD(acct, kind))
 	if err != nil {
 		return "", fmt.Errorf("open token of social account %s: %w", acct.ID, err)
 	}
@@ -424,4 +424,9 @@ func (a *Publishing) open(ciphertext []byte, acct *db.SocialAccount, kind string
 
 func expiresSoon(acct *db.SocialAccount, now time.Time) bool {
 	return acct.TokenExpiresAt != nil && !now.Add(tokenRefreshAhead).Before(*acct.TokenExpiresAt)
+}
+
+// accountTokenAAD is what acct's token of kind is sealed with.
+func accountTokenAAD(acct *db.SocialAccount, kind string) []byte {
+	return db.SocialTokenAAD(acct.OrganizationID, acct.Platform, acct.PlatformUserID, kind)
 }

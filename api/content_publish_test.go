@@ -71,8 +71,8 @@ func (f *publishFixture) connect(t *testing.T, handle string) *db.SocialAccount 
 	require.NoError(t, err)
 	acct := &db.SocialAccount{ID: db.NewID(), OrganizationID: f.org, Platform: "x", PlatformUserID: grant.Account.PlatformUserID,
 		Username: handle, IsActive: true}
-	acct.AccessTokenCiphertext, acct.TokenKeyID = f.a.SocialTokens.Seal([]byte(grant.AccessToken), db.SocialTokenAAD(acct, "access"))
-	acct.RefreshTokenCiphertext, _ = f.a.SocialTokens.Seal([]byte(grant.RefreshToken), db.SocialTokenAAD(acct, "refresh"))
+	acct.AccessTokenCiphertext, acct.TokenKeyID = f.a.SocialTokens.Seal([]byte(grant.AccessToken), db.SocialTokenAAD(f.org, "x", acct.PlatformUserID, db.SocialAccessToken))
+	acct.RefreshTokenCiphertext, _ = f.a.SocialTokens.Seal([]byte(grant.RefreshToken), db.SocialTokenAAD(f.org, "x", acct.PlatformUserID, db.SocialRefreshToken))
 	expired := time.Now().Add(-time.Minute)
 	acct.TokenExpiresAt = &expired
 	f.accounts = append(f.accounts, acct)

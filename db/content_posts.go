@@ -239,14 +239,6 @@ func PostTextOf(ctx context.Context, idb bun.IDB, versionID uuid.UUID) (PostText
 	return PostText{Title: v.Title, Caption: v.Caption, Body: v.Body, Hashtags: v.Hashtags, MediaURLs: urls}, nil
 }
 
-// SocialTokenAAD is the additional data a social account's token is
-// sealed with (kind "access" or "refresh"): the account's identity, so a
-// ciphertext copied to another row or kind does not open. The OAuth
-// callback (api/content/social.go) seals with the same bytes.
-func SocialTokenAAD(a *SocialAccount, kind string) []byte {
-	return []byte("social_account/" + a.OrganizationID.String() + "/" + a.Platform + "/" + a.PlatformUserID + "/" + kind)
-}
-
 // SocialAccountForPosting returns one social account (tokens sealed),
 // locked for update when lock is set (a token refresh).
 func SocialAccountForPosting(ctx context.Context, idb bun.IDB, id uuid.UUID, lock bool) (*SocialAccount, error) {

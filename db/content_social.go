@@ -12,6 +12,21 @@ import (
 // Queries of social accounts, their OAuth round trips, and the posts and
 // metrics the SocialService reads.
 
+// The kinds of token a social account seals (SocialTokenAAD).
+const (
+	SocialAccessToken  = "access"
+	SocialRefreshToken = "refresh"
+)
+
+// SocialTokenAAD is the additional data a social account's token is sealed
+// with (internal/secretbox): it binds the ciphertext to the account (which
+// keeps its organization, platform and platform user ID across reconnects)
+// and to the token's kind, so a ciphertext copied to another row or column
+// does not open.
+func SocialTokenAAD(orgID uuid.UUID, platform, platformUserID, kind string) []byte {
+	return []byte("social_account/" + orgID.String() + "/" + platform + "/" + platformUserID + "/" + kind)
+}
+
 // InsertSocialConnectState records a StartConnect's single-use state (only
 // its hash).
 func InsertSocialConnectState(ctx context.Context, idb bun.IDB, s *SocialConnectState) error {

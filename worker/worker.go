@@ -25,6 +25,7 @@ import (
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/social"
 	"github.com/convene/convene/internal/ratelimit"
+	"github.com/convene/convene/internal/secretbox"
 	"github.com/convene/convene/internal/tickets"
 	"github.com/convene/convene/jobs"
 	"github.com/convene/convene/jobs/workflowstart"
@@ -59,10 +60,10 @@ type Options struct {
 	// NotificationPageSize is how many recipients one resolution step
 	// pages in (default 2500).
 	NotificationPageSize int
-	// Social are the platforms content is published on; SocialTokens
-	// opens and seals the connected accounts' tokens.
+	// Social are the platforms posts are published and measured on (none when nil);
+	// SocialTokens opens the accounts' sealed tokens.
 	Social       *social.Registry
-	SocialTokens activities.TokenBox
+	SocialTokens *secretbox.Box
 }
 
 // withDefaults returns the options with unset optional fields filled in.
@@ -78,6 +79,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Limits == nil {
 		o.Limits = ratelimit.NewPerKey(nil, 1)
+	}
+	if o.Social == nil {
+		o.Social, _ = social.NewRegistry()
 	}
 	return o
 }
@@ -142,15 +146,22 @@ func (w *Worker) Stop(ctx context.Context) error {
 func (w *Worker) River() *river.Client[*sql.Tx] { return w.river }
 
 func newRiver(o Options) (*river.Client[*sql.Tx], error) {
+	// Jobs that enqueue jobs (the metrics poll) insert through their own
+	// insert-only client: the working client is built from the workers.
+	inserter, err := river.NewClient(o.DB.RiverDriver(), &river.Config{Logger: o.Log.With("component", "river")})
+	if err != nil {
+		return nil, fmt.Errorf("create river insert client: %w", err)
+	}
 	workers := river.NewWorkers()
-	registerJobs(workers, o)
+	registerJobs(workers, o, inserter)
 	cfg := &river.Config{
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault:      {MaxWorkers: 20},
 			jobs.NotificationsQueue: {MaxWorkers: 100},
 		},
-		Workers:           workers,
-		PeriodicJobs:      []*river.PeriodicJob{jobs.PeriodicPurgeCredentials()},
+		Workers: workers,
+		PeriodicJobs: []*river.PeriodicJob{jobs.PeriodicPurgeCredentials(), jobs.PeriodicMetricsPoll(),
+			jobs.PeriodicContentPartitions()},
 		FetchPollInterval: o.RiverPollInterval,
 		// A fetch takes at most MaxWorkers jobs and waits FetchCooldown
 		// before the next; River's 100 ms default caps a queue near
@@ -169,12 +180,17 @@ func newRiver(o Options) (*river.Client[*sql.Tx], error) {
 }
 
 // registerJobs adds every River worker, one line per job kind.
-func registerJobs(w *river.Workers, o Options) {
+func registerJobs(w *river.Workers, o Options, inserter *river.Client[*sql.Tx]) {
 	river.AddWorker(w, &jobs.PurgeCredentialsWorker{DB: o.DB, Now: o.Now})
 	river.AddWorker(w, &jobs.DeliverNotificationWorker{DB: o.DB, Senders: o.Senders, Limits: o.Limits, Now: o.Now})
 	river.AddWorker(w, &jobs.DeliverInAppBatchWorker{DB: o.DB, Now: o.Now})
 	river.AddWorker(w, &jobs.DeliverInAppPageWorker{DB: o.DB})
 	workflowstart.AddWorkers(w, o.Temporal, o.TaskQueue)
+	platforms := jobs.PlatformAccess{DB: o.DB, Platforms: o.Social, Tokens: o.SocialTokens, Now: o.Now}
+	river.AddWorker(w, &jobs.MetricsPollWorker{DB: o.DB, River: inserter, Now: o.Now})
+	river.AddWorker(w, &jobs.MetricsFetchWorker{Platform: platforms})
+	river.AddWorker(w, &jobs.SentimentWorker{Platform: platforms})
+	river.AddWorker(w, &jobs.ContentPartitionsWorker{DB: o.DB, Now: o.Now})
 }
 
 // registerTemporal adds every workflow and activity, a few lines per domain.

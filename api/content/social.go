@@ -98,12 +98,6 @@ func stateHash(state string) []byte {
 	return sum[:]
 }
 
-// tokenAAD binds a sealed token to the account it belongs to (and to its
-// kind), so a ciphertext copied to another row or column does not open.
-func tokenAAD(orgID uuid.UUID, platform, platformUserID, kind string) []byte {
-	return []byte("social_account/" + orgID.String() + "/" + platform + "/" + platformUserID + "/" + kind)
-}
-
 // ListSocialAccounts lists the organization's accounts, without tokens.
 func (s *socialServer) ListSocialAccounts(ctx context.Context, req *connect.Request[contentv1.ListSocialAccountsRequest]) (*connect.Response[contentv1.ListSocialAccountsResponse], error) {
 	orgID := uuid.MustParse(req.Msg.GetOrganizationId())
@@ -325,10 +319,10 @@ func (h *oauthCallback) sealedAccount(st *db.SocialConnectState, platform string
 		ConnectedBy: &st.UserID, Platform: platform, PlatformUserID: g.Account.PlatformUserID,
 		Username: g.Account.Username, IsActive: true}
 	acct.AccessTokenCiphertext, acct.TokenKeyID = h.SocialTokens.Seal([]byte(g.AccessToken),
-		tokenAAD(st.OrganizationID, platform, g.Account.PlatformUserID, "access"))
+		db.SocialTokenAAD(st.OrganizationID, platform, g.Account.PlatformUserID, db.SocialAccessToken))
 	if g.RefreshToken != "" {
 		acct.RefreshTokenCiphertext, _ = h.SocialTokens.Seal([]byte(g.RefreshToken),
-			tokenAAD(st.OrganizationID, platform, g.Account.PlatformUserID, "refresh"))
+			db.SocialTokenAAD(st.OrganizationID, platform, g.Account.PlatformUserID, db.SocialRefreshToken))
 	}
 	if !g.ExpiresAt.IsZero() {
 		acct.TokenExpiresAt = &g.ExpiresAt

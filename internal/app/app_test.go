@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/base64"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -51,6 +52,8 @@ func TestNew_DevConfigServesTheAPIWithoutTemporal(t *testing.T) {
 
 	require.Nil(t, a.Temporal, "no address and no client: no Temporal")
 	require.NotNil(t, a.Sandbox, "dev pays through the sandbox")
+	require.NotNil(t, a.SocialSandbox, "dev connects social accounts through the sandbox")
+	require.Equal(t, []string{"facebook", "instagram", "linkedin", "x"}, a.Social.Names())
 	h, err := a.Handler()
 	require.NoError(t, err)
 	rec := httptest.NewRecorder()
@@ -92,11 +95,14 @@ func TestNew_ProdSendsOnlyThroughConfiguredChannels(t *testing.T) {
 	cfg.TicketMasterKey = strings.Repeat("t", 32)
 	cfg.SMSProvider, cfg.TwilioAccountSID, cfg.TwilioAuthToken, cfg.TwilioFrom = "twilio", "AC1", "token", "+15550000000"
 	cfg.PaymentProvider, cfg.StripeSecretKey, cfg.StripeWebhookSecret = "stripe", "sk_test_1", "whsec_1"
+	cfg.SocialTokenKey = "main:" + base64.StdEncoding.EncodeToString([]byte(strings.Repeat("k", 32)))
 	a, err := app.New(context.Background(), o)
 	require.NoError(t, err)
 	defer a.Close()
 
 	require.Nil(t, a.Sandbox, "prod pays through stripe")
+	require.Nil(t, a.SocialSandbox, "no social sandbox in prod")
+	require.Empty(t, a.Social.Names(), "no social platform adapter exists for prod yet")
 	require.Len(t, a.Senders, 1, "no sandboxes in prod: %v", a.Senders)
 	require.Contains(t, a.Senders, enums.ChannelSMS)
 }
