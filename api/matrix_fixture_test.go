@@ -51,7 +51,10 @@ type matrixFixture struct {
 	privateEvent                          string
 	paidRequest, freeRequest              string
 	ticket, ticketCode, job, notification string
-	socialAccount, post                   string
+	// Event content (content_events_test.go): an event of organization
+	// A, a delegate of it, approved content and a post.
+	orgEvent, delegate, contentA, postA string
+	socialAccount, post                 string
 }
 
 // newMatrixFixture builds the fixture through the real API and waits until
@@ -68,6 +71,7 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	f.createEvents(t)
 	f.createOrders(t)
 	f.createJob(t)
+	f.createEventContent(t)
 	f.createSocialAccount(t)
 	return f
 }
@@ -315,6 +319,10 @@ const (
 	fxTicketCode   = "@ticketCode"
 	fxJob          = "@job"
 	fxNotification = "@notification"
+	fxOrgEvent     = "@orgEvent"
+	fxDelegate     = "@delegate"
+	fxContentA     = "@contentA"
+	fxPostA        = "@postA"
 	fxSocialAcct   = "@socialAccount"
 	fxPost         = "@post"
 )
@@ -324,7 +332,8 @@ func (f *matrixFixture) fill(body []byte) []byte {
 	values := map[string]string{fxOrgA: f.orgA, fxOrgB: f.orgB, fxMemberA: f.memberA.UserID, fxUserB: f.ownerB.UserID,
 		fxPhoneB: f.ownerB.Phone, fxVenueA: f.venueA, fxPaidEvent: f.paidEvent, fxFreeEvent: f.freeEvent, fxDraftEvent: f.draftEvent,
 		fxPrivateEvent: f.privateEvent, fxPaidRequest: f.paidRequest, fxFreeRequest: f.freeRequest, fxTicket: f.ticket,
-		fxTicketCode: f.ticketCode, fxJob: f.job, fxNotification: f.notification, fxSocialAcct: f.socialAccount, fxPost: f.post}
+		fxTicketCode: f.ticketCode, fxJob: f.job, fxNotification: f.notification, fxSocialAcct: f.socialAccount, fxPost: f.post,
+		fxOrgEvent: f.orgEvent, fxDelegate: f.delegate, fxContentA: f.contentA, fxPostA: f.postA}
 	for placeholder, value := range values {
 		body = bytes.ReplaceAll(body, []byte(strconv.Quote(placeholder)), []byte(strconv.Quote(value)))
 	}

@@ -25,6 +25,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	"connectrpc.com/connect"
@@ -134,6 +135,14 @@ var inputMatrix = []inputCase{
 	{notificationsv1connect.NotificationServiceCancelNotificationJobProcedure, asOwnerA, &notificationsv1.CancelNotificationJobRequest{JobId: fxJob}},
 	{notificationsv1connect.NotificationServiceListCategoriesProcedure, asMemberA, &notificationsv1.ListCategoriesRequest{OrganizationId: fxOrgA}},
 	{notificationsv1connect.NotificationServiceDefineCategoryProcedure, asOwnerA, &notificationsv1.DefineCategoryRequest{OrganizationId: fxOrgA, Name: "workshops", Description: "d"}},
+	{contentv1connect.ContentServiceRetryPublishProcedure, asOwnerA, &contentv1.RetryPublishRequest{ContentId: fxContentA, SocialAccountId: proto.String(fxMemberA)}},
+	{contentv1connect.EventContentServiceSetEventSocialProfileProcedure, asMemberA, &contentv1.SetEventSocialProfileRequest{EventId: fxOrgEvent, SocialHandles: map[string]string{"x": "@a"}, OfficialHashtags: []string{"tag"}}},
+	{contentv1connect.EventContentServiceCreateDelegateProcedure, asMemberA, &contentv1.CreateDelegateRequest{EventId: fxOrgEvent, Title: "Dr.", FirstName: "Eve", LastName: "L", Designation: "d", OrganizationName: "o", Country: "IN", DelegateType: contentv1.DelegateType_DELEGATE_TYPE_GUEST, VipTier: 2, AutoTag: true}},
+	{contentv1connect.EventContentServiceUpdateDelegateProcedure, asMemberA, &contentv1.UpdateDelegateRequest{DelegateId: fxDelegate, Title: proto.String("Dr."), FirstName: proto.String("Eve"), LastName: proto.String("L"), Designation: proto.String("d"), OrganizationName: proto.String("o"), Country: proto.String("IN"), DelegateType: contentv1.DelegateType_DELEGATE_TYPE_MEDIA.Enum(), VipTier: proto.Int32(1), AutoTag: proto.Bool(true)}},
+	{contentv1connect.EventContentServiceSearchDelegatesProcedure, asOwnerA, &contentv1.SearchDelegatesRequest{EventId: fxOrgEvent, Query: "asha", MinVipTier: 1, PageSize: 10}},
+	{contentv1connect.EventContentServiceCreatePhaseProcedure, asMemberA, &contentv1.CreatePhaseRequest{EventId: fxOrgEvent, Name: "Day 9", StartsAt: timestamppb.Now(), EndsAt: timestamppb.New(time.Now().Add(time.Hour))}},
+	{contentv1connect.EventContentServiceListPhasesProcedure, asOwnerA, &contentv1.ListPhasesRequest{EventId: fxOrgEvent}},
+	{contentv1connect.EventContentServiceGetSentimentSummaryProcedure, asOwnerA, &contentv1.GetSentimentSummaryRequest{Subject: &contentv1.GetSentimentSummaryRequest_EventId{EventId: fxOrgEvent}, From: timestamppb.New(time.Now().Add(-time.Hour)), To: timestamppb.Now()}},
 	{contentv1connect.SocialServiceStartConnectProcedure, asOwnerA, &contentv1.StartConnectRequest{OrganizationId: fxOrgA, Platform: "x", EventId: proto.String(fxFreeEvent)}},
 	{contentv1connect.SocialServiceListSocialAccountsProcedure, asMemberA, &contentv1.ListSocialAccountsRequest{OrganizationId: fxOrgA}},
 	{contentv1connect.SocialServiceDisconnectSocialAccountProcedure, asOwnerA, &contentv1.DisconnectSocialAccountRequest{SocialAccountId: fxSocialAcct}},

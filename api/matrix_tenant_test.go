@@ -20,6 +20,7 @@ package api_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/convene/convene/internal/testenv"
 
@@ -27,6 +28,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	contentv1 "github.com/convene/convene/proto/convene/content/v1"
 	"github.com/convene/convene/proto/convene/content/v1/contentv1connect"
@@ -93,6 +95,15 @@ var tenantMatrix = []tenantCase{
 	{notificationsv1connect.NotificationServiceCancelNotificationJobProcedure, hidden, &notificationsv1.CancelNotificationJobRequest{JobId: fxJob}},
 	{notificationsv1connect.NotificationServiceListCategoriesProcedure, hidden, &notificationsv1.ListCategoriesRequest{OrganizationId: fxOrgA}},
 	{notificationsv1connect.NotificationServiceDefineCategoryProcedure, hidden, &notificationsv1.DefineCategoryRequest{OrganizationId: fxOrgA, Name: "workshops", Description: "d"}},
+	{contentv1connect.ContentServiceRetryPublishProcedure, notFound, &contentv1.RetryPublishRequest{ContentId: fxContentA}},
+	{contentv1connect.EventContentServiceSetEventSocialProfileProcedure, notFound, &contentv1.SetEventSocialProfileRequest{EventId: fxOrgEvent, OfficialHashtags: []string{"hijack"}}},
+	{contentv1connect.EventContentServiceCreateDelegateProcedure, notFound, &contentv1.CreateDelegateRequest{EventId: fxOrgEvent, FirstName: "Eve", DelegateType: contentv1.DelegateType_DELEGATE_TYPE_GUEST}},
+	{contentv1connect.EventContentServiceUpdateDelegateProcedure, notFound, &contentv1.UpdateDelegateRequest{DelegateId: fxDelegate, VipTier: proto.Int32(0)}},
+	{contentv1connect.EventContentServiceSearchDelegatesProcedure, notFound, &contentv1.SearchDelegatesRequest{EventId: fxOrgEvent}},
+	{contentv1connect.EventContentServiceCreatePhaseProcedure, notFound, &contentv1.CreatePhaseRequest{EventId: fxOrgEvent, Name: "Day 9", StartsAt: timestamppb.New(time.Now().Add(time.Hour)), EndsAt: timestamppb.New(time.Now().Add(2 * time.Hour))}},
+	{contentv1connect.EventContentServiceListPhasesProcedure, notFound, &contentv1.ListPhasesRequest{EventId: fxOrgEvent}},
+	{contentv1connect.EventContentServiceGetSentimentSummaryProcedure, notFound, &contentv1.GetSentimentSummaryRequest{Subject: &contentv1.GetSentimentSummaryRequest_EventId{EventId: fxOrgEvent}}},
+	{contentv1connect.EventContentServiceGetSentimentSummaryProcedure, notFound, &contentv1.GetSentimentSummaryRequest{Subject: &contentv1.GetSentimentSummaryRequest_PublishedPostId{PublishedPostId: fxPostA}}},
 	{contentv1connect.SocialServiceStartConnectProcedure, hidden, &contentv1.StartConnectRequest{OrganizationId: fxOrgA, Platform: "x"}},
 	{contentv1connect.SocialServiceListSocialAccountsProcedure, hidden, &contentv1.ListSocialAccountsRequest{OrganizationId: fxOrgA}},
 	{contentv1connect.SocialServiceDisconnectSocialAccountProcedure, notFound, &contentv1.DisconnectSocialAccountRequest{SocialAccountId: fxSocialAcct}},

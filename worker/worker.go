@@ -60,7 +60,7 @@ type Options struct {
 	// NotificationPageSize is how many recipients one resolution step
 	// pages in (default 2500).
 	NotificationPageSize int
-	// Social are the platforms posts are measured on (none when nil);
+	// Social are the platforms posts are published and measured on (none when nil);
 	// SocialTokens opens the accounts' sealed tokens.
 	Social       *social.Registry
 	SocialTokens *secretbox.Box
@@ -200,4 +200,6 @@ func registerTemporal(w tworker.Worker, o Options, rc *river.Client[*sql.Tx]) {
 	w.RegisterActivity(&activities.Events{DB: o.DB, Payments: o.Payments, Keys: o.Tickets, Notices: &jobs.Notices{River: rc}, Now: o.Now})
 	w.RegisterWorkflowWithOptions(workflows.NotificationJob, workflow.RegisterOptions{Name: workflows.NotificationJobWorkflowName})
 	w.RegisterActivity(&activities.Notifications{DB: o.DB, River: rc, PageSize: o.NotificationPageSize})
+	w.RegisterWorkflowWithOptions(workflows.ContentPublish, workflow.RegisterOptions{Name: workflows.ContentPublishWorkflowName})
+	w.RegisterActivity(&activities.Publishing{DB: o.DB, Platforms: o.Social, Tokens: o.SocialTokens, Now: o.Now})
 }

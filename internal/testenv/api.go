@@ -25,6 +25,7 @@ import (
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/sms"
 	"github.com/convene/convene/internal/providers/social"
+	"github.com/convene/convene/internal/secretbox"
 	"github.com/convene/convene/internal/tickets"
 	"github.com/convene/convene/proto/convene/content/v1/contentv1connect"
 	"github.com/convene/convene/proto/convene/events/v1/eventsv1connect"
@@ -78,8 +79,10 @@ type API struct {
 	// Sandbox is the payment sandbox the API uses; Tickets its ticket keys.
 	Sandbox *payment.Sandbox
 	Tickets *tickets.Keys
-	// SocialSandbox serves the social platforms accounts are connected on.
+	// SocialSandbox serves the social platforms accounts are connected on;
+	// SocialTokens seals their tokens as the application does.
 	SocialSandbox *social.Sandbox
+	SocialTokens  *secretbox.Box
 	// TaskQueue is this test's own Temporal task queue, polled by a real
 	// worker (workflows, activities, River) when a Temporal client was given.
 	TaskQueue string
@@ -197,7 +200,7 @@ func (a *API) build(t testing.TB, o apiOptions) *app.App {
 	require.NoError(t, err)
 	t.Cleanup(built.Close)
 	a.Metrics, a.Sandbox, a.Tickets, a.tokens = built.Metrics, built.Sandbox, built.Tickets, built.Tokens
-	a.SocialSandbox = built.SocialSandbox
+	a.SocialSandbox, a.SocialTokens = built.SocialSandbox, built.SocialTokens
 	return built
 }
 

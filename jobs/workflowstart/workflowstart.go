@@ -42,6 +42,7 @@ func AddWorkers(workers *river.Workers, c client.Client, taskQueue string) {
 	river.AddWorker(workers, &Worker[EventCancellationArgs]{Temporal: c, TaskQueue: taskQueue})
 	river.AddWorker(workers, &Worker[NotificationJobArgs]{Temporal: c, TaskQueue: taskQueue})
 	river.AddWorker(workers, &Worker[TicketOrderArgs]{Temporal: c, TaskQueue: taskQueue})
+	river.AddWorker(workers, &Worker[ContentPublishArgs]{Temporal: c, TaskQueue: taskQueue})
 }
 
 // startInsertOpts retries a start for about a day (Temporal being down),

@@ -1278,9 +1278,9 @@ type GetSentimentSummaryRequest struct {
 	//	*GetSentimentSummaryRequest_EventId
 	//	*GetSentimentSummaryRequest_PublishedPostId
 	Subject isGetSentimentSummaryRequest_Subject `protobuf_oneof:"subject"`
-	// Only comments analyzed at or after this time; unset for no lower bound.
+	// Only comments made at or after this time; unset for no lower bound.
 	From *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=from,proto3" json:"from,omitempty"`
-	// Only comments analyzed before this time; unset for no upper bound.
+	// Only comments made before this time; unset for no upper bound.
 	To            *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=to,proto3" json:"to,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
