@@ -1,0 +1,300 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+)
+
+// Attachments are what a version uses besides its text: media in order
+// and the social accounts it is for.
+type Attachments struct {
+	MediaAssetIDs    []uuid.UUID
+	SocialAccountIDs []uuid.UUID
+}
+
+// InsertContent stores a new content with its first version and that
+// version's media and targets, in tx.
+func InsertContent(ctx context.Context, tx bun.Tx, c *Content, v *ContentVersion, att Attachments) error {
+	if _, err := tx.NewInsert().Model(c).Returning("*").Exec(ctx); err != nil {
+		return fmt.Errorf("insert content: %w", err)
+	}
+	return insertVersion(ctx, tx, v, att)
+}
+
+// insertVersion stores a version and its attachments.
+func insertVersion(ctx context.Context, tx bun.Tx, v *ContentVersion, att Attachments) error {
+	if v.Hashtags == nil {
+		v.Hashtags = []string{}
+	}
+	if _, err := tx.NewInsert().Model(v).Returning("*").Exec(ctx); err != nil {
+		return fmt.Errorf("insert content version %d: %w", v.Version, err)
+	}
+	return insertAttachments(ctx, tx, v.ID, att)
+}
+
+// insertAttachments writes a version's media (in order) and targets.
+func insertAttachments(ctx context.Context, tx bun.Tx, versionID uuid.UUID, att Attachments) error {
+	if len(att.MediaAssetIDs) > 0 {
+		rows := make([]ContentVersionMedia, len(att.MediaAssetIDs))
+		for i, id := range att.MediaAssetIDs {
+			rows[i] = ContentVersionMedia{ContentVersionID: versionID, MediaAssetID: id, Position: i}
+		}
+		if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
+			return fmt.Errorf("insert version media: %w", err)
+		}
+	}
+	if len(att.SocialAccountIDs) > 0 {
+		rows := make([]ContentVersionTarget, len(att.SocialAccountIDs))
+		for i, id := range att.SocialAccountIDs {
+			rows[i] = ContentVersionTarget{ContentVersionID: versionID, SocialAccountID: id}
+		}
+		if _, err := tx.NewInsert().Model(&rows).Exec(ctx); err != nil {
+			return fmt.Errorf("insert version targets: %w", err)
+		}
+	}
+	return nil
+}
+
+// ContentByID loads a content that is not deleted; callers check its
+// organization against the caller's.
+func ContentByID(ctx context.Context, idb bun.IDB, id uuid.UUID) (*Content, error) {
+	c := new(Content)
+	if err := idb.NewSelect().Model(c).Where("c.id = ? AND c.deleted_at IS NULL", id).Scan(ctx); err != nil {
+		return nil, notFound(err, "content %s", id)
+	}
+	return c, nil
+}
+
+// ContentForUpdate row-locks a content that is not deleted: edits of one
+// content serialize on it, so two edits of the same version cannot both
+// pass the expected-version check.
+func ContentForUpdate(ctx context.Context, tx bun.Tx, id uuid.UUID) (*Content, error) {
+	c := new(Content)
+	if err := tx.NewSelect().Model(c).Where("c.id = ? AND c.deleted_at IS NULL", id).For("UPDATE").Scan(ctx); err != nil {
+		return nil, notFound(err, "content %s", id)
+	}
+	return c, nil
+}
+
+// ContentVersionOf loads one version of a content.
+func ContentVersionOf(ctx context.Context, idb bun.IDB, contentID uuid.UUID, version int) (*ContentVersion, error) {
+	v := new(ContentVersion)
+	if err := idb.NewSelect().Model(v).Where("cv.content_id = ? AND cv.version = ?", contentID, version).Scan(ctx); err != nil {
+		return nil, notFound(err, "content %s version %d", contentID, version)
+	}
+	return v, nil
+}
+
+// ListContentVersions lists every version of a content, oldest first.
+func ListContentVersions(ctx context.Context, idb bun.IDB, contentID uuid.UUID) ([]ContentVersion, error) {
+	var out []ContentVersion
+	if err := idb.NewSelect().Model(&out).Where("cv.content_id = ?", contentID).Order("cv.version").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("list content versions: %w", err)
+	}
+	return out, nil
+}
+
+// VersionsAttachments loads the attachments of several versions in two
+// queries, keyed by version ID; a version without any has a zero value.
+func VersionsAttachments(ctx context.Context, idb bun.IDB, versionIDs []uuid.UUID) (map[uuid.UUID]Attachments, error) {
+	out := make(map[uuid.UUID]Attachments, len(versionIDs))
+	if len(versionIDs) == 0 {
+		return out, nil
+	}
+	var media []ContentVersionMedia
+	if err := idb.NewSelect().Model(&media).Where("cvm.content_version_id IN (?)", bun.In(versionIDs)).
+		Order("cvm.content_version_id", "cvm.position").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("load version media: %w", err)
+	}
+	var targets []ContentVersionTarget
+	if err := idb.NewSelect().Model(&targets).Where("cvt.content_version_id IN (?)", bun.In(versionIDs)).
+		Order("cvt.content_version_id", "cvt.created_at", "cvt.social_account_id").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("load version targets: %w", err)
+	}
+	for _, m := range media {
+		a := out[m.ContentVersionID]
+		a.MediaAssetIDs = append(a.MediaAssetIDs, m.MediaAssetID)
+		out[m.ContentVersionID] = a
+	}
+	for _, t := range targets {
+		a := out[t.ContentVersionID]
+		a.SocialAccountIDs = append(a.SocialAccountIDs, t.SocialAccountID)
+		out[t.ContentVersionID] = a
+	}
+	return out, nil
+}
+
+// VersionWasSubmitted reports whether a version has ever had an approval
+// request: a submitted version is frozen, and an edit writes the next one.
+func VersionWasSubmitted(ctx context.Context, idb bun.IDB, versionID uuid.UUID) (bool, error) {
+	n, err := idb.NewSelect().Model((*ApprovalRequest)(nil)).Where("ar.content_version_id = ?", versionID).Count(ctx)
+	if err != nil {
+		return false, fmt.Errorf("check version submission: %w", err)
+	}
+	return n > 0, nil
+}
+
+// EditVersionInPlace overwrites a draft version's text and attachments.
+func EditVersionInPlace(ctx context.Context, tx bun.Tx, v *ContentVersion, att Attachments) error {
+	if v.Hashtags == nil {
+		v.Hashtags = []string{}
+	}
+	_, err := tx.NewUpdate().Model(v).Column("title", "caption", "body", "hashtags", "created_by").
+		Set("updated_at = now()").WherePK().Returning("*").Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("edit content version %d: %w", v.Version, err)
+	}
+	if _, err := tx.NewDelete().Model((*ContentVersionMedia)(nil)).Where("content_version_id = ?", v.ID).Exec(ctx); err != nil {
+		return fmt.Errorf("clear version media: %w", err)
+	}
+	if _, err := tx.NewDelete().Model((*ContentVersionTarget)(nil)).Where("content_version_id = ?", v.ID).Exec(ctx); err != nil {
+		return fmt.Errorf("clear version targets: %w", err)
+	}
+	return insertAttachments(ctx, tx, v.ID, att)
+}
+
+// AppendContentVersion writes v as the next version of c (the successor
+// of c's current version), makes it current with the given status, and
+// reloads c. c must be row-locked (ContentForUpdate) by the caller.
+func AppendContentVersion(ctx context.Context, tx bun.Tx, c *Content, v *ContentVersion, att Attachments, status string) error {
+	parent, err := ContentVersionOf(ctx, tx, c.ID, c.CurrentVersion)
+	if err != nil {
+		return err
+	}
+	v.ContentID, v.OrganizationID, v.Version, v.ParentVersionID = c.ID, c.OrganizationID, c.CurrentVersion+1, &parent.ID
+	if err := insertVersion(ctx, tx, v, att); err != nil {
+		return err
+	}
+	c.CurrentVersion, c.WorkflowStatus = v.Version, status
+	return SaveContentState(ctx, tx, c)
+}
+
+// SaveContentState writes c's current version, status and schedule,
+// bumps updated_at and reloads c.
+func SaveContentState(ctx context.Context, idb bun.IDB, c *Content) error {
+	_, err := idb.NewUpdate().Model(c).Column("current_version", "workflow_status", "scheduled_for").
+		Set("updated_at = now()").WherePK().Returning("*").Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("save content %s: %w", c.ID, err)
+	}
+	return nil
+}
+
+// SoftDeleteContent marks a content deleted; PurgeDeletedContent removes
+// it for good later.
+func SoftDeleteContent(ctx context.Context, idb bun.IDB, id uuid.UUID) error {
+	_, err := idb.NewUpdate().Model((*Content)(nil)).Set("deleted_at = now(), updated_at = now()").
+		Where("id = ? AND deleted_at IS NULL", id).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("delete content %s: %w", id, err)
+	}
+	return nil
+}
+
+// PurgeDeletedContent hard-deletes content soft-deleted before cutoff
+// (its versions, posts and approval rows cascade) and returns how many
+// went.
+func PurgeDeletedContent(ctx context.Context, idb bun.IDB, cutoff time.Time) (int64, error) {
+	res, err := idb.NewDelete().Model((*Content)(nil)).Where("deleted_at IS NOT NULL AND deleted_at < ?", cutoff).Exec(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("purge deleted content: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("count purged content: %w", err)
+	}
+	return n, nil
+}
+
+// ContentFilter narrows ListContent; zero fields match everything.
+type ContentFilter struct {
+	Statuses     []string
+	ContentType  string
+	CampaignID   *uuid.UUID
+	EventID      *uuid.UUID
+	AuthorUserID *uuid.UUID
+	// Query is a web-search style full-text query over the current
+	// version's title, caption and body (websearch_to_tsquery, 'simple').
+	Query string
+}
+
+// ListContent lists an organization's live content, newest first, with
+// keyset pagination on (created_at, id); a zero beforeID starts at the
+// newest.
+func ListContent(ctx context.Context, idb bun.IDB, orgID uuid.UUID, f ContentFilter, beforeCreated time.Time, beforeID uuid.UUID, limit int) ([]Content, error) {
+	var out []Content
+	q := idb.NewSelect().Model(&out).Where("c.organization_id = ? AND c.deleted_at IS NULL", orgID).
+		OrderExpr("c.created_at DESC, c.id DESC").Limit(int64(limit))
+	if len(f.Statuses) > 0 {
+		q = q.Where("c.workflow_status IN (?)", bun.In(f.Statuses))
+	}
+	if f.ContentType != "" {
+		q = q.Where("c.content_type = ?", f.ContentType)
+	}
+	if f.CampaignID != nil {
+		q = q.Where("c.campaign_id = ?", *f.CampaignID)
+	}
+	if f.EventID != nil {
+		q = q.Where("c.event_id = ?", *f.EventID)
+	}
+	if f.AuthorUserID != nil {
+		q = q.Where("c.author_user_id = ?", *f.AuthorUserID)
+	}
+	if f.Query != "" {
+		q = q.Where(`EXISTS (SELECT 1 FROM content_versions cv WHERE cv.content_id = c.id AND cv.version = c.current_version
+			AND cv.search @@ websearch_to_tsquery('simple', ?))`, f.Query)
+	}
+	if beforeID != uuid.Nil {
+		q = q.Where("(c.created_at, c.id) < (?, ?)", beforeCreated, beforeID)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("list content: %w", err)
+	}
+	return out, nil
+}
+
+// CurrentVersions loads the current version of each content, keyed by
+// content ID.
+func CurrentVersions(ctx context.Context, idb bun.IDB, contents []Content) (map[uuid.UUID]ContentVersion, error) {
+	out := make(map[uuid.UUID]ContentVersion, len(contents))
+	if len(contents) == 0 {
+		return out, nil
+	}
+	ids := make([]uuid.UUID, len(contents))
+	for i := range contents {
+		ids[i] = contents[i].ID
+	}
+	var versions []ContentVersion
+	err := idb.NewSelect().Model(&versions).Join("JOIN content AS c ON c.id = cv.content_id AND c.current_version = cv.version").
+		Where("cv.content_id IN (?)", bun.In(ids)).Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load current versions: %w", err)
+	}
+	for _, v := range versions {
+		out[v.ContentID] = v
+	}
+	return out, nil
+}
+
+// ActiveSocialAccountIDs returns which of ids are active social accounts
+// of orgID.
+func ActiveSocialAccountIDs(ctx context.Context, idb bun.IDB, orgID uuid.UUID, ids []uuid.UUID) (map[uuid.UUID]bool, error) {
+	out := make(map[uuid.UUID]bool, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var found []uuid.UUID
+	err := idb.NewSelect().Model((*SocialAccount)(nil)).Column("sa.id").
+		Where("sa.organization_id = ? AND sa.is_active AND sa.id IN (?)", orgID, bun.In(ids)).Scan(ctx, &found)
+	if err != nil {
+		return nil, fmt.Errorf("check social accounts: %w", err)
+	}
+	for _, id := range found {
+		out[id] = true
+	}
+	return out, nil
+}
