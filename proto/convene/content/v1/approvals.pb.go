@@ -161,8 +161,9 @@ type TriggerConditions struct {
 	EventIds []string `protobuf:"bytes,4,rep,name=event_ids,json=eventIds,proto3" json:"event_ids,omitempty"`
 	// Event phases (UUIDs) the content's scheduled_for falls in.
 	PhaseIds []string `protobuf:"bytes,5,rep,name=phase_ids,json=phaseIds,proto3" json:"phase_ids,omitempty"`
-	// Lowest VIP tier among the delegates tagged in the content that makes
-	// the chain apply; 0 matches content tagging no delegate too.
+	// The chain applies only if the content tags a delegate of at least this
+	// VIP tier (content about an event tags the event's auto_tag delegates);
+	// 0 sets no condition.
 	MinVipTier    int32 `protobuf:"varint,6,opt,name=min_vip_tier,json=minVipTier,proto3" json:"min_vip_tier,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
