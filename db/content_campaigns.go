@@ -64,31 +64,22 @@ func ArchiveCampaign(ctx context.Context, idb bun.IDB, c *Campaign) error {
 	return nil
 }
 
-// CampaignFilter narrows ListCampaigns; zero fields match everything.
-type CampaignFilter struct {
-	Status          string
-	EventID         *uuid.UUID
-	IncludeArchived bool
-}
-
-// ListCampaigns lists an organization's campaigns, newest first, with
-// keyset pagination on (created_at, id); a zero beforeID starts at the
-// newest.
-func ListCampaigns(ctx context.Context, idb bun.IDB, orgID uuid.UUID, f CampaignFilter, beforeCreated time.Time, beforeID uuid.UUID, limit int) ([]Campaign, error) {
+// ListCampaigns lists an organization's campaigns that are not archived,
+// latest start first, with keyset pagination on (start_date, id); a zero
+// beforeID starts at the latest. status "" and a nil eventID match all.
+func ListCampaigns(ctx context.Context, idb bun.IDB, orgID uuid.UUID, status string, eventID *uuid.UUID, beforeStart time.Time, beforeID uuid.UUID, limit int) ([]Campaign, error) {
 	var out []Campaign
-	q := idb.NewSelect().Model(&out).Where("cmp.organization_id = ? AND cmp.deleted_at IS NULL", orgID).
-		OrderExpr("cmp.created_at DESC, cmp.id DESC").Limit(int64(limit))
-	if f.Status != "" {
-		q = q.Where("cmp.status = ?", f.Status)
+	q := idb.NewSelect().Model(&out).
+		Where("cmp.organization_id = ? AND cmp.deleted_at IS NULL AND cmp.archived_at IS NULL", orgID).
+		OrderExpr("cmp.start_date DESC, cmp.id DESC").Limit(int64(limit))
+	if status != "" {
+		q = q.Where("cmp.status = ?", status)
 	}
-	if f.EventID != nil {
-		q = q.Where("cmp.event_id = ?", *f.EventID)
-	}
-	if !f.IncludeArchived {
-		q = q.Where("cmp.archived_at IS NULL")
+	if eventID != nil {
+		q = q.Where("cmp.event_id = ?", *eventID)
 	}
 	if beforeID != uuid.Nil {
-		q = q.Where("(cmp.created_at, cmp.id) < (?, ?)", beforeCreated, beforeID)
+		q = q.Where("(cmp.start_date, cmp.id) < (?, ?)", beforeStart, beforeID)
 	}
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("list campaigns: %w", err)
