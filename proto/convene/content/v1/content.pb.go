@@ -2783,7 +2783,7 @@ type CreateUploadRequest struct {
 	Filename string `protobuf:"bytes,2,opt,name=filename,proto3" json:"filename,omitempty"`
 	// MIME type, e.g. "image/jpeg"; only image and video types are accepted.
 	MimeType string `protobuf:"bytes,3,opt,name=mime_type,json=mimeType,proto3" json:"mime_type,omitempty"`
-	// Size in bytes the upload will have (at most 1 GiB); an upload of
+	// Size in bytes the upload will have (at most 100 MiB, the schema's limit); an upload of
 	// another size is refused.
 	FileSize      int64 `protobuf:"varint,4,opt,name=file_size,json=fileSize,proto3" json:"file_size,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -3361,14 +3361,13 @@ const file_convene_content_v1_content_proto_rawDesc = "" +
 	"page_token\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"{\n" +
 	"\x15ListTemplatesResponse\x12:\n" +
 	"\ttemplates\x18\x01 \x03(\v2\x1c.convene.content.v1.TemplateR\ttemplates\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xe4\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xe3\x01\n" +
 	"\x13CreateUploadRequest\x121\n" +
 	"\x0forganization_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eorganizationId\x12&\n" +
 	"\bfilename\x18\x02 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xff\x01R\bfilename\x12F\n" +
-	"\tmime_type\x18\x03 \x01(\tB)\xbaH&r$2\"^(image|video)/[a-z0-9.+-]{1,100}$R\bmimeType\x12*\n" +
-	"\tfile_size\x18\x04 \x01(\x03B\r\xbaH\n" +
-	"\"\b\x18\x80\x80\x80\x80\x04 \x00R\bfileSize\"\x96\x01\n" +
+	"\tmime_type\x18\x03 \x01(\tB)\xbaH&r$2\"^(image|video)/[a-z0-9.+-]{1,100}$R\bmimeType\x12)\n" +
+	"\tfile_size\x18\x04 \x01(\x03B\f\xbaH\t\"\a\x18\x80\x80\x802 \x00R\bfileSize\"\x96\x01\n" +
 	"\x14CreateUploadResponse\x12$\n" +
 	"\x0emedia_asset_id\x18\x01 \x01(\tR\fmediaAssetId\x12\x1d\n" +
 	"\n" +
