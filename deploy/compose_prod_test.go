@@ -1,6 +1,7 @@
 package deploy_test
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -32,6 +33,7 @@ func prodSettings() map[string]string {
 		"STRIPE_SECRET_KEY":         "sk_live_example",
 		"STRIPE_WEBHOOK_SECRET":     "whsec_example",
 		"CONVENE_PUBLIC_URL":        "https://convene.example",
+		"CONVENE_SOCIAL_TOKEN_KEY":  "main:" + base64.StdEncoding.EncodeToString([]byte(strings.Repeat("t", 32))),
 		"POSTGRES_PASSWORD":         "a-real-password",
 	}
 }
@@ -49,7 +51,7 @@ func TestCompose_ProdSettingsStartConvene(t *testing.T) {
 
 	api := services["api"]
 	for _, missing := range []string{"CONVENE_JWT_SECRET", "CONVENE_TICKET_MASTER_KEY", "CONVENE_SMS_PROVIDER",
-		"TWILIO_AUTH_TOKEN", "CONVENE_PAYMENT_PROVIDER", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"} {
+		"TWILIO_AUTH_TOKEN", "CONVENE_PAYMENT_PROVIDER", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "CONVENE_SOCIAL_TOKEN_KEY"} {
 		t.Run("without "+missing, func(t *testing.T) {
 			settings := prodSettings()
 			delete(settings, missing)

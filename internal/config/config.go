@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/convene/convene/internal/auth"
+	"github.com/convene/convene/internal/secretbox"
 )
 
 // Environments Convene runs in. Dev enables conveniences (a dev JWT secret,
@@ -32,6 +34,13 @@ const (
 
 // devJWTSecret signs tokens in dev only; Validate rejects it in prod.
 const devJWTSecret = "convene-dev-secret-do-not-use-in-production"
+
+// devSocialTokenKeyID names the public dev key that seals social tokens in
+// dev ("convene-dev-social-key-not-prod!"); Validate rejects it in prod.
+const (
+	devSocialTokenKeyID = "dev-public-not-secret"
+	devSocialTokenKey   = devSocialTokenKeyID + ":Y29udmVuZS1kZXYtc29jaWFsLWtleS1ub3QtcHJvZCE="
+)
 
 // Config is every setting the convene binary reads. The `env` tag names the
 // environment variable; flags use the same name in kebab case.
@@ -124,6 +133,15 @@ type Config struct {
 	TwilioAccountSID string `env:"TWILIO_ACCOUNT_SID"`
 	TwilioAuthToken  string `env:"TWILIO_AUTH_TOKEN"`
 	TwilioFrom       string `env:"TWILIO_FROM"`
+	// SocialTokenKey holds the AES-256 keys that seal social platforms'
+	// OAuth tokens in the database: "id:base64key[,id:base64key…]" (each
+	// key 32 bytes, e.g. `openssl rand -base64 32`); the first seals, the
+	// others still open rows sealed before a rotation. Dev uses a fixed,
+	// public dev key when unset; prod requires a real one.
+	SocialTokenKey string `env:"CONVENE_SOCIAL_TOKEN_KEY"`
+	// BlobDir is where uploaded media are stored; <DataDir>/blobs when
+	// empty. API and worker processes must share it.
+	BlobDir string `env:"CONVENE_BLOB_DIR"`
 }
 
 // Default returns the development defaults.
@@ -211,6 +229,8 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	str(&cfg.TwilioAccountSID, "TWILIO_ACCOUNT_SID")
 	str(&cfg.TwilioAuthToken, "TWILIO_AUTH_TOKEN")
 	str(&cfg.TwilioFrom, "TWILIO_FROM")
+	str(&cfg.SocialTokenKey, "CONVENE_SOCIAL_TOKEN_KEY")
+	str(&cfg.BlobDir, "CONVENE_BLOB_DIR")
 	if v, ok := lookup("CONVENE_CORS_ORIGINS"); ok {
 		cfg.CORSOrigins = splitList(v)
 	}
@@ -240,7 +260,7 @@ func EnvVars() []string {
 		"STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "CONVENE_TICKET_MASTER_KEY",
 		"CONVENE_NOTIFY_RATE_LIMITS", "CONVENE_FCM_PROJECT_ID", "CONVENE_FCM_CREDENTIALS_FILE", "CONVENE_SMTP_ADDR",
 		"CONVENE_SMTP_FROM", "CONVENE_SMTP_USERNAME", "CONVENE_SMTP_PASSWORD", "CONVENE_TELEGRAM_BOT_TOKEN",
-		"CONVENE_NOTIFY_DAILY_QUOTA", "CONVENE_TEMPORAL_STORE",
+		"CONVENE_NOTIFY_DAILY_QUOTA", "CONVENE_TEMPORAL_STORE", "CONVENE_SOCIAL_TOKEN_KEY", "CONVENE_BLOB_DIR",
 	}
 }
 
@@ -256,6 +276,7 @@ func (c *Config) BindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.JWTSecret, "jwt-secret", c.JWTSecret, "access token signing secret (CONVENE_JWT_SECRET)")
 	fs.StringVar(&c.JWTSecretFile, "jwt-secret-file", c.JWTSecretFile, "file holding the signing secret (CONVENE_JWT_SECRET_FILE)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "dev stack state directory (CONVENE_DATA_DIR)")
+	fs.StringVar(&c.BlobDir, "blob-dir", c.BlobDir, "uploaded media directory, <data-dir>/blobs when empty (CONVENE_BLOB_DIR)")
 	fs.IntVar(&c.PostgresPort, "pg-port", c.PostgresPort, "dev Postgres port (CONVENE_PG_PORT)")
 	fs.IntVar(&c.TemporalPort, "temporal-port", c.TemporalPort, "dev Temporal gRPC port (CONVENE_TEMPORAL_PORT)")
 	fs.IntVar(&c.TemporalUIPort, "temporal-ui-port", c.TemporalUIPort, "dev Temporal UI port (CONVENE_TEMPORAL_UI_PORT)")
@@ -281,6 +302,9 @@ func (c *Config) Finalize() error {
 	}
 	if c.Env == EnvDev {
 		c.fillDevSecrets()
+	}
+	if c.BlobDir == "" {
+		c.BlobDir = filepath.Join(c.DataDir, "blobs")
 	}
 	return c.Validate()
 }
@@ -309,7 +333,11 @@ func (c *Config) Validate() error {
 		if len(c.TicketMasterKey) < 32 {
 			errs = append(errs, errors.New("CONVENE_TICKET_MASTER_KEY must hold at least 32 bytes in prod"))
 		}
+		if c.SocialTokenKey == "" {
+			errs = append(errs, errors.New("CONVENE_SOCIAL_TOKEN_KEY is required in prod, e.g. main:$(openssl rand -base64 32)"))
+		}
 	}
+	errs = append(errs, c.validateSocialTokenKey())
 	if c.JWTSecret == "" {
 		errs = append(errs, errors.New("CONVENE_JWT_SECRET is required"))
 	}
@@ -331,8 +359,27 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
+// validateSocialTokenKey checks SocialTokenKey's format, and that prod
+// does not seal with the public dev key.
+func (c *Config) validateSocialTokenKey() error {
+	if c.SocialTokenKey == "" {
+		return nil
+	}
+	keys, _, err := secretbox.ParseKeys(c.SocialTokenKey)
+	if err != nil {
+		return fmt.Errorf("CONVENE_SOCIAL_TOKEN_KEY: %w", err)
+	}
+	if _, dev := keys[devSocialTokenKeyID]; dev && c.Env == EnvProd {
+		return errors.New("CONVENE_SOCIAL_TOKEN_KEY holds the public dev key; set a real key in prod")
+	}
+	return nil
+}
+
 // fillDevSecrets gives dev runs working secrets; Validate refuses them in prod.
 func (c *Config) fillDevSecrets() {
+	if c.SocialTokenKey == "" {
+		c.SocialTokenKey = devSocialTokenKey
+	}
 	if c.JWTSecret == "" {
 		c.JWTSecret = devJWTSecret
 	}

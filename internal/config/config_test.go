@@ -1,8 +1,10 @@
 package config_test
 
 import (
+	"encoding/base64"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/convene/convene/internal/config"
+	"github.com/convene/convene/internal/secretbox"
 )
 
 func env(m map[string]string) func(string) (string, bool) {
@@ -72,7 +75,8 @@ func TestLoad_BadValuesNameTheVariable(t *testing.T) {
 // prodEnv is a complete prod configuration with overrides.
 func prodEnv(over map[string]string) map[string]string {
 	m := map[string]string{"CONVENE_ENV": "prod", "CONVENE_SMS_PROVIDER": "twilio", "CONVENE_PAYMENT_PROVIDER": "stripe",
-		"CONVENE_TICKET_MASTER_KEY": "a-very-long-ticket-master-key-0123456789"}
+		"CONVENE_TICKET_MASTER_KEY": "a-very-long-ticket-master-key-0123456789",
+		"CONVENE_SOCIAL_TOKEN_KEY":  "main:" + base64.StdEncoding.EncodeToString([]byte(strings.Repeat("s", 32)))}
 	for k, v := range over {
 		m[k] = v
 	}
@@ -94,6 +98,10 @@ func TestFinalize(t *testing.T) {
 		{"prod refuses the log sms sandbox", prodEnv(map[string]string{"CONVENE_JWT_SECRET_FILE": secretFile, "CONVENE_SMS_PROVIDER": "log"}), []string{"CONVENE_SMS_PROVIDER=log"}},
 		{"prod refuses the payment sandbox", prodEnv(map[string]string{"CONVENE_JWT_SECRET_FILE": secretFile, "CONVENE_PAYMENT_PROVIDER": "sandbox"}), []string{"CONVENE_PAYMENT_PROVIDER=sandbox"}},
 		{"prod needs a ticket key", prodEnv(map[string]string{"CONVENE_JWT_SECRET_FILE": secretFile, "CONVENE_TICKET_MASTER_KEY": ""}), []string{"CONVENE_TICKET_MASTER_KEY"}},
+		{"prod needs a social token key", prodEnv(map[string]string{"CONVENE_JWT_SECRET_FILE": secretFile, "CONVENE_SOCIAL_TOKEN_KEY": ""}), []string{"CONVENE_SOCIAL_TOKEN_KEY is required in prod"}},
+		{"prod refuses the dev social token key", prodEnv(map[string]string{"CONVENE_JWT_SECRET_FILE": secretFile,
+			"CONVENE_SOCIAL_TOKEN_KEY": "dev-public-not-secret:Y29udmVuZS1kZXYtc29jaWFsLWtleS1ub3QtcHJvZCE="}), []string{"holds the public dev key"}},
+		{"malformed social token key", map[string]string{"CONVENE_SOCIAL_TOKEN_KEY": "main:short"}, []string{"CONVENE_SOCIAL_TOKEN_KEY: key \"main\""}},
 		{"prod with secret file", prodEnv(map[string]string{"CONVENE_JWT_SECRET_FILE": secretFile}), nil},
 		{"unknown env", map[string]string{"CONVENE_ENV": "staging"}, []string{"CONVENE_ENV"}},
 		{"temporal on postgres", map[string]string{"CONVENE_TEMPORAL_STORE": "postgres"}, nil},
@@ -115,4 +123,37 @@ func TestFinalize(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestFinalize_SocialTokenKeyAndBlobDir(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		env         map[string]string
+		flags       []string
+		wantBlobDir string
+	}{
+		{name: "defaults under the data dir", env: map[string]string{}, wantBlobDir: filepath.Join(".data", "blobs")},
+		{name: "follows the data dir", env: map[string]string{"CONVENE_DATA_DIR": "/var/lib/convene"},
+			wantBlobDir: "/var/lib/convene/blobs"},
+		{name: "set by env", env: map[string]string{"CONVENE_BLOB_DIR": "/srv/media"}, wantBlobDir: "/srv/media"},
+		{name: "the flag wins", env: map[string]string{"CONVENE_BLOB_DIR": "/srv/media"}, flags: []string{"--blob-dir", "/mnt/media"},
+			wantBlobDir: "/mnt/media"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := config.Load(env(tc.env))
+			require.NoError(t, err)
+			fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+			cfg.BindFlags(fs)
+			require.NoError(t, fs.Parse(tc.flags))
+			require.NoError(t, cfg.Finalize())
+			assert.Equal(t, tc.wantBlobDir, cfg.BlobDir)
+			box, err := secretbox.FromEnv(cfg.SocialTokenKey)
+			require.NoError(t, err, "dev fills a working social token key")
+			assert.Equal(t, "dev-public-not-secret", box.CurrentKeyID())
+		})
+	}
+	assert.Contains(t, config.EnvVars(), "CONVENE_SOCIAL_TOKEN_KEY")
+	assert.Contains(t, config.EnvVars(), "CONVENE_BLOB_DIR")
 }
