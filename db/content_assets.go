@@ -160,3 +160,12 @@ func SetMediaProcessed(ctx context.Context, idb bun.IDB, id uuid.UUID, p MediaPr
 	}
 	return nil
 }
+
+// MediaAssetByStorageKey loads the live media asset stored under key.
+func MediaAssetByStorageKey(ctx context.Context, idb bun.IDB, key string) (*MediaAsset, error) {
+	m := new(MediaAsset)
+	if err := idb.NewSelect().Model(m).Where("ma.storage_key = ? AND ma.deleted_at IS NULL", key).Scan(ctx); err != nil {
+		return nil, notFound(err, "media asset at %s", key)
+	}
+	return m, nil
+}

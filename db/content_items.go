@@ -210,30 +210,18 @@ func PurgeDeletedContent(ctx context.Context, idb bun.IDB, cutoff time.Time) (in
 	return n, nil
 }
 
-// ContentFilter narrows ListContent; zero fields match everything.
+// ContentFilter narrows ListContent and SearchContent; zero fields match
+// everything.
 type ContentFilter struct {
-	Statuses     []string
-	ContentType  string
-	CampaignID   *uuid.UUID
-	EventID      *uuid.UUID
-	AuthorUserID *uuid.UUID
-	// Query is a web-search style full-text query over the current
-	// version's title, caption and body (websearch_to_tsquery, 'simple').
-	Query string
+	Status     string
+	CampaignID *uuid.UUID
+	EventID    *uuid.UUID
 }
 
-// ListContent lists an organization's live content, newest first, with
-// keyset pagination on (created_at, id); a zero beforeID starts at the
-// newest.
-func ListContent(ctx context.Context, idb bun.IDB, orgID uuid.UUID, f ContentFilter, beforeCreated time.Time, beforeID uuid.UUID, limit int) ([]Content, error) {
-	var out []Content
-	q := idb.NewSelect().Model(&out).Where("c.organization_id = ? AND c.deleted_at IS NULL", orgID).
-		OrderExpr("c.created_at DESC, c.id DESC").Limit(int64(limit))
-	if len(f.Statuses) > 0 {
-		q = q.Where("c.workflow_status IN (?)", bun.In(f.Statuses))
-	}
-	if f.ContentType != "" {
-		q = q.Where("c.content_type = ?", f.ContentType)
+// apply adds the filter's conditions on content (alias c).
+func (f ContentFilter) apply(q *bun.SelectQuery) *bun.SelectQuery {
+	if f.Status != "" {
+		q = q.Where("c.workflow_status = ?", f.Status)
 	}
 	if f.CampaignID != nil {
 		q = q.Where("c.campaign_id = ?", *f.CampaignID)
@@ -241,18 +229,82 @@ func ListContent(ctx context.Context, idb bun.IDB, orgID uuid.UUID, f ContentFil
 	if f.EventID != nil {
 		q = q.Where("c.event_id = ?", *f.EventID)
 	}
-	if f.AuthorUserID != nil {
-		q = q.Where("c.author_user_id = ?", *f.AuthorUserID)
-	}
-	if f.Query != "" {
-		q = q.Where(`EXISTS (SELECT 1 FROM content_versions cv WHERE cv.content_id = c.id AND cv.version = c.current_version
-			AND cv.search @@ websearch_to_tsquery('simple', ?))`, f.Query)
-	}
+	return q
+}
+
+// ListContent lists an organization's live content, newest first, with
+// keyset pagination on (created_at, id); a zero beforeID starts at the
+// newest.
+func ListContent(ctx context.Context, idb bun.IDB, orgID uuid.UUID, f ContentFilter, beforeCreated time.Time, beforeID uuid.UUID, limit int) ([]Content, error) {
+	var out []Content
+	q := f.apply(idb.NewSelect().Model(&out).Where("c.organization_id = ? AND c.deleted_at IS NULL", orgID)).
+		OrderExpr("c.created_at DESC, c.id DESC").Limit(int64(limit))
 	if beforeID != uuid.Nil {
 		q = q.Where("(c.created_at, c.id) < (?, ?)", beforeCreated, beforeID)
 	}
 	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("list content: %w", err)
+	}
+	return out, nil
+}
+
+// ContentHit is a content matching a full-text search, with its rank.
+type ContentHit struct {
+	Content `bun:",extend"`
+	// Rank is ts_rank of the current version against the query.
+	Rank float32 `bun:"rank"`
+}
+
+// SearchContent finds an organization's live content whose current
+// version's title, caption or body matches query (websearch_to_tsquery
+// with the 'simple' configuration, as the search column is built), most
+// relevant first, with keyset pagination on (rank, id); a zero afterID
+// starts at the most relevant.
+func SearchContent(ctx context.Context, idb bun.IDB, orgID uuid.UUID, query string, f ContentFilter, afterRank float32, afterID uuid.UUID, limit int) ([]ContentHit, error) {
+	var out []ContentHit
+	rank := bun.SafeQuery("ts_rank(cv.search, websearch_to_tsquery('simple', ?))", query)
+	q := f.apply(idb.NewSelect().Model(&out).ColumnExpr("c.*").ColumnExpr("? AS rank", rank).
+		Join("JOIN content_versions AS cv ON cv.content_id = c.id AND cv.version = c.current_version").
+		Where("c.organization_id = ? AND c.deleted_at IS NULL", orgID).
+		Where("cv.search @@ websearch_to_tsquery('simple', ?)", query)).
+		OrderExpr("rank DESC, c.id DESC").Limit(int64(limit))
+	if afterID != uuid.Nil {
+		q = q.Where("(?, c.id) < (?::real, ?)", rank, afterRank, afterID)
+	}
+	if err := q.Scan(ctx); err != nil {
+		return nil, fmt.Errorf("search content: %w", err)
+	}
+	return out, nil
+}
+
+// VersionApproval is where the approval request of one version is.
+type VersionApproval struct {
+	ContentVersionID uuid.UUID `bun:"content_version_id,type:uuid"`
+	Status           string    `bun:"status"`
+	CurrentStep      int       `bun:"current_step"`
+	TotalSteps       int       `bun:"total_steps"`
+	// DueAt is the earliest deadline of the current step's open
+	// assignments; nil when none is open.
+	DueAt *time.Time `bun:"due_at"`
+}
+
+// VersionApprovals loads the approval request of each of versionIDs that
+// has one, keyed by version ID.
+func VersionApprovals(ctx context.Context, idb bun.IDB, versionIDs []uuid.UUID) (map[uuid.UUID]VersionApproval, error) {
+	out := make(map[uuid.UUID]VersionApproval, len(versionIDs))
+	if len(versionIDs) == 0 {
+		return out, nil
+	}
+	var rows []VersionApproval
+	err := idb.NewRaw(`SELECT ar.content_version_id, ar.status, ar.current_step, jsonb_array_length(ar.steps) AS total_steps,
+			(SELECT min(asg.due_at) FROM approval_assignments asg WHERE asg.approval_request_id = ar.id
+				AND asg.step_number = ar.current_step AND asg.status = 'open') AS due_at
+		FROM approval_requests ar WHERE ar.content_version_id IN (?)`, bun.In(versionIDs)).Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("load version approvals: %w", err)
+	}
+	for _, r := range rows {
+		out[r.ContentVersionID] = r
 	}
 	return out, nil
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/convene/convene/activities"
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/internal/blob"
 	"github.com/convene/convene/internal/metrics"
 	"github.com/convene/convene/internal/providers/notify"
 	"github.com/convene/convene/internal/providers/payment"
@@ -58,6 +59,8 @@ type Options struct {
 	// NotificationPageSize is how many recipients one resolution step
 	// pages in (default 2500).
 	NotificationPageSize int
+	// Blob holds uploaded media, which content.media_process reads.
+	Blob blob.Store
 }
 
 // withDefaults returns the options with unset optional fields filled in.
@@ -145,7 +148,7 @@ func newRiver(o Options) (*river.Client[*sql.Tx], error) {
 			jobs.NotificationsQueue: {MaxWorkers: 100},
 		},
 		Workers:           workers,
-		PeriodicJobs:      []*river.PeriodicJob{jobs.PeriodicPurgeCredentials()},
+		PeriodicJobs:      []*river.PeriodicJob{jobs.PeriodicPurgeCredentials(), jobs.PeriodicPurgeContent()},
 		FetchPollInterval: o.RiverPollInterval,
 		// A fetch takes at most MaxWorkers jobs and waits FetchCooldown
 		// before the next; River's 100 ms default caps a queue near
@@ -169,6 +172,8 @@ func registerJobs(w *river.Workers, o Options) {
 	river.AddWorker(w, &jobs.DeliverNotificationWorker{DB: o.DB, Senders: o.Senders, Limits: o.Limits, Now: o.Now})
 	river.AddWorker(w, &jobs.DeliverInAppBatchWorker{DB: o.DB, Now: o.Now})
 	river.AddWorker(w, &jobs.DeliverInAppPageWorker{DB: o.DB})
+	river.AddWorker(w, &jobs.ProcessMediaWorker{DB: o.DB, Blob: o.Blob})
+	river.AddWorker(w, &jobs.PurgeContentWorker{DB: o.DB, Now: o.Now})
 	workflowstart.AddWorkers(w, o.Temporal, o.TaskQueue)
 }
 

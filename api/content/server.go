@@ -21,6 +21,7 @@ import (
 
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/internal/blob"
 	"github.com/convene/convene/proto/convene/content/v1/contentv1connect"
 )
 
@@ -38,6 +39,10 @@ type Deps struct {
 	// Now is the clock.
 	Now func() time.Time
 	Log *slog.Logger
+	// Blob stores uploaded media; Uploads signs the URLs clients PUT
+	// media to and serves them back (media.go).
+	Blob    blob.Store
+	Uploads *blob.Signer
 }
 
 // campaignServer implements convene.content.v1.CampaignService.
@@ -113,5 +118,5 @@ func Domain(d Deps) rpc.Domain {
 			contentv1connect.NewSocialServiceHandler),
 		rpc.NewService(contentv1connect.EventContentServiceName, NewEventContentServer(d),
 			contentv1connect.NewEventContentServiceHandler),
-	}}
+	}, Routes: mediaRoutes(d)}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/internal/auth"
+	"github.com/convene/convene/internal/blob"
 	"github.com/convene/convene/internal/config"
 	"github.com/convene/convene/internal/metrics"
 	"github.com/convene/convene/internal/providers/notify"
@@ -67,6 +68,9 @@ type App struct {
 	SMS sms.Sender
 	// Senders deliver notifications, one per channel.
 	Senders map[string]notify.Sender
+	// Blob stores uploaded media; Uploads signs their upload URLs.
+	Blob    blob.Store
+	Uploads *blob.Signer
 
 	opts Options
 	// closers release what New opened, last first.
@@ -144,7 +148,7 @@ func (a *App) apiDeps() api.Deps {
 		TaskQueue: a.Config.TaskQueue, PublicURL: a.Config.PublicURL, DevMode: a.Config.IsDev(),
 		CORSOrigins: a.Config.CORSOrigins, TrustedProxies: a.Config.TrustedProxies, SessionCheckTTL: a.Config.SessionCheckTTL,
 		SkipDirectWorkflowStarts: a.opts.SkipDirectWorkflowStarts, SkipDirectOrderStarts: a.opts.SkipDirectOrderStarts,
-		NotifyDailyQuota: a.Config.NotifyDailyQuota,
+		NotifyDailyQuota: a.Config.NotifyDailyQuota, Blob: a.Blob, Uploads: a.Uploads,
 	}
 }
 
@@ -165,7 +169,7 @@ func (a *App) workerOptions() worker.Options {
 		RiverPollInterval: a.opts.RiverPollInterval,
 		Payments:          a.Payments, Tickets: a.Tickets,
 		Senders: a.Senders, Limits: ratelimit.NewPerKey(a.Config.NotifyRateLimits, a.opts.NotifyBurst),
-		NotificationPageSize: a.opts.NotificationPageSize,
+		NotificationPageSize: a.opts.NotificationPageSize, Blob: a.Blob,
 	}
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/sms"
 	"github.com/convene/convene/internal/tickets"
+	"github.com/convene/convene/proto/convene/content/v1/contentv1connect"
 	"github.com/convene/convene/proto/convene/events/v1/eventsv1connect"
 	identityv1 "github.com/convene/convene/proto/convene/identity/v1"
 	"github.com/convene/convene/proto/convene/identity/v1/identityv1connect"
@@ -71,6 +72,11 @@ type API struct {
 	Events        eventsv1connect.EventServiceClient
 	Ticketing     eventsv1connect.TicketingServiceClient
 	Notifications notificationsv1connect.NotificationServiceClient
+	Campaigns     contentv1connect.CampaignServiceClient
+	Content       contentv1connect.ContentServiceClient
+	Approvals     contentv1connect.ApprovalServiceClient
+	Social        contentv1connect.SocialServiceClient
+	EventContent  contentv1connect.EventContentServiceClient
 
 	// Sandbox is the payment sandbox the API uses; Tickets its ticket keys.
 	Sandbox *payment.Sandbox
@@ -179,6 +185,7 @@ func (a *API) build(t testing.TB, o apiOptions) *app.App {
 	cfg.TaskQueue = a.TaskQueue
 	cfg.NotifyRateLimits = a.NotifyRates
 	cfg.TemporalAddress = "" // the given client, or none
+	cfg.BlobDir = t.TempDir()
 	for _, fn := range o.configure {
 		fn(&cfg)
 	}
@@ -215,6 +222,11 @@ func (a *API) connectClients() {
 	a.Events = eventsv1connect.NewEventServiceClient(a.HTTP, a.URL)
 	a.Ticketing = eventsv1connect.NewTicketingServiceClient(a.HTTP, a.URL)
 	a.Notifications = notificationsv1connect.NewNotificationServiceClient(a.HTTP, a.URL)
+	a.Campaigns = contentv1connect.NewCampaignServiceClient(a.HTTP, a.URL)
+	a.Content = contentv1connect.NewContentServiceClient(a.HTTP, a.URL)
+	a.Approvals = contentv1connect.NewApprovalServiceClient(a.HTTP, a.URL)
+	a.Social = contentv1connect.NewSocialServiceClient(a.HTTP, a.URL)
+	a.EventContent = contentv1connect.NewEventContentServiceClient(a.HTTP, a.URL)
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
