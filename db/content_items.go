@@ -30,7 +30,8 @@ func insertVersion(ctx context.Context, tx bun.Tx, v *ContentVersion, att Attach
 	if v.Hashtags == nil {
 		v.Hashtags = []string{}
 	}
-	if _, err := tx.NewInsert().Model(v).Returning("*").Exec(ctx); err != nil {
+	// Not "*": the generated search column has no field.
+	if _, err := tx.NewInsert().Model(v).Returning("created_at, updated_at").Exec(ctx); err != nil {
 		return fmt.Errorf("insert content version %d: %w", v.Version, err)
 	}
 	return insertAttachments(ctx, tx, v.ID, att)
@@ -144,7 +145,7 @@ func EditVersionInPlace(ctx context.Context, tx bun.Tx, v *ContentVersion, att A
 		v.Hashtags = []string{}
 	}
 	_, err := tx.NewUpdate().Model(v).Column("title", "caption", "body", "hashtags", "created_by").
-		Set("updated_at = now()").WherePK().Returning("*").Exec(ctx)
+		Set("updated_at = now()").WherePK().Returning("updated_at").Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("edit content version %d: %w", v.Version, err)
 	}
