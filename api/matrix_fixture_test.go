@@ -22,6 +22,7 @@ import (
 
 	"github.com/convene/convene/api"
 	"github.com/convene/convene/internal/testenv"
+	contentv1 "github.com/convene/convene/proto/convene/content/v1"
 	eventsv1 "github.com/convene/convene/proto/convene/events/v1"
 	identityv1 "github.com/convene/convene/proto/convene/identity/v1"
 	notificationsv1 "github.com/convene/convene/proto/convene/notifications/v1"
@@ -50,6 +51,7 @@ type matrixFixture struct {
 	privateEvent                          string
 	paidRequest, freeRequest              string
 	ticket, ticketCode, job, notification string
+	campaign, content, template, media    string
 }
 
 // newMatrixFixture builds the fixture through the real API and waits until
@@ -66,7 +68,30 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	f.createEvents(t)
 	f.createOrders(t)
 	f.createJob(t)
+	f.createContent(t)
 	return f
+}
+
+// createContent gives A a campaign, a template, a ready media asset and a
+// draft made from the template in the campaign, all by A's owner.
+func (f *matrixFixture) createContent(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now()
+	cmp, err := f.a.Campaigns.CreateCampaign(ctx, testenv.As(f.ownerA, &contentv1.CreateCampaignRequest{OrganizationId: f.orgA,
+		Name: "Matrix", CampaignType: contentv1.CampaignType_CAMPAIGN_TYPE_AWARENESS, StartDate: timestamppb.New(now),
+		EndDate: timestamppb.New(now.Add(time.Hour))}))
+	require.NoError(t, err)
+	f.campaign = cmp.Msg.GetCampaign().GetId()
+	tpl, err := f.a.Content.CreateTemplate(ctx, testenv.As(f.ownerA, &contentv1.CreateTemplateRequest{OrganizationId: f.orgA,
+		Name: "Matrix", ContentType: contentv1.ContentType_CONTENT_TYPE_POST, Title: "{{what}}"}))
+	require.NoError(t, err)
+	f.template = tpl.Msg.GetTemplate().GetId()
+	f.media = insertMedia(t, f.a, f.orgA, "ready")
+	c, err := f.a.Content.CreateContent(ctx, testenv.As(f.ownerA, &contentv1.CreateContentRequest{OrganizationId: f.orgA,
+		TemplateId: &f.template, CampaignId: &f.campaign, Variables: map[string]string{"what": "Matrix"}, MediaAssetIds: []string{f.media}}))
+	require.NoError(t, err)
+	f.content = c.Msg.GetContent().GetId()
 }
 
 func (f *matrixFixture) createEvents(t *testing.T) {
@@ -303,6 +328,10 @@ const (
 	fxTicketCode   = "@ticketCode"
 	fxJob          = "@job"
 	fxNotification = "@notification"
+	fxCampaign     = "@campaign"
+	fxContent      = "@content"
+	fxTemplate     = "@template"
+	fxMedia        = "@media"
 )
 
 // fill replaces every placeholder string in body with the fixture's value.
@@ -310,7 +339,8 @@ func (f *matrixFixture) fill(body []byte) []byte {
 	values := map[string]string{fxOrgA: f.orgA, fxOrgB: f.orgB, fxMemberA: f.memberA.UserID, fxUserB: f.ownerB.UserID,
 		fxPhoneB: f.ownerB.Phone, fxVenueA: f.venueA, fxPaidEvent: f.paidEvent, fxFreeEvent: f.freeEvent, fxDraftEvent: f.draftEvent,
 		fxPrivateEvent: f.privateEvent, fxPaidRequest: f.paidRequest, fxFreeRequest: f.freeRequest, fxTicket: f.ticket,
-		fxTicketCode: f.ticketCode, fxJob: f.job, fxNotification: f.notification}
+		fxTicketCode: f.ticketCode, fxJob: f.job, fxNotification: f.notification,
+		fxCampaign: f.campaign, fxContent: f.content, fxTemplate: f.template, fxMedia: f.media}
 	for placeholder, value := range values {
 		body = bytes.ReplaceAll(body, []byte(strconv.Quote(placeholder)), []byte(strconv.Quote(value)))
 	}

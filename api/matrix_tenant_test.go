@@ -28,6 +28,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
 
+	contentv1 "github.com/convene/convene/proto/convene/content/v1"
+	"github.com/convene/convene/proto/convene/content/v1/contentv1connect"
 	eventsv1 "github.com/convene/convene/proto/convene/events/v1"
 	"github.com/convene/convene/proto/convene/events/v1/eventsv1connect"
 	identityv1 "github.com/convene/convene/proto/convene/identity/v1"
@@ -90,6 +92,24 @@ var tenantMatrix = []tenantCase{
 	{notificationsv1connect.NotificationServiceListNotificationJobsProcedure, hidden, &notificationsv1.ListNotificationJobsRequest{OrganizationId: fxOrgA}},
 	{notificationsv1connect.NotificationServiceCancelNotificationJobProcedure, hidden, &notificationsv1.CancelNotificationJobRequest{JobId: fxJob}},
 	{notificationsv1connect.NotificationServiceListCategoriesProcedure, hidden, &notificationsv1.ListCategoriesRequest{OrganizationId: fxOrgA}},
+	{contentv1connect.CampaignServiceCreateCampaignProcedure, hidden, newCampaign(fxOrgA)},
+	{contentv1connect.CampaignServiceUpdateCampaignProcedure, notFound, &contentv1.UpdateCampaignRequest{CampaignId: fxCampaign, Name: proto.String("hijack")}},
+	{contentv1connect.CampaignServiceGetCampaignProcedure, notFound, &contentv1.GetCampaignRequest{CampaignId: fxCampaign}},
+	{contentv1connect.CampaignServiceListCampaignsProcedure, hidden, &contentv1.ListCampaignsRequest{OrganizationId: fxOrgA}},
+	{contentv1connect.CampaignServiceArchiveCampaignProcedure, notFound, &contentv1.ArchiveCampaignRequest{CampaignId: fxCampaign}},
+	{contentv1connect.CampaignServiceGetCampaignReportProcedure, notFound, &contentv1.GetCampaignReportRequest{CampaignId: fxCampaign}},
+	{contentv1connect.ContentServiceCreateContentProcedure, hidden, &contentv1.CreateContentRequest{OrganizationId: fxOrgA, TemplateId: proto.String(fxTemplate), Variables: map[string]string{"what": "x"}}},
+	{contentv1connect.ContentServiceUpdateContentProcedure, notFound, &contentv1.UpdateContentRequest{ContentId: fxContent, ExpectedVersion: 1, Title: "hijack"}},
+	{contentv1connect.ContentServiceDeleteContentProcedure, notFound, &contentv1.DeleteContentRequest{ContentId: fxContent}},
+	{contentv1connect.ContentServiceGetContentProcedure, notFound, &contentv1.GetContentRequest{ContentId: fxContent}},
+	{contentv1connect.ContentServiceListContentProcedure, hidden, &contentv1.ListContentRequest{OrganizationId: fxOrgA}},
+	{contentv1connect.ContentServiceListContentVersionsProcedure, notFound, &contentv1.ListContentVersionsRequest{ContentId: fxContent}},
+	{contentv1connect.ContentServiceDiffContentVersionsProcedure, notFound, &contentv1.DiffContentVersionsRequest{ContentId: fxContent, FromVersion: 1, ToVersion: 1}},
+	{contentv1connect.ContentServiceCreateTemplateProcedure, hidden, &contentv1.CreateTemplateRequest{OrganizationId: fxOrgA, Name: "B's", ContentType: contentv1.ContentType_CONTENT_TYPE_POST}},
+	{contentv1connect.ContentServiceListTemplatesProcedure, hidden, &contentv1.ListTemplatesRequest{OrganizationId: fxOrgA}},
+	{contentv1connect.ContentServiceCreateUploadProcedure, hidden, &contentv1.CreateUploadRequest{OrganizationId: fxOrgA, Filename: "a.png", MimeType: "image/png", FileSize: 10}},
+	{contentv1connect.ContentServiceUploadMediaProcedure, hidden, &contentv1.UploadMediaRequest{OrganizationId: fxOrgA, Filename: "a.png", MimeType: "image/png", Data: []byte("x")}},
+	{contentv1connect.ContentServiceListMediaAssetsProcedure, hidden, &contentv1.ListMediaAssetsRequest{OrganizationId: fxOrgA}},
 	{notificationsv1connect.NotificationServiceDefineCategoryProcedure, hidden, &notificationsv1.DefineCategoryRequest{OrganizationId: fxOrgA, Name: "workshops", Description: "d"}},
 }
 
