@@ -12,11 +12,16 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"go.temporal.io/sdk/client"
+	tworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/internal/testenv"
 	contentv1 "github.com/convene/convene/proto/convene/content/v1"
 	identityv1 "github.com/convene/convene/proto/convene/identity/v1"
+	"github.com/convene/convene/workflows"
 )
 
 // contentBundle is an organization with an owner, two members and a ready
@@ -190,9 +195,60 @@ func TestContent_FiveConcurrentEditsOfOneVersionMakeOneNewVersion(t *testing.T) 
 	assert.EqualValues(t, 2, n)
 }
 
-// TODO(issue 10, approvals helper): an edit of content in review goes to
-// the run's revise update; tested once the ContentApproval workflow is
-// merged (api/content_approvals_test.go).
+// TestContent_EditUnderReviewGoesToTheApprovalRun stands in for the
+// approval run with a stub that takes the revise update, so this side of
+// the contract is checked without the ContentApproval workflow (the
+// approvals helper's; its own tests cover the run's side).
+func TestContent_EditUnderReviewGoesToTheApprovalRun(t *testing.T) {
+	b := setupContent(t)
+	ctx := context.Background()
+	c := b.createContent(t, &contentv1.CreateContentRequest{ContentType: contentv1.ContentType_CONTENT_TYPE_POST, Title: "t"})
+	b.setStatus(t, c.GetId(), enums.ContentInReview)
+	queue := "stub-" + uuid.NewString()
+	w := tworker.New(b.a.Temporal, queue, tworker.Options{})
+	w.RegisterWorkflowWithOptions(stubApprovalRun, workflow.RegisterOptions{Name: "StubApproval-" + queue})
+	require.NoError(t, w.Start())
+	t.Cleanup(w.Stop)
+	run, err := b.a.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.ContentApprovalWorkflowID(c.GetId(), 1),
+		TaskQueue: queue}, "StubApproval-"+queue)
+	require.NoError(t, err)
+
+	req := edit("revised", 1, c.GetId())
+	req.SocialAccountIds = []string{b.account}
+	_, err = b.a.Content.UpdateContent(ctx, testenv.As(b.author, req))
+	require.NoError(t, err)
+	var got workflows.ContentEdit
+	require.NoError(t, run.Get(ctx, &got))
+	assert.Equal(t, b.author.UserID, got.EditorUserID)
+	assert.Equal(t, 1, got.ExpectedVersion)
+	assert.Equal(t, "revised", got.Body)
+	assert.Equal(t, []string{b.account}, got.SocialAccountIDs)
+
+	// The run has closed: the next edit of version 1 is a draft version 2.
+	up, err := b.a.Content.UpdateContent(ctx, testenv.As(b.author, edit("after the run", 1, c.GetId())))
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, up.Msg.GetContent().GetCurrentVersion())
+	assert.Equal(t, contentv1.ContentStatus_CONTENT_STATUS_DRAFT, up.Msg.GetContent().GetStatus())
+
+	req.SocialAccountIds = []string{insertAccount(t, b.a, b.orgB, true)}
+	req.ExpectedVersion = 2
+	_, err = b.a.Content.UpdateContent(ctx, testenv.As(b.author, req))
+	testenv.RequireCode(t, err, connect.CodeInvalidArgument)
+}
+
+// stubApprovalRun takes one revise update and returns its edit.
+func stubApprovalRun(ctx workflow.Context) (workflows.ContentEdit, error) {
+	var got workflows.ContentEdit
+	done := false
+	if err := workflow.SetUpdateHandler(ctx, workflows.UpdateRevise, func(_ workflow.Context, e workflows.ContentEdit) (workflows.ContentApprovalState, error) {
+		got, done = e, true
+		return workflows.ContentApprovalState{Version: e.ExpectedVersion + 1}, nil
+	}); err != nil {
+		return got, err
+	}
+	err := workflow.Await(ctx, func() bool { return done })
+	return got, err
+}
 
 func TestContent_FiftyConcurrentUsesOfATemplateCountFifty(t *testing.T) {
 	b := setupContent(t)

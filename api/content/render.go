@@ -20,19 +20,14 @@ var placeholder = regexp.MustCompile(`\{\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}\}`)
 // "variables" naming the variable: a silent blank or a typo'd name would
 // reach the audience.
 func renderTemplate(texts map[string]string, vars map[string]string) (map[string]string, error) {
-	used := map[string]bool{}
-	for _, text := range texts {
-		for _, m := range placeholder.FindAllStringSubmatch(text, -1) {
-			used[m[1]] = true
-		}
-	}
-	for _, name := range slices.Sorted(maps.Keys(used)) {
+	names := placeholderNames(texts)
+	for _, name := range names {
 		if _, ok := vars[name]; !ok {
 			return nil, rpc.InvalidField("variables", fmt.Sprintf("the template uses {{%s}}; give it a value", name))
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(vars)) {
-		if !used[name] {
+		if !slices.Contains(names, name) {
 			return nil, rpc.InvalidField("variables", fmt.Sprintf("unknown variable %q: the template has no {{%s}}", name, name))
 		}
 	}
@@ -43,4 +38,15 @@ func renderTemplate(texts map[string]string, vars map[string]string) (map[string
 		})
 	}
 	return out, nil
+}
+
+// placeholderNames lists the variables the texts use, sorted, each once.
+func placeholderNames(texts map[string]string) []string {
+	used := map[string]bool{}
+	for _, text := range texts {
+		for _, m := range placeholder.FindAllStringSubmatch(text, -1) {
+			used[m[1]] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(used))
 }

@@ -3,8 +3,6 @@ package content
 import (
 	"context"
 	"errors"
-	"maps"
-	"slices"
 
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
@@ -38,7 +36,7 @@ func (s *contentServer) CreateTemplate(ctx context.Context, req *connect.Request
 			return err
 		}
 		return rpc.Audit(ctx, tx, &userID, &t.OrganizationID, "content_template", t.ID.String(), "create",
-			map[string]any{"name": t.Name, "variables": templateVariables(t)})
+			map[string]any{"name": t.Name, "variables": placeholderNames(t.TemplateData)})
 	})
 	if err != nil {
 		return nil, err
@@ -70,21 +68,10 @@ func (s *contentServer) ListTemplates(ctx context.Context, req *connect.Request[
 	return connect.NewResponse(resp), nil
 }
 
-// templateVariables lists the placeholders of a template's texts, sorted.
-func templateVariables(t *db.ContentTemplate) []string {
-	names := map[string]bool{}
-	for _, text := range t.TemplateData {
-		for _, m := range placeholder.FindAllStringSubmatch(text, -1) {
-			names[m[1]] = true
-		}
-	}
-	return slices.Sorted(maps.Keys(names))
-}
-
 // templateToProto converts a template.
 func templateToProto(t *db.ContentTemplate) *contentv1.Template {
 	return &contentv1.Template{Id: t.ID.String(), OrganizationId: t.OrganizationID.String(), Name: t.Name,
 		ContentType: contentTypes.Value(t.ContentType), Title: t.TemplateData["title"], Caption: t.TemplateData["caption"],
-		Body: t.TemplateData["body"], Variables: templateVariables(t), ThumbnailUrl: t.ThumbnailURL,
+		Body: t.TemplateData["body"], Variables: placeholderNames(t.TemplateData), ThumbnailUrl: t.ThumbnailURL,
 		UsageCount: int64(t.UsageCount), CreatedAt: timestamppb.New(t.CreatedAt)}
 }
