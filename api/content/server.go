@@ -45,10 +45,10 @@ type Deps struct {
 	Uploads *blob.Signer
 }
 
-// campaignServer implements convene.content.v1.CampaignService.
+// campaignServer implements convene.content.v1.CampaignService
+// (campaigns.go).
 type campaignServer struct {
 	Deps
-	contentv1connect.UnimplementedCampaignServiceHandler
 }
 
 // contentServer implements convene.content.v1.ContentService.
