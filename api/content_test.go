@@ -367,10 +367,14 @@ func TestContent_ListSearchGetAndDelete(t *testing.T) {
 
 	_, err = b.a.Content.DeleteContent(ctx, testenv.As(b.other, &contentv1.DeleteContentRequest{ContentId: gala.GetId()}))
 	testenv.RequireCode(t, err, connect.CodePermissionDenied)
-	b.setStatus(t, gala.GetId(), enums.ContentPublishing)
-	_, err = b.a.Content.DeleteContent(ctx, testenv.As(b.author, &contentv1.DeleteContentRequest{ContentId: gala.GetId()}))
-	testenv.RequireCode(t, err, connect.CodeFailedPrecondition)
+	for _, status := range []string{enums.ContentPublishing, enums.ContentInReview, enums.ContentScheduled} {
+		b.setStatus(t, gala.GetId(), status)
+		_, err = b.a.Content.DeleteContent(ctx, testenv.As(b.author, &contentv1.DeleteContentRequest{ContentId: gala.GetId()}))
+		testenv.RequireCode(t, err, connect.CodeFailedPrecondition)
+	}
 	b.setStatus(t, gala.GetId(), enums.ContentPublished)
+	_, err = b.a.Content.UpdateContent(ctx, testenv.As(b.author, edit("too late", 1, gala.GetId())))
+	testenv.RequireCode(t, err, connect.CodeFailedPrecondition)
 	_, err = b.a.Content.DeleteContent(ctx, testenv.As(b.owner, &contentv1.DeleteContentRequest{ContentId: gala.GetId()}))
 	require.NoError(t, err)
 	_, err = b.a.Content.GetContent(ctx, testenv.As(b.other, &contentv1.GetContentRequest{ContentId: gala.GetId()}))
