@@ -20,10 +20,13 @@ import (
 
 	"github.com/convene/convene/activities"
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/internal/blob"
 	"github.com/convene/convene/internal/metrics"
 	"github.com/convene/convene/internal/providers/notify"
 	"github.com/convene/convene/internal/providers/payment"
+	"github.com/convene/convene/internal/providers/social"
 	"github.com/convene/convene/internal/ratelimit"
+	"github.com/convene/convene/internal/secretbox"
 	"github.com/convene/convene/internal/tickets"
 	"github.com/convene/convene/jobs"
 	"github.com/convene/convene/jobs/workflowstart"
@@ -58,6 +61,11 @@ type Options struct {
 	// NotificationPageSize is how many recipients one resolution step
 	// pages in (default 2500).
 	NotificationPageSize int
+	// Social are the platforms content is published to, Blob the media
+	// they are given, Secrets the box that opens the accounts' tokens.
+	Social  *social.Registry
+	Blob    blob.Store
+	Secrets *secretbox.Box
 }
 
 // withDefaults returns the options with unset optional fields filled in.
