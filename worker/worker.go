@@ -153,7 +153,7 @@ func newRiver(o Options) (*river.Client[*sql.Tx], error) {
 			jobs.NotificationsQueue: {MaxWorkers: 100},
 		},
 		Workers:           workers,
-		PeriodicJobs:      []*river.PeriodicJob{jobs.PeriodicPurgeCredentials()},
+		PeriodicJobs:      append([]*river.PeriodicJob{jobs.PeriodicPurgeCredentials()}, jobs.PeriodicContentJobs()...),
 		FetchPollInterval: o.RiverPollInterval,
 		// A fetch takes at most MaxWorkers jobs and waits FetchCooldown
 		// before the next; River's 100 ms default caps a queue near
@@ -177,6 +177,11 @@ func registerJobs(w *river.Workers, o Options) {
 	river.AddWorker(w, &jobs.DeliverNotificationWorker{DB: o.DB, Senders: o.Senders, Limits: o.Limits, Now: o.Now})
 	river.AddWorker(w, &jobs.DeliverInAppBatchWorker{DB: o.DB, Now: o.Now})
 	river.AddWorker(w, &jobs.DeliverInAppPageWorker{DB: o.DB})
+	metrics := jobs.ContentMetrics{DB: o.DB, Platforms: o.Social, Secrets: o.Secrets, Now: o.Now}
+	river.AddWorker(w, &jobs.PollMetricsWorker{ContentMetrics: metrics})
+	river.AddWorker(w, &jobs.FetchMetricsWorker{ContentMetrics: metrics})
+	river.AddWorker(w, &jobs.AnalyzeSentimentWorker{ContentMetrics: metrics})
+	river.AddWorker(w, &jobs.EnsurePartitionsWorker{DB: o.DB, Now: o.Now})
 	workflowstart.AddWorkers(w, o.Temporal, o.TaskQueue)
 }
 
