@@ -64,6 +64,11 @@ type Event struct {
 
 	// DoorOpensMinutesBefore is how long before StartsAt check-in opens.
 	DoorOpensMinutesBefore int32 `bun:"door_opens_minutes_before,notnull"`
+	// SocialHandles and OfficialHashtags are the event's social profile,
+	// read here and written only by SetEventSocialProfile
+	// (content_events.go).
+	SocialHandles    map[string]string `bun:"social_handles,type:jsonb,scanonly"`
+	OfficialHashtags []string          `bun:"official_hashtags,array,scanonly"`
 	Timestamps
 }
 
