@@ -33,6 +33,8 @@ import (
 	"github.com/convene/convene/internal/providers/notify"
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/sms"
+	"github.com/convene/convene/internal/providers/social"
+	"github.com/convene/convene/internal/secretbox"
 	"github.com/convene/convene/internal/sessions"
 	"github.com/convene/convene/internal/tickets"
 )
@@ -79,9 +81,15 @@ type Deps struct {
 	PublicURL string
 	// NotifyDailyQuota caps each organization's SMS and email sends per day.
 	NotifyDailyQuota int
-	// Blob stores uploaded media; Uploads signs their upload URLs.
+	// Social are the social platforms content is published to;
+	// SocialSandbox, when set, serves their consent pages.
+	Social        *social.Registry
+	SocialSandbox *social.Sandbox
+	// Blob stores uploaded media; Uploads signs the URLs clients upload to.
 	Blob    blob.Store
 	Uploads *blob.Signer
+	// Secrets seals the social platforms' tokens stored in the database.
+	Secrets *secretbox.Box
 	// SkipDirectWorkflowStarts is for tests only: every direct workflow
 	// start after commit fails, as if the process died between commit and
 	// start, so only the River job committed with the rows starts the

@@ -24,7 +24,9 @@ import (
 	"github.com/convene/convene/internal/metrics"
 	"github.com/convene/convene/internal/providers/notify"
 	"github.com/convene/convene/internal/providers/payment"
+	"github.com/convene/convene/internal/providers/social"
 	"github.com/convene/convene/internal/ratelimit"
+	"github.com/convene/convene/internal/secretbox"
 	"github.com/convene/convene/internal/tickets"
 	"github.com/convene/convene/jobs"
 	"github.com/convene/convene/jobs/workflowstart"
@@ -59,8 +61,11 @@ type Options struct {
 	// NotificationPageSize is how many recipients one resolution step
 	// pages in (default 2500).
 	NotificationPageSize int
-	// Blob holds uploaded media, which content.media_process reads.
-	Blob blob.Store
+	// Social are the platforms content is published to, Blob the media
+	// they are given, Secrets the box that opens the accounts' tokens.
+	Social  *social.Registry
+	Blob    blob.Store
+	Secrets *secretbox.Box
 }
 
 // withDefaults returns the options with unset optional fields filled in.
@@ -148,7 +153,7 @@ func newRiver(o Options) (*river.Client[*sql.Tx], error) {
 			jobs.NotificationsQueue: {MaxWorkers: 100},
 		},
 		Workers:           workers,
-		PeriodicJobs:      []*river.PeriodicJob{jobs.PeriodicPurgeCredentials(), jobs.PeriodicPurgeContent()},
+		PeriodicJobs:      append([]*river.PeriodicJob{jobs.PeriodicPurgeCredentials(), jobs.PeriodicPurgeContent()}, jobs.PeriodicContentJobs()...),
 		FetchPollInterval: o.RiverPollInterval,
 		// A fetch takes at most MaxWorkers jobs and waits FetchCooldown
 		// before the next; River's 100 ms default caps a queue near
@@ -174,6 +179,11 @@ func registerJobs(w *river.Workers, o Options) {
 	river.AddWorker(w, &jobs.DeliverInAppPageWorker{DB: o.DB})
 	river.AddWorker(w, &jobs.ProcessMediaWorker{DB: o.DB, Blob: o.Blob})
 	river.AddWorker(w, &jobs.PurgeContentWorker{DB: o.DB, Now: o.Now})
+	metrics := jobs.ContentMetrics{DB: o.DB, Platforms: o.Social, Secrets: o.Secrets, Now: o.Now}
+	river.AddWorker(w, &jobs.PollMetricsWorker{ContentMetrics: metrics})
+	river.AddWorker(w, &jobs.FetchMetricsWorker{ContentMetrics: metrics})
+	river.AddWorker(w, &jobs.AnalyzeSentimentWorker{ContentMetrics: metrics})
+	river.AddWorker(w, &jobs.EnsurePartitionsWorker{DB: o.DB, Now: o.Now})
 	workflowstart.AddWorkers(w, o.Temporal, o.TaskQueue)
 }
 

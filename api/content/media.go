@@ -149,7 +149,7 @@ func mediaRoutes(d Deps) []rpc.Route {
 			d.Log.ErrorContext(ctx, "record media upload", "key", info.Key, "error", err)
 		}
 	}})
-	return []rpc.Route{{Pattern: "PUT /uploads/", Handler: h}, {Pattern: "GET /media/", Handler: h}}
+	return []rpc.Route{{Pattern: "/uploads/", Handler: h}, {Pattern: "/media/", Handler: h}}
 }
 
 // uploaded records the bytes stored under a pending asset's key and

@@ -22,6 +22,8 @@ import (
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/blob"
+	"github.com/convene/convene/internal/providers/social"
+	"github.com/convene/convene/internal/secretbox"
 	"github.com/convene/convene/proto/convene/content/v1/contentv1connect"
 )
 
@@ -39,10 +41,18 @@ type Deps struct {
 	// Now is the clock.
 	Now func() time.Time
 	Log *slog.Logger
-	// Blob stores uploaded media; Uploads signs the URLs clients PUT
-	// media to and serves them back (media.go).
+	// PublicURL is the API's base URL as clients and platforms reach it
+	// (OAuth redirects, media URLs).
+	PublicURL string
+	// Social are the platforms accounts connect to; SocialSandbox, when
+	// set, is the sandbox whose consent pages this domain serves.
+	Social        *social.Registry
+	SocialSandbox *social.Sandbox
+	// Blob stores uploaded media; Uploads signs and checks upload URLs.
 	Blob    blob.Store
 	Uploads *blob.Signer
+	// Secrets seals the platforms' tokens before they are stored.
+	Secrets *secretbox.Box
 }
 
 // campaignServer implements convene.content.v1.CampaignService
@@ -118,5 +128,15 @@ func Domain(d Deps) rpc.Domain {
 			contentv1connect.NewSocialServiceHandler),
 		rpc.NewService(contentv1connect.EventContentServiceName, NewEventContentServer(d),
 			contentv1connect.NewEventContentServiceHandler),
-	}, Routes: mediaRoutes(d)}
+	}, Routes: routes(d)}
+}
+
+// routes are the plain HTTP routes: signed media uploads and the stored
+// media, and the sandbox platforms' consent pages when the sandbox runs.
+func routes(d Deps) []rpc.Route {
+	out := mediaRoutes(d)
+	if d.SocialSandbox != nil {
+		out = append(out, rpc.Route{Pattern: "/sandbox/social/", Handler: d.SocialSandbox.Routes()})
+	}
+	return out
 }

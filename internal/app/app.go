@@ -29,7 +29,9 @@ import (
 	"github.com/convene/convene/internal/providers/notify"
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/sms"
+	"github.com/convene/convene/internal/providers/social"
 	"github.com/convene/convene/internal/ratelimit"
+	"github.com/convene/convene/internal/secretbox"
 	"github.com/convene/convene/internal/tickets"
 	"github.com/convene/convene/worker"
 	"github.com/riverqueue/river"
@@ -68,9 +70,16 @@ type App struct {
 	SMS sms.Sender
 	// Senders deliver notifications, one per channel.
 	Senders map[string]notify.Sender
-	// Blob stores uploaded media; Uploads signs their upload URLs.
+	// Social are the social platforms content is published to;
+	// SocialSandbox is the sandbox serving them, whose consent pages the
+	// API serves.
+	Social        *social.Registry
+	SocialSandbox *social.Sandbox
+	// Blob stores uploaded media; Uploads signs the URLs clients upload to.
 	Blob    blob.Store
 	Uploads *blob.Signer
+	// Secrets seals the social platforms' tokens stored in the database.
+	Secrets *secretbox.Box
 
 	opts Options
 	// closers release what New opened, last first.
@@ -98,6 +107,9 @@ func New(ctx context.Context, o Options) (_ *App, err error) {
 	}
 	if a.River, err = river.NewClient(a.DB.RiverDriver(), &river.Config{Logger: a.Log.With("component", "river")}); err != nil {
 		return nil, fmt.Errorf("create river insert client: %w", err)
+	}
+	if err := a.buildContentProviders(); err != nil {
+		return nil, err
 	}
 	if err := a.buildProviders(); err != nil {
 		return nil, err
@@ -148,7 +160,8 @@ func (a *App) apiDeps() api.Deps {
 		TaskQueue: a.Config.TaskQueue, PublicURL: a.Config.PublicURL, DevMode: a.Config.IsDev(),
 		CORSOrigins: a.Config.CORSOrigins, TrustedProxies: a.Config.TrustedProxies, SessionCheckTTL: a.Config.SessionCheckTTL,
 		SkipDirectWorkflowStarts: a.opts.SkipDirectWorkflowStarts, SkipDirectOrderStarts: a.opts.SkipDirectOrderStarts,
-		NotifyDailyQuota: a.Config.NotifyDailyQuota, Blob: a.Blob, Uploads: a.Uploads,
+		NotifyDailyQuota: a.Config.NotifyDailyQuota,
+		Social:           a.Social, SocialSandbox: a.SocialSandbox, Blob: a.Blob, Uploads: a.Uploads, Secrets: a.Secrets,
 	}
 }
 
@@ -169,7 +182,8 @@ func (a *App) workerOptions() worker.Options {
 		RiverPollInterval: a.opts.RiverPollInterval,
 		Payments:          a.Payments, Tickets: a.Tickets,
 		Senders: a.Senders, Limits: ratelimit.NewPerKey(a.Config.NotifyRateLimits, a.opts.NotifyBurst),
-		NotificationPageSize: a.opts.NotificationPageSize, Blob: a.Blob,
+		NotificationPageSize: a.opts.NotificationPageSize,
+		Social:               a.Social, Blob: a.Blob, Secrets: a.Secrets,
 	}
 }
 

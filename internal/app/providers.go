@@ -1,15 +1,11 @@
 package app
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/convene/convene/db/enums"
-	"github.com/convene/convene/internal/blob"
 	"github.com/convene/convene/internal/providers/notify"
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/sms"
@@ -29,29 +25,8 @@ func (a *App) buildProviders() (err error) {
 	if a.SMS, err = a.smsSender(); err != nil {
 		return err
 	}
-	if a.Senders, err = a.notificationSenders(); err != nil {
-		return err
-	}
-	return a.mediaStore()
-}
-
-// mediaStore opens the media directory (Config.BlobDir, else
-// <DataDir>/blobs) and the signer of its upload URLs, whose key is derived
-// from the JWT secret so no further secret needs configuring.
-func (a *App) mediaStore() (err error) {
-	dir := a.Config.BlobDir
-	if dir == "" {
-		dir = filepath.Join(a.Config.DataDir, "blobs")
-	}
-	if a.Blob, err = blob.NewLocal(dir, a.Now); err != nil {
-		return fmt.Errorf("media store: %w", err)
-	}
-	mac := hmac.New(sha256.New, []byte(a.Config.JWTSecret))
-	mac.Write([]byte("convene/blob-upload-urls"))
-	if a.Uploads, err = blob.NewSigner(mac.Sum(nil), a.Config.PublicURL, a.Now); err != nil {
-		return fmt.Errorf("media upload signer: %w", err)
-	}
-	return nil
+	a.Senders, err = a.notificationSenders()
+	return err
 }
 
 // paymentProvider is the adapter Config.PaymentProvider names. The sandbox

@@ -185,6 +185,7 @@ func (a *API) build(t testing.TB, o apiOptions) *app.App {
 	cfg.TaskQueue = a.TaskQueue
 	cfg.NotifyRateLimits = a.NotifyRates
 	cfg.TemporalAddress = "" // the given client, or none
+	cfg.SocialTokenKey = config.DevSocialTokenKey
 	cfg.BlobDir = t.TempDir()
 	for _, fn := range o.configure {
 		fn(&cfg)
