@@ -129,16 +129,6 @@ func VersionsAttachments(ctx context.Context, idb bun.IDB, versionIDs []uuid.UUI
 	return out, nil
 }
 
-// VersionWasSubmitted reports whether a version has ever had an approval
-// request: a submitted version is frozen, and an edit writes the next one.
-func VersionWasSubmitted(ctx context.Context, idb bun.IDB, versionID uuid.UUID) (bool, error) {
-	n, err := idb.NewSelect().Model((*ApprovalRequest)(nil)).Where("ar.content_version_id = ?", versionID).Count(ctx)
-	if err != nil {
-		return false, fmt.Errorf("check version submission: %w", err)
-	}
-	return n > 0, nil
-}
-
 // EditVersionInPlace overwrites a draft version's text and attachments.
 func EditVersionInPlace(ctx context.Context, tx bun.Tx, v *ContentVersion, att Attachments) error {
 	if v.Hashtags == nil {
