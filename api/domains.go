@@ -23,7 +23,7 @@ func domains(d Deps) []rpc.Domain {
 		notifications.Domain(notifications.Deps{DB: d.DB, Temporal: d.Temporal, River: d.River, TaskQueue: d.TaskQueue, Now: d.Now, Log: d.Log,
 			Watch: newWatchHub(d), DailySendQuota: d.NotifyDailyQuota}),
 		content.Domain(content.Deps{DB: d.DB, Temporal: d.Temporal, River: d.River, TaskQueue: d.TaskQueue, Now: d.Now, Log: d.Log,
-			PublicURL: d.PublicURL, Social: d.Social, SocialTokens: d.SocialTokens, SocialSandbox: d.SocialSandbox}),
+			PublicURL: d.PublicURL, Social: d.Social, SocialTokens: d.SocialTokens, SocialSandbox: d.SocialSandbox, Blob: d.Blob, Uploads: d.Uploads}),
 	}
 }
 

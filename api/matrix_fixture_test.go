@@ -23,6 +23,7 @@ import (
 	"github.com/convene/convene/api"
 	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/internal/testenv"
+	contentv1 "github.com/convene/convene/proto/convene/content/v1"
 	eventsv1 "github.com/convene/convene/proto/convene/events/v1"
 	identityv1 "github.com/convene/convene/proto/convene/identity/v1"
 	notificationsv1 "github.com/convene/convene/proto/convene/notifications/v1"
@@ -55,6 +56,7 @@ type matrixFixture struct {
 	// A, a delegate of it, approved content and a post.
 	orgEvent, delegate, contentA, postA string
 	socialAccount, post                 string
+	campaign, content, template, media  string
 }
 
 // newMatrixFixture builds the fixture through the real API and waits until
@@ -73,6 +75,7 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	f.createJob(t)
 	f.createEventContent(t)
 	f.createSocialAccount(t)
+	f.createContent(t)
 	return f
 }
 
@@ -83,6 +86,28 @@ func (f *matrixFixture) createSocialAccount(t *testing.T) {
 	require.Equal(t, http.StatusOK, connectThroughSandbox(t, f.a, f.ownerA, f.orgA, "x", "matrix_a", true).status)
 	f.socialAccount = accountsOf(t, f.a, f.ownerA, f.orgA)[0].GetId()
 	f.post = insertPost(t, f.a, f.orgA, f.memberA.UserID, mustUUID(f.socialAccount), enums.PostPublished, time.Now()).String()
+}
+
+// createContent gives A a campaign, a template, a ready media asset and a
+// draft made from the template in the campaign, all by A's owner.
+func (f *matrixFixture) createContent(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now()
+	cmp, err := f.a.Campaigns.CreateCampaign(ctx, testenv.As(f.ownerA, &contentv1.CreateCampaignRequest{OrganizationId: f.orgA,
+		Name: "Matrix", CampaignType: contentv1.CampaignType_CAMPAIGN_TYPE_AWARENESS, StartDate: timestamppb.New(now),
+		EndDate: timestamppb.New(now.Add(time.Hour))}))
+	require.NoError(t, err)
+	f.campaign = cmp.Msg.GetCampaign().GetId()
+	tpl, err := f.a.Content.CreateTemplate(ctx, testenv.As(f.ownerA, &contentv1.CreateTemplateRequest{OrganizationId: f.orgA,
+		Name: "Matrix", ContentType: contentv1.ContentType_CONTENT_TYPE_POST, Title: "{{what}}"}))
+	require.NoError(t, err)
+	f.template = tpl.Msg.GetTemplate().GetId()
+	f.media = insertMedia(t, f.a, f.orgA, "ready")
+	c, err := f.a.Content.CreateContent(ctx, testenv.As(f.ownerA, &contentv1.CreateContentRequest{OrganizationId: f.orgA,
+		TemplateId: &f.template, CampaignId: &f.campaign, Variables: map[string]string{"what": "Matrix"}, MediaAssetIds: []string{f.media}}))
+	require.NoError(t, err)
+	f.content = c.Msg.GetContent().GetId()
 }
 
 func (f *matrixFixture) createEvents(t *testing.T) {
@@ -325,6 +350,10 @@ const (
 	fxPostA        = "@postA"
 	fxSocialAcct   = "@socialAccount"
 	fxPost         = "@post"
+	fxCampaign     = "@campaign"
+	fxContent      = "@content"
+	fxTemplate     = "@template"
+	fxMedia        = "@media"
 )
 
 // fill replaces every placeholder string in body with the fixture's value.
@@ -333,7 +362,8 @@ func (f *matrixFixture) fill(body []byte) []byte {
 		fxPhoneB: f.ownerB.Phone, fxVenueA: f.venueA, fxPaidEvent: f.paidEvent, fxFreeEvent: f.freeEvent, fxDraftEvent: f.draftEvent,
 		fxPrivateEvent: f.privateEvent, fxPaidRequest: f.paidRequest, fxFreeRequest: f.freeRequest, fxTicket: f.ticket,
 		fxTicketCode: f.ticketCode, fxJob: f.job, fxNotification: f.notification, fxSocialAcct: f.socialAccount, fxPost: f.post,
-		fxOrgEvent: f.orgEvent, fxDelegate: f.delegate, fxContentA: f.contentA, fxPostA: f.postA}
+		fxOrgEvent: f.orgEvent, fxDelegate: f.delegate, fxContentA: f.contentA, fxPostA: f.postA,
+		fxCampaign: f.campaign, fxContent: f.content, fxTemplate: f.template, fxMedia: f.media}
 	for placeholder, value := range values {
 		body = bytes.ReplaceAll(body, []byte(strconv.Quote(placeholder)), []byte(strconv.Quote(value)))
 	}

@@ -33,6 +33,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	contentv1 "github.com/convene/convene/proto/convene/content/v1"
@@ -134,6 +135,27 @@ var inputMatrix = []inputCase{
 	{notificationsv1connect.NotificationServiceListNotificationJobsProcedure, asOwnerA, &notificationsv1.ListNotificationJobsRequest{OrganizationId: fxOrgA, PageSize: 10}},
 	{notificationsv1connect.NotificationServiceCancelNotificationJobProcedure, asOwnerA, &notificationsv1.CancelNotificationJobRequest{JobId: fxJob}},
 	{notificationsv1connect.NotificationServiceListCategoriesProcedure, asMemberA, &notificationsv1.ListCategoriesRequest{OrganizationId: fxOrgA}},
+	// Content writes are sent by callers who may not make them (a member,
+	// or B's owner into A), so a spoiled field that is still valid changes
+	// nothing either.
+	{contentv1connect.CampaignServiceCreateCampaignProcedure, asMemberA, newCampaign(fxOrgA)},
+	{contentv1connect.CampaignServiceUpdateCampaignProcedure, asMemberA, &contentv1.UpdateCampaignRequest{CampaignId: fxCampaign, Name: proto.String("n"), EventId: proto.String(fxFreeEvent), StartDate: timestamppb.Now(), EndDate: timestamppb.Now(), TargetPlatforms: &contentv1.PlatformList{Platforms: []string{"x"}}}},
+	{contentv1connect.CampaignServiceGetCampaignProcedure, asMemberA, &contentv1.GetCampaignRequest{CampaignId: fxCampaign}},
+	{contentv1connect.CampaignServiceListCampaignsProcedure, asMemberA, &contentv1.ListCampaignsRequest{OrganizationId: fxOrgA, EventId: proto.String(fxFreeEvent), PageSize: 10}},
+	{contentv1connect.CampaignServiceArchiveCampaignProcedure, asMemberA, &contentv1.ArchiveCampaignRequest{CampaignId: fxCampaign}},
+	{contentv1connect.CampaignServiceGetCampaignReportProcedure, asMemberA, &contentv1.GetCampaignReportRequest{CampaignId: fxCampaign}},
+	{contentv1connect.ContentServiceCreateContentProcedure, asOwnerB, &contentv1.CreateContentRequest{OrganizationId: fxOrgA, TemplateId: proto.String(fxTemplate), CampaignId: proto.String(fxCampaign), Variables: map[string]string{"what": "x"}, Hashtags: []string{"go"}, MediaAssetIds: []string{fxMedia}, ScheduledFor: timestamppb.Now()}},
+	{contentv1connect.ContentServiceUpdateContentProcedure, asMemberA, &contentv1.UpdateContentRequest{ContentId: fxContent, ExpectedVersion: 1, Title: "t", Hashtags: []string{"go"}, MediaAssetIds: []string{fxMedia}, ScheduledFor: timestamppb.Now()}},
+	{contentv1connect.ContentServiceDeleteContentProcedure, asMemberA, &contentv1.DeleteContentRequest{ContentId: fxContent}},
+	{contentv1connect.ContentServiceGetContentProcedure, asMemberA, &contentv1.GetContentRequest{ContentId: fxContent}},
+	{contentv1connect.ContentServiceListContentProcedure, asMemberA, &contentv1.ListContentRequest{OrganizationId: fxOrgA, Query: "matrix", CampaignId: proto.String(fxCampaign), PageSize: 10}},
+	{contentv1connect.ContentServiceListContentVersionsProcedure, asMemberA, &contentv1.ListContentVersionsRequest{ContentId: fxContent}},
+	{contentv1connect.ContentServiceDiffContentVersionsProcedure, asMemberA, &contentv1.DiffContentVersionsRequest{ContentId: fxContent, FromVersion: 1, ToVersion: 1}},
+	{contentv1connect.ContentServiceCreateTemplateProcedure, asMemberA, &contentv1.CreateTemplateRequest{OrganizationId: fxOrgA, Name: "n", ContentType: contentv1.ContentType_CONTENT_TYPE_POST, Title: "{{a}}", ThumbnailUrl: "https://example.com/t.png"}},
+	{contentv1connect.ContentServiceListTemplatesProcedure, asMemberA, &contentv1.ListTemplatesRequest{OrganizationId: fxOrgA, PageSize: 10}},
+	{contentv1connect.ContentServiceCreateUploadProcedure, asOwnerB, &contentv1.CreateUploadRequest{OrganizationId: fxOrgA, Filename: "a.png", MimeType: "image/png", FileSize: 10}},
+	{contentv1connect.ContentServiceUploadMediaProcedure, asOwnerB, &contentv1.UploadMediaRequest{OrganizationId: fxOrgA, Filename: "a.png", MimeType: "image/png", Data: []byte("x")}},
+	{contentv1connect.ContentServiceListMediaAssetsProcedure, asMemberA, &contentv1.ListMediaAssetsRequest{OrganizationId: fxOrgA, PageSize: 10}},
 	{notificationsv1connect.NotificationServiceDefineCategoryProcedure, asOwnerA, &notificationsv1.DefineCategoryRequest{OrganizationId: fxOrgA, Name: "workshops", Description: "d"}},
 	{contentv1connect.ContentServiceRetryPublishProcedure, asOwnerA, &contentv1.RetryPublishRequest{ContentId: fxContentA, SocialAccountId: proto.String(fxMemberA)}},
 	{contentv1connect.EventContentServiceSetEventSocialProfileProcedure, asMemberA, &contentv1.SetEventSocialProfileRequest{EventId: fxOrgEvent, SocialHandles: map[string]string{"x": "@a"}, OfficialHashtags: []string{"tag"}}},
@@ -156,6 +178,14 @@ var inputMatrix = []inputCase{
 // other case that changes a table fails the matrix.
 var acceptedWrites = map[string]string{
 	notificationsv1connect.NotificationServiceCreateNotificationJobProcedure + " scheduledAt = year 1": "a schedule in the past means now, as documented",
+}
+
+// newCampaign is a valid week-long campaign of orgID with every field set.
+func newCampaign(orgID string) *contentv1.CreateCampaignRequest {
+	start := time.Now().Truncate(time.Second)
+	kpi, _ := structpb.NewStruct(map[string]any{"impressions": 1000})
+	return &contentv1.CreateCampaignRequest{OrganizationId: orgID, Name: "Launch", CampaignType: contentv1.CampaignType_CAMPAIGN_TYPE_AWARENESS,
+		StartDate: timestamppb.New(start), EndDate: timestamppb.New(start.Add(7 * 24 * time.Hour)), TargetPlatforms: []string{"x"}, KpiTargets: kpi}
 }
 
 // paidEventInput is a valid paid event with every optional field set, so

@@ -28,6 +28,7 @@ import (
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/auth"
+	"github.com/convene/convene/internal/blob"
 	"github.com/convene/convene/internal/metrics"
 	"github.com/convene/convene/internal/providers/notify"
 	"github.com/convene/convene/internal/providers/payment"
@@ -85,6 +86,9 @@ type Deps struct {
 	PublicURL string
 	// NotifyDailyQuota caps each organization's SMS and email sends per day.
 	NotifyDailyQuota int
+	// Blob stores uploaded media; Uploads signs the URLs clients upload to.
+	Blob    blob.Store
+	Uploads *blob.Signer
 	// SkipDirectWorkflowStarts is for tests only: every direct workflow
 	// start after commit fails, as if the process died between commit and
 	// start, so only the River job committed with the rows starts the

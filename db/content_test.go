@@ -23,7 +23,7 @@ func TestContentModels_RoundTripThroughTheSchema(t *testing.T) {
 	d := testenv.NewDB(t)
 	author, _, err := db.CreateUserWithPhone(ctx, d, fmt.Sprintf("+1415%07d", time.Now().UnixNano()%10_000_000))
 	require.NoError(t, err)
-	org := &db.Organization{ID: db.NewID(), Name: "Acme", Slug: "acme-" + db.NewID().String()[:8], Status: "active", Settings: map[string]any{}}
+	org := &db.Organization{ID: db.NewID(), Name: "Acme", Slug: "acme-" + db.NewID().String()[24:], Status: "active", Settings: map[string]any{}}
 	require.NoError(t, db.InsertOrganization(ctx, d, org))
 	now := time.Now().UTC().Truncate(time.Microsecond)
 

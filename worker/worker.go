@@ -20,6 +20,7 @@ import (
 
 	"github.com/convene/convene/activities"
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/internal/blob"
 	"github.com/convene/convene/internal/metrics"
 	"github.com/convene/convene/internal/providers/notify"
 	"github.com/convene/convene/internal/providers/payment"
@@ -64,6 +65,8 @@ type Options struct {
 	// SocialTokens opens the accounts' sealed tokens.
 	Social       *social.Registry
 	SocialTokens *secretbox.Box
+	// Blob holds uploaded media, which the media jobs inspect.
+	Blob blob.Store
 }
 
 // withDefaults returns the options with unset optional fields filled in.
@@ -160,8 +163,8 @@ func newRiver(o Options) (*river.Client[*sql.Tx], error) {
 			jobs.NotificationsQueue: {MaxWorkers: 100},
 		},
 		Workers: workers,
-		PeriodicJobs: []*river.PeriodicJob{jobs.PeriodicPurgeCredentials(), jobs.PeriodicMetricsPoll(),
-			jobs.PeriodicContentPartitions()},
+		PeriodicJobs: []*river.PeriodicJob{jobs.PeriodicPurgeCredentials(), jobs.PeriodicPurgeContent(),
+			jobs.PeriodicMetricsPoll(), jobs.PeriodicContentPartitions()},
 		FetchPollInterval: o.RiverPollInterval,
 		// A fetch takes at most MaxWorkers jobs and waits FetchCooldown
 		// before the next; River's 100 ms default caps a queue near
@@ -185,6 +188,8 @@ func registerJobs(w *river.Workers, o Options, inserter *river.Client[*sql.Tx]) 
 	river.AddWorker(w, &jobs.DeliverNotificationWorker{DB: o.DB, Senders: o.Senders, Limits: o.Limits, Now: o.Now})
 	river.AddWorker(w, &jobs.DeliverInAppBatchWorker{DB: o.DB, Now: o.Now})
 	river.AddWorker(w, &jobs.DeliverInAppPageWorker{DB: o.DB})
+	river.AddWorker(w, &jobs.ProcessMediaWorker{DB: o.DB, Blob: o.Blob})
+	river.AddWorker(w, &jobs.PurgeContentWorker{DB: o.DB, Now: o.Now})
 	workflowstart.AddWorkers(w, o.Temporal, o.TaskQueue)
 	platforms := jobs.PlatformAccess{DB: o.DB, Platforms: o.Social, Tokens: o.SocialTokens, Now: o.Now}
 	river.AddWorker(w, &jobs.MetricsPollWorker{DB: o.DB, River: inserter, Now: o.Now})

@@ -21,6 +21,7 @@ import (
 
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/internal/blob"
 	"github.com/convene/convene/internal/providers/social"
 	"github.com/convene/convene/internal/secretbox"
 	"github.com/convene/convene/proto/convene/content/v1/contentv1connect"
@@ -40,8 +41,8 @@ type Deps struct {
 	// Now is the clock.
 	Now func() time.Time
 	Log *slog.Logger
-	// PublicURL is the API's base URL as browsers reach it (the OAuth
-	// callback of social platforms).
+	// PublicURL is the API's base URL as clients and platforms reach it
+	// (OAuth redirects, media URLs).
 	PublicURL string
 	// Social are the platforms accounts can be connected on; SocialTokens
 	// seals their tokens. SocialSandbox, set in dev only, serves the
@@ -49,12 +50,15 @@ type Deps struct {
 	Social        *social.Registry
 	SocialTokens  *secretbox.Box
 	SocialSandbox *social.Sandbox
+	// Blob stores uploaded media; Uploads signs and checks upload URLs.
+	Blob    blob.Store
+	Uploads *blob.Signer
 }
 
-// campaignServer implements convene.content.v1.CampaignService.
+// campaignServer implements convene.content.v1.CampaignService
+// (campaigns.go).
 type campaignServer struct {
 	Deps
-	contentv1connect.UnimplementedCampaignServiceHandler
 }
 
 // contentServer implements convene.content.v1.ContentService.
@@ -109,10 +113,11 @@ func NewEventContentServer(d Deps) contentv1connect.EventContentServiceHandler {
 // Domain lists the five content services for the server to mount. An
 // external reviewer has no account: GetExternalReview and
 // ActAsExternalReviewer are authorized by the review link's token alone,
-// so they need no access token. Social connections also need plain routes
-// (socialRoutes): the OAuth callback and, in dev, the sandbox consent pages.
+// so they need no access token. Uploads, stored media and social
+// connections also need plain routes: mediaRoutes, and socialRoutes (the
+// OAuth callback and, in dev, the sandbox consent pages).
 func Domain(d Deps) rpc.Domain {
-	return rpc.Domain{Routes: socialRoutes(d), Services: []rpc.Service{
+	return rpc.Domain{Routes: append(mediaRoutes(d), socialRoutes(d)...), Services: []rpc.Service{
 		rpc.NewService(contentv1connect.CampaignServiceName, NewCampaignServer(d),
 			contentv1connect.NewCampaignServiceHandler),
 		rpc.NewService(contentv1connect.ContentServiceName, NewContentServer(d),

@@ -23,6 +23,7 @@ import (
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/internal/auth"
+	"github.com/convene/convene/internal/blob"
 	"github.com/convene/convene/internal/config"
 	"github.com/convene/convene/internal/metrics"
 	"github.com/convene/convene/internal/providers/notify"
@@ -75,6 +76,9 @@ type App struct {
 	Social        *social.Registry
 	SocialSandbox *social.Sandbox
 	SocialTokens  *secretbox.Box
+	// Blob stores uploaded media; Uploads signs the URLs clients upload to.
+	Blob    blob.Store
+	Uploads *blob.Signer
 
 	opts Options
 	// closers release what New opened, last first.
@@ -102,6 +106,9 @@ func New(ctx context.Context, o Options) (_ *App, err error) {
 	}
 	if a.River, err = river.NewClient(a.DB.RiverDriver(), &river.Config{Logger: a.Log.With("component", "river")}); err != nil {
 		return nil, fmt.Errorf("create river insert client: %w", err)
+	}
+	if err := a.mediaStore(); err != nil {
+		return nil, err
 	}
 	if err := a.buildProviders(); err != nil {
 		return nil, err
@@ -153,7 +160,7 @@ func (a *App) apiDeps() api.Deps {
 		CORSOrigins: a.Config.CORSOrigins, TrustedProxies: a.Config.TrustedProxies, SessionCheckTTL: a.Config.SessionCheckTTL,
 		SkipDirectWorkflowStarts: a.opts.SkipDirectWorkflowStarts, SkipDirectOrderStarts: a.opts.SkipDirectOrderStarts,
 		NotifyDailyQuota: a.Config.NotifyDailyQuota,
-		Social:           a.Social, SocialSandbox: a.SocialSandbox, SocialTokens: a.SocialTokens,
+		Social:           a.Social, SocialSandbox: a.SocialSandbox, SocialTokens: a.SocialTokens, Blob: a.Blob, Uploads: a.Uploads,
 	}
 }
 
@@ -175,7 +182,7 @@ func (a *App) workerOptions() worker.Options {
 		Payments:          a.Payments, Tickets: a.Tickets,
 		Senders: a.Senders, Limits: ratelimit.NewPerKey(a.Config.NotifyRateLimits, a.opts.NotifyBurst),
 		NotificationPageSize: a.opts.NotificationPageSize,
-		Social:               a.Social, SocialTokens: a.SocialTokens,
+		Social:               a.Social, SocialTokens: a.SocialTokens, Blob: a.Blob,
 	}
 }
 

@@ -24,6 +24,7 @@ func setup(t *testing.T) app.Options {
 	t.Helper()
 	t.Parallel()
 	cfg := config.Default()
+	cfg.BlobDir = t.TempDir()
 	require.NoError(t, cfg.Finalize())
 	cfg.TemporalAddress = ""
 	return app.Options{Config: cfg, Log: slog.New(slog.DiscardHandler), DB: testenv.NewDB(t)}
@@ -93,6 +94,7 @@ func TestNew_ProdSendsOnlyThroughConfiguredChannels(t *testing.T) {
 	cfg.Env = config.EnvProd
 	cfg.JWTSecret = strings.Repeat("s", 32)
 	cfg.TicketMasterKey = strings.Repeat("t", 32)
+	cfg.SocialTokenKey = "k1:" + base64.StdEncoding.EncodeToString([]byte(strings.Repeat("k", 32)))
 	cfg.SMSProvider, cfg.TwilioAccountSID, cfg.TwilioAuthToken, cfg.TwilioFrom = "twilio", "AC1", "token", "+15550000000"
 	cfg.PaymentProvider, cfg.StripeSecretKey, cfg.StripeWebhookSecret = "stripe", "sk_test_1", "whsec_1"
 	cfg.SocialTokenKey = "main:" + base64.StdEncoding.EncodeToString([]byte(strings.Repeat("k", 32)))

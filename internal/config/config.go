@@ -35,11 +35,12 @@ const (
 // devJWTSecret signs tokens in dev only; Validate rejects it in prod.
 const devJWTSecret = "convene-dev-secret-do-not-use-in-production"
 
-// devSocialTokenKeyID names the public dev key that seals social tokens in
-// dev ("convene-dev-social-key-not-prod!"); Validate rejects it in prod.
+// DevSocialTokenKey is the public dev key that seals social tokens in dev
+// and tests ("convene-dev-social-key-not-prod!"); Validate rejects it in
+// prod.
 const (
 	devSocialTokenKeyID = "dev-public-not-secret"
-	devSocialTokenKey   = devSocialTokenKeyID + ":Y29udmVuZS1kZXYtc29jaWFsLWtleS1ub3QtcHJvZCE="
+	DevSocialTokenKey   = devSocialTokenKeyID + ":Y29udmVuZS1kZXYtc29jaWFsLWtleS1ub3QtcHJvZCE="
 )
 
 // Config is every setting the convene binary reads. The `env` tag names the
@@ -169,7 +170,7 @@ func Default() Config {
 		SessionCheckTTL:   5 * time.Second,
 		// Public, so that every dev and test build seals tokens; Validate
 		// refuses it in prod.
-		SocialTokenKey: devSocialTokenKey,
+		SocialTokenKey: DevSocialTokenKey,
 	}
 }
 
@@ -381,7 +382,7 @@ func (c *Config) validateSocialTokenKey() error {
 // fillDevSecrets gives dev runs working secrets; Validate refuses them in prod.
 func (c *Config) fillDevSecrets() {
 	if c.SocialTokenKey == "" {
-		c.SocialTokenKey = devSocialTokenKey
+		c.SocialTokenKey = DevSocialTokenKey
 	}
 	if c.JWTSecret == "" {
 		c.JWTSecret = devJWTSecret

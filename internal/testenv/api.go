@@ -74,7 +74,11 @@ type API struct {
 	Events        eventsv1connect.EventServiceClient
 	Ticketing     eventsv1connect.TicketingServiceClient
 	Notifications notificationsv1connect.NotificationServiceClient
+	Campaigns     contentv1connect.CampaignServiceClient
+	Content       contentv1connect.ContentServiceClient
+	Approvals     contentv1connect.ApprovalServiceClient
 	Social        contentv1connect.SocialServiceClient
+	EventContent  contentv1connect.EventContentServiceClient
 
 	// Sandbox is the payment sandbox the API uses; Tickets its ticket keys.
 	Sandbox *payment.Sandbox
@@ -187,6 +191,8 @@ func (a *API) build(t testing.TB, o apiOptions) *app.App {
 	cfg.TaskQueue = a.TaskQueue
 	cfg.NotifyRateLimits = a.NotifyRates
 	cfg.TemporalAddress = "" // the given client, or none
+	cfg.SocialTokenKey = config.DevSocialTokenKey
+	cfg.BlobDir = t.TempDir()
 	for _, fn := range o.configure {
 		fn(&cfg)
 	}
@@ -224,7 +230,11 @@ func (a *API) connectClients() {
 	a.Events = eventsv1connect.NewEventServiceClient(a.HTTP, a.URL)
 	a.Ticketing = eventsv1connect.NewTicketingServiceClient(a.HTTP, a.URL)
 	a.Notifications = notificationsv1connect.NewNotificationServiceClient(a.HTTP, a.URL)
+	a.Campaigns = contentv1connect.NewCampaignServiceClient(a.HTTP, a.URL)
+	a.Content = contentv1connect.NewContentServiceClient(a.HTTP, a.URL)
+	a.Approvals = contentv1connect.NewApprovalServiceClient(a.HTTP, a.URL)
 	a.Social = contentv1connect.NewSocialServiceClient(a.HTTP, a.URL)
+	a.EventContent = contentv1connect.NewEventContentServiceClient(a.HTTP, a.URL)
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

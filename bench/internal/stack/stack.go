@@ -249,6 +249,8 @@ func (s *Stack) config(temporalAddr, apiAddr string) config.Config {
 	cfg.TicketMasterKey = secret + "/tickets"
 	cfg.PaymentWebhookSecret = secret
 	cfg.PaymentProvider = "sandbox"
+	cfg.SocialTokenKey = config.DevSocialTokenKey
+	cfg.BlobDir = filepath.Join(s.dir, "blobs")
 	return cfg
 }
 
