@@ -82,9 +82,15 @@ func (b *approvalBundle) mockActivities(steps []activities.ApprovalStepPlan) {
 			return append(b.assignees[in.Step], b.escalated...), nil
 		})
 	b.env.OnActivity(b.acts.RemindApprovers, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.ApprovalStepRef) error { b.reminders = append(b.reminders, in.Step); return nil })
+		func(_ context.Context, in activities.ApprovalStepRef) error {
+			b.reminders = append(b.reminders, in.Step)
+			return nil
+		})
 	b.env.OnActivity(b.acts.RecordApprovalVote, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.ApprovalVoteRecord) error { b.votes = append(b.votes, in); return nil })
+		func(_ context.Context, in activities.ApprovalVoteRecord) error {
+			b.votes = append(b.votes, in)
+			return nil
+		})
 	b.env.OnActivity(b.acts.ResolveApprovalRequest, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.ApprovalResolution) error {
 			b.resolutions = append(b.resolutions, in.RequestStatus+"/"+in.ContentStatus)
