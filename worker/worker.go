@@ -179,4 +179,6 @@ func registerTemporal(w tworker.Worker, o Options, rc *river.Client[*sql.Tx]) {
 	w.RegisterActivity(&activities.Events{DB: o.DB, Payments: o.Payments, Keys: o.Tickets, Notices: &jobs.Notices{River: rc}, Now: o.Now})
 	w.RegisterWorkflowWithOptions(workflows.NotificationJob, workflow.RegisterOptions{Name: workflows.NotificationJobWorkflowName})
 	w.RegisterActivity(&activities.Notifications{DB: o.DB, River: rc, PageSize: o.NotificationPageSize})
+	w.RegisterWorkflowWithOptions(workflows.ContentApproval, workflow.RegisterOptions{Name: workflows.ContentApprovalWorkflowName})
+	w.RegisterActivity(&activities.ContentApprovals{DB: o.DB, Notices: &jobs.Notices{River: rc}, Now: o.Now})
 }
