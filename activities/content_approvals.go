@@ -94,8 +94,9 @@ type ApprovalResolution struct {
 	Reason        string
 }
 
-// NextVersionInput is an edit that becomes the content's next version.
-// Empty media or target lists keep the current version's.
+// NextVersionInput is an edit that becomes the content's next version; it
+// replaces every field (an empty list clears it), except that a zero
+// ScheduledFor keeps the schedule.
 type NextVersionInput struct {
 	RequestID        string
 	EditorUserID     string

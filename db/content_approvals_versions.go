@@ -21,8 +21,9 @@ func ContentVersionSuccessor(ctx context.Context, idb bun.IDB, versionID uuid.UU
 }
 
 // NextVersionRows is a content's next version as an edit under review
-// writes it. Empty media or target lists copy the parent version's; a nil
-// ScheduledFor keeps the content's schedule.
+// writes it: its media and targets are exactly the lists given (an edit
+// replaces every field, as UpdateContent does); a nil ScheduledFor keeps
+// the content's schedule.
 type NextVersionRows struct {
 	Version          *ContentVersion
 	MediaAssetIDs    []uuid.UUID
@@ -55,39 +56,31 @@ func InsertNextContentVersion(ctx context.Context, tx bun.Tx, rows NextVersionRo
 	return nil
 }
 
-// insertRevisedVersionMedia places ids in v in order, or copies the parent's.
+// insertRevisedVersionMedia places ids in v, in order.
 func insertRevisedVersionMedia(ctx context.Context, tx bun.Tx, v *ContentVersion, ids []uuid.UUID) error {
-	var err error
 	if len(ids) == 0 {
-		_, err = tx.NewRaw(`INSERT INTO content_version_media (content_version_id, media_asset_id, position)
-			SELECT ?, media_asset_id, position FROM content_version_media WHERE content_version_id = ?`, v.ID, v.ParentVersionID).Exec(ctx)
-	} else {
-		media := make([]ContentVersionMedia, 0, len(ids))
-		for i, id := range ids {
-			media = append(media, ContentVersionMedia{ContentVersionID: v.ID, MediaAssetID: id, Position: i})
-		}
-		_, err = tx.NewInsert().Model(&media).Exec(ctx)
+		return nil
 	}
-	if err != nil {
+	media := make([]ContentVersionMedia, 0, len(ids))
+	for i, id := range ids {
+		media = append(media, ContentVersionMedia{ContentVersionID: v.ID, MediaAssetID: id, Position: i})
+	}
+	if _, err := tx.NewInsert().Model(&media).Exec(ctx); err != nil {
 		return fmt.Errorf("media of version %d: %w", v.Version, err)
 	}
 	return nil
 }
 
-// insertRevisedVersionTargets names ids as v's targets, or copies the parent's.
+// insertRevisedVersionTargets names ids as v's targets.
 func insertRevisedVersionTargets(ctx context.Context, tx bun.Tx, v *ContentVersion, ids []uuid.UUID) error {
-	var err error
 	if len(ids) == 0 {
-		_, err = tx.NewRaw(`INSERT INTO content_version_targets (content_version_id, social_account_id)
-			SELECT ?, social_account_id FROM content_version_targets WHERE content_version_id = ?`, v.ID, v.ParentVersionID).Exec(ctx)
-	} else {
-		targets := make([]ContentVersionTarget, 0, len(ids))
-		for _, id := range ids {
-			targets = append(targets, ContentVersionTarget{ContentVersionID: v.ID, SocialAccountID: id})
-		}
-		_, err = tx.NewInsert().Model(&targets).Exec(ctx)
+		return nil
 	}
-	if err != nil {
+	targets := make([]ContentVersionTarget, 0, len(ids))
+	for _, id := range ids {
+		targets = append(targets, ContentVersionTarget{ContentVersionID: v.ID, SocialAccountID: id})
+	}
+	if _, err := tx.NewInsert().Model(&targets).Exec(ctx); err != nil {
 		return fmt.Errorf("targets of version %d: %w", v.Version, err)
 	}
 	return nil
