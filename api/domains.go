@@ -6,6 +6,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 
+	"github.com/convene/convene/api/content"
 	"github.com/convene/convene/api/events"
 	"github.com/convene/convene/api/identity"
 	"github.com/convene/convene/api/notifications"
@@ -21,6 +22,7 @@ func domains(d Deps) []rpc.Domain {
 			Payments: d.Payments, Sandbox: d.Sandbox, Tickets: d.Tickets, PublicURL: d.PublicURL}),
 		notifications.Domain(notifications.Deps{DB: d.DB, Temporal: d.Temporal, River: d.River, TaskQueue: d.TaskQueue, Now: d.Now, Log: d.Log,
 			Watch: newWatchHub(d), DailySendQuota: d.NotifyDailyQuota}),
+		content.Domain(content.Deps{DB: d.DB, Temporal: d.Temporal, River: d.River, TaskQueue: d.TaskQueue, Now: d.Now, Log: d.Log}),
 	}
 }
 
