@@ -11,8 +11,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
+	tworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/convene/convene/activities"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/internal/testenv"
@@ -320,4 +323,51 @@ func TestContentApprovals_DefinitionsAreChecked(t *testing.T) {
 	assert.Empty(t, list.Msg.GetApprovalWorkflows(), "nothing was created")
 	_, err = w.approvals.ListApprovalWorkflows(ctx, testenv.As(stranger, &contentv1.ListApprovalWorkflowsRequest{OrganizationId: w.orgID}))
 	testenv.RequireCode(t, err, connect.CodeNotFound)
+}
+
+// fakePublish stands in for the publishing helper's ContentPublish
+// workflow: every target published.
+func fakePublish(_ workflow.Context, _ workflows.ContentPublishInput) (workflows.ContentPublishResult, error) {
+	return workflows.ContentPublishResult{Status: enums.ContentPublished}, nil
+}
+
+// startPublishWorker adds a worker on the test's queue that also runs a
+// fake ContentPublish; the API's own worker refuses those tasks, which
+// Temporal then hands to this one.
+func startPublishWorker(t *testing.T, a *testenv.API) {
+	t.Helper()
+	wk := tworker.New(a.Temporal, a.TaskQueue, tworker.Options{})
+	wk.RegisterWorkflowWithOptions(workflows.ContentApproval, workflow.RegisterOptions{Name: workflows.ContentApprovalWorkflowName})
+	wk.RegisterWorkflowWithOptions(fakePublish, workflow.RegisterOptions{Name: workflows.ContentPublishWorkflowName})
+	wk.RegisterActivity(&activities.ContentApprovals{DB: a.DB, Now: a.Clock.Now})
+	require.NoError(t, wk.Start())
+	t.Cleanup(wk.Stop)
+}
+
+func TestContentApprovals_RequestChangesThenNextVersionPublishes(t *testing.T) {
+	w := setupApprovals(t, 1)
+	startPublishWorker(t, w.a)
+	a1 := w.people[0]
+	w.define(t, listed(contentv1.Quorum_QUORUM_ANY, a1))
+	id := w.draft(t, "Recap")
+	require.NoError(t, db.SetContentScheduledFor(context.Background(), w.a.DB, mustUUID(id), time.Now().Add(5*time.Second)))
+	w.submit(t, id)
+	w.awaitInbox(t, a1, 1)
+
+	_, err := w.approvals.RequestChanges(context.Background(), testenv.As(a1, &contentv1.RequestChangesRequest{ContentId: id, Version: 1, Step: 1, Comment: "add the date"}))
+	require.NoError(t, err)
+	require.NoError(t, w.revise(t, id, 1))
+	w.awaitInbox(t, a1, 1)
+	require.NoError(t, w.approve(a1, id, 2, 1))
+
+	ctx := context.Background()
+	var final workflows.ContentApprovalState
+	require.NoError(t, w.a.Temporal.GetWorkflow(ctx, workflows.ContentApprovalWorkflowID(id, 2), "").Get(ctx, &final))
+	assert.Equal(t, enums.ContentPublished, final.Status, "version 2 published at its time")
+	var first workflows.ContentApprovalState
+	require.NoError(t, w.a.Temporal.GetWorkflow(ctx, workflows.ContentApprovalWorkflowID(id, 1), "").Get(ctx, &first))
+	assert.Equal(t, workflows.ContentSuperseded, first.Status)
+	assert.Equal(t, 2, first.SupersededBy)
+	recordHistory(t, w.a, workflows.ContentApprovalWorkflowID(id, 1), "content-approval-request-changes-v1")
+	recordHistory(t, w.a, workflows.ContentApprovalWorkflowID(id, 2), "content-approval-v2-publish")
 }
