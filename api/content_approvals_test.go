@@ -10,9 +10,11 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/uptrace/bun"
 	"go.temporal.io/sdk/client"
 	tworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/convene/convene/activities"
@@ -370,4 +372,40 @@ func TestContentApprovals_RequestChangesThenNextVersionPublishes(t *testing.T) {
 	assert.Equal(t, 2, first.SupersededBy)
 	recordHistory(t, w.a, workflows.ContentApprovalWorkflowID(id, 1), "content-approval-request-changes-v1")
 	recordHistory(t, w.a, workflows.ContentApprovalWorkflowID(id, 2), "content-approval-v2-publish")
+}
+
+// createApprovalRows gives the matrix fixture a draft of A's member and an
+// approval chain of A, written directly: the content helper's CreateContent
+// is not on this branch.
+func (f *matrixFixture) createApprovalRows(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	org, member := mustUUID(f.orgA), mustUUID(f.memberA.UserID)
+	c := &db.Content{ID: db.NewID(), OrganizationID: org, AuthorUserID: member, ContentType: "post", CurrentVersion: 1,
+		WorkflowStatus: enums.ContentDraft, ApprovalRequired: true}
+	_, err := f.a.DB.NewInsert().Model(c).Exec(ctx)
+	require.NoError(t, err)
+	v := &db.ContentVersion{ID: db.NewID(), ContentID: c.ID, OrganizationID: org, Version: 1, Title: "Matrix", Hashtags: []string{}, CreatedBy: &member}
+	_, err = f.a.DB.NewInsert().Model(v).Exec(ctx)
+	require.NoError(t, err)
+	w := &db.ApprovalWorkflow{ID: db.NewID(), OrganizationID: org, Name: "Matrix chain", IsActive: true,
+		Steps: []db.ApprovalWorkflowStep{{Name: "One", ApproverUserIDs: []uuid.UUID{member}, ApproverRoles: []string{}, Quorum: enums.QuorumAny, QuorumN: 1, SLAHours: 24}}}
+	require.NoError(t, f.a.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error { return db.InsertApprovalWorkflow(ctx, tx, w) }))
+	f.approvalContent, f.approvalWorkflow = c.ID.String(), w.ID.String()
+}
+
+// approvalStepInput is a valid step with every optional field set.
+func approvalStepInput() *contentv1.ApprovalStep {
+	role := identityv1.OrganizationRole_ORGANIZATION_ROLE_ADMIN
+	return &contentv1.ApprovalStep{Name: "Legal", ApproverUserIds: []string{fxMemberA},
+		ApproverRoles: []identityv1.OrganizationRole{identityv1.OrganizationRole_ORGANIZATION_ROLE_APPROVER},
+		Quorum:        contentv1.Quorum_QUORUM_N, QuorumN: 1, SlaHours: 24, EscalationUserId: proto.String(fxMemberA), EscalationRole: &role}
+}
+
+// approvalWorkflowInput is a valid chain with every field set.
+func approvalWorkflowInput() *contentv1.ApprovalWorkflowInput {
+	return &contentv1.ApprovalWorkflowInput{Name: "Chain", Priority: 10, ApprovalRequiredDefault: true,
+		Trigger: &contentv1.TriggerConditions{ContentTypes: []contentv1.ContentType{contentv1.ContentType_CONTENT_TYPE_POST},
+			Platforms: []string{"x"}, EventIds: []string{fxFreeEvent}, MinVipTier: 1},
+		Steps: []*contentv1.ApprovalStep{approvalStepInput()}}
 }

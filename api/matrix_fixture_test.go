@@ -50,6 +50,9 @@ type matrixFixture struct {
 	privateEvent                          string
 	paidRequest, freeRequest              string
 	ticket, ticketCode, job, notification string
+	// approvalContent is a draft of A's member; approvalWorkflow one of
+	// A's approval chains.
+	approvalContent, approvalWorkflow string
 }
 
 // newMatrixFixture builds the fixture through the real API and waits until
@@ -66,6 +69,7 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	f.createEvents(t)
 	f.createOrders(t)
 	f.createJob(t)
+	f.createApprovalRows(t)
 	return f
 }
 
@@ -303,6 +307,9 @@ const (
 	fxTicketCode   = "@ticketCode"
 	fxJob          = "@job"
 	fxNotification = "@notification"
+	// content approvals (content_approvals_test.go)
+	fxApprovalContent  = "@approvalContent"
+	fxApprovalWorkflow = "@approvalWorkflow"
 )
 
 // fill replaces every placeholder string in body with the fixture's value.
@@ -310,7 +317,8 @@ func (f *matrixFixture) fill(body []byte) []byte {
 	values := map[string]string{fxOrgA: f.orgA, fxOrgB: f.orgB, fxMemberA: f.memberA.UserID, fxUserB: f.ownerB.UserID,
 		fxPhoneB: f.ownerB.Phone, fxVenueA: f.venueA, fxPaidEvent: f.paidEvent, fxFreeEvent: f.freeEvent, fxDraftEvent: f.draftEvent,
 		fxPrivateEvent: f.privateEvent, fxPaidRequest: f.paidRequest, fxFreeRequest: f.freeRequest, fxTicket: f.ticket,
-		fxTicketCode: f.ticketCode, fxJob: f.job, fxNotification: f.notification}
+		fxTicketCode: f.ticketCode, fxJob: f.job, fxNotification: f.notification,
+		fxApprovalContent: f.approvalContent, fxApprovalWorkflow: f.approvalWorkflow}
 	for placeholder, value := range values {
 		body = bytes.ReplaceAll(body, []byte(strconv.Quote(placeholder)), []byte(strconv.Quote(value)))
 	}
