@@ -56,6 +56,7 @@ type contentApproval struct {
 	// in memory before they are written (so a concurrent validator sees
 	// them) and the step's outcome once decided.
 	assignees []activities.ApprovalAssignee
+	assigning bool
 	voters    []string
 	outcome   string
 	writing   int
@@ -143,6 +144,8 @@ func (o *contentApproval) validateVote(_ workflow.Context, v ContentVote) error 
 		return refuseWrongState("version %d is %s, not in review", o.in.Version, o.state.Status)
 	case v.Step != o.state.CurrentStep:
 		return refuseWrongState("step %d is not the current step (%d)", v.Step, o.state.CurrentStep)
+	case o.assigning:
+		return refuseWrongState("step %d is being assigned; try again in a moment", v.Step)
 	case v.ActorUserID != "" && v.ActorUserID == o.in.AuthorUserID:
 		return refuseNotAllowed("authors cannot review their own content")
 	case v.ExternalReviewLinkID == "" && o.assignee(v.ActorUserID) == nil:

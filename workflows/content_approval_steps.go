@@ -39,7 +39,12 @@ func (o *contentApproval) review(ctx workflow.Context, step int) (ended bool, er
 	sla := time.Duration(plan.SLAHours) * time.Hour
 	o.voters, o.outcome = nil, ""
 	o.state.CurrentStep, o.state.StepName, o.state.Approvals, o.state.DueAt = step, plan.Name, 0, opened.Add(sla)
-	if err := o.assign(ctx, o.acts.OpenApprovalStep); err != nil {
+	// Until the step's assignees are written, the previous step's are not
+	// its voters: votes wait (a retryable refusal), the state shows none.
+	o.assigning, o.assignees, o.state.Assignees = true, nil, nil
+	err = o.assign(ctx, o.acts.OpenApprovalStep)
+	o.assigning = false
+	if err != nil {
 		return false, err
 	}
 	reminded, escalated := false, false

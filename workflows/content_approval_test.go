@@ -72,10 +72,6 @@ func (b *approvalBundle) mockActivities(steps []activities.ApprovalStepPlan) {
 		func(context.Context, string) (activities.ApprovalRun, error) {
 			return activities.ApprovalRun{RequestID: "req-1", Status: enums.ApprovalPending, Steps: steps, ScheduledFor: b.start.Add(72 * time.Hour)}, nil
 		})
-	b.env.OnActivity(b.acts.OpenApprovalStep, mock.Anything, mock.Anything).Return(
-		func(_ context.Context, in activities.ApprovalStepRef) ([]activities.ApprovalAssignee, error) {
-			return b.assignees[in.Step], nil
-		})
 	b.env.OnActivity(b.acts.EscalateApprovalStep, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, in activities.ApprovalStepRef) ([]activities.ApprovalAssignee, error) {
 			b.escalations = append(b.escalations, in.Step)
@@ -138,8 +134,14 @@ func (b *approvalBundle) approve(t *testing.T, d time.Duration, stepN int, who s
 	b.at(t, d, workflows.UpdateApprove, workflows.ContentVote{Version: 1, Step: stepN, ActorUserID: who}, nil)
 }
 
+// run runs version 1. Steps are assigned from b.assignees unless a test
+// set its own OpenApprovalStep expectation, registered first so it wins.
 func (b *approvalBundle) run(t *testing.T) workflows.ContentApprovalState {
 	t.Helper()
+	b.env.OnActivity(b.acts.OpenApprovalStep, mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in activities.ApprovalStepRef) ([]activities.ApprovalAssignee, error) {
+			return b.assignees[in.Step], nil
+		}).Maybe()
 	b.env.ExecuteWorkflow(workflows.ContentApprovalWorkflowName, workflows.ContentApprovalInput{OrganizationID: "org-1",
 		ContentID: "content-1", ContentVersionID: "cv-1", Version: 1, AuthorUserID: author, Title: "Launch"})
 	require.True(t, b.env.IsWorkflowCompleted())
@@ -323,4 +325,27 @@ func TestContentApproval_TwelveSteps(t *testing.T) {
 	assert.Equal(t, enums.ContentPublished, s.Status)
 	assert.Equal(t, 12, s.TotalSteps)
 	assert.Len(t, b.votes, 12)
+}
+
+func TestContentApproval_VoteWhileNextStepIsAssignedWaits(t *testing.T) {
+	b := setupApproval(t, step(enums.QuorumAny, 1), step(enums.QuorumAny, 1))
+	b.assignees[1] = people("a1")
+	b.env.OnActivity(b.acts.OpenApprovalStep, mock.Anything, mock.MatchedBy(func(in activities.ApprovalStepRef) bool { return in.Step == 2 })).
+		After(10*time.Minute).Return(people("b1"), nil).Once()
+	b.approve(t, time.Hour, 1, "a1")
+	var during workflows.ContentApprovalState
+	b.env.RegisterDelayedCallback(func() {
+		v, err := b.env.QueryWorkflow(workflows.QueryState)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&during))
+	}, time.Hour+5*time.Minute)
+	b.at(t, time.Hour+5*time.Minute, workflows.UpdateApprove, workflows.ContentVote{Version: 1, Step: 2, ActorUserID: "b1"},
+		refusal(t, workflows.ErrTypeWrongState))
+	b.approve(t, 2*time.Hour, 2, "b1")
+
+	s := b.run(t)
+	assert.Equal(t, enums.ContentPublished, s.Status)
+	assert.Equal(t, 2, during.CurrentStep)
+	assert.Empty(t, during.Assignees, "step 1's approvers are not shown as step 2's")
+	assert.Len(t, b.votes, 2)
 }
