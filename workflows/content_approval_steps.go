@@ -100,10 +100,12 @@ func (o *contentApproval) reviewDeadline(reminded, escalated bool, escalateAt ti
 }
 
 // assign runs an assignment activity (open or escalate the step) and
-// takes its assignees as the step's voters-to-be.
+// takes its assignees as the step's voters-to-be. It is a local activity,
+// like the votes' writes: one short transaction, and no activity-queue
+// round trip between a step's last vote and the next step's inbox.
 func (o *contentApproval) assign(ctx workflow.Context, activity any) error {
 	var people []activities.ApprovalAssignee
-	if err := workflow.ExecuteActivity(activityOptions(ctx), activity, o.stepRef()).Get(ctx, &people); err != nil {
+	if err := workflow.ExecuteLocalActivity(localActivityOptions(ctx), activity, o.stepRef()).Get(ctx, &people); err != nil {
 		return fmt.Errorf("assign step %d: %w", o.state.CurrentStep, err)
 	}
 	o.assignees = people
