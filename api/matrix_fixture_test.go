@@ -57,6 +57,9 @@ type matrixFixture struct {
 	orgEvent, delegate, contentA, postA string
 	socialAccount, post                 string
 	campaign, content, template, media  string
+	// approvalContent is a draft of A's member; approvalWorkflow one of
+	// A's approval chains.
+	approvalContent, approvalWorkflow string
 }
 
 // newMatrixFixture builds the fixture through the real API and waits until
@@ -76,6 +79,7 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	f.createEventContent(t)
 	f.createSocialAccount(t)
 	f.createContent(t)
+	f.createApprovalRows(t)
 	return f
 }
 
@@ -354,6 +358,9 @@ const (
 	fxContent      = "@content"
 	fxTemplate     = "@template"
 	fxMedia        = "@media"
+	// content approvals (content_approvals_test.go)
+	fxApprovalContent  = "@approvalContent"
+	fxApprovalWorkflow = "@approvalWorkflow"
 )
 
 // fill replaces every placeholder string in body with the fixture's value.
@@ -363,7 +370,8 @@ func (f *matrixFixture) fill(body []byte) []byte {
 		fxPrivateEvent: f.privateEvent, fxPaidRequest: f.paidRequest, fxFreeRequest: f.freeRequest, fxTicket: f.ticket,
 		fxTicketCode: f.ticketCode, fxJob: f.job, fxNotification: f.notification, fxSocialAcct: f.socialAccount, fxPost: f.post,
 		fxOrgEvent: f.orgEvent, fxDelegate: f.delegate, fxContentA: f.contentA, fxPostA: f.postA,
-		fxCampaign: f.campaign, fxContent: f.content, fxTemplate: f.template, fxMedia: f.media}
+		fxCampaign: f.campaign, fxContent: f.content, fxTemplate: f.template, fxMedia: f.media,
+		fxApprovalContent: f.approvalContent, fxApprovalWorkflow: f.approvalWorkflow}
 	for placeholder, value := range values {
 		body = bytes.ReplaceAll(body, []byte(strconv.Quote(placeholder)), []byte(strconv.Quote(value)))
 	}

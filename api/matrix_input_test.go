@@ -170,6 +170,21 @@ var inputMatrix = []inputCase{
 	{contentv1connect.SocialServiceDisconnectSocialAccountProcedure, asOwnerA, &contentv1.DisconnectSocialAccountRequest{SocialAccountId: fxSocialAcct}},
 	{contentv1connect.SocialServiceListPublishedPostsProcedure, asMemberA, &contentv1.ListPublishedPostsRequest{OrganizationId: fxOrgA, ContentId: proto.String(fxPost), Status: contentv1.PublishStatus_PUBLISH_STATUS_PUBLISHED, PageSize: 10}},
 	{contentv1connect.SocialServiceGetPostMetricsProcedure, asMemberA, &contentv1.GetPostMetricsRequest{PublishedPostId: fxPost}},
+	{contentv1connect.ApprovalServiceCreateApprovalWorkflowProcedure, asMemberA, &contentv1.CreateApprovalWorkflowRequest{OrganizationId: fxOrgA, Workflow: approvalWorkflowInput()}},
+	{contentv1connect.ApprovalServiceUpdateApprovalWorkflowProcedure, asMemberA, &contentv1.UpdateApprovalWorkflowRequest{ApprovalWorkflowId: fxApprovalWorkflow, Workflow: approvalWorkflowInput(), IsActive: true}},
+	{contentv1connect.ApprovalServiceListApprovalWorkflowsProcedure, asMemberA, &contentv1.ListApprovalWorkflowsRequest{OrganizationId: fxOrgA}},
+	{contentv1connect.ApprovalServiceApproveProcedure, asOwnerA, &contentv1.ApproveRequest{ContentId: fxApprovalContent, Version: 1, Step: 1, Comment: "ok"}},
+	{contentv1connect.ApprovalServiceRejectProcedure, asOwnerA, &contentv1.RejectRequest{ContentId: fxApprovalContent, Version: 1, Step: 1, Comment: "no"}},
+	{contentv1connect.ApprovalServiceRequestChangesProcedure, asOwnerA, &contentv1.RequestChangesRequest{ContentId: fxApprovalContent, Version: 1, Step: 1, Comment: "fix"}},
+	{contentv1connect.ApprovalServiceListMyPendingApprovalsProcedure, asMemberA, &contentv1.ListMyPendingApprovalsRequest{OrganizationId: proto.String(fxOrgA), PageSize: 10}},
+	{contentv1connect.ApprovalServiceGetApprovalHistoryProcedure, asMemberA, &contentv1.GetApprovalHistoryRequest{ContentId: fxApprovalContent}},
+	{contentv1connect.ApprovalServiceSetOutOfOfficeProcedure, asOwnerB, &contentv1.SetOutOfOfficeRequest{OrganizationId: fxOrgA, DelegateUserId: fxMemberA, StartsAt: timestamppb.Now(), EndsAt: timestamppb.New(time.Now().Add(time.Hour))}},
+	{contentv1connect.ApprovalServiceCreateExternalReviewLinkProcedure, asOwnerA, &contentv1.CreateExternalReviewLinkRequest{ContentId: fxApprovalContent, Version: 1, Step: 1, ReviewerName: "R", ReviewerEmail: "r@example.com", ExpiresInHours: 1}},
+	{contentv1connect.ApprovalServiceGetExternalReviewProcedure, anonymous, &contentv1.GetExternalReviewRequest{Token: "a-review-token-0123456789"}},
+	{contentv1connect.ApprovalServiceActAsExternalReviewerProcedure, anonymous, &contentv1.ActAsExternalReviewerRequest{Token: "a-review-token-0123456789", Action: contentv1.ApprovalActionType_APPROVAL_ACTION_TYPE_REJECT, Comment: "no"}},
+	{contentv1connect.ContentServiceSubmitContentProcedure, asOwnerB, &contentv1.SubmitContentRequest{ContentId: fxApprovalContent, ExpectedVersion: 1}},
+	{contentv1connect.ContentServiceRescheduleContentProcedure, asOwnerB, &contentv1.RescheduleContentRequest{ContentId: fxApprovalContent, ScheduledFor: timestamppb.New(time.Now().Add(48 * time.Hour))}},
+	{contentv1connect.ContentServiceWithdrawContentProcedure, asOwnerB, &contentv1.WithdrawContentRequest{ContentId: fxApprovalContent, Reason: "r"}},
 }
 
 // acceptedWrites are the cases that write RPCs take on purpose, keyed

@@ -127,6 +127,19 @@ var tenantMatrix = []tenantCase{
 	{contentv1connect.SocialServiceDisconnectSocialAccountProcedure, notFound, &contentv1.DisconnectSocialAccountRequest{SocialAccountId: fxSocialAcct}},
 	{contentv1connect.SocialServiceListPublishedPostsProcedure, hidden, &contentv1.ListPublishedPostsRequest{OrganizationId: fxOrgA}},
 	{contentv1connect.SocialServiceGetPostMetricsProcedure, notFound, &contentv1.GetPostMetricsRequest{PublishedPostId: fxPost}},
+	{contentv1connect.ApprovalServiceCreateApprovalWorkflowProcedure, hidden, &contentv1.CreateApprovalWorkflowRequest{OrganizationId: fxOrgA, Workflow: approvalWorkflowInput()}},
+	{contentv1connect.ApprovalServiceUpdateApprovalWorkflowProcedure, notFound, &contentv1.UpdateApprovalWorkflowRequest{ApprovalWorkflowId: fxApprovalWorkflow, Workflow: approvalWorkflowInput()}},
+	{contentv1connect.ApprovalServiceListApprovalWorkflowsProcedure, notFound, &contentv1.ListApprovalWorkflowsRequest{OrganizationId: fxOrgA}},
+	{contentv1connect.ApprovalServiceApproveProcedure, notFound, &contentv1.ApproveRequest{ContentId: fxApprovalContent, Version: 1, Step: 1}},
+	{contentv1connect.ApprovalServiceRejectProcedure, notFound, &contentv1.RejectRequest{ContentId: fxApprovalContent, Version: 1, Step: 1, Comment: "no"}},
+	{contentv1connect.ApprovalServiceRequestChangesProcedure, notFound, &contentv1.RequestChangesRequest{ContentId: fxApprovalContent, Version: 1, Step: 1, Comment: "fix"}},
+	{contentv1connect.ApprovalServiceListMyPendingApprovalsProcedure, scoped, &contentv1.ListMyPendingApprovalsRequest{OrganizationId: proto.String(fxOrgA)}},
+	{contentv1connect.ApprovalServiceGetApprovalHistoryProcedure, notFound, &contentv1.GetApprovalHistoryRequest{ContentId: fxApprovalContent}},
+	{contentv1connect.ApprovalServiceSetOutOfOfficeProcedure, notFound, &contentv1.SetOutOfOfficeRequest{OrganizationId: fxOrgA, Clear: true}},
+	{contentv1connect.ApprovalServiceCreateExternalReviewLinkProcedure, notFound, &contentv1.CreateExternalReviewLinkRequest{ContentId: fxApprovalContent, Version: 1, Step: 1, ReviewerName: "R", ReviewerEmail: "r@example.com", ExpiresInHours: 1}},
+	{contentv1connect.ContentServiceSubmitContentProcedure, notFound, &contentv1.SubmitContentRequest{ContentId: fxApprovalContent, ExpectedVersion: 1}},
+	{contentv1connect.ContentServiceRescheduleContentProcedure, notFound, &contentv1.RescheduleContentRequest{ContentId: fxApprovalContent, ScheduledFor: timestamppb.New(time.Now().Add(48 * time.Hour))}},
+	{contentv1connect.ContentServiceWithdrawContentProcedure, notFound, &contentv1.WithdrawContentRequest{ContentId: fxApprovalContent}},
 }
 
 // withoutForeignIDs are the mounted procedures that take no ID of anything a
@@ -157,6 +170,8 @@ var withoutForeignIDs = map[string]string{
 	notificationsv1connect.NotificationServiceGetPreferencesProcedure:      "the caller's own preferences",
 	notificationsv1connect.NotificationServiceUpdatePreferencesProcedure:   "the caller's own preferences",
 	notificationsv1connect.NotificationServiceRegisterDeviceProcedure:      "the caller's own device",
+	contentv1connect.ApprovalServiceGetExternalReviewProcedure:             "takes a review link's token, a secret meant to be shared, not an ID",
+	contentv1connect.ApprovalServiceActAsExternalReviewerProcedure:         "takes a review link's token, a secret meant to be shared, not an ID",
 }
 
 func TestTenantMatrix_EveryProcedureHasAnEntry(t *testing.T) {

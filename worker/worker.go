@@ -207,4 +207,6 @@ func registerTemporal(w tworker.Worker, o Options, rc *river.Client[*sql.Tx]) {
 	w.RegisterActivity(&activities.Notifications{DB: o.DB, River: rc, PageSize: o.NotificationPageSize})
 	w.RegisterWorkflowWithOptions(workflows.ContentPublish, workflow.RegisterOptions{Name: workflows.ContentPublishWorkflowName})
 	w.RegisterActivity(&activities.Publishing{DB: o.DB, Platforms: o.Social, Tokens: o.SocialTokens, Now: o.Now})
+	w.RegisterWorkflowWithOptions(workflows.ContentApproval, workflow.RegisterOptions{Name: workflows.ContentApprovalWorkflowName})
+	w.RegisterActivity(&activities.ContentApprovals{DB: o.DB, Notices: &jobs.Notices{River: rc}, Now: o.Now})
 }

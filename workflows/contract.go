@@ -43,6 +43,9 @@ const (
 	// ErrTypeWrongState: the step does not fit the workflow's current state,
 	// including a workflow still registering (FailedPrecondition).
 	ErrTypeWrongState = "ConveneWrongState"
+	// ErrTypeConflict: the step was based on something that changed since,
+	// e.g. an edit of a version that is no longer current (Aborted).
+	ErrTypeConflict = "ConveneConflict"
 )
 
 // refuseNotAllowed is a validator refusal for a caller who may not act.
@@ -53,6 +56,11 @@ func refuseNotAllowed(format string, args ...any) error {
 // refuseWrongState is a validator refusal for a step the state does not allow.
 func refuseWrongState(format string, args ...any) error {
 	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), ErrTypeWrongState, nil)
+}
+
+// refuseConflict is a refusal of a step based on stale data.
+func refuseConflict(format string, args ...any) error {
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), ErrTypeConflict, nil)
 }
 
 // Activity defaults: every activity, regular or local, gets the same

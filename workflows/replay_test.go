@@ -25,6 +25,7 @@ func TestReplay_RecordedHistories(t *testing.T) {
 			r := worker.NewWorkflowReplayer()
 			r.RegisterWorkflowWithOptions(workflows.TicketOrder, workflow.RegisterOptions{Name: workflows.TicketOrderWorkflowName})
 			r.RegisterWorkflowWithOptions(workflows.EventCancellation, workflow.RegisterOptions{Name: workflows.EventCancellationWorkflowName})
+			r.RegisterWorkflowWithOptions(workflows.ContentApproval, workflow.RegisterOptions{Name: workflows.ContentApprovalWorkflowName})
 			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
 		})
 	}

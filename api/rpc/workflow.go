@@ -16,6 +16,7 @@ import (
 var refusalCodes = map[string]connect.Code{
 	workflows.ErrTypeNotAllowed: connect.CodePermissionDenied,
 	workflows.ErrTypeWrongState: connect.CodeFailedPrecondition,
+	workflows.ErrTypeConflict:   connect.CodeAborted,
 }
 
 // UpdateError turns the error of a workflow update into what the caller

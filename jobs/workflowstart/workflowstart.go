@@ -43,6 +43,7 @@ func AddWorkers(workers *river.Workers, c client.Client, taskQueue string) {
 	river.AddWorker(workers, &Worker[NotificationJobArgs]{Temporal: c, TaskQueue: taskQueue})
 	river.AddWorker(workers, &Worker[TicketOrderArgs]{Temporal: c, TaskQueue: taskQueue})
 	river.AddWorker(workers, &Worker[ContentPublishArgs]{Temporal: c, TaskQueue: taskQueue})
+	river.AddWorker(workers, &Worker[ContentApprovalArgs]{Temporal: c, TaskQueue: taskQueue})
 }
 
 // startInsertOpts retries a start for about a day (Temporal being down),
@@ -94,4 +95,19 @@ func (TicketOrderArgs) InsertOpts() river.InsertOpts { return startInsertOpts() 
 
 func (a TicketOrderArgs) start(ctx context.Context, c client.Client, taskQueue string) error {
 	return workflows.StartTicketOrder(ctx, c, taskQueue, a.Start)
+}
+
+// ContentApprovalArgs starts the approval run of a submitted content version.
+type ContentApprovalArgs struct {
+	Input workflows.ContentApprovalInput `json:"input"`
+}
+
+// Kind is the job's stable name in river_job.
+func (ContentApprovalArgs) Kind() string { return "workflows.start_content_approval" }
+
+// InsertOpts retries the start until Temporal takes it.
+func (ContentApprovalArgs) InsertOpts() river.InsertOpts { return startInsertOpts() }
+
+func (a ContentApprovalArgs) start(ctx context.Context, c client.Client, taskQueue string) error {
+	return workflows.StartContentApproval(ctx, c, taskQueue, a.Input)
 }

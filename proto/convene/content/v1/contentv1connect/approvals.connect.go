@@ -108,12 +108,13 @@ type ApprovalServiceClient interface {
 	// an extra assignee of that step.
 	CreateExternalReviewLink(context.Context, *connect.Request[v1.CreateExternalReviewLinkRequest]) (*connect.Response[v1.CreateExternalReviewLinkResponse], error)
 	// GetExternalReview returns what a review link's holder is asked to
-	// review. An unknown or expired token is NotFound. No access token needed.
+	// review. An unknown token is NotFound; a used, revoked or expired link
+	// is FailedPrecondition. No access token needed.
 	GetExternalReview(context.Context, *connect.Request[v1.GetExternalReviewRequest]) (*connect.Response[v1.GetExternalReviewResponse], error)
 	// ActAsExternalReviewer records the vote of a review link's holder; the
-	// link is used up. An unknown, used or expired token is NotFound; a
-	// step that is no longer current is FailedPrecondition. No access token
-	// needed.
+	// link is used up. An unknown token is NotFound; a used, revoked or
+	// expired link, or a step that is no longer current, is
+	// FailedPrecondition. No access token needed.
 	ActAsExternalReviewer(context.Context, *connect.Request[v1.ActAsExternalReviewerRequest]) (*connect.Response[v1.ActAsExternalReviewerResponse], error)
 }
 
@@ -322,12 +323,13 @@ type ApprovalServiceHandler interface {
 	// an extra assignee of that step.
 	CreateExternalReviewLink(context.Context, *connect.Request[v1.CreateExternalReviewLinkRequest]) (*connect.Response[v1.CreateExternalReviewLinkResponse], error)
 	// GetExternalReview returns what a review link's holder is asked to
-	// review. An unknown or expired token is NotFound. No access token needed.
+	// review. An unknown token is NotFound; a used, revoked or expired link
+	// is FailedPrecondition. No access token needed.
 	GetExternalReview(context.Context, *connect.Request[v1.GetExternalReviewRequest]) (*connect.Response[v1.GetExternalReviewResponse], error)
 	// ActAsExternalReviewer records the vote of a review link's holder; the
-	// link is used up. An unknown, used or expired token is NotFound; a
-	// step that is no longer current is FailedPrecondition. No access token
-	// needed.
+	// link is used up. An unknown token is NotFound; a used, revoked or
+	// expired link, or a step that is no longer current, is
+	// FailedPrecondition. No access token needed.
 	ActAsExternalReviewer(context.Context, *connect.Request[v1.ActAsExternalReviewerRequest]) (*connect.Response[v1.ActAsExternalReviewerResponse], error)
 }
 
