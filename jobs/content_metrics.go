@@ -79,11 +79,12 @@ func (w *MetricsPollWorker) Work(ctx context.Context, _ *river.Job[MetricsPollAr
 	return nil
 }
 
-// PeriodicMetricsPoll schedules the poll.
+// PeriodicMetricsPoll schedules the poll. It does not run on start: a
+// deploy or a restarted worker would otherwise measure every recent post
+// again at once, off the 15-minute grid.
 func PeriodicMetricsPoll() *river.PeriodicJob {
 	return river.NewPeriodicJob(river.PeriodicInterval(MetricsInterval),
-		func() (river.JobArgs, *river.InsertOpts) { return MetricsPollArgs{}, nil },
-		&river.PeriodicJobOpts{RunOnStart: true})
+		func() (river.JobArgs, *river.InsertOpts) { return MetricsPollArgs{}, nil }, nil)
 }
 
 // MetricsFetchWorker reads one post's metrics from its platform and stores
