@@ -77,12 +77,15 @@ func listed(quorum contentv1.Quorum, people ...testenv.Session) *contentv1.Appro
 }
 
 // draft writes a draft (version 1, scheduled in a month) by the author.
+// It does not ask for approval itself: a matching definition applies
+// whatever the content's own approval_required says (w.submit expects
+// IN_REVIEW).
 func (w *approvalWorld) draft(t *testing.T, title string) string {
 	t.Helper()
 	ctx := context.Background()
 	at := time.Now().Add(30 * 24 * time.Hour)
 	c := &db.Content{ID: db.NewID(), OrganizationID: mustUUID(w.orgID), AuthorUserID: mustUUID(w.author.UserID), ContentType: "post",
-		CurrentVersion: 1, WorkflowStatus: enums.ContentDraft, ApprovalRequired: true, ScheduledFor: &at}
+		CurrentVersion: 1, WorkflowStatus: enums.ContentDraft, ScheduledFor: &at}
 	_, err := w.a.DB.NewInsert().Model(c).Exec(ctx)
 	require.NoError(t, err)
 	author := c.AuthorUserID
@@ -414,7 +417,7 @@ func approvalStepInput() *contentv1.ApprovalStep {
 
 // approvalWorkflowInput is a valid chain with every field set.
 func approvalWorkflowInput() *contentv1.ApprovalWorkflowInput {
-	return &contentv1.ApprovalWorkflowInput{Name: "Chain", Priority: 10, ApprovalRequiredDefault: true,
+	return &contentv1.ApprovalWorkflowInput{Name: "Chain", Priority: 10,
 		Trigger: &contentv1.TriggerConditions{ContentTypes: []contentv1.ContentType{contentv1.ContentType_CONTENT_TYPE_POST},
 			Platforms: []string{"x"}, EventIds: []string{fxFreeEvent}, MinVipTier: 1},
 		Steps: []*contentv1.ApprovalStep{approvalStepInput()}}

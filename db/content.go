@@ -265,18 +265,15 @@ type EventPhase struct {
 type ApprovalWorkflow struct {
 	bun.BaseModel `bun:"table:approval_workflows,alias:aw"`
 
-	ID                uuid.UUID         `bun:"id,pk,type:uuid"`
-	OrganizationID    uuid.UUID         `bun:"organization_id,type:uuid,notnull"`
-	CreatedBy         *uuid.UUID        `bun:"created_by,type:uuid"`
-	Name              string            `bun:"name,notnull"`
-	TriggerConditions TriggerConditions `bun:"trigger_conditions,type:jsonb,notnull"`
-	Priority          int               `bun:"priority,notnull"`
-	IsActive          bool              `bun:"is_active,notnull"`
-	// ApprovalRequiredDefault requires approval of matching content even
-	// when the content does not ask for it (migration 20261203000300).
-	ApprovalRequiredDefault bool                   `bun:"approval_required_default,notnull"`
-	DeletedAt               *time.Time             `bun:"deleted_at"`
-	Steps                   []ApprovalWorkflowStep `bun:"rel:has-many,join:id=approval_workflow_id"`
+	ID                uuid.UUID              `bun:"id,pk,type:uuid"`
+	OrganizationID    uuid.UUID              `bun:"organization_id,type:uuid,notnull"`
+	CreatedBy         *uuid.UUID             `bun:"created_by,type:uuid"`
+	Name              string                 `bun:"name,notnull"`
+	TriggerConditions TriggerConditions      `bun:"trigger_conditions,type:jsonb,notnull"`
+	Priority          int                    `bun:"priority,notnull"`
+	IsActive          bool                   `bun:"is_active,notnull"`
+	DeletedAt         *time.Time             `bun:"deleted_at"`
+	Steps             []ApprovalWorkflowStep `bun:"rel:has-many,join:id=approval_workflow_id"`
 	Timestamps
 }
 

@@ -25,7 +25,7 @@ func InsertApprovalWorkflow(ctx context.Context, tx bun.Tx, w *ApprovalWorkflow)
 
 // ReplaceApprovalWorkflow rewrites a definition and replaces its steps.
 func ReplaceApprovalWorkflow(ctx context.Context, tx bun.Tx, w *ApprovalWorkflow) error {
-	_, err := tx.NewUpdate().Model(w).Column("name", "trigger_conditions", "priority", "is_active", "approval_required_default").
+	_, err := tx.NewUpdate().Model(w).Column("name", "trigger_conditions", "priority", "is_active").
 		Set("updated_at = now()").WherePK().Returning("updated_at").Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("update approval workflow %s: %w", w.ID, err)

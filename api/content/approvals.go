@@ -98,7 +98,7 @@ func (s *approvalServer) ListApprovalWorkflows(ctx context.Context, req *connect
 // checking what protovalidate cannot: approvers and escalation users are
 // members, and a step's quorum_n is no larger than its approvers.
 func applyApprovalWorkflowInput(ctx context.Context, idb bun.IDB, w *db.ApprovalWorkflow, in *contentv1.ApprovalWorkflowInput) error {
-	w.Name, w.Priority, w.ApprovalRequiredDefault = in.GetName(), int(in.GetPriority()), in.GetApprovalRequiredDefault()
+	w.Name, w.Priority = in.GetName(), int(in.GetPriority())
 	w.TriggerConditions = triggerFromProto(in.GetTrigger())
 	for i, st := range in.GetSteps() {
 		step, err := stepFromProto(ctx, idb, w.OrganizationID, fmt.Sprintf("workflow.steps[%d]", i), st)

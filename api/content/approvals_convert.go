@@ -100,7 +100,7 @@ func approvalWorkflowToProto(w *db.ApprovalWorkflow) *contentv1.ApprovalWorkflow
 		trigger.ContentTypes = append(trigger.ContentTypes, triggerContentTypes.Value(ct))
 	}
 	out := &contentv1.ApprovalWorkflow{Id: w.ID.String(), OrganizationId: w.OrganizationID.String(), Name: w.Name,
-		Priority: int32(w.Priority), Trigger: trigger, ApprovalRequiredDefault: w.ApprovalRequiredDefault, IsActive: w.IsActive,
+		Priority: int32(w.Priority), Trigger: trigger, IsActive: w.IsActive,
 		CreatedAt: timestamppb.New(w.CreatedAt), UpdatedAt: timestamppb.New(w.UpdatedAt)}
 	for i := range w.Steps {
 		out.Steps = append(out.Steps, approvalStepToProto(&w.Steps[i]))

@@ -114,7 +114,7 @@ func (s *contentServer) newRequest(ctx context.Context, tx bun.Tx, c *db.Content
 	if def != nil {
 		r.ApprovalWorkflowID = &def.ID
 	}
-	if def != nil && (c.ApprovalRequired || def.ApprovalRequiredDefault) {
+	if def != nil {
 		r.Steps = def.Steps
 	} else {
 		r.Status, r.ResolvedAt, status = enums.ApprovalApproved, &now, enums.ContentApproved

@@ -1,2 +1,1 @@
 DROP INDEX approval_assignments_step_idx;
-ALTER TABLE approval_workflows DROP COLUMN approval_required_default;

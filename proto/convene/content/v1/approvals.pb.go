@@ -367,9 +367,6 @@ type ApprovalWorkflow struct {
 	Priority int32 `protobuf:"varint,4,opt,name=priority,proto3" json:"priority,omitempty"`
 	// Which content the chain applies to.
 	Trigger *TriggerConditions `protobuf:"bytes,5,opt,name=trigger,proto3" json:"trigger,omitempty"`
-	// Whether content matching the trigger needs approval even when its
-	// approval_required is false.
-	ApprovalRequiredDefault bool `protobuf:"varint,6,opt,name=approval_required_default,json=approvalRequiredDefault,proto3" json:"approval_required_default,omitempty"`
 	// The steps, in order; step numbers start at 1.
 	Steps []*ApprovalStep `protobuf:"bytes,7,rep,name=steps,proto3" json:"steps,omitempty"`
 	// Whether the chain is matched at all.
@@ -445,13 +442,6 @@ func (x *ApprovalWorkflow) GetTrigger() *TriggerConditions {
 		return x.Trigger
 	}
 	return nil
-}
-
-func (x *ApprovalWorkflow) GetApprovalRequiredDefault() bool {
-	if x != nil {
-		return x.ApprovalRequiredDefault
-	}
-	return false
 }
 
 func (x *ApprovalWorkflow) GetSteps() []*ApprovalStep {
@@ -979,9 +969,6 @@ type ApprovalWorkflowInput struct {
 	Priority int32 `protobuf:"varint,2,opt,name=priority,proto3" json:"priority,omitempty"`
 	// Which content the chain applies to; unset matches all content.
 	Trigger *TriggerConditions `protobuf:"bytes,3,opt,name=trigger,proto3" json:"trigger,omitempty"`
-	// Whether content matching the trigger needs approval even when its
-	// approval_required is false.
-	ApprovalRequiredDefault bool `protobuf:"varint,4,opt,name=approval_required_default,json=approvalRequiredDefault,proto3" json:"approval_required_default,omitempty"`
 	// The steps, in order (1 to 50).
 	Steps         []*ApprovalStep `protobuf:"bytes,5,rep,name=steps,proto3" json:"steps,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -1037,13 +1024,6 @@ func (x *ApprovalWorkflowInput) GetTrigger() *TriggerConditions {
 		return x.Trigger
 	}
 	return nil
-}
-
-func (x *ApprovalWorkflowInput) GetApprovalRequiredDefault() bool {
-	if x != nil {
-		return x.ApprovalRequiredDefault
-	}
-	return false
 }
 
 func (x *ApprovalWorkflowInput) GetSteps() []*ApprovalStep {
@@ -2577,21 +2557,20 @@ const file_convene_content_v1_approvals_proto_rawDesc = "" +
 	"\x12approvers_required\x125approver_user_ids or approver_roles must not be empty\x1a<size(this.approver_user_ids) + size(this.approver_roles) > 0\x1af\n" +
 	"\x11quorum_n_required\x12)quorum_n must be at least 1 with QUORUM_N\x1a&this.quorum != 3 || this.quorum_n >= 1B\x15\n" +
 	"\x13_escalation_user_idB\x12\n" +
-	"\x10_escalation_role\"\xc3\x03\n" +
+	"\x10_escalation_role\"\xa8\x03\n" +
 	"\x10ApprovalWorkflow\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x0forganization_id\x18\x02 \x01(\tR\x0eorganizationId\x12\x12\n" +
 	"\x04name\x18\x03 \x01(\tR\x04name\x12\x1a\n" +
 	"\bpriority\x18\x04 \x01(\x05R\bpriority\x12?\n" +
-	"\atrigger\x18\x05 \x01(\v2%.convene.content.v1.TriggerConditionsR\atrigger\x12:\n" +
-	"\x19approval_required_default\x18\x06 \x01(\bR\x17approvalRequiredDefault\x126\n" +
+	"\atrigger\x18\x05 \x01(\v2%.convene.content.v1.TriggerConditionsR\atrigger\x126\n" +
 	"\x05steps\x18\a \x03(\v2 .convene.content.v1.ApprovalStepR\x05steps\x12\x1b\n" +
 	"\tis_active\x18\b \x01(\bR\bisActive\x129\n" +
 	"\n" +
 	"created_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
 	"updated_at\x18\n" +
-	" \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"A\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAtJ\x04\b\x06\x10\aR\x19approval_required_default\"A\n" +
 	"\tStepVotes\x12\x1c\n" +
 	"\tapprovals\x18\x01 \x01(\x05R\tapprovals\x12\x16\n" +
 	"\x06needed\x18\x02 \x01(\x05R\x06needed\"\xb9\x02\n" +
@@ -2634,15 +2613,14 @@ const file_convene_content_v1_approvals_proto_rawDesc = "" +
 	"\frequested_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\vrequestedAt\x12;\n" +
 	"\vresolved_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"resolvedAt\x12B\n" +
-	"\aactions\x18\b \x03(\v2(.convene.content.v1.ApprovalActionRecordR\aactions\"\x9f\x02\n" +
+	"\aactions\x18\b \x03(\v2(.convene.content.v1.ApprovalActionRecordR\aactions\"\x84\x02\n" +
 	"\x15ApprovalWorkflowInput\x12\x1d\n" +
 	"\x04name\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x04name\x12&\n" +
 	"\bpriority\x18\x02 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpriority\x12?\n" +
-	"\atrigger\x18\x03 \x01(\v2%.convene.content.v1.TriggerConditionsR\atrigger\x12:\n" +
-	"\x19approval_required_default\x18\x04 \x01(\bR\x17approvalRequiredDefault\x12B\n" +
+	"\atrigger\x18\x03 \x01(\v2%.convene.content.v1.TriggerConditionsR\atrigger\x12B\n" +
 	"\x05steps\x18\x05 \x03(\v2 .convene.content.v1.ApprovalStepB\n" +
-	"\xbaH\a\x92\x01\x04\b\x01\x102R\x05steps\"\xa1\x01\n" +
+	"\xbaH\a\x92\x01\x04\b\x01\x102R\x05stepsJ\x04\b\x04\x10\x05R\x19approval_required_default\"\xa1\x01\n" +
 	"\x1dCreateApprovalWorkflowRequest\x121\n" +
 	"\x0forganization_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eorganizationId\x12M\n" +
 	"\bworkflow\x18\x02 \x01(\v2).convene.content.v1.ApprovalWorkflowInputB\x06\xbaH\x03\xc8\x01\x01R\bworkflow\"s\n" +
