@@ -58,7 +58,7 @@ func (s *approvalServer) UpdateApprovalWorkflow(ctx context.Context, req *connec
 		if err != nil {
 			return err
 		}
-		if err := memberRowAccess(ctx, tx, w.OrganizationID, rpc.ManagerRoles, "approval workflow"); err != nil {
+		if err := orgRowAccess(ctx, tx, w.OrganizationID, rpc.ManagerRoles, "approval workflow"); err != nil {
 			return err
 		}
 		w.IsActive, w.Steps = req.Msg.GetIsActive(), nil
@@ -80,7 +80,7 @@ func (s *approvalServer) UpdateApprovalWorkflow(ctx context.Context, req *connec
 // ListApprovalWorkflows lists an organization's chains in matching order.
 func (s *approvalServer) ListApprovalWorkflows(ctx context.Context, req *connect.Request[contentv1.ListApprovalWorkflowsRequest]) (*connect.Response[contentv1.ListApprovalWorkflowsResponse], error) {
 	orgID := uuid.MustParse(req.Msg.GetOrganizationId())
-	if err := memberRowAccess(ctx, s.DB, orgID, rpc.AnyRole, "organization"); err != nil {
+	if err := orgRowAccess(ctx, s.DB, orgID, rpc.AnyRole, "organization"); err != nil {
 		return nil, err
 	}
 	rows, err := db.ApprovalWorkflowsOf(ctx, s.DB, orgID, false)
@@ -164,23 +164,6 @@ func triggerFromProto(t *contentv1.TriggerConditions) db.TriggerConditions {
 	return db.TriggerConditions{ContentTypes: triggerContentTypes.Names(t.GetContentTypes()), Platforms: t.GetPlatforms(),
 		CampaignIDs: parseApprovalIDs(t.GetCampaignIds()), EventIDs: parseApprovalIDs(t.GetEventIds()), PhaseIDs: parseApprovalIDs(t.GetPhaseIds()),
 		MinVIPTier: int(t.GetMinVipTier())}
-}
-
-// memberRowAccess checks the caller's role for a row of orgID: someone
-// outside the organization is told the row (named by what) does not
-// exist; a member whose role is not allowed is PermissionDenied.
-func memberRowAccess(ctx context.Context, idb bun.IDB, orgID uuid.UUID, allowed []string, what string) error {
-	if _, err := rpc.OrgAccess(ctx, idb, orgID, rpc.AnyRole); err != nil {
-		if code := connect.CodeOf(err); code == connect.CodePermissionDenied || code == connect.CodeNotFound {
-			return connect.NewError(connect.CodeNotFound, errors.New(what+" not found"))
-		}
-		return err
-	}
-	if slices.Equal(allowed, rpc.AnyRole) {
-		return nil
-	}
-	_, err := rpc.OrgAccess(ctx, idb, orgID, allowed)
-	return err
 }
 
 // parseApprovalIDs parses IDs protovalidate checked.

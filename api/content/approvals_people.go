@@ -29,7 +29,7 @@ func (s *approvalServer) SetOutOfOffice(ctx context.Context, req *connect.Reques
 	var d *db.ApprovalDelegation
 	var runs []db.OpenRunOfAssignment
 	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if err := memberRowAccess(ctx, tx, orgID, rpc.AnyRole, "organization"); err != nil {
+		if err := orgRowAccess(ctx, tx, orgID, rpc.AnyRole, "organization"); err != nil {
 			return err
 		}
 		if err := db.RevokeApprovalDelegations(ctx, tx, orgID, userID, s.Now()); err != nil {
@@ -129,7 +129,7 @@ func (s *approvalServer) reviewableRequest(ctx context.Context, tx bun.Tx, m *co
 	if err != nil {
 		return nil, err
 	}
-	if err := memberRowAccess(ctx, tx, c.OrganizationID, rpc.ManagerRoles, "content"); err != nil {
+	if err := orgRowAccess(ctx, tx, c.OrganizationID, rpc.ManagerRoles, "content"); err != nil {
 		return nil, err
 	}
 	if c.AuthorUserID == rpc.CallerID(ctx) {

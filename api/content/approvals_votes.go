@@ -57,7 +57,7 @@ func (s *approvalServer) vote(ctx context.Context, update, contentID string, ver
 	if err != nil {
 		return nil, err
 	}
-	if err := memberRowAccess(ctx, s.DB, c.OrganizationID, rpc.AnyRole, "content"); err != nil {
+	if err := orgRowAccess(ctx, s.DB, c.OrganizationID, rpc.AnyRole, "content"); err != nil {
 		return nil, err
 	}
 	return s.sendVote(ctx, update, contentID, workflows.ContentVote{Version: int(version), Step: int(step),
@@ -124,7 +124,7 @@ func (s *approvalServer) GetApprovalHistory(ctx context.Context, req *connect.Re
 	if err != nil {
 		return nil, err
 	}
-	if err := memberRowAccess(ctx, s.DB, c.OrganizationID, rpc.AnyRole, "content"); err != nil {
+	if err := orgRowAccess(ctx, s.DB, c.OrganizationID, rpc.AnyRole, "content"); err != nil {
 		return nil, err
 	}
 	reqs, err := db.ApprovalRequestsOfContent(ctx, s.DB, c.ID)

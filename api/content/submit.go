@@ -249,7 +249,7 @@ func (s *contentServer) changeableContent(ctx context.Context, id string) (*db.C
 // and admins act on it; other members are PermissionDenied, anyone else
 // is told it does not exist.
 func authorOrManager(ctx context.Context, idb bun.IDB, c *db.Content) error {
-	if err := memberRowAccess(ctx, idb, c.OrganizationID, rpc.AnyRole, "content"); err != nil {
+	if err := orgRowAccess(ctx, idb, c.OrganizationID, rpc.AnyRole, "content"); err != nil {
 		return err
 	}
 	if c.AuthorUserID == rpc.CallerID(ctx) {
