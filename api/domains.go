@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"github.com/convene/convene/api/content"
+	"github.com/convene/convene/api/engagement"
 	"github.com/convene/convene/api/events"
 	"github.com/convene/convene/api/identity"
 	"github.com/convene/convene/api/notifications"
@@ -24,6 +25,7 @@ func domains(d Deps) []rpc.Domain {
 			Watch: newWatchHub(d), DailySendQuota: d.NotifyDailyQuota}),
 		content.Domain(content.Deps{DB: d.DB, Temporal: d.Temporal, River: d.River, TaskQueue: d.TaskQueue, Now: d.Now, Log: d.Log,
 			PublicURL: d.PublicURL, Social: d.Social, SocialTokens: d.SocialTokens, SocialSandbox: d.SocialSandbox, Blob: d.Blob, Uploads: d.Uploads}),
+		engagement.Domain(engagement.Deps{DB: d.DB, Temporal: d.Temporal, River: d.River, TaskQueue: d.TaskQueue, Now: d.Now, Log: d.Log}),
 	}
 }
 

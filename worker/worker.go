@@ -21,6 +21,7 @@ import (
 	"github.com/convene/convene/activities"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/blob"
+	"github.com/convene/convene/internal/engagement"
 	"github.com/convene/convene/internal/metrics"
 	"github.com/convene/convene/internal/providers/notify"
 	"github.com/convene/convene/internal/providers/payment"
@@ -196,6 +197,7 @@ func registerJobs(w *river.Workers, o Options, inserter *river.Client[*sql.Tx]) 
 	river.AddWorker(w, &jobs.MetricsFetchWorker{Platform: platforms})
 	river.AddWorker(w, &jobs.SentimentWorker{Platform: platforms})
 	river.AddWorker(w, &jobs.ContentPartitionsWorker{DB: o.DB, Now: o.Now})
+	river.AddWorker(w, &jobs.EvaluateRulesWorker{DB: o.DB, Recorder: engagement.Recorder{River: inserter}})
 }
 
 // registerTemporal adds every workflow and activity, a few lines per domain.

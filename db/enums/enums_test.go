@@ -53,6 +53,12 @@ func TestVocabulariesMatchMigrations(t *testing.T) {
 		{"post statuses", "CHECK (publish_status IN (%s))", []string{enums.PostPublishing, enums.PostPublished,
 			enums.PostFailed, enums.PostNeedsAttention}},
 		{"media statuses", "CHECK (processing_status IN (%s))", []string{enums.MediaPending, enums.MediaReady, enums.MediaFailed}},
+		{"ledger types", "CHECK (type IN (%s))", []string{enums.LedgerRule, enums.LedgerBadge,
+			enums.LedgerRecognitionSent, enums.LedgerRecognitionReceived, enums.LedgerRecognitionRefund, enums.LedgerModule,
+			enums.LedgerPath, enums.LedgerChallenge, enums.LedgerQuest, enums.LedgerOnboarding, enums.LedgerActivity,
+			enums.LedgerManual}},
+		{"badge kinds", "CHECK (kind IN (%s))", []string{enums.BadgeFirst, enums.BadgeThreshold, enums.BadgeStreak,
+			enums.BadgeManual}},
 		{"campaign statuses", "CHECK (status IN (%s))", []string{enums.CampaignDraft, enums.CampaignActive,
 			enums.CampaignPaused, enums.CampaignCompleted}},
 	}

@@ -1,0 +1,12 @@
+DROP TABLE IF EXISTS domain_events;
+DROP TABLE IF EXISTS badge_awards;
+DROP FUNCTION IF EXISTS badge_awards_count();
+DROP TABLE IF EXISTS badges;
+DROP TABLE IF EXISTS points_ledger;
+DROP FUNCTION IF EXISTS points_ledger_append_only();
+DROP FUNCTION IF EXISTS points_ledger_apply();
+DROP TABLE IF EXISTS user_points;
+DROP FUNCTION IF EXISTS user_points_guard();
+DROP FUNCTION IF EXISTS user_points_guard_insert();
+DROP TABLE IF EXISTS member_profiles;
+DROP TABLE IF EXISTS engagement_settings;
