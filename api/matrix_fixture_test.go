@@ -6,7 +6,9 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -60,6 +62,54 @@ type matrixFixture struct {
 	// approvalContent is a draft of A's member; approvalWorkflow one of
 	// A's approval chains.
 	approvalContent, approvalWorkflow string
+	// topicValues are the placeholders' values of the matrixTopics.
+	topicValues map[string]string
+}
+
+// matrixTopic lets a domain topic join both standing matrices from its own
+// file (api/matrix_<domain>_<topic>_test.go, registered in an init func):
+// build adds the topic's rows to the fixture and returns the values of
+// the topic's placeholders; tenant, input and free are its lines of
+// tenantMatrix, inputMatrix and withoutForeignIDs.
+type matrixTopic struct {
+	name   string
+	build  func(t *testing.T, f *matrixFixture) map[string]string
+	tenant []tenantCase
+	input  []inputCase
+	free   map[string]string
+}
+
+// matrixTopics are the registered topics, in registration order.
+var matrixTopics []matrixTopic
+
+// tenantCases is tenantMatrix with every topic's lines.
+func tenantCases() []tenantCase {
+	out := slices.Clone(tenantMatrix)
+	for _, topic := range matrixTopics {
+		out = append(out, topic.tenant...)
+	}
+	return out
+}
+
+// inputCases is inputMatrix with every topic's lines.
+func inputCases() []inputCase {
+	out := slices.Clone(inputMatrix)
+	for _, topic := range matrixTopics {
+		out = append(out, topic.input...)
+	}
+	return out
+}
+
+// buildTopics adds every topic's rows to f.
+func (f *matrixFixture) buildTopics(t *testing.T) {
+	t.Helper()
+	f.topicValues = map[string]string{}
+	for _, topic := range matrixTopics {
+		for k, v := range topic.build(t, f) {
+			require.NotContains(t, f.topicValues, k, "topic %s reuses placeholder %s", topic.name, k)
+			f.topicValues[k] = v
+		}
+	}
 }
 
 // newMatrixFixture builds the fixture through the real API and waits until
@@ -80,6 +130,7 @@ func newMatrixFixture(t *testing.T) *matrixFixture {
 	f.createSocialAccount(t)
 	f.createContent(t)
 	f.createApprovalRows(t)
+	f.buildTopics(t)
 	return f
 }
 
@@ -372,6 +423,7 @@ func (f *matrixFixture) fill(body []byte) []byte {
 		fxOrgEvent: f.orgEvent, fxDelegate: f.delegate, fxContentA: f.contentA, fxPostA: f.postA,
 		fxCampaign: f.campaign, fxContent: f.content, fxTemplate: f.template, fxMedia: f.media,
 		fxApprovalContent: f.approvalContent, fxApprovalWorkflow: f.approvalWorkflow}
+	maps.Copy(values, f.topicValues)
 	for placeholder, value := range values {
 		body = bytes.ReplaceAll(body, []byte(strconv.Quote(placeholder)), []byte(strconv.Quote(value)))
 	}

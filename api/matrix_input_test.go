@@ -225,7 +225,7 @@ func scheduledJob() *notificationsv1.CreateNotificationJobRequest {
 func TestInputMatrix_EveryProcedureHasAnEntry(t *testing.T) {
 	t.Parallel()
 	listed := map[string]bool{}
-	for _, tc := range inputMatrix {
+	for _, tc := range inputCases() {
 		assert.False(t, listed[tc.procedure], "inputMatrix lists %s twice", tc.procedure)
 		listed[tc.procedure] = true
 	}
@@ -244,7 +244,7 @@ func TestInputMatrix_BadInputNeverFailsInternallyAndChangesNothing(t *testing.T)
 	before := f.settledSnapshot(t)
 	var accepted []string // the cases a server took, named if the snapshot then differs
 	later := map[string][]badInput{}
-	for _, tc := range inputMatrix {
+	for _, tc := range inputCases() {
 		t.Run(tc.procedure[1:], func(t *testing.T) {
 			var valid map[string]any
 			require.NoError(t, json.Unmarshal(f.fill(protoJSON(t, tc.valid)), &valid))
@@ -267,7 +267,7 @@ func TestInputMatrix_BadInputNeverFailsInternallyAndChangesNothing(t *testing.T)
 // compared, and checks every listed case still exists.
 func runAcceptedWrites(t *testing.T, f *matrixFixture, later map[string][]badInput) {
 	seen := 0
-	for _, tc := range inputMatrix {
+	for _, tc := range inputCases() {
 		for _, bad := range later[tc.procedure] {
 			f.sendBadInput(t, tc, bad)
 			seen++

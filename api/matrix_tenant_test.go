@@ -19,6 +19,7 @@ package api_test
 // EveryProcedureHasAnEntry fails for a mounted procedure in neither.
 
 import (
+	"maps"
 	"testing"
 	"time"
 
@@ -174,25 +175,35 @@ var withoutForeignIDs = map[string]string{
 	contentv1connect.ApprovalServiceActAsExternalReviewerProcedure:         "takes a review link's token, a secret meant to be shared, not an ID",
 }
 
+// freeOfForeignIDs is withoutForeignIDs with every topic's lines.
+func freeOfForeignIDs() map[string]string {
+	out := maps.Clone(withoutForeignIDs)
+	for _, topic := range matrixTopics {
+		maps.Copy(out, topic.free)
+	}
+	return out
+}
+
 func TestTenantMatrix_EveryProcedureHasAnEntry(t *testing.T) {
 	t.Parallel()
 	listed := map[string]bool{}
-	for _, tc := range tenantMatrix {
+	free := freeOfForeignIDs()
+	for _, tc := range tenantCases() {
 		listed[tc.procedure] = true
-		_, alsoFree := withoutForeignIDs[tc.procedure]
+		_, alsoFree := free[tc.procedure]
 		assert.False(t, alsoFree, "%s is both in tenantMatrix and in withoutForeignIDs: keep one", tc.procedure)
 	}
 	mounted := map[string]bool{}
 	for _, p := range mountedProcedures(t) {
 		mounted[p] = true
-		_, free := withoutForeignIDs[p]
-		assert.True(t, listed[p] || free, "%s has no tenant-matrix entry: add one line to tenantMatrix in "+
+		_, isFree := free[p]
+		assert.True(t, listed[p] || isFree, "%s has no tenant-matrix entry: add one line to tenantMatrix in "+
 			"api/matrix_tenant_test.go (A's IDs, the codes B's owner may get), or to withoutForeignIDs with the reason", p)
 	}
 	for p := range listed {
 		assert.True(t, mounted[p], "tenantMatrix lists %s, which the server does not mount", p)
 	}
-	for p := range withoutForeignIDs {
+	for p := range free {
 		assert.True(t, mounted[p], "withoutForeignIDs lists %s, which the server does not mount", p)
 	}
 }
@@ -200,7 +211,7 @@ func TestTenantMatrix_EveryProcedureHasAnEntry(t *testing.T) {
 func TestTenantMatrix_ForeignAndAnonymousCallersChangeNothing(t *testing.T) {
 	f := newMatrixFixture(t)
 	before := f.settledSnapshot(t)
-	for _, tc := range tenantMatrix {
+	for _, tc := range tenantCases() {
 		t.Run(tc.procedure[1:], func(t *testing.T) {
 			body := f.fill(protoJSON(t, tc.request))
 			code, msg := callJSON(t, f.a, tc.procedure, f.ownerB.AccessToken, body)
