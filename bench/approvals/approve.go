@@ -26,9 +26,12 @@ const stepWait = 2 * time.Minute
 type results struct {
 	// latencies of the successful Approve calls, sorted.
 	latencies []time.Duration
-	wall      time.Duration
-	errors    int
-	firstErr  error
+	// handOffs are the waits from a step's last vote until the run had
+	// opened the next step (its approvers assigned), sorted.
+	handOffs []time.Duration
+	wall     time.Duration
+	errors   int
+	firstErr error
 	// votes are the approve rows written; approved the requests approved.
 	votes, approved int
 	ceiling         float64
@@ -55,41 +58,122 @@ func measure(ctx context.Context, s *stack.Stack, o options) (results, error) {
 	return r, nil
 }
 
-// vote has every approver approve every item, step by step: a worker takes
-// an item, waits for its run to open each step (a state query) and sends
-// the step's three Approve calls one after another, each timed.
+// ballot is one Approve call to make: an approver's vote on a step.
+type ballot struct {
+	item, step int
+	approver   uuid.UUID
+}
+
+// vote keeps o.concurrency Approve calls in flight, as approvers acting
+// independently would: every open step's three votes wait in one queue,
+// sent at once on the same run. When a step's last vote returns, a
+// watcher (holding no call slot) waits for the run to open the next step
+// and queues its votes; that hand-off is timed separately.
 func vote(ctx context.Context, s *stack.Stack, w *world, o options) results {
 	c := contentv1connect.NewApprovalServiceClient(s.HTTPClient(o.concurrency), s.APIURL())
-	var mu sync.Mutex
-	var r results
-	record := func(d time.Duration, err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if err != nil {
-			r.errors++
-			if r.firstErr == nil {
-				r.firstErr = err
-			}
-			return
-		}
-		r.latencies = append(r.latencies, d)
+	t := newTally(len(w.contentIDs))
+	queue := make(chan ballot, len(w.contentIDs)*approversPerStep)
+	err := forEach(len(w.contentIDs), o.concurrency, func(i int) error { return awaitStep(ctx, s, w.contentIDs[i], 1) })
+	if err != nil {
+		return results{errors: 1, firstErr: err}
+	}
+	for i := range w.contentIDs {
+		t.open(queue, w, i, 1)
 	}
 	start := time.Now()
-	_ = forEach(len(w.contentIDs), o.concurrency, func(i int) error {
-		for st := range steps {
-			if err := awaitStep(ctx, s, w.contentIDs[i], st+1); err != nil {
-				record(0, err)
-				return nil
+	var calls sync.WaitGroup
+	for range o.concurrency {
+		calls.Go(func() {
+			for b := range queue {
+				d, err := approve(ctx, s, c, b.approver, w.contentIDs[b.item], b.step)
+				t.record(d, err)
+				if t.stepDone(b.item, b.step, err) {
+					go t.handOff(ctx, s, w, queue, b.item, b.step+1)
+				}
 			}
-			for _, approver := range w.approvers[st] {
-				record(approve(ctx, s, c, approver, w.contentIDs[i], st+1))
-			}
-		}
-		return nil
-	})
+		})
+	}
+	t.finished.Wait()
+	close(queue)
+	calls.Wait()
+	r := t.results
 	r.wall = time.Since(start)
 	slices.Sort(r.latencies)
+	slices.Sort(r.handOffs)
 	return r
+}
+
+// tally collects the calls' outcomes and tracks each item's open step.
+type tally struct {
+	mu sync.Mutex
+	results
+	// done counts the returned votes of each item's open step; failed
+	// marks a step with a failed vote (the item goes no further).
+	done   []int
+	failed []bool
+	// stepEnded is when each item's open step returned its last vote.
+	stepEnded []time.Time
+	// finished counts the items still being voted on.
+	finished sync.WaitGroup
+}
+
+func newTally(items int) *tally {
+	t := &tally{done: make([]int, items), failed: make([]bool, items), stepEnded: make([]time.Time, items)}
+	t.finished.Add(items)
+	return t
+}
+
+// open queues an item's votes on step.
+func (t *tally) open(queue chan<- ballot, w *world, item, step int) {
+	for _, approver := range w.approvers[step-1] {
+		queue <- ballot{item: item, step: step, approver: approver}
+	}
+}
+
+func (t *tally) record(d time.Duration, err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err != nil {
+		t.errors++
+		if t.firstErr == nil {
+			t.firstErr = err
+		}
+		return
+	}
+	t.latencies = append(t.latencies, d)
+}
+
+// stepDone counts one returned vote and reports whether it was the step's
+// last and the next step should be opened; an item whose step failed or
+// whose last step is decided is finished.
+func (t *tally) stepDone(item, step int, err error) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.done[item]++
+	t.failed[item] = t.failed[item] || err != nil
+	if t.done[item] < approversPerStep {
+		return false
+	}
+	t.done[item] = 0
+	if t.failed[item] || step == steps {
+		t.finished.Done()
+		return false
+	}
+	t.stepEnded[item] = time.Now()
+	return true
+}
+
+// handOff waits for the item's run to open step, then queues its votes.
+func (t *tally) handOff(ctx context.Context, s *stack.Stack, w *world, queue chan<- ballot, item, step int) {
+	if err := awaitStep(ctx, s, w.contentIDs[item], step); err != nil {
+		t.record(0, err)
+		t.finished.Done()
+		return
+	}
+	t.mu.Lock()
+	t.handOffs = append(t.handOffs, time.Since(t.stepEnded[item]))
+	t.mu.Unlock()
+	t.open(queue, w, item, step)
 }
 
 // approve sends one Approve and returns its latency.
@@ -176,12 +260,16 @@ func mismatches(r results, o options) []string {
 
 // percentile is the nearest-rank p-th percentile (0 < p ≤ 1) of the sorted
 // latencies, or 0 when there are none.
-func (r results) percentile(p float64) time.Duration {
-	if len(r.latencies) == 0 {
+func (r results) percentile(p float64) time.Duration { return percentile(r.latencies, p) }
+
+// percentile is the nearest-rank p-th percentile (0 < p ≤ 1) of sorted
+// durations, or 0 when there are none.
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
 		return 0
 	}
-	rank := int(math.Ceil(p * float64(len(r.latencies))))
-	return r.latencies[max(rank, 1)-1]
+	rank := int(math.Ceil(p * float64(len(sorted))))
+	return sorted[max(rank, 1)-1]
 }
 
 // forEach runs fn for 0..n-1, concurrency at a time, and returns the first

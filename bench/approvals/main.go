@@ -1,8 +1,11 @@
 // Command approvals measures votes on content approval chains through the
 // API: -items pieces of content, each under a chain of two all-of-3 steps,
 // get every approval (items × 2 × 3 Approve calls), -concurrency calls in
-// flight. Each Approve is a Temporal Update on the version's approval run
-// whose validator counts the vote before an activity writes it. In the same
+// flight: a step's three votes are sent at once, and when a step is
+// decided the next step's votes join the queue as soon as the run has
+// assigned it (that hand-off is timed apart). Each Approve is a Temporal
+// Update on the version's approval run whose validator counts the vote
+// before an activity writes it. In the same
 // run it measures the ceiling: trivial Updates per second on the same
 // Temporal, through a bench-only worker and workflow.
 //

@@ -22,13 +22,20 @@ type summary struct {
 // mismatch, and as the last line the JSON summary.
 func printReport(w io.Writer, o options, r results) error {
 	perSecond := float64(len(r.latencies)) / r.wall.Seconds()
+	var busy time.Duration
+	for _, d := range r.latencies {
+		busy += d
+	}
 	rows := [][2]string{
 		{"items × steps × approvers / concurrency", fmt.Sprintf("%d × %d × %d / %d", o.items, steps, approversPerStep, o.concurrency)},
 		{"failed calls", fmt.Sprint(r.errors)},
-		{"wall time (votes, with the waits for each next step)", fmt.Sprintf("%.1f s", r.wall.Seconds())},
+		{"wall time (first vote to last)", fmt.Sprintf("%.1f s", r.wall.Seconds())},
+		{"mean Approve calls in flight", fmt.Sprintf("%.1f", busy.Seconds()/r.wall.Seconds())},
 		{"approves/s", fmt.Sprintf("%.1f", perSecond)},
 		{"p50 / p90 / p99 / max Approve", fmt.Sprintf("%s / %s / %s / %s", ms(r.percentile(0.50)), ms(r.percentile(0.90)),
 			ms(r.percentile(0.99)), ms(r.percentile(1)))},
+		{"p50 / p99 step hand-off (last vote → next step assigned)", fmt.Sprintf("%s / %s",
+			ms(percentile(r.handOffs, 0.50)), ms(percentile(r.handOffs, 0.99)))},
 		{"approve rows / approved requests", fmt.Sprintf("%d / %d", r.votes, r.approved)},
 		{"ceiling: trivial Updates/s, same Temporal", fmt.Sprintf("%.1f", r.ceiling)},
 		{"approves/s ÷ ceiling", fmt.Sprintf("%.2f", perSecond/max(r.ceiling, 1e-9))},
