@@ -82,6 +82,11 @@ type ApprovalVoteRecord struct {
 	LinkID      string
 	OnBehalfOf  string
 	Comment     string
+	// Decides is set on the vote that decides its step (the quorum's
+	// last approval, a reject, a request for changes): only that vote is
+	// told to the author, as a decision; the approvals before it show in
+	// the history without an inbox row each.
+	Decides bool
 }
 
 // ApprovalResolution closes a request (and its open assignments) with
@@ -257,9 +262,11 @@ func (a *ContentApprovals) RecordApprovalVote(ctx context.Context, in ApprovalVo
 		if err := a.markVoterDone(ctx, tx, r, in); err != nil {
 			return err
 		}
-		if err := a.notify(ctx, tx, c, c.AuthorUserID, "vote/"+act.ID.String(), "Review: "+voteWord(in.Action),
-			fmt.Sprintf("Step %d of version %d: %s", in.Step, r.Version, in.Comment)); err != nil {
-			return err
+		if in.Decides {
+			if err := a.notify(ctx, tx, c, c.AuthorUserID, "vote/"+act.ID.String(), "Review: "+voteWord(in.Action),
+				fmt.Sprintf("Step %d of version %d: %s", in.Step, r.Version, in.Comment)); err != nil {
+				return err
+			}
 		}
 		return db.WriteAudit(ctx, tx, &db.AuditLog{ActorUserID: act.ActorUserID, OrganizationID: &r.OrganizationID,
 			ObjectType: "content", ObjectID: c.ID.String(), Action: "approval." + in.Action,

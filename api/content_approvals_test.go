@@ -422,3 +422,24 @@ func approvalWorkflowInput() *contentv1.ApprovalWorkflowInput {
 			Platforms: []string{"x"}, EventIds: []string{fxFreeEvent}, MinVipTier: 1},
 		Steps: []*contentv1.ApprovalStep{approvalStepInput()}}
 }
+
+// TestContentApprovals_AuthorIsToldOfTheDecisionNotEachVote approves an
+// all-of-3 step: three votes are recorded, and the author's inbox gets one
+// notice, from the vote that decided the step.
+func TestContentApprovals_AuthorIsToldOfTheDecisionNotEachVote(t *testing.T) {
+	w := setupApprovals(t, 3)
+	w.define(t, listed(contentv1.Quorum_QUORUM_ALL, w.people...))
+	id := w.draft(t, "Quiet")
+	w.submit(t, id)
+	for _, p := range w.people {
+		w.awaitInbox(t, p, 1)
+	}
+	for _, p := range w.people {
+		require.NoError(t, w.approve(p, id, 1, 1))
+	}
+	assert.Equal(t, 3, w.votes(t, id))
+	n, err := w.a.DB.NewSelect().Model((*db.Notification)(nil)).
+		Where("recipient_user_id = ? AND reference_id = ? AND title = ?", w.author.UserID, id, "Review: approved").Count(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "one notice for the deciding vote")
+}

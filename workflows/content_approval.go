@@ -169,6 +169,7 @@ func (o *contentApproval) handleVote(ctx workflow.Context, action string, v Cont
 		rec.OnBehalfOf, escalation = a.OnBehalfOf, a.Reason == enums.AssignedEscalation
 	}
 	o.tally(action, escalation)
+	rec.Decides = o.outcome != ""
 	o.setDetails(ctx)
 	o.writing++
 	// A local activity: the vote is written by this worker within the
