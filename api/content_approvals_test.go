@@ -441,5 +441,5 @@ func TestContentApprovals_AuthorIsToldOfTheDecisionNotEachVote(t *testing.T) {
 	n, err := w.a.DB.NewSelect().Model((*db.Notification)(nil)).
 		Where("recipient_user_id = ? AND reference_id = ? AND title = ?", w.author.UserID, id, "Review: approved").Count(context.Background())
 	require.NoError(t, err)
-	assert.Equal(t, 1, n, "one notice for the deciding vote")
+	assert.EqualValues(t, 1, n, "one notice for the deciding vote")
 }
