@@ -257,3 +257,14 @@ func QuizModulesWithoutQuestions(ctx context.Context, idb bun.IDB, pathID uuid.U
 	}
 	return out, nil
 }
+
+// LearningMilestoneByID returns a milestone.
+func LearningMilestoneByID(ctx context.Context, idb bun.IDB, id uuid.UUID) (*LearningMilestone, error) {
+	var ms LearningMilestone
+	if err := idb.NewSelect().Model(&ms).Where("id = ?", id).Scan(ctx); errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("milestone %s: %w", id, ErrNotFound)
+	} else if err != nil {
+		return nil, fmt.Errorf("milestone %s: %w", id, err)
+	}
+	return &ms, nil
+}

@@ -152,35 +152,6 @@ func insertedOne(res sql.Result, err error, what string) (bool, error) {
 	return n == 1, nil
 }
 
-// CompletedModules returns the member's completions in a path by module.
-func CompletedModules(ctx context.Context, idb bun.IDB, pathID, userID uuid.UUID) (map[uuid.UUID]ModuleCompletion, error) {
-	var rows []ModuleCompletion
-	if err := idb.NewSelect().Model(&rows).Where("path_id = ? AND user_id = ?", pathID, userID).Scan(ctx); err != nil {
-		return nil, fmt.Errorf("completed modules of %s: %w", userID, err)
-	}
-	out := make(map[uuid.UUID]ModuleCompletion, len(rows))
-	for _, r := range rows {
-		out[r.ModuleID] = r
-	}
-	return out, nil
-}
-
-// CompletedMilestones returns the IDs of the member's completed milestones
-// in a path.
-func CompletedMilestones(ctx context.Context, idb bun.IDB, pathID, userID uuid.UUID) (map[uuid.UUID]bool, error) {
-	var ids []uuid.UUID
-	err := idb.NewSelect().Model((*MilestoneCompletion)(nil)).Column("milestone_id").
-		Where("path_id = ? AND user_id = ?", pathID, userID).Scan(ctx, &ids)
-	if err != nil {
-		return nil, fmt.Errorf("completed milestones of %s: %w", userID, err)
-	}
-	out := make(map[uuid.UUID]bool, len(ids))
-	for _, id := range ids {
-		out[id] = true
-	}
-	return out, nil
-}
-
 // ProgressPage lists a member's enrollments in an organization by
 // (started_at, id) after the given row, limit rows.
 func ProgressPage(ctx context.Context, idb bun.IDB, orgID, userID uuid.UUID, afterAt time.Time, afterID uuid.UUID, limit int) ([]PathProgress, error) {
@@ -193,4 +164,30 @@ func ProgressPage(ctx context.Context, idb bun.IDB, orgID, userID uuid.UUID, aft
 		return nil, fmt.Errorf("progress of %s: %w", userID, err)
 	}
 	return out, nil
+}
+
+// CompletionsOf returns the IDs of the member's completed modules and
+// milestones in each of the paths, each list in completion order.
+func CompletionsOf(ctx context.Context, idb bun.IDB, userID uuid.UUID, pathIDs ...uuid.UUID) (modules, milestones map[uuid.UUID][]uuid.UUID, err error) {
+	modules, milestones = map[uuid.UUID][]uuid.UUID{}, map[uuid.UUID][]uuid.UUID{}
+	if len(pathIDs) == 0 {
+		return modules, milestones, nil
+	}
+	var mods []ModuleCompletion
+	if err := idb.NewSelect().Model(&mods).Where("user_id = ? AND path_id IN (?)", userID, bun.In(pathIDs)).
+		Order("completed_at", "id").Scan(ctx); err != nil {
+		return nil, nil, fmt.Errorf("module completions of %s: %w", userID, err)
+	}
+	for _, c := range mods {
+		modules[c.PathID] = append(modules[c.PathID], c.ModuleID)
+	}
+	var mss []MilestoneCompletion
+	if err := idb.NewSelect().Model(&mss).Where("user_id = ? AND path_id IN (?)", userID, bun.In(pathIDs)).
+		Order("completed_at", "id").Scan(ctx); err != nil {
+		return nil, nil, fmt.Errorf("milestone completions of %s: %w", userID, err)
+	}
+	for _, c := range mss {
+		milestones[c.PathID] = append(milestones[c.PathID], c.MilestoneID)
+	}
+	return modules, milestones, nil
 }
