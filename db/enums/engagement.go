@@ -46,3 +46,24 @@ const (
 	EventQuestCompleted      = "quest.completed"
 	EventOnboardingCompleted = "onboarding.completed"
 )
+
+// Learning path statuses: learning_paths.status. Modules change only while
+// a path is a draft; members enroll only in published paths.
+const (
+	PathDraft     = "draft"
+	PathPublished = "published"
+	PathArchived  = "archived"
+)
+
+// Learning module kinds: learning_modules.kind.
+const (
+	ModuleLesson = "lesson"
+	ModuleQuiz   = "quiz"
+)
+
+// Learning progress statuses: learning_path_progress.status.
+const (
+	ProgressEnrolled   = "enrolled"
+	ProgressInProgress = "in_progress"
+	ProgressCompleted  = "completed"
+)

@@ -1,0 +1,9 @@
+DROP TABLE IF EXISTS milestone_completions;
+DROP TABLE IF EXISTS module_completions;
+DROP TABLE IF EXISTS learning_path_progress;
+DROP TABLE IF EXISTS quiz_attempts;
+DROP TABLE IF EXISTS quiz_questions;
+DROP TABLE IF EXISTS learning_modules;
+DROP FUNCTION IF EXISTS learning_modules_prerequisites();
+DROP TABLE IF EXISTS learning_path_milestones;
+DROP TABLE IF EXISTS learning_paths;
