@@ -24,12 +24,13 @@ test:
 test-race:
 	scripts/test.sh --race
 
-## bench: run the ticket-rush, fan-out, start-latency and approvals benchmarks (on demand, never in CI); e.g. BENCH_ARGS='-buyers 200 -capacity 50' FANOUT_ARGS='-recipients 20000' STARTLATENCY_ARGS='-calls 500' APPROVALS_ARGS='-items 100'
+## bench: run the ticket-rush, fan-out, start-latency, approvals and leaderboard benchmarks (on demand, never in CI); e.g. BENCH_ARGS='-buyers 200 -capacity 50' FANOUT_ARGS='-recipients 20000' STARTLATENCY_ARGS='-calls 500' APPROVALS_ARGS='-items 100' LEADERBOARD_ARGS='-members 20000'
 bench:
 	$(GO) run ./bench/ticketrush $(BENCH_ARGS)
 	$(GO) run ./bench/fanout $(FANOUT_ARGS)
 	$(GO) run ./bench/startlatency $(STARTLATENCY_ARGS)
 	$(GO) run ./bench/approvals $(APPROVALS_ARGS)
+	$(GO) run ./bench/leaderboard $(LEADERBOARD_ARGS)
 
 ## generate: regenerate Go code from proto/ with buf and local plugins
 generate:

@@ -47,5 +47,7 @@ func (d Deps) recorder() engagement.Recorder { return engagement.Recorder{River:
 func Domain(d Deps) rpc.Domain {
 	return rpc.Domain{Services: []rpc.Service{
 		learningService(d),
+		pointsService(d),
+		badgeService(d),
 	}}
 }

@@ -81,6 +81,8 @@ type API struct {
 	Social        contentv1connect.SocialServiceClient
 	EventContent  contentv1connect.EventContentServiceClient
 	Learning      engagementv1connect.LearningServiceClient
+	Points        engagementv1connect.PointsServiceClient
+	Badges        engagementv1connect.BadgeServiceClient
 
 	// Sandbox is the payment sandbox the API uses; Tickets its ticket keys.
 	Sandbox *payment.Sandbox
@@ -238,6 +240,8 @@ func (a *API) connectClients() {
 	a.Social = contentv1connect.NewSocialServiceClient(a.HTTP, a.URL)
 	a.EventContent = contentv1connect.NewEventContentServiceClient(a.HTTP, a.URL)
 	a.Learning = engagementv1connect.NewLearningServiceClient(a.HTTP, a.URL)
+	a.Points = engagementv1connect.NewPointsServiceClient(a.HTTP, a.URL)
+	a.Badges = engagementv1connect.NewBadgeServiceClient(a.HTTP, a.URL)
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -1,0 +1,176 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+)
+
+// Leaderboard is one leaderboard of an organization: all time, one month
+// (points_this_month of the rows whose month_key is Month) or one team's
+// all-time board. Each reads one of user_points' keyset indexes in its
+// order (points DESC, user_id), so no query sorts.
+type Leaderboard struct {
+	OrganizationID uuid.UUID
+	// Month, when set, is the first day of the month ranked by.
+	Month *time.Time
+	// TeamID, when set, ranks that team's members (all time).
+	TeamID *uuid.UUID
+}
+
+// LeaderboardRow is one member's line: the points ranked by and the tier.
+type LeaderboardRow struct {
+	UserID uuid.UUID `bun:"user_id,type:uuid"`
+	Points int64     `bun:"points"`
+	Tier   string    `bun:"tier"`
+}
+
+// pointsColumn is the column the board ranks by.
+func (l Leaderboard) pointsColumn() string {
+	if l.Month != nil {
+		return "points_this_month"
+	}
+	return "total_points"
+}
+
+// where restricts q to the board's rows, as its index's leading columns.
+func (l Leaderboard) where(q *bun.SelectQuery) *bun.SelectQuery {
+	q = q.Where("up.organization_id = ?", l.OrganizationID)
+	if l.Month != nil {
+		q = q.Where("up.month_key = ?", l.Month.Format(time.DateOnly))
+	}
+	if l.TeamID != nil {
+		q = q.Where("up.team_id = ?", *l.TeamID)
+	}
+	return q
+}
+
+// PageQuery is the query of the page after (afterPoints, afterUser) — the
+// first page when afterUser is uuid.Nil — leaving out hidden members; it
+// is exported so the benchmark can EXPLAIN it.
+func (l Leaderboard) PageQuery(idb bun.IDB, afterPoints int64, afterUser uuid.UUID, limit int) *bun.SelectQuery {
+	col := bun.Ident("up." + l.pointsColumn())
+	q := l.where(idb.NewSelect().TableExpr("user_points AS up").
+		ColumnExpr("up.user_id, ? AS points, up.tier", col))
+	if afterUser != uuid.Nil {
+		// Points DESC then user_id ASC: the bound on points is an index
+		// condition, the tie-break a filter on the rows of equal points.
+		q = q.Where("? <= ?", col, afterPoints).Where("(? < ? OR up.user_id > ?)", col, afterPoints, afterUser)
+	}
+	return q.Where("NOT EXISTS (SELECT 1 FROM member_profiles mp WHERE mp.organization_id = up.organization_id"+
+		" AND mp.user_id = up.user_id AND NOT mp.leaderboard_visible)").
+		OrderExpr("? DESC, up.user_id", col).Limit(int64(limit))
+}
+
+// LeaderboardPage returns up to limit visible members after (afterPoints,
+// afterUser) in the board's order.
+func LeaderboardPage(ctx context.Context, idb bun.IDB, l Leaderboard, afterPoints int64, afterUser uuid.UUID, limit int) ([]LeaderboardRow, error) {
+	var rows []LeaderboardRow
+	if err := l.PageQuery(idb, afterPoints, afterUser, limit).Scan(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("leaderboard of %s: %w", l.OrganizationID, err)
+	}
+	return rows, nil
+}
+
+// AheadQuery counts the board's rows ahead of (points, userID), hidden
+// members included: an index-only scan. Exported for the benchmark.
+func (l Leaderboard) AheadQuery(idb bun.IDB, points int64, userID uuid.UUID) *bun.SelectQuery {
+	col := bun.Ident("up." + l.pointsColumn())
+	return l.where(idb.NewSelect().TableExpr("user_points AS up").ColumnExpr("count(*)")).
+		Where("? >= ?", col, points).Where("(? > ? OR up.user_id < ?)", col, points, userID)
+}
+
+// RankOf is one more than the visible members ahead of (points, userID)
+// on the board: all members ahead (counted on the index) less the hidden
+// ones ahead (few, through member_profiles_hidden_idx).
+func RankOf(ctx context.Context, idb bun.IDB, l Leaderboard, points int64, userID uuid.UUID) (int64, error) {
+	var ahead, hidden int64
+	if err := l.AheadQuery(idb, points, userID).Scan(ctx, &ahead); err != nil {
+		return 0, fmt.Errorf("rank of %s: %w", userID, err)
+	}
+	col := bun.Ident("up." + l.pointsColumn())
+	q := l.where(idb.NewSelect().TableExpr("member_profiles AS mp").ColumnExpr("count(*)").
+		Join("JOIN user_points AS up ON up.organization_id = mp.organization_id AND up.user_id = mp.user_id").
+		Where("NOT mp.leaderboard_visible").Where("mp.organization_id = ?", l.OrganizationID)).
+		Where("? >= ?", col, points).Where("(? > ? OR up.user_id < ?)", col, points, userID)
+	if err := q.Scan(ctx, &hidden); err != nil {
+		return 0, fmt.Errorf("hidden members ahead of %s: %w", userID, err)
+	}
+	return 1 + ahead - hidden, nil
+}
+
+// DisplayNames returns the profile names of users (users without a name
+// are absent).
+func DisplayNames(ctx context.Context, idb bun.IDB, userIDs []uuid.UUID) (map[uuid.UUID]string, error) {
+	out := make(map[uuid.UUID]string, len(userIDs))
+	if len(userIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		UserID uuid.UUID `bun:"user_id,type:uuid"`
+		Name   string    `bun:"name"`
+	}
+	err := idb.NewSelect().TableExpr("user_profiles").Column("user_id", "name").
+		Where("user_id IN (?) AND name <> ''", bun.List(userIDs)).Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("display names: %w", err)
+	}
+	for _, r := range rows {
+		out[r.UserID] = r.Name
+	}
+	return out, nil
+}
+
+// LedgerPage returns up to limit of a member's ledger entries, newest
+// first, after the entry (afterAt, afterID) — from the newest when afterID
+// is uuid.Nil.
+func LedgerPage(ctx context.Context, idb bun.IDB, orgID, userID uuid.UUID, afterAt time.Time, afterID uuid.UUID, limit int) ([]LedgerEntry, error) {
+	var out []LedgerEntry
+	q := idb.NewSelect().Model(&out).Where("organization_id = ? AND user_id = ?", orgID, userID)
+	if afterID != uuid.Nil {
+		q = q.Where("(created_at, id) < (?, ?)", afterAt, afterID)
+	}
+	if limit > 0 {
+		q = q.Limit(int64(limit))
+	}
+	if err := q.OrderExpr("created_at DESC, id DESC").Scan(ctx); err != nil {
+		return nil, fmt.Errorf("ledger of %s: %w", userID, err)
+	}
+	return out, nil
+}
+
+// EngagementTimeZone is the organization's engagement zone, "UTC" when it
+// has no settings.
+func EngagementTimeZone(ctx context.Context, idb bun.IDB, orgID uuid.UUID) (string, error) {
+	var zone string
+	err := idb.NewSelect().Model((*EngagementSettings)(nil)).Column("time_zone").
+		Where("organization_id = ?", orgID).Scan(ctx, &zone)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "UTC", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("engagement time zone of %s: %w", orgID, err)
+	}
+	return zone, nil
+}
+
+// MemberProfileOf returns a member's engagement profile, the defaults if
+// none is stored.
+func MemberProfileOf(ctx context.Context, idb bun.IDB, orgID, userID uuid.UUID) (*MemberProfile, error) {
+	p := MemberProfile{OrganizationID: orgID, UserID: userID, LeaderboardVisible: true, Skills: []string{}, Interests: []string{}}
+	err := idb.NewSelect().Model(&p).Where("organization_id = ? AND user_id = ?", orgID, userID).Scan(ctx)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("member profile of %s: %w", userID, err)
+	}
+	return &p, nil
+}
+
+// LedgerEntryByKey returns the entry recorded with an idempotency key.
+func LedgerEntryByKey(ctx context.Context, idb bun.IDB, key string) (*LedgerEntry, error) {
+	return ledgerEntryByKey(ctx, idb, key)
+}

@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS member_profiles_hidden_idx;
