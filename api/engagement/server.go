@@ -49,5 +49,6 @@ func Domain(d Deps) rpc.Domain {
 		learningService(d),
 		pointsService(d),
 		badgeService(d),
+		recognitionService(d),
 	}}
 }

@@ -67,3 +67,20 @@ const (
 	ProgressInProgress = "in_progress"
 	ProgressCompleted  = "completed"
 )
+
+// Recognition statuses: recognitions.status. Pending ones wait for an
+// approver; rejected and expired ones gave the allowance back.
+const (
+	RecognitionPending  = "pending"
+	RecognitionApproved = "approved"
+	RecognitionRejected = "rejected"
+	RecognitionExpired  = "expired"
+)
+
+// Recognition visibilities: recognitions.visibility, who sees one in the
+// feed besides its sender and recipient.
+const (
+	RecognitionPublic  = "public"
+	RecognitionTeam    = "team"
+	RecognitionPrivate = "private"
+)

@@ -63,6 +63,10 @@ func TestVocabulariesMatchMigrations(t *testing.T) {
 			enums.ProgressCompleted}},
 		{"badge kinds", "CHECK (kind IN (%s))", []string{enums.BadgeFirst, enums.BadgeThreshold, enums.BadgeStreak,
 			enums.BadgeManual}},
+		{"recognition statuses", "CHECK (status IN (%s))", []string{enums.RecognitionPending, enums.RecognitionApproved,
+			enums.RecognitionRejected, enums.RecognitionExpired}},
+		{"recognition visibilities", "CHECK (visibility IN (%s))", []string{enums.RecognitionPublic, enums.RecognitionTeam,
+			enums.RecognitionPrivate}},
 		{"campaign statuses", "CHECK (status IN (%s))", []string{enums.CampaignDraft, enums.CampaignActive,
 			enums.CampaignPaused, enums.CampaignCompleted}},
 	}

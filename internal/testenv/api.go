@@ -83,6 +83,7 @@ type API struct {
 	Learning      engagementv1connect.LearningServiceClient
 	Points        engagementv1connect.PointsServiceClient
 	Badges        engagementv1connect.BadgeServiceClient
+	Recognitions  engagementv1connect.RecognitionServiceClient
 
 	// Sandbox is the payment sandbox the API uses; Tickets its ticket keys.
 	Sandbox *payment.Sandbox
@@ -242,6 +243,7 @@ func (a *API) connectClients() {
 	a.Learning = engagementv1connect.NewLearningServiceClient(a.HTTP, a.URL)
 	a.Points = engagementv1connect.NewPointsServiceClient(a.HTTP, a.URL)
 	a.Badges = engagementv1connect.NewBadgeServiceClient(a.HTTP, a.URL)
+	a.Recognitions = engagementv1connect.NewRecognitionServiceClient(a.HTTP, a.URL)
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
