@@ -27,6 +27,7 @@ import (
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/social"
 	"github.com/convene/convene/internal/ratelimit"
+	"github.com/convene/convene/internal/rules"
 	"github.com/convene/convene/internal/secretbox"
 	"github.com/convene/convene/internal/tickets"
 	"github.com/convene/convene/jobs"
@@ -197,7 +198,7 @@ func registerJobs(w *river.Workers, o Options, inserter *river.Client[*sql.Tx]) 
 	river.AddWorker(w, &jobs.MetricsFetchWorker{Platform: platforms})
 	river.AddWorker(w, &jobs.SentimentWorker{Platform: platforms})
 	river.AddWorker(w, &jobs.ContentPartitionsWorker{DB: o.DB, Now: o.Now})
-	river.AddWorker(w, &jobs.EvaluateRulesWorker{DB: o.DB, Recorder: engagement.Recorder{River: inserter}})
+	river.AddWorker(w, &jobs.EvaluateRulesWorker{DB: o.DB, Recorder: engagement.Recorder{River: inserter}, Rules: rules.New()})
 }
 
 // registerTemporal adds every workflow and activity, a few lines per domain.

@@ -59,6 +59,9 @@ func TestVocabulariesMatchMigrations(t *testing.T) {
 			enums.LedgerManual}},
 		{"badge kinds", "CHECK (kind IN (%s))", []string{enums.BadgeFirst, enums.BadgeThreshold, enums.BadgeStreak,
 			enums.BadgeManual}},
+		{"rule cap periods", "CHECK (cap_period IN (%s))", []string{enums.CapDay, enums.CapWeek, enums.CapMonth, enums.CapTotal}},
+		{"rule outcomes", "CHECK (outcome IN (%s))", []string{enums.RuleFired, enums.RuleConditionsFalse, enums.RuleCapped,
+			enums.RuleDepthLimit}},
 		{"campaign statuses", "CHECK (status IN (%s))", []string{enums.CampaignDraft, enums.CampaignActive,
 			enums.CampaignPaused, enums.CampaignCompleted}},
 	}

@@ -93,17 +93,19 @@ type Engine struct {
 	env *cel.Env
 }
 
-// New builds the CEL environment with `event` and `member`.
-func New() (*Engine, error) {
+// New builds the CEL environment with `event` and `member`. The
+// declarations are fixed, so an error here is a programming error and
+// panics (as prometheus.MustRegister does).
+func New() *Engine {
 	env, err := cel.NewEnv(
 		ext.NativeTypes(reflect.TypeFor[Member](), ext.ParseStructTags(true)),
 		cel.Variable("event", cel.MapType(cel.StringType, cel.DynType)),
 		cel.Variable("member", cel.ObjectType("rules.Member")),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("rules environment: %w", err)
+		panic(fmt.Sprintf("rules environment: %v", err))
 	}
-	return &Engine{env: env}, nil
+	return &Engine{env: env}
 }
 
 // Program is a compiled condition.
