@@ -166,7 +166,7 @@ func newRiver(o Options) (*river.Client[*sql.Tx], error) {
 		},
 		Workers: workers,
 		PeriodicJobs: []*river.PeriodicJob{jobs.PeriodicPurgeCredentials(), jobs.PeriodicPurgeContent(),
-			jobs.PeriodicMetricsPoll(), jobs.PeriodicContentPartitions()},
+			jobs.PeriodicMetricsPoll(), jobs.PeriodicContentPartitions(), jobs.PeriodicReconcile()},
 		FetchPollInterval: o.RiverPollInterval,
 		// A fetch takes at most MaxWorkers jobs and waits FetchCooldown
 		// before the next; River's 100 ms default caps a queue near
@@ -199,6 +199,7 @@ func registerJobs(w *river.Workers, o Options, inserter *river.Client[*sql.Tx]) 
 	river.AddWorker(w, &jobs.SentimentWorker{Platform: platforms})
 	river.AddWorker(w, &jobs.ContentPartitionsWorker{DB: o.DB, Now: o.Now})
 	river.AddWorker(w, &jobs.EvaluateRulesWorker{DB: o.DB, Recorder: engagement.Recorder{River: inserter}, Rules: rules.New()})
+	river.AddWorker(w, &jobs.ReconcileWorker{DB: o.DB, Metrics: jobs.NewDriftMetrics(o.Metrics), Log: o.Log})
 }
 
 // registerTemporal adds every workflow and activity, a few lines per domain.
