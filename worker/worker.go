@@ -27,6 +27,7 @@ import (
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/social"
 	"github.com/convene/convene/internal/ratelimit"
+	"github.com/convene/convene/internal/rules"
 	"github.com/convene/convene/internal/secretbox"
 	"github.com/convene/convene/internal/tickets"
 	"github.com/convene/convene/jobs"
@@ -165,7 +166,7 @@ func newRiver(o Options) (*river.Client[*sql.Tx], error) {
 		},
 		Workers: workers,
 		PeriodicJobs: []*river.PeriodicJob{jobs.PeriodicPurgeCredentials(), jobs.PeriodicPurgeContent(),
-			jobs.PeriodicMetricsPoll(), jobs.PeriodicContentPartitions(), jobs.PeriodicExpireRecognitions()},
+			jobs.PeriodicMetricsPoll(), jobs.PeriodicContentPartitions(), jobs.PeriodicExpireRecognitions(), jobs.PeriodicReconcile()},
 		FetchPollInterval: o.RiverPollInterval,
 		// A fetch takes at most MaxWorkers jobs and waits FetchCooldown
 		// before the next; River's 100 ms default caps a queue near
@@ -197,7 +198,8 @@ func registerJobs(w *river.Workers, o Options, inserter *river.Client[*sql.Tx]) 
 	river.AddWorker(w, &jobs.MetricsFetchWorker{Platform: platforms})
 	river.AddWorker(w, &jobs.SentimentWorker{Platform: platforms})
 	river.AddWorker(w, &jobs.ContentPartitionsWorker{DB: o.DB, Now: o.Now})
-	river.AddWorker(w, &jobs.EvaluateRulesWorker{DB: o.DB, Recorder: engagement.Recorder{River: inserter}})
+	river.AddWorker(w, &jobs.EvaluateRulesWorker{DB: o.DB, Recorder: engagement.Recorder{River: inserter}, Rules: rules.New()})
+	river.AddWorker(w, &jobs.ReconcileWorker{DB: o.DB, Metrics: jobs.NewDriftMetrics(o.Metrics), Log: o.Log})
 	river.AddWorker(w, &jobs.ExpireRecognitionsWorker{DB: o.DB, Now: o.Now})
 }
 

@@ -50,5 +50,6 @@ func Domain(d Deps) rpc.Domain {
 		pointsService(d),
 		badgeService(d),
 		recognitionService(d),
+		rulesService(d),
 	}}
 }

@@ -84,3 +84,21 @@ const (
 	RecognitionTeam    = "team"
 	RecognitionPrivate = "private"
 )
+
+// Rule cap periods: gamification_rules.cap_period, the window a rule's
+// per-member cap counts in (organization zone).
+const (
+	CapDay   = "day"
+	CapWeek  = "week"
+	CapMonth = "month"
+	CapTotal = "total"
+)
+
+// Rule execution outcomes: rule_executions.outcome, what one rule did with
+// one domain event.
+const (
+	RuleFired           = "fired"
+	RuleConditionsFalse = "conditions_false"
+	RuleCapped          = "capped"
+	RuleDepthLimit      = "depth_limit"
+)

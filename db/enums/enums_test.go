@@ -67,6 +67,9 @@ func TestVocabulariesMatchMigrations(t *testing.T) {
 			enums.RecognitionRejected, enums.RecognitionExpired}},
 		{"recognition visibilities", "CHECK (visibility IN (%s))", []string{enums.RecognitionPublic, enums.RecognitionTeam,
 			enums.RecognitionPrivate}},
+		{"rule cap periods", "CHECK (cap_period IN (%s))", []string{enums.CapDay, enums.CapWeek, enums.CapMonth, enums.CapTotal}},
+		{"rule outcomes", "CHECK (outcome IN (%s))", []string{enums.RuleFired, enums.RuleConditionsFalse, enums.RuleCapped,
+			enums.RuleDepthLimit}},
 		{"campaign statuses", "CHECK (status IN (%s))", []string{enums.CampaignDraft, enums.CampaignActive,
 			enums.CampaignPaused, enums.CampaignCompleted}},
 	}

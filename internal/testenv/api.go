@@ -84,6 +84,7 @@ type API struct {
 	Points        engagementv1connect.PointsServiceClient
 	Badges        engagementv1connect.BadgeServiceClient
 	Recognitions  engagementv1connect.RecognitionServiceClient
+	Rules         engagementv1connect.RulesServiceClient
 
 	// Sandbox is the payment sandbox the API uses; Tickets its ticket keys.
 	Sandbox *payment.Sandbox
@@ -244,6 +245,7 @@ func (a *API) connectClients() {
 	a.Points = engagementv1connect.NewPointsServiceClient(a.HTTP, a.URL)
 	a.Badges = engagementv1connect.NewBadgeServiceClient(a.HTTP, a.URL)
 	a.Recognitions = engagementv1connect.NewRecognitionServiceClient(a.HTTP, a.URL)
+	a.Rules = engagementv1connect.NewRulesServiceClient(a.HTTP, a.URL)
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
