@@ -59,6 +59,11 @@ func TestVocabulariesMatchMigrations(t *testing.T) {
 			enums.LedgerManual}},
 		{"badge kinds", "CHECK (kind IN (%s))", []string{enums.BadgeFirst, enums.BadgeThreshold, enums.BadgeStreak,
 			enums.BadgeManual}},
+		{"team roles", "CHECK (role IN (%s))", []string{enums.TeamRoleMember, enums.TeamRoleModerator, enums.TeamRoleLeader}},
+		{"challenge metrics", "CHECK (metric IN (%s))", []string{enums.ChallengeMetricPoints, enums.ChallengeMetricCheckIns,
+			enums.ChallengeMetricModules}},
+		{"challenge statuses", "CHECK (status IN (%s))", []string{enums.ChallengeScheduled, enums.ChallengeRunning,
+			enums.ChallengeSettling, enums.ChallengeCompleted, enums.ChallengeCancelled}},
 		{"campaign statuses", "CHECK (status IN (%s))", []string{enums.CampaignDraft, enums.CampaignActive,
 			enums.CampaignPaused, enums.CampaignCompleted}},
 	}
