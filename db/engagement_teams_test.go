@@ -88,7 +88,7 @@ func TestChallengeStandings_TiesShareRank(t *testing.T) {
 		at     time.Time
 	}{
 		{0, 30, start.Add(time.Minute)}, {1, 30, start.Add(2 * time.Minute)}, {2, 10, start.Add(3 * time.Minute)},
-		{2, 50, start.Add(-time.Minute)}, // before the window
+		{2, 50, start.Add(-time.Minute)},                                        // before the window
 		{3, 5, start.Add(4 * time.Minute)}, {3, -5, start.Add(5 * time.Minute)}, // losses do not count
 	}
 	for i, g := range gains {
