@@ -91,9 +91,10 @@ func SetChallengeStatus(ctx context.Context, idb bun.IDB, id uuid.UUID, status s
 	return nil
 }
 
-// SetChallengeEnd moves a challenge's end.
+// SetChallengeEnd moves a challenge's end later (never earlier: of two
+// concurrent extensions the later end stays).
 func SetChallengeEnd(ctx context.Context, idb bun.IDB, id uuid.UUID, endsAt time.Time) error {
-	_, err := idb.NewUpdate().Model((*TeamChallenge)(nil)).Set("ends_at = ?", endsAt).Set("updated_at = now()").Where("id = ?", id).Exec(ctx)
+	_, err := idb.NewUpdate().Model((*TeamChallenge)(nil)).Set("ends_at = greatest(ends_at, ?)", endsAt).Set("updated_at = now()").Where("id = ?", id).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("move end of challenge %s: %w", id, err)
 	}

@@ -45,5 +45,7 @@ func (d Deps) recorder() engagement.Recorder { return engagement.Recorder{River:
 // Domain lists the engagement services for the server to mount, one line
 // per service (each built in its topic's file).
 func Domain(d Deps) rpc.Domain {
-	return rpc.Domain{Services: []rpc.Service{}}
+	return rpc.Domain{Services: []rpc.Service{
+		teamsService(d),
+	}}
 }
