@@ -53,6 +53,9 @@ type TeamChallengeInput struct {
 	Name     string
 	StartsAt time.Time
 	EndsAt   time.Time
+	// SettleDelay overrides ChallengeSettleDelay when set (tests that run
+	// in real time).
+	SettleDelay time.Duration
 }
 
 // TeamChallengeState is what the state query and the Updates answer.
@@ -105,7 +108,10 @@ func StartTeamChallenge(ctx context.Context, c client.Client, taskQueue string, 
 // `cancel` before the end closes the run with nothing paid.
 func TeamChallenge(ctx workflow.Context, in TeamChallengeInput) (TeamChallengeState, error) {
 	o := &teamChallenge{state: TeamChallengeState{ChallengeID: in.ChallengeID, Status: enums.ChallengeScheduled,
-		StartsAt: in.StartsAt, EndsAt: in.EndsAt}}
+		StartsAt: in.StartsAt, EndsAt: in.EndsAt}, settleDelay: in.SettleDelay}
+	if o.settleDelay <= 0 {
+		o.settleDelay = ChallengeSettleDelay
+	}
 	if err := o.registerHandlers(ctx); err != nil {
 		return o.state, err
 	}
@@ -116,8 +122,9 @@ func TeamChallenge(ctx workflow.Context, in TeamChallengeInput) (TeamChallengeSt
 }
 
 type teamChallenge struct {
-	state TeamChallengeState
-	acts  *activities.EngagementChallenges
+	state       TeamChallengeState
+	acts        *activities.EngagementChallenges
+	settleDelay time.Duration
 	// changing counts Updates writing their change: the run does not
 	// settle under them. moved wakes the wait after an extension.
 	changing  int
@@ -147,7 +154,7 @@ func (o *teamChallenge) run(ctx workflow.Context) error {
 		return fmt.Errorf("open challenge: %w", err)
 	}
 	o.setStatus(ctx, enums.ChallengeRunning)
-	if o.wait(ctx, func() time.Time { return o.state.EndsAt.Add(ChallengeSettleDelay) }) {
+	if o.wait(ctx, func() time.Time { return o.state.EndsAt.Add(o.settleDelay) }) {
 		return nil
 	}
 	o.settling = true
