@@ -135,6 +135,9 @@ func (s *teamsServer) ExtendChallenge(ctx context.Context, req *connect.Request[
 	if !endsAt.After(s.Now()) || !endsAt.After(c.EndsAt) {
 		return nil, rpc.InvalidField("ends_at", "must be later than now and than the current end "+c.EndsAt.UTC().Format(time.RFC3339))
 	}
+	if endsAt.Sub(c.StartsAt) > maxChallengeLength {
+		return nil, rpc.InvalidField("ends_at", "a challenge lasts at most a year")
+	}
 	if err := s.updateChallenge(ctx, c.ID, workflows.UpdateExtendChallenge,
 		workflows.ChallengeExtension{EndsAt: endsAt, ActorUserID: rpc.CallerID(ctx).String()}); err != nil {
 		return nil, err
