@@ -247,6 +247,7 @@ func TestChallenges_ExtendAndCancelThroughTheWorkflow(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, engagementv1.ChallengeStatus_CHALLENGE_STATUS_CANCELLED, got.Msg.GetChallenge().GetStatus())
 	assert.Empty(t, got.Msg.GetResults())
+	recordHistory(t, w.a, workflows.TeamChallengeWorkflowID(c.GetId()), "team-challenge-extend-cancel")
 }
 
 // TestChallenges_SettlesWithTheRealActivities runs a short challenge in
