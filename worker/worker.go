@@ -214,4 +214,6 @@ func registerTemporal(w tworker.Worker, o Options, rc *river.Client[*sql.Tx]) {
 	w.RegisterActivity(&activities.Publishing{DB: o.DB, Platforms: o.Social, Tokens: o.SocialTokens, Now: o.Now})
 	w.RegisterWorkflowWithOptions(workflows.ContentApproval, workflow.RegisterOptions{Name: workflows.ContentApprovalWorkflowName})
 	w.RegisterActivity(&activities.ContentApprovals{DB: o.DB, Notices: &jobs.Notices{River: rc}, Now: o.Now})
+	w.RegisterWorkflowWithOptions(workflows.TeamChallenge, workflow.RegisterOptions{Name: workflows.TeamChallengeWorkflowName})
+	w.RegisterActivity(&activities.EngagementChallenges{DB: o.DB, Recorder: engagement.Recorder{River: rc}})
 }

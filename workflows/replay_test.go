@@ -26,6 +26,7 @@ func TestReplay_RecordedHistories(t *testing.T) {
 			r.RegisterWorkflowWithOptions(workflows.TicketOrder, workflow.RegisterOptions{Name: workflows.TicketOrderWorkflowName})
 			r.RegisterWorkflowWithOptions(workflows.EventCancellation, workflow.RegisterOptions{Name: workflows.EventCancellationWorkflowName})
 			r.RegisterWorkflowWithOptions(workflows.ContentApproval, workflow.RegisterOptions{Name: workflows.ContentApprovalWorkflowName})
+			r.RegisterWorkflowWithOptions(workflows.TeamChallenge, workflow.RegisterOptions{Name: workflows.TeamChallengeWorkflowName})
 			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
 		})
 	}

@@ -51,5 +51,6 @@ func Domain(d Deps) rpc.Domain {
 		badgeService(d),
 		recognitionService(d),
 		rulesService(d),
+		teamsService(d),
 	}}
 }

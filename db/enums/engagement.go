@@ -102,3 +102,29 @@ const (
 	RuleCapped          = "capped"
 	RuleDepthLimit      = "depth_limit"
 )
+
+// Team roles: team_memberships.role. Leaders and moderators manage their
+// own team's members and channels.
+const (
+	TeamRoleMember    = "member"
+	TeamRoleModerator = "moderator"
+	TeamRoleLeader    = "leader"
+)
+
+// Challenge metrics: team_challenges.metric, what a participant's score
+// counts over the window.
+const (
+	ChallengeMetricPoints   = "points"
+	ChallengeMetricCheckIns = "check_ins"
+	ChallengeMetricModules  = "modules"
+)
+
+// Challenge statuses: team_challenges.status, set by the team-challenge
+// workflow.
+const (
+	ChallengeScheduled = "scheduled"
+	ChallengeRunning   = "running"
+	ChallengeSettling  = "settling"
+	ChallengeCompleted = "completed"
+	ChallengeCancelled = "cancelled"
+)

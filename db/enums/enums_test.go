@@ -70,6 +70,11 @@ func TestVocabulariesMatchMigrations(t *testing.T) {
 		{"rule cap periods", "CHECK (cap_period IN (%s))", []string{enums.CapDay, enums.CapWeek, enums.CapMonth, enums.CapTotal}},
 		{"rule outcomes", "CHECK (outcome IN (%s))", []string{enums.RuleFired, enums.RuleConditionsFalse, enums.RuleCapped,
 			enums.RuleDepthLimit}},
+		{"team roles", "CHECK (role IN (%s))", []string{enums.TeamRoleMember, enums.TeamRoleModerator, enums.TeamRoleLeader}},
+		{"challenge metrics", "CHECK (metric IN (%s))", []string{enums.ChallengeMetricPoints, enums.ChallengeMetricCheckIns,
+			enums.ChallengeMetricModules}},
+		{"challenge statuses", "CHECK (status IN (%s))", []string{enums.ChallengeScheduled, enums.ChallengeRunning,
+			enums.ChallengeSettling, enums.ChallengeCompleted, enums.ChallengeCancelled}},
 		{"campaign statuses", "CHECK (status IN (%s))", []string{enums.CampaignDraft, enums.CampaignActive,
 			enums.CampaignPaused, enums.CampaignCompleted}},
 	}

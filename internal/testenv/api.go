@@ -85,6 +85,7 @@ type API struct {
 	Badges        engagementv1connect.BadgeServiceClient
 	Recognitions  engagementv1connect.RecognitionServiceClient
 	Rules         engagementv1connect.RulesServiceClient
+	Teams         engagementv1connect.TeamServiceClient
 
 	// Sandbox is the payment sandbox the API uses; Tickets its ticket keys.
 	Sandbox *payment.Sandbox
@@ -240,6 +241,7 @@ func (a *API) connectClients() {
 	a.Content = contentv1connect.NewContentServiceClient(a.HTTP, a.URL)
 	a.Approvals = contentv1connect.NewApprovalServiceClient(a.HTTP, a.URL)
 	a.Social = contentv1connect.NewSocialServiceClient(a.HTTP, a.URL)
+	a.Teams = engagementv1connect.NewTeamServiceClient(a.HTTP, a.URL)
 	a.EventContent = contentv1connect.NewEventContentServiceClient(a.HTTP, a.URL)
 	a.Learning = engagementv1connect.NewLearningServiceClient(a.HTTP, a.URL)
 	a.Points = engagementv1connect.NewPointsServiceClient(a.HTTP, a.URL)

@@ -44,6 +44,7 @@ func AddWorkers(workers *river.Workers, c client.Client, taskQueue string) {
 	river.AddWorker(workers, &Worker[TicketOrderArgs]{Temporal: c, TaskQueue: taskQueue})
 	river.AddWorker(workers, &Worker[ContentPublishArgs]{Temporal: c, TaskQueue: taskQueue})
 	river.AddWorker(workers, &Worker[ContentApprovalArgs]{Temporal: c, TaskQueue: taskQueue})
+	river.AddWorker(workers, &Worker[TeamChallengeArgs]{Temporal: c, TaskQueue: taskQueue})
 }
 
 // startInsertOpts retries a start for about a day (Temporal being down),
@@ -110,4 +111,19 @@ func (ContentApprovalArgs) InsertOpts() river.InsertOpts { return startInsertOpt
 
 func (a ContentApprovalArgs) start(ctx context.Context, c client.Client, taskQueue string) error {
 	return workflows.StartContentApproval(ctx, c, taskQueue, a.Input)
+}
+
+// TeamChallengeArgs starts the run of a created challenge.
+type TeamChallengeArgs struct {
+	Input workflows.TeamChallengeInput `json:"input"`
+}
+
+// Kind is the job's stable name in river_job.
+func (TeamChallengeArgs) Kind() string { return "workflows.start_team_challenge" }
+
+// InsertOpts retries the start until Temporal takes it.
+func (TeamChallengeArgs) InsertOpts() river.InsertOpts { return startInsertOpts() }
+
+func (a TeamChallengeArgs) start(ctx context.Context, c client.Client, taskQueue string) error {
+	return workflows.StartTeamChallenge(ctx, c, taskQueue, a.Input)
 }
