@@ -19,9 +19,6 @@ import (
 const (
 	fxBadgeA  = "@badgeA"
 	fxPointsA = "@pointsMemberA"
-	// fxTeamA is a team ID no member is on: team leaderboards filter by
-	// it, whatever team rows exist.
-	fxTeamA = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
 )
 
 func init() {
