@@ -59,6 +59,8 @@ func TestVocabulariesMatchMigrations(t *testing.T) {
 			enums.LedgerManual}},
 		{"badge kinds", "CHECK (kind IN (%s))", []string{enums.BadgeFirst, enums.BadgeThreshold, enums.BadgeStreak,
 			enums.BadgeManual}},
+		{"badge rarities", "CHECK (rarity IN (%s))", []string{enums.RarityCommon, enums.RarityUncommon, enums.RarityRare,
+			enums.RarityEpic, enums.RarityLegendary}},
 		{"campaign statuses", "CHECK (status IN (%s))", []string{enums.CampaignDraft, enums.CampaignActive,
 			enums.CampaignPaused, enums.CampaignCompleted}},
 	}
