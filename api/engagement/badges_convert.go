@@ -19,11 +19,11 @@ var badgeKinds = rpc.NewEnum(map[engagementv1.BadgeKind]string{
 
 // badgeRarities maps badges.rarity.
 var badgeRarities = rpc.NewEnum(map[engagementv1.BadgeRarity]string{
-	engagementv1.BadgeRarity_BADGE_RARITY_COMMON:    "common",
-	engagementv1.BadgeRarity_BADGE_RARITY_UNCOMMON:  "uncommon",
-	engagementv1.BadgeRarity_BADGE_RARITY_RARE:      "rare",
-	engagementv1.BadgeRarity_BADGE_RARITY_EPIC:      "epic",
-	engagementv1.BadgeRarity_BADGE_RARITY_LEGENDARY: "legendary",
+	engagementv1.BadgeRarity_BADGE_RARITY_COMMON:    enums.RarityCommon,
+	engagementv1.BadgeRarity_BADGE_RARITY_UNCOMMON:  enums.RarityUncommon,
+	engagementv1.BadgeRarity_BADGE_RARITY_RARE:      enums.RarityRare,
+	engagementv1.BadgeRarity_BADGE_RARITY_EPIC:      enums.RarityEpic,
+	engagementv1.BadgeRarity_BADGE_RARITY_LEGENDARY: enums.RarityLegendary,
 })
 
 // checkCriteria refuses criteria an automatic badge of kind could never be

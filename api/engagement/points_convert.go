@@ -13,10 +13,10 @@ import (
 
 // pointsTiers maps user_points.tier.
 var pointsTiers = rpc.NewEnum(map[engagementv1.PointsTier]string{
-	engagementv1.PointsTier_POINTS_TIER_BRONZE:   "bronze",
-	engagementv1.PointsTier_POINTS_TIER_SILVER:   "silver",
-	engagementv1.PointsTier_POINTS_TIER_GOLD:     "gold",
-	engagementv1.PointsTier_POINTS_TIER_PLATINUM: "platinum",
+	engagementv1.PointsTier_POINTS_TIER_BRONZE:   enums.TierBronze,
+	engagementv1.PointsTier_POINTS_TIER_SILVER:   enums.TierSilver,
+	engagementv1.PointsTier_POINTS_TIER_GOLD:     enums.TierGold,
+	engagementv1.PointsTier_POINTS_TIER_PLATINUM: enums.TierPlatinum,
 })
 
 // ledgerTypes maps points_ledger.type.

@@ -24,6 +24,23 @@ const (
 	BadgeManual    = "manual"
 )
 
+// Badge rarities: badges.rarity, how rare a badge is meant to be.
+const (
+	RarityCommon    = "common"
+	RarityUncommon  = "uncommon"
+	RarityRare      = "rare"
+	RarityEpic      = "epic"
+	RarityLegendary = "legendary"
+)
+
+// Points tiers: user_points.tier, generated from total_points.
+const (
+	TierBronze   = "bronze"
+	TierSilver   = "silver"
+	TierGold     = "gold"
+	TierPlatinum = "platinum"
+)
+
 // Domain event types: domain_events.type, the facts rules and badges react
 // to. The schema checks only their shape (dotted lower case), so a new
 // feature adds its type here.

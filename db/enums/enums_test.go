@@ -75,6 +75,8 @@ func TestVocabulariesMatchMigrations(t *testing.T) {
 			enums.ChallengeMetricModules}},
 		{"challenge statuses", "CHECK (status IN (%s))", []string{enums.ChallengeScheduled, enums.ChallengeRunning,
 			enums.ChallengeSettling, enums.ChallengeCompleted, enums.ChallengeCancelled}},
+		{"badge rarities", "CHECK (rarity IN (%s))", []string{enums.RarityCommon, enums.RarityUncommon, enums.RarityRare,
+			enums.RarityEpic, enums.RarityLegendary}},
 		{"campaign statuses", "CHECK (status IN (%s))", []string{enums.CampaignDraft, enums.CampaignActive,
 			enums.CampaignPaused, enums.CampaignCompleted}},
 	}
