@@ -28,6 +28,7 @@ import (
 	"github.com/convene/convene/internal/secretbox"
 	"github.com/convene/convene/internal/tickets"
 	"github.com/convene/convene/proto/convene/content/v1/contentv1connect"
+	"github.com/convene/convene/proto/convene/engagement/v1/engagementv1connect"
 	"github.com/convene/convene/proto/convene/events/v1/eventsv1connect"
 	identityv1 "github.com/convene/convene/proto/convene/identity/v1"
 	"github.com/convene/convene/proto/convene/identity/v1/identityv1connect"
@@ -79,6 +80,7 @@ type API struct {
 	Approvals     contentv1connect.ApprovalServiceClient
 	Social        contentv1connect.SocialServiceClient
 	EventContent  contentv1connect.EventContentServiceClient
+	Activities    engagementv1connect.ActivityServiceClient
 
 	// Sandbox is the payment sandbox the API uses; Tickets its ticket keys.
 	Sandbox *payment.Sandbox
@@ -235,6 +237,7 @@ func (a *API) connectClients() {
 	a.Approvals = contentv1connect.NewApprovalServiceClient(a.HTTP, a.URL)
 	a.Social = contentv1connect.NewSocialServiceClient(a.HTTP, a.URL)
 	a.EventContent = contentv1connect.NewEventContentServiceClient(a.HTTP, a.URL)
+	a.Activities = engagementv1connect.NewActivityServiceClient(a.HTTP, a.URL)
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
