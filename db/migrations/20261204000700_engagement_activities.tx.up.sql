@@ -73,8 +73,9 @@ CREATE TABLE activity_participations (
     event_id         uuid NOT NULL,
     user_id          uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     rsvp             text NOT NULL CHECK (rsvp IN ('going', 'not_going')),
-    -- The ticket order of the latest RSVP going.
-    request_id       uuid REFERENCES event_requests (id),
+    -- The ticket order of the latest RSVP going. Deferred: the RSVP is
+    -- written by the admission's intent, before the order's row.
+    request_id       uuid REFERENCES event_requests (id) DEFERRABLE INITIALLY DEFERRED,
     attendance       text CHECK (attendance IN ('attended', 'no_show')),
     check_in_time    timestamptz,
     feedback_rating  smallint CHECK (feedback_rating BETWEEN 1 AND 5),
