@@ -166,9 +166,8 @@ const EventVisibilityOrganization = "organization"
 // (series s, nil for a one-off) and reports false, creating nothing, when
 // the series already has an occurrence at that start.
 func InsertOccurrence(ctx context.Context, idb bun.IDB, e *Event, a *Activity, seriesID *uuid.UUID) (bool, error) {
+	e.ActivityID, e.SeriesID, e.FacilitatorUserID = &a.ID, seriesID, a.FacilitatorUserID
 	res, err := idb.NewInsert().Model(e).
-		Value("activity_id", "?", a.ID).Value("series_id", "?", seriesID).
-		Value("facilitator_user_id", "?", a.FacilitatorUserID).
 		On("CONFLICT (series_id, starts_at) WHERE series_id IS NOT NULL DO NOTHING").Exec(ctx)
 	if err != nil {
 		return false, fmt.Errorf("insert occurrence of activity %s at %s: %w", a.ID, e.StartsAt, err)
