@@ -25,7 +25,8 @@ func domains(d Deps) []rpc.Domain {
 			Watch: newWatchHub(d), DailySendQuota: d.NotifyDailyQuota}),
 		content.Domain(content.Deps{DB: d.DB, Temporal: d.Temporal, River: d.River, TaskQueue: d.TaskQueue, Now: d.Now, Log: d.Log,
 			PublicURL: d.PublicURL, Social: d.Social, SocialTokens: d.SocialTokens, SocialSandbox: d.SocialSandbox, Blob: d.Blob, Uploads: d.Uploads}),
-		engagement.Domain(engagement.Deps{DB: d.DB, Temporal: d.Temporal, River: d.River, TaskQueue: d.TaskQueue, Now: d.Now, Log: d.Log}),
+		engagement.Domain(engagement.Deps{DB: d.DB, Temporal: d.Temporal, River: d.River, TaskQueue: d.TaskQueue, Now: d.Now, Log: d.Log,
+			Tickets: d.Tickets}),
 	}
 }
 

@@ -69,6 +69,12 @@ type Event struct {
 	// (content_events.go).
 	SocialHandles    map[string]string `bun:"social_handles,type:jsonb,scanonly"`
 	OfficialHashtags []string          `bun:"official_hashtags,array,scanonly"`
+	// The activity columns (issue 11): set only on the occurrences of an
+	// organization's activity (engagement_activities.go), nil otherwise.
+	ActivityID         *uuid.UUID `bun:"activity_id,type:uuid"`
+	SeriesID           *uuid.UUID `bun:"series_id,type:uuid"`
+	FacilitatorUserID  *uuid.UUID `bun:"facilitator_user_id,type:uuid"`
+	ExternalCalendarID *string    `bun:"external_calendar_id"`
 	Timestamps
 }
 

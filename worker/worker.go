@@ -166,7 +166,8 @@ func newRiver(o Options) (*river.Client[*sql.Tx], error) {
 		},
 		Workers: workers,
 		PeriodicJobs: []*river.PeriodicJob{jobs.PeriodicPurgeCredentials(), jobs.PeriodicPurgeContent(),
-			jobs.PeriodicMetricsPoll(), jobs.PeriodicContentPartitions(), jobs.PeriodicExpireRecognitions(), jobs.PeriodicReconcile()},
+			jobs.PeriodicMetricsPoll(), jobs.PeriodicContentPartitions(), jobs.PeriodicExpireRecognitions(), jobs.PeriodicReconcile(),
+			jobs.PeriodicMaterializeSeries(), jobs.PeriodicMarkNoShows()},
 		FetchPollInterval: o.RiverPollInterval,
 		// A fetch takes at most MaxWorkers jobs and waits FetchCooldown
 		// before the next; River's 100 ms default caps a queue near
@@ -201,6 +202,8 @@ func registerJobs(w *river.Workers, o Options, inserter *river.Client[*sql.Tx]) 
 	river.AddWorker(w, &jobs.EvaluateRulesWorker{DB: o.DB, Recorder: engagement.Recorder{River: inserter}, Rules: rules.New()})
 	river.AddWorker(w, &jobs.ReconcileWorker{DB: o.DB, Metrics: jobs.NewDriftMetrics(o.Metrics), Log: o.Log})
 	river.AddWorker(w, &jobs.ExpireRecognitionsWorker{DB: o.DB, Now: o.Now})
+	river.AddWorker(w, &jobs.MaterializeSeriesWorker{DB: o.DB, Now: o.Now})
+	river.AddWorker(w, &jobs.MarkNoShowsWorker{DB: o.DB, Now: o.Now})
 }
 
 // registerTemporal adds every workflow and activity, a few lines per domain.

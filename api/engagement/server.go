@@ -21,6 +21,7 @@ import (
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/engagement"
+	"github.com/convene/convene/internal/tickets"
 )
 
 // Deps is what the engagement handlers use. Every field is required.
@@ -36,6 +37,8 @@ type Deps struct {
 	// Now is the clock.
 	Now func() time.Time
 	Log *slog.Logger
+	// Tickets signs the free tickets of activity RSVPs.
+	Tickets *tickets.Keys
 }
 
 // recorder writes domain events and badge awards in a handler's
@@ -52,5 +55,6 @@ func Domain(d Deps) rpc.Domain {
 		recognitionService(d),
 		rulesService(d),
 		teamsService(d),
+		activityService(d),
 	}}
 }

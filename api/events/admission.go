@@ -15,6 +15,7 @@ import (
 	"github.com/uptrace/bun"
 	"go.temporal.io/api/serviceerror"
 
+	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/internal/admission"
@@ -32,6 +33,12 @@ const parallelOrderStarts = 8
 func (s *ticketingServer) admit(ctx context.Context, ev *db.Event, st workflows.TicketOrderStart, token string) (*eventsv1.JoinRequest, error) {
 	if token == "" && ev.Visibility == visibilityPrivate {
 		return nil, connect.NewError(connect.CodePermissionDenied, errors.New("this event is invite-only"))
+	}
+	// Engagement (issue 11): an organization's activity events admit its members only.
+	if ev.Visibility == db.EventVisibilityOrganization && ev.OrganizationID != nil {
+		if _, err := rpc.OrgAccess(ctx, s.DB, *ev.OrganizationID, rpc.AnyRole); err != nil {
+			return nil, err
+		}
 	}
 	in := admission.Request{ID: uuid.MustParse(st.Input.RequestID), UserID: uuid.MustParse(st.Input.UserID), Event: ev,
 		Seats: st.Input.Seats, Message: st.Input.Message}

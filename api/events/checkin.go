@@ -13,6 +13,7 @@ import (
 
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/internal/engagement"
 	"github.com/convene/convene/internal/tickets"
 	eventsv1 "github.com/convene/convene/proto/convene/events/v1"
 )
@@ -103,6 +104,10 @@ func (s *ticketingServer) redeem(ctx context.Context, t *db.Ticket, scan db.Rede
 			return nil
 		}
 		if err := db.MarkCheckedIn(ctx, tx, current.AttendeeID); err != nil {
+			return err
+		}
+		// Engagement (issue 11): ticket.checked_in and an activity's attendance.
+		if err := (engagement.Recorder{River: s.River}).RecordCheckIn(ctx, tx, current, scan.At); err != nil {
 			return err
 		}
 		return rpc.Audit(ctx, tx, &scan.By, nil, "ticket", t.ID.String(), "check_in",

@@ -86,6 +86,7 @@ type API struct {
 	Recognitions  engagementv1connect.RecognitionServiceClient
 	Rules         engagementv1connect.RulesServiceClient
 	Teams         engagementv1connect.TeamServiceClient
+	Activities    engagementv1connect.ActivityServiceClient
 
 	// Sandbox is the payment sandbox the API uses; Tickets its ticket keys.
 	Sandbox *payment.Sandbox
@@ -248,6 +249,7 @@ func (a *API) connectClients() {
 	a.Badges = engagementv1connect.NewBadgeServiceClient(a.HTTP, a.URL)
 	a.Recognitions = engagementv1connect.NewRecognitionServiceClient(a.HTTP, a.URL)
 	a.Rules = engagementv1connect.NewRulesServiceClient(a.HTTP, a.URL)
+	a.Activities = engagementv1connect.NewActivityServiceClient(a.HTTP, a.URL)
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
