@@ -90,18 +90,39 @@ func (l Leaderboard) AheadQuery(idb bun.IDB, points int64, userID uuid.UUID) *bu
 // ones ahead (few, through member_profiles_hidden_idx).
 func RankOf(ctx context.Context, idb bun.IDB, l Leaderboard, points int64, userID uuid.UUID) (int64, error) {
 	var ahead, hidden int64
-	if err := l.AheadQuery(idb, points, userID).Scan(ctx, &ahead); err != nil {
-		return 0, fmt.Errorf("rank of %s: %w", userID, err)
+	err := idb.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if err := PreferIndexOnlyCount(ctx, tx); err != nil {
+			return err
+		}
+		if err := l.AheadQuery(tx, points, userID).Scan(ctx, &ahead); err != nil {
+			return fmt.Errorf("rank of %s: %w", userID, err)
+		}
+		col := bun.Ident("up." + l.pointsColumn())
+		q := l.where(tx.NewSelect().TableExpr("member_profiles AS mp").ColumnExpr("count(*)").
+			Join("JOIN user_points AS up ON up.organization_id = mp.organization_id AND up.user_id = mp.user_id").
+			Where("NOT mp.leaderboard_visible").Where("mp.organization_id = ?", l.OrganizationID)).
+			Where("? >= ?", col, points).Where("(? > ? OR up.user_id < ?)", col, points, userID)
+		if err := q.Scan(ctx, &hidden); err != nil {
+			return fmt.Errorf("hidden members ahead of %s: %w", userID, err)
+		}
+		return nil
+	})
+	return 1 + ahead - hidden, err
+}
+
+// PreferIndexOnlyCount makes tx count a rank on the leaderboard index. A
+// member in the middle of a large board has half the rows ahead, where
+// the planner's default costs pick a (parallel) sequential scan of the
+// whole table; the index-only scan reads only the rows ahead, from a
+// narrow index, in one process.
+func PreferIndexOnlyCount(ctx context.Context, tx bun.Tx) error {
+	for _, set := range []string{"SET LOCAL enable_seqscan = off", "SET LOCAL enable_bitmapscan = off",
+		"SET LOCAL max_parallel_workers_per_gather = 0"} {
+		if _, err := tx.ExecContext(ctx, set); err != nil {
+			return fmt.Errorf("prefer index-only count: %w", err)
+		}
 	}
-	col := bun.Ident("up." + l.pointsColumn())
-	q := l.where(idb.NewSelect().TableExpr("member_profiles AS mp").ColumnExpr("count(*)").
-		Join("JOIN user_points AS up ON up.organization_id = mp.organization_id AND up.user_id = mp.user_id").
-		Where("NOT mp.leaderboard_visible").Where("mp.organization_id = ?", l.OrganizationID)).
-		Where("? >= ?", col, points).Where("(? > ? OR up.user_id < ?)", col, points, userID)
-	if err := q.Scan(ctx, &hidden); err != nil {
-		return 0, fmt.Errorf("hidden members ahead of %s: %w", userID, err)
-	}
-	return 1 + ahead - hidden, nil
+	return nil
 }
 
 // DisplayNames returns the profile names of users (users without a name
