@@ -255,7 +255,11 @@ func TestLeaderboard_PagesTiesHiddenMonthAndTeam(t *testing.T) {
 	got = w.leaderboard(t, m[0], engagementv1.LeaderboardWindow_LEADERBOARD_WINDOW_THIS_MONTH, nil)
 	assert.Equal(t, expectedBoard(month), linesOf(got), "last month's gains are not this month's")
 
-	team := uuid.NewString()
+	// The team row only; the board reads user_points.team_id, which
+	// memberships set (TeamService's tests cover that).
+	teamRow := &db.Team{OrganizationID: mustUUID(w.org), Name: "Board"}
+	require.NoError(t, db.InsertTeam(ctx, w.a.DB, teamRow))
+	team := teamRow.ID.String()
 	for _, s := range []testenv.Session{m[1], m[2], m[3], m[5]} {
 		_, err := w.a.DB.NewUpdate().Model((*db.UserPoints)(nil)).Set("team_id = ?", team).
 			Where("organization_id = ? AND user_id = ?", w.org, s.UserID).Exec(ctx)

@@ -212,8 +212,9 @@ func TestNotificationJob_RateLimitHolds(t *testing.T) {
 	// In any two-second window at most 2·rate + burst sends may be granted.
 	// We record a send after the grant plus a database re-check of the item
 	// (a cancelled job must not send), so recorded times lag grants by up to
-	// a round trip that varies with load: 200 ms of it is allowed for. The
-	// total duration below is the strict check of the rate.
+	// a round trip that varies with load: 200 ms of it is allowed for, here
+	// and in the total duration below (the first send's record may lag
+	// more than the last's).
 	limit := 2*rate + a.NotifyBurst + rate/5
 	for i := range times {
 		j := i
@@ -224,7 +225,7 @@ func TestNotificationJob_RateLimitHolds(t *testing.T) {
 			t.Fatalf("%d pushes within two seconds starting at send %d; limit is %d/s (burst %d)", n, i, rate, a.NotifyBurst)
 		}
 	}
-	assert.GreaterOrEqual(t, times[len(times)-1].Sub(times[0]), time.Duration(float64(300-a.NotifyBurst-rate/10)/rate*float64(time.Second)),
+	assert.GreaterOrEqual(t, times[len(times)-1].Sub(times[0]), time.Duration(float64(300-a.NotifyBurst-rate/5)/rate*float64(time.Second)),
 		"300 pushes at 100/s cannot all go out faster than the limit allows")
 	t.Logf("rate-limited fan-out took %s", times[len(times)-1].Sub(times[0]))
 }

@@ -41,6 +41,13 @@ func TestReconcile_FindsNoDriftAfterConcurrentAwardsAndFindsABrokenRow(t *testin
 	reg := metrics.New()
 	w := &jobs.ReconcileWorker{DB: b.d, Metrics: jobs.NewDriftMetrics(reg), Log: slog.New(slog.DiscardHandler)}
 
+	// A starting balance, so a spend that wins the race against every
+	// award still has points to take.
+	require.NoError(t, b.d.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := db.PointsLedger{}.Award(ctx, tx, db.LedgerEntry{OrganizationID: b.orgID, UserID: b.userID,
+			Amount: 100, Type: enums.LedgerManual, IdempotencyKey: "reconcile-start"})
+		return err
+	}))
 	var wg sync.WaitGroup
 	errs := make(chan error, 60)
 	for i := range 60 {
