@@ -18,14 +18,15 @@ type world struct {
 	teams []uuid.UUID
 }
 
-// teamID is team n's ID (teams are only user_points.team_id values here).
+// teamID is team n's ID. Members are placed on teams through
+// user_points.team_id only (no memberships), which is all the boards read.
 func teamID(n int) uuid.UUID {
 	return uuid.MustParse(fmt.Sprintf("00000000-0000-4000-8000-%012x", n))
 }
 
 // seedSQL writes the organization's members with generate_series, one
 // ledger entry each through the trigger (1..5000 points, so many ties),
-// spreads them over the teams, hides 1% of them from leaderboards and
+// makes the teams and spreads the members over them, hides 1% of them from leaderboards and
 // refreshes the statistics and visibility map, as autovacuum would.
 var seedSQL = []string{
 	`INSERT INTO users (id, phone)
@@ -37,6 +38,8 @@ var seedSQL = []string{
 	`INSERT INTO points_ledger (id, organization_id, user_id, amount, type, reason, idempotency_key)
 	 SELECT gen_random_uuid(), ?0, user_id, 1 + floor(random() * 5000)::int, 'manual', 'bench seed', 'bench:' || user_id
 	   FROM organization_members WHERE organization_id = ?0`,
+	`INSERT INTO teams (id, organization_id, name)
+	 SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, ?0, 'Team ' || n FROM generate_series(1, ?2) n`,
 	`UPDATE user_points SET team_id = ('00000000-0000-4000-8000-' || lpad(to_hex(1 + abs(hashtext(user_id::text)) % ?2), 12, '0'))::uuid
 	  WHERE organization_id = ?0`,
 	`INSERT INTO member_profiles (organization_id, user_id, leaderboard_visible)
