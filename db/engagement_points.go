@@ -165,19 +165,29 @@ func LedgerPage(ctx context.Context, idb bun.IDB, orgID, userID uuid.UUID, after
 	return out, nil
 }
 
+// EngagementSettingsOf returns the organization's engagement settings,
+// the column defaults when it has no row.
+func EngagementSettingsOf(ctx context.Context, idb bun.IDB, orgID uuid.UUID) (*EngagementSettings, error) {
+	s := EngagementSettings{OrganizationID: orgID}
+	err := idb.NewRaw(`SELECT coalesce(s.time_zone, 'UTC') AS time_zone,
+	        coalesce(s.monthly_allowance, 100) AS monthly_allowance,
+	        coalesce(s.approval_threshold, 50) AS approval_threshold
+	   FROM (SELECT 1) AS one LEFT JOIN engagement_settings s ON s.organization_id = ?`, orgID).
+		Scan(ctx, &s.TimeZone, &s.MonthlyAllowance, &s.ApprovalThreshold)
+	if err != nil {
+		return nil, fmt.Errorf("engagement settings of %s: %w", orgID, err)
+	}
+	return &s, nil
+}
+
 // EngagementTimeZone is the organization's engagement zone, "UTC" when it
 // has no settings.
 func EngagementTimeZone(ctx context.Context, idb bun.IDB, orgID uuid.UUID) (string, error) {
-	var zone string
-	err := idb.NewSelect().Model((*EngagementSettings)(nil)).Column("time_zone").
-		Where("organization_id = ?", orgID).Scan(ctx, &zone)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "UTC", nil
-	}
+	s, err := EngagementSettingsOf(ctx, idb, orgID)
 	if err != nil {
-		return "", fmt.Errorf("engagement time zone of %s: %w", orgID, err)
+		return "", err
 	}
-	return zone, nil
+	return s.TimeZone, nil
 }
 
 // MemberProfileOf returns a member's engagement profile, the defaults if

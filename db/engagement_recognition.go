@@ -42,21 +42,6 @@ type Recognition struct {
 	Timestamps
 }
 
-// RecognitionSettingsOf returns the organization's engagement settings,
-// the column defaults when it has no row.
-func RecognitionSettingsOf(ctx context.Context, idb bun.IDB, orgID uuid.UUID) (*EngagementSettings, error) {
-	s := EngagementSettings{OrganizationID: orgID}
-	err := idb.NewRaw(`SELECT coalesce(s.time_zone, 'UTC') AS time_zone,
-	        coalesce(s.monthly_allowance, 100) AS monthly_allowance,
-	        coalesce(s.approval_threshold, 50) AS approval_threshold
-	   FROM (SELECT 1) AS one LEFT JOIN engagement_settings s ON s.organization_id = ?`, orgID).
-		Scan(ctx, &s.TimeZone, &s.MonthlyAllowance, &s.ApprovalThreshold)
-	if err != nil {
-		return nil, fmt.Errorf("engagement settings of %s: %w", orgID, err)
-	}
-	return &s, nil
-}
-
 // InsertRecognition records r as it is.
 func InsertRecognition(ctx context.Context, idb bun.IDB, r *Recognition) error {
 	if r.ID == uuid.Nil {

@@ -71,7 +71,7 @@ func (s *recognitionServer) SendRecognition(ctx context.Context, req *connect.Re
 		} else if err != nil {
 			return err
 		}
-		settings, err := db.RecognitionSettingsOf(ctx, tx, r.OrganizationID)
+		settings, err := db.EngagementSettingsOf(ctx, tx, r.OrganizationID)
 		if err != nil {
 			return err
 		}

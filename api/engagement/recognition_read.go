@@ -70,7 +70,7 @@ func (s *recognitionServer) GetMyAllowance(ctx context.Context, req *connect.Req
 	if err := recognitionMember(ctx, s.DB, orgID); err != nil {
 		return nil, err
 	}
-	settings, err := db.RecognitionSettingsOf(ctx, s.DB, orgID)
+	settings, err := db.EngagementSettingsOf(ctx, s.DB, orgID)
 	if err != nil {
 		return nil, err
 	}
