@@ -1027,7 +1027,9 @@ type OnboardingTemplate struct {
 	// When it was created.
 	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	// When it last changed.
-	UpdatedAt     *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	UpdatedAt *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
+	// What the plan is about, for HR.
+	Description   string `protobuf:"bytes,13,opt,name=description,proto3" json:"description,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1144,6 +1146,13 @@ func (x *OnboardingTemplate) GetUpdatedAt() *timestamppb.Timestamp {
 		return x.UpdatedAt
 	}
 	return nil
+}
+
+func (x *OnboardingTemplate) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
 }
 
 // TemplateTask is one task of a template.
@@ -2777,7 +2786,9 @@ type CreateOnboardingTemplateRequest struct {
 	// Points the buddy gets when the hire completes.
 	BuddyPoints int32 `protobuf:"varint,6,opt,name=buddy_points,json=buddyPoints,proto3" json:"buddy_points,omitempty"`
 	// The tasks, in order.
-	Tasks         []*TemplateTask `protobuf:"bytes,7,rep,name=tasks,proto3" json:"tasks,omitempty"`
+	Tasks []*TemplateTask `protobuf:"bytes,7,rep,name=tasks,proto3" json:"tasks,omitempty"`
+	// What the plan is about, for HR.
+	Description   string `protobuf:"bytes,8,opt,name=description,proto3" json:"description,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2861,6 +2872,13 @@ func (x *CreateOnboardingTemplateRequest) GetTasks() []*TemplateTask {
 	return nil
 }
 
+func (x *CreateOnboardingTemplateRequest) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
 // CreateOnboardingTemplateResponse is the created template.
 type CreateOnboardingTemplateResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2929,8 +2947,10 @@ type UpdateOnboardingTemplateRequest struct {
 	// The version the caller edited; when set and no longer current, the
 	// update is Aborted.
 	ExpectedVersion *int32 `protobuf:"varint,8,opt,name=expected_version,json=expectedVersion,proto3,oneof" json:"expected_version,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// What the plan is about, for HR.
+	Description   string `protobuf:"bytes,9,opt,name=description,proto3" json:"description,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *UpdateOnboardingTemplateRequest) Reset() {
@@ -3017,6 +3037,13 @@ func (x *UpdateOnboardingTemplateRequest) GetExpectedVersion() int32 {
 		return *x.ExpectedVersion
 	}
 	return 0
+}
+
+func (x *UpdateOnboardingTemplateRequest) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
 }
 
 // UpdateOnboardingTemplateResponse is the updated template.
@@ -3995,7 +4022,7 @@ const file_convene_onboarding_v1_onboarding_proto_rawDesc = "" +
 	"\fhire_user_id\x18\x02 \x01(\tR\n" +
 	"hireUserId\x12\x1b\n" +
 	"\thire_name\x18\x03 \x01(\tR\bhireName\x129\n" +
-	"\x04task\x18\x04 \x01(\v2%.convene.onboarding.v1.OnboardingTaskR\x04task\"\xf6\x03\n" +
+	"\x04task\x18\x04 \x01(\v2%.convene.onboarding.v1.OnboardingTaskR\x04task\"\x98\x04\n" +
 	"\x12OnboardingTemplate\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x0forganization_id\x18\x02 \x01(\tR\x0eorganizationId\x12\x12\n" +
@@ -4013,12 +4040,13 @@ const file_convene_onboarding_v1_onboarding_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
 	"\n" +
-	"updated_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\"\x8b\x03\n" +
+	"updated_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12 \n" +
+	"\vdescription\x18\r \x01(\tR\vdescription\"\x8b\x03\n" +
 	"\fTemplateTask\x123\n" +
 	"\x03key\x18\x01 \x01(\tB!\xbaH\x1er\x1c\x18@2\x18^[a-z0-9]+(-[a-z0-9]+)*$R\x03key\x12 \n" +
 	"\x05title\x18\x02 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x05title\x12*\n" +
-	"\vdescription\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xa0\x1fR\vdescription\x12T\n" +
+	"\vdescription\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\vdescription\x12T\n" +
 	"\rassignee_role\x18\x04 \x01(\x0e2#.convene.onboarding.v1.AssigneeRoleB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\fassigneeRole\x12J\n" +
 	"\tmilestone\x18\x05 \x01(\x0e2 .convene.onboarding.v1.MilestoneB\n" +
@@ -4037,11 +4065,10 @@ const file_convene_onboarding_v1_onboarding_proto_rawDesc = "" +
 	"\x0fHolidayCalendar\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x0forganization_id\x18\x02 \x01(\tR\x0eorganizationId\x12\x12\n" +
-	"\x04name\x18\x03 \x01(\tR\x04name\"y\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\"x\n" +
 	"\aHoliday\x12N\n" +
-	"\x04date\x18\x01 \x01(\tB:\xbaH7r523^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$R\x04date\x12\x1e\n" +
-	"\x04name\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x04name\"\xc2\x03\n" +
+	"\x04date\x18\x01 \x01(\tB:\xbaH7r523^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$R\x04date\x12\x1d\n" +
+	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x04name\"\xc2\x03\n" +
 	"\x16StartOnboardingRequest\x121\n" +
 	"\x0forganization_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eorganizationId\x12!\n" +
 	"\auser_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x06userId\x12Y\n" +
@@ -4137,7 +4164,7 @@ const file_convene_onboarding_v1_onboarding_proto_rawDesc = "" +
 	"\auser_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x06userId\x12\x1b\n" +
 	"\x03day\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x040\a0\x1eR\x03day\x12!\n" +
 	"\x06rating\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18\x05(\x01R\x06rating\x12\"\n" +
-	"\acomment\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xa0\x1fR\acomment\"Z\n" +
+	"\acomment\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\acomment\"Z\n" +
 	"\x15SubmitCheckInResponse\x12A\n" +
 	"\n" +
 	"onboarding\x18\x01 \x01(\v2!.convene.onboarding.v1.OnboardingR\n" +
@@ -4148,32 +4175,32 @@ const file_convene_onboarding_v1_onboarding_proto_rawDesc = "" +
 	"\x18CancelOnboardingResponse\x12A\n" +
 	"\n" +
 	"onboarding\x18\x01 \x01(\v2!.convene.onboarding.v1.OnboardingR\n" +
-	"onboarding\"\x86\x03\n" +
+	"onboarding\"\xb1\x03\n" +
 	"\x1fCreateOnboardingTemplateRequest\x121\n" +
-	"\x0forganization_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eorganizationId\x12\x1e\n" +
-	"\x04name\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x04name\x12\"\n" +
+	"\x0forganization_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eorganizationId\x12\x1d\n" +
+	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x04name\x12\"\n" +
 	"\bjob_role\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18dR\ajobRole\x12\x1d\n" +
 	"\n" +
 	"is_default\x18\x04 \x01(\bR\tisDefault\x12=\n" +
 	"\x13completion_badge_id\x18\x05 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01H\x00R\x11completionBadgeId\x88\x01\x01\x12.\n" +
 	"\fbuddy_points\x18\x06 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xa0\x8d\x06(\x00R\vbuddyPoints\x12F\n" +
-	"\x05tasks\x18\a \x03(\v2#.convene.onboarding.v1.TemplateTaskB\v\xbaH\b\x92\x01\x05\b\x01\x10\xc8\x01R\x05tasksB\x16\n" +
+	"\x05tasks\x18\a \x03(\v2#.convene.onboarding.v1.TemplateTaskB\v\xbaH\b\x92\x01\x05\b\x01\x10\xc8\x01R\x05tasks\x12*\n" +
+	"\vdescription\x18\b \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\vdescriptionB\x16\n" +
 	"\x14_completion_badge_id\"i\n" +
 	" CreateOnboardingTemplateResponse\x12E\n" +
-	"\btemplate\x18\x01 \x01(\v2).convene.onboarding.v1.OnboardingTemplateR\btemplate\"\xcc\x03\n" +
+	"\btemplate\x18\x01 \x01(\v2).convene.onboarding.v1.OnboardingTemplateR\btemplate\"\xf7\x03\n" +
 	"\x1fUpdateOnboardingTemplateRequest\x12)\n" +
 	"\vtemplate_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\n" +
-	"templateId\x12\x1e\n" +
-	"\x04name\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x04name\x12\"\n" +
+	"templateId\x12\x1d\n" +
+	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x04name\x12\"\n" +
 	"\bjob_role\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18dR\ajobRole\x12\x1d\n" +
 	"\n" +
 	"is_default\x18\x04 \x01(\bR\tisDefault\x12=\n" +
 	"\x13completion_badge_id\x18\x05 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01H\x00R\x11completionBadgeId\x88\x01\x01\x12.\n" +
 	"\fbuddy_points\x18\x06 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xa0\x8d\x06(\x00R\vbuddyPoints\x12F\n" +
 	"\x05tasks\x18\a \x03(\v2#.convene.onboarding.v1.TemplateTaskB\v\xbaH\b\x92\x01\x05\b\x01\x10\xc8\x01R\x05tasks\x127\n" +
-	"\x10expected_version\x18\b \x01(\x05B\a\xbaH\x04\x1a\x02(\x01H\x01R\x0fexpectedVersion\x88\x01\x01B\x16\n" +
+	"\x10expected_version\x18\b \x01(\x05B\a\xbaH\x04\x1a\x02(\x01H\x01R\x0fexpectedVersion\x88\x01\x01\x12*\n" +
+	"\vdescription\x18\t \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\vdescriptionB\x16\n" +
 	"\x14_completion_badge_idB\x13\n" +
 	"\x11_expected_version\"i\n" +
 	" UpdateOnboardingTemplateResponse\x12E\n" +
@@ -4197,12 +4224,11 @@ const file_convene_onboarding_v1_onboarding_proto_rawDesc = "" +
 	"\vtemplate_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\n" +
 	"templateId\"j\n" +
 	"!ArchiveOnboardingTemplateResponse\x12E\n" +
-	"\btemplate\x18\x01 \x01(\v2).convene.onboarding.v1.OnboardingTemplateR\btemplate\"\xce\x05\n" +
+	"\btemplate\x18\x01 \x01(\v2).convene.onboarding.v1.OnboardingTemplateR\btemplate\"\xcd\x05\n" +
 	"\x13UpsertOfficeRequest\x121\n" +
 	"\x0forganization_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eorganizationId\x12*\n" +
-	"\toffice_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01H\x00R\bofficeId\x88\x01\x01\x12\x1e\n" +
-	"\x04name\x18\x03 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x04name\x12&\n" +
+	"\toffice_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01H\x00R\bofficeId\x88\x01\x01\x12\x1d\n" +
+	"\x04name\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x04name\x12&\n" +
 	"\ttime_zone\x18\x04 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\btimeZone\x12.\n" +
 	"\bworkdays\x18\x05 \x03(\x05B\x12\xbaH\x0f\x92\x01\f\x10\a\x18\x01\"\x06\x1a\x04\x18\a(\x01R\bworkdays\x12U\n" +
 	"\x11send_window_start\x18\x06 \x01(\tB)\xbaH&r$2\"^(([01][0-9]|2[0-3]):[0-5][0-9])?$R\x0fsendWindowStart\x12Q\n" +
@@ -4218,13 +4244,12 @@ const file_convene_onboarding_v1_onboarding_proto_rawDesc = "" +
 	"\x0forganization_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eorganizationId\"\xa3\x01\n" +
 	"\x13ListOfficesResponse\x127\n" +
 	"\aoffices\x18\x01 \x03(\v2\x1d.convene.onboarding.v1.OfficeR\aoffices\x12S\n" +
-	"\x11holiday_calendars\x18\x02 \x03(\v2&.convene.onboarding.v1.HolidayCalendarR\x10holidayCalendars\"\xaf\x02\n" +
+	"\x11holiday_calendars\x18\x02 \x03(\v2&.convene.onboarding.v1.HolidayCalendarR\x10holidayCalendars\"\xae\x02\n" +
 	"\x12SetHolidaysRequest\x121\n" +
 	"\x0forganization_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eorganizationId\x12+\n" +
 	"\vcalendar_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01H\x00R\n" +
-	"calendarId\x121\n" +
-	"\rcalendar_name\x18\x03 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xc8\x01H\x00R\fcalendarName\x12,\n" +
+	"calendarId\x120\n" +
+	"\rcalendar_name\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dH\x00R\fcalendarName\x12,\n" +
 	"\x05years\x18\x04 \x03(\x05B\x16\xbaH\x13\x92\x01\x10\b\x01\x10\x05\x18\x01\"\b\x1a\x06\x18\xb4\x10(\xd0\x0fR\x05years\x12E\n" +
 	"\bholidays\x18\x05 \x03(\v2\x1e.convene.onboarding.v1.HolidayB\t\xbaH\x06\x92\x01\x03\x10\x90\x03R\bholidaysB\x11\n" +
 	"\bcalendar\x12\x05\xbaH\x02\b\x01\"\x95\x01\n" +

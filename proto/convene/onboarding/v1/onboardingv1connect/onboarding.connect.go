@@ -146,12 +146,14 @@ type OnboardingServiceClient interface {
 	// CreateOnboardingTemplate creates a task template; HR only. Task keys
 	// must be unique in the template (InvalidArgument naming tasks[i].key);
 	// the badge must be the organization's and not archived. Making it the
-	// default unsets the previous default.
+	// default unsets the previous default. A name or job role another
+	// template (not archived) has is AlreadyExists.
 	CreateOnboardingTemplate(context.Context, *connect.Request[v1.CreateOnboardingTemplateRequest]) (*connect.Response[v1.CreateOnboardingTemplateResponse], error)
 	// UpdateOnboardingTemplate replaces a template's fields and task list
 	// and bumps its version; HR only. Running onboardings keep the tasks
 	// they copied. An archived template is FailedPrecondition; a stale
-	// expected_version is Aborted.
+	// expected_version is Aborted; a name or job role another template has
+	// is AlreadyExists.
 	UpdateOnboardingTemplate(context.Context, *connect.Request[v1.UpdateOnboardingTemplateRequest]) (*connect.Response[v1.UpdateOnboardingTemplateResponse], error)
 	// GetOnboardingTemplate returns a template, archived or not; HR only.
 	GetOnboardingTemplate(context.Context, *connect.Request[v1.GetOnboardingTemplateRequest]) (*connect.Response[v1.GetOnboardingTemplateResponse], error)
@@ -164,7 +166,8 @@ type OnboardingServiceClient interface {
 	ArchiveOnboardingTemplate(context.Context, *connect.Request[v1.ArchiveOnboardingTemplateRequest]) (*connect.Response[v1.ArchiveOnboardingTemplateResponse], error)
 	// UpsertOffice creates an office (office_id unset) or replaces one's
 	// settings; HR only. An unknown time zone is InvalidArgument
-	// (time_zone); a holiday calendar of another organization is NotFound.
+	// (time_zone); a holiday calendar or office of another organization is
+	// NotFound; a name another office has is AlreadyExists.
 	UpsertOffice(context.Context, *connect.Request[v1.UpsertOfficeRequest]) (*connect.Response[v1.UpsertOfficeResponse], error)
 	// ListOffices returns an organization's offices by name and its holiday
 	// calendars; HR only.
@@ -499,12 +502,14 @@ type OnboardingServiceHandler interface {
 	// CreateOnboardingTemplate creates a task template; HR only. Task keys
 	// must be unique in the template (InvalidArgument naming tasks[i].key);
 	// the badge must be the organization's and not archived. Making it the
-	// default unsets the previous default.
+	// default unsets the previous default. A name or job role another
+	// template (not archived) has is AlreadyExists.
 	CreateOnboardingTemplate(context.Context, *connect.Request[v1.CreateOnboardingTemplateRequest]) (*connect.Response[v1.CreateOnboardingTemplateResponse], error)
 	// UpdateOnboardingTemplate replaces a template's fields and task list
 	// and bumps its version; HR only. Running onboardings keep the tasks
 	// they copied. An archived template is FailedPrecondition; a stale
-	// expected_version is Aborted.
+	// expected_version is Aborted; a name or job role another template has
+	// is AlreadyExists.
 	UpdateOnboardingTemplate(context.Context, *connect.Request[v1.UpdateOnboardingTemplateRequest]) (*connect.Response[v1.UpdateOnboardingTemplateResponse], error)
 	// GetOnboardingTemplate returns a template, archived or not; HR only.
 	GetOnboardingTemplate(context.Context, *connect.Request[v1.GetOnboardingTemplateRequest]) (*connect.Response[v1.GetOnboardingTemplateResponse], error)
@@ -517,7 +522,8 @@ type OnboardingServiceHandler interface {
 	ArchiveOnboardingTemplate(context.Context, *connect.Request[v1.ArchiveOnboardingTemplateRequest]) (*connect.Response[v1.ArchiveOnboardingTemplateResponse], error)
 	// UpsertOffice creates an office (office_id unset) or replaces one's
 	// settings; HR only. An unknown time zone is InvalidArgument
-	// (time_zone); a holiday calendar of another organization is NotFound.
+	// (time_zone); a holiday calendar or office of another organization is
+	// NotFound; a name another office has is AlreadyExists.
 	UpsertOffice(context.Context, *connect.Request[v1.UpsertOfficeRequest]) (*connect.Response[v1.UpsertOfficeResponse], error)
 	// ListOffices returns an organization's offices by name and its holiday
 	// calendars; HR only.
