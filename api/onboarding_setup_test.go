@@ -98,12 +98,12 @@ func requireField(t *testing.T, err error, code connect.Code, field string) {
 	assert.True(t, strings.HasPrefix(cerr.Message(), field+":"), "%q does not name %s", cerr.Message(), field)
 }
 
-func auditCount(t *testing.T, a *testenv.API, objectType, objectID, action string) int {
+func setupAuditCount(t *testing.T, a *testenv.API, objectType, objectID, action string) int {
 	t.Helper()
 	n, err := a.DB.NewSelect().Model((*db.AuditLog)(nil)).
 		Where("object_type = ? AND object_id = ? AND action = ?", objectType, objectID, action).Count(context.Background())
 	require.NoError(t, err)
-	return n
+	return int(n)
 }
 
 func taskKeys(tpl *onboardingv1.OnboardingTemplate) []string {
@@ -137,8 +137,8 @@ func TestOnboardingTemplates_UpdateReplacesTasksAndBumpsVersion(t *testing.T) {
 	testenv.RequireCode(t, err, connect.CodeAborted)
 	assert.Equal(t, int32(2), w.getTemplate(t, tpl.GetId()).GetVersion(), "a stale edit changes nothing")
 
-	assert.Equal(t, 1, auditCount(t, w.a, "onboarding_template", tpl.GetId(), "create"))
-	assert.Equal(t, 1, auditCount(t, w.a, "onboarding_template", tpl.GetId(), "update"))
+	assert.Equal(t, 1, setupAuditCount(t, w.a, "onboarding_template", tpl.GetId(), "create"))
+	assert.Equal(t, 1, setupAuditCount(t, w.a, "onboarding_template", tpl.GetId(), "update"))
 }
 
 func TestOnboardingTemplates_OneDefaultPerOrganization(t *testing.T) {
@@ -206,7 +206,7 @@ func TestOnboardingTemplates_RefuseBadInput(t *testing.T) {
 	}
 	n, err := w.a.DB.NewSelect().Model((*db.OnboardingTemplate)(nil)).Where("organization_id = ?", w.org).Count(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, 1, n, "no refused template was written")
+	assert.EqualValues(t, 1, n, "no refused template was written")
 }
 
 func TestOnboardingTemplates_HROnlyAndArchive(t *testing.T) {
@@ -236,7 +236,7 @@ func TestOnboardingTemplates_HROnlyAndArchive(t *testing.T) {
 		require.NoError(t, err, "archiving twice changes nothing")
 		assert.NotNil(t, resp.Msg.GetTemplate().GetArchivedAt())
 	}
-	assert.Equal(t, 1, auditCount(t, w.a, "onboarding_template", old.GetId(), "archive"))
+	assert.Equal(t, 1, setupAuditCount(t, w.a, "onboarding_template", old.GetId(), "archive"))
 	_, err = w.a.Onboarding.UpdateOnboardingTemplate(ctx, testenv.As(w.hr, &onboardingv1.UpdateOnboardingTemplateRequest{
 		TemplateId: old.GetId(), Name: "Old plan", Tasks: old.GetTasks()}))
 	testenv.RequireCode(t, err, connect.CodeFailedPrecondition)
@@ -297,7 +297,7 @@ func TestOnboardingOffices_UpsertListAndRefusals(t *testing.T) {
 	assert.Equal(t, calID, resp.Msg.GetOffices()[0].GetHolidayCalendarId())
 	require.Len(t, resp.Msg.GetHolidayCalendars(), 1)
 	assert.Equal(t, "India", resp.Msg.GetHolidayCalendars()[0].GetName())
-	assert.Equal(t, 1, auditCount(t, w.a, "office", pune.GetId(), "update"))
+	assert.Equal(t, 1, setupAuditCount(t, w.a, "office", pune.GetId(), "update"))
 
 	otherCal, err := w.a.Onboarding.SetHolidays(ctx, testenv.As(w.otherHR, &onboardingv1.SetHolidaysRequest{OrganizationId: w.otherOrg,
 		Calendar: &onboardingv1.SetHolidaysRequest_CalendarName{CalendarName: "Theirs"}, Years: []int32{2027}}))
@@ -387,7 +387,7 @@ func TestOnboardingHolidays_ReplacedPerYear(t *testing.T) {
 	_, err = set(byID(calID), []int32{2028})
 	require.NoError(t, err)
 	assert.Empty(t, w.holidays(t, calID, 2028), "an empty list clears the year")
-	assert.Equal(t, 3, auditCount(t, w.a, "holiday_calendar", calID, "set_holidays"))
+	assert.Equal(t, 3, setupAuditCount(t, w.a, "holiday_calendar", calID, "set_holidays"))
 
 	tests := []struct {
 		name     string
