@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -68,10 +69,6 @@ type recordedStatus struct {
 	status   string
 	progress int
 }
-
-// milestoneOrder is the milestones after preboarding, in the order they
-// are reached.
-var milestoneOrder = enums.Milestones[1:]
 
 // checkInDays are the milestones that open the manager's check-in.
 var checkInDays = map[string]int{enums.MilestoneDay7: 7, enums.MilestoneDay30: 30}
@@ -240,13 +237,8 @@ func (o *onboarding) nextWake(now time.Time) time.Time {
 
 // nextMilestone is the first milestone not reached yet ("" after day 30).
 func (o *onboarding) nextMilestone() string {
-	for i, m := range milestoneOrder {
-		if i == 0 && o.state.Milestone == enums.MilestonePreboarding {
-			return m
-		}
-		if m == o.state.Milestone && i+1 < len(milestoneOrder) {
-			return milestoneOrder[i+1]
-		}
+	if i := slices.Index(enums.Milestones, o.state.Milestone); i+1 < len(enums.Milestones) {
+		return enums.Milestones[i+1]
 	}
 	return ""
 }

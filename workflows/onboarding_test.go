@@ -217,7 +217,8 @@ func (b *onboardingBed) update(wall, name string, arg any) *updateOutcome {
 	return b.updateAfter(b.at(wall).Sub(b.env.Now()), name, arg)
 }
 
-func (b *onboardingBed) updateAfter(delay time.Duration, name string, arg any) *updateOutcome {
+// updateAfter sends an Update delay after the run's start.
+func (b *onboardingBed) updateAfter(delay time.Duration, name string, args ...any) *updateOutcome {
 	b.updates++
 	id := fmt.Sprintf("%s-%d", name, b.updates)
 	out := &updateOutcome{}
@@ -231,7 +232,7 @@ func (b *onboardingBed) updateAfter(delay time.Duration, name string, arg any) *
 					out.state = s
 				}
 			},
-		}, arg)
+		}, args...)
 	}, delay)
 	return out
 }
@@ -271,7 +272,7 @@ func contains(keys []string, key string) bool {
 func (b *onboardingBed) run() workflows.OnboardingState {
 	b.t.Helper()
 	b.mockActivities()
-	b.started = b.updateAfter(0, workflows.UpdateStartOnboarding, nil)
+	b.started = b.updateAfter(0, workflows.UpdateStartOnboarding)
 	b.env.ExecuteWorkflow(workflows.Onboarding, workflows.OnboardingInput{OnboardingID: b.snap.OnboardingID,
 		OrganizationID: "org-1", UserID: hire, StartDate: b.start.String(), ManagerUserID: manager, HRUserID: hr,
 		Role: "engineer", ActorUserID: hr, HireName: "Ada", OfficeName: "HQ"})
@@ -709,7 +710,7 @@ func TestOnboarding_SetupRefusalEndsTheRun(t *testing.T) {
 	b := newOnboardingBed(t, newYork, june3)
 	b.env.OnActivity(b.acts.SetUpOnboarding, mock.Anything, mock.Anything).
 		Return(activities.OnboardingSnapshot{}, temporal.NewNonRetryableApplicationError("no onboarding template", "NoTemplate", nil)).Once()
-	started := b.updateAfter(0, workflows.UpdateStartOnboarding, nil)
+	started := b.updateAfter(0, workflows.UpdateStartOnboarding)
 	b.env.ExecuteWorkflow(workflows.Onboarding, workflows.OnboardingInput{OnboardingID: "onb-1", OrganizationID: "org-1",
 		UserID: hire, StartDate: june3, ManagerUserID: manager, HRUserID: hr})
 	require.True(t, b.env.IsWorkflowCompleted())

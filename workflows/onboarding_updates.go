@@ -34,8 +34,10 @@ func (o *onboarding) handleStart(ctx workflow.Context) (OnboardingState, error) 
 // validateOpen refuses a change before the setup or after the close.
 func (o *onboarding) validateOpen() error {
 	switch {
-	case !o.setUp || o.setupErr != nil:
+	case !o.setUp:
 		return refuseWrongState("the onboarding is still being set up")
+	case o.setupErr != nil:
+		return refuseWrongState("the onboarding could not be set up")
 	case o.closed():
 		return refuseWrongState("the onboarding is %s", o.state.Status)
 	}
