@@ -60,9 +60,9 @@ var standardTasks = []taskSpec{
 	{enums.TaskKeyCheckInDay30, enums.OnboardingRoleManager, enums.MilestoneDay30, 0},
 }
 
-// call is one activity call: its name, its argument and the workflow
+// activityCall is one activity call: its name, its argument and the workflow
 // time it ran at.
-type call struct {
+type activityCall struct {
 	name string
 	arg  any
 	at   time.Time
@@ -78,12 +78,13 @@ type onboardingBed struct {
 	cal   workcal.Calendar
 	start workcal.Date
 	snap  activities.OnboardingSnapshot
-	// reload is the calendar LoadOnboardingCalendar answers (cal unless a
-	// test adds a holiday later).
-	reload workcal.Calendar
+	// reload is the calendar LoadOnboardingCalendar answers from
+	// reloadFrom on (cal before, and unless a test adds a holiday).
+	reload     workcal.Calendar
+	reloadFrom time.Time
 
 	mu       sync.Mutex
-	calls    []call
+	calls    []activityCall
 	statuses []string // ConveneStatus values upserted, in order
 	updates  int
 	started  *updateOutcome
@@ -182,7 +183,7 @@ func record[T any](b *onboardingBed, name string) func(context.Context, T) error
 	return func(_ context.Context, arg T) error {
 		b.mu.Lock()
 		defer b.mu.Unlock()
-		b.calls = append(b.calls, call{name: name, arg: arg, at: b.env.Now()})
+		b.calls = append(b.calls, activityCall{name: name, arg: arg, at: b.env.Now()})
 		return nil
 	}
 }
@@ -194,7 +195,11 @@ func (b *onboardingBed) mockActivities() {
 	e.OnActivity(a.SetUpOnboarding, mock.Anything, mock.Anything).Return(b.snap, nil).Once()
 	e.OnActivity(a.LoadOnboardingCalendar, mock.Anything, mock.Anything).Return(
 		func(ctx context.Context, id string) (workcal.Calendar, error) {
-			return b.reload, record[string](b, "LoadOnboardingCalendar")(ctx, id)
+			cal := b.reload
+			if b.env.Now().Before(b.reloadFrom) {
+				cal = b.cal
+			}
+			return cal, record[string](b, "LoadOnboardingCalendar")(ctx, id)
 		}).Maybe()
 	e.OnActivity(a.ReachMilestone, mock.Anything, mock.Anything).Return(record[activities.MilestoneReached](b, "ReachMilestone")).Maybe()
 	e.OnActivity(a.RemindTask, mock.Anything, mock.Anything).Return(record[activities.TaskReminder](b, "RemindTask")).Maybe()
@@ -286,8 +291,8 @@ func (b *onboardingBed) run() workflows.OnboardingState {
 }
 
 // callsOf are the calls of one activity, in order.
-func (b *onboardingBed) callsOf(name string) []call {
-	var out []call
+func (b *onboardingBed) callsOf(name string) []activityCall {
+	var out []activityCall
 	for _, c := range b.calls {
 		if c.name == name {
 			out = append(out, c)
@@ -408,16 +413,20 @@ func TestOnboarding_IgnoredTaskClimbsTheLadder(t *testing.T) {
 }
 
 // TestOnboarding_HolidayOnDay7MovesTheMilestone: a holiday on Tuesday 9
-// June moves day 7 to Wednesday 10, whether the office had it at the start
-// or added it later (the calendar is reloaded at each milestone).
+// June moves day 7 to Wednesday 10, whether the office had it at the
+// start, added it before day 1 (the calendar is reloaded at each
+// milestone) or added it on the morning of day 7 itself (the reload at the
+// milestone's time finds it and the milestone waits a day).
 func TestOnboarding_HolidayOnDay7MovesTheMilestone(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
 		atStart    bool
+		addedAt    string
 		wantLoaded int
 	}{
 		{name: "known at the start", atStart: true, wantLoaded: 4},
-		{name: "added after day 1", atStart: false, wantLoaded: 5},
+		{name: "added before day 1", addedAt: "2026-06-01 12:00", wantLoaded: 4},
+		{name: "added on day 7 before the window", addedAt: "2026-06-09 07:00", wantLoaded: 5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b *onboardingBed
@@ -426,13 +435,15 @@ func TestOnboarding_HolidayOnDay7MovesTheMilestone(t *testing.T) {
 			} else {
 				b = newOnboardingBed(t, newYork, june3)
 				b.reload.Holidays = []workcal.Date{mustDate(t, "2026-06-09")}
+				b.reloadFrom = b.at(tc.addedAt)
 			}
 			b.completeOnTime()
-			b.run()
+			s := b.run()
 			milestones := b.milestones()
 			require.Len(t, milestones, 4)
 			assert.Equal(t, "day7 Wed 2026-06-10 09:00", milestones[1])
 			assert.Len(t, b.callsOf("LoadOnboardingCalendar"), tc.wantLoaded, "reloaded at each milestone, again when it moved")
+			assert.Equal(t, enums.OnboardingCompleted, s.Status)
 		})
 	}
 }
@@ -519,7 +530,7 @@ func TestOnboarding_PauseShiftsTheSchedule(t *testing.T) {
 		"setup-accounts":          "Fri 2026-06-12 17:00",
 		"first-project":           "Mon 2026-06-22 17:00",
 		enums.TaskKeyCheckInDay7:  "Thu 2026-06-18 17:00",
-		"30-day-review":           "Thu 2026-07-09 17:00",
+		"30-day-review":           "Tue 2026-07-07 17:00",
 		enums.TaskKeyCheckInDay30: "Mon 2026-07-13 17:00",
 	}, dues, "the open dues move by 5 business days; done tasks stay")
 	assert.Equal(t, "Fri 2026-06-12 17:00", b.local(b.taskIn(s, "setup-accounts").DueAt))
