@@ -24,7 +24,7 @@ import (
 // recorded history depends only on what the activities answer.
 type onboardingStubs struct{ cal workcal.Calendar }
 
-func (s onboardingStubs) SetUpOnboarding(_ context.Context, in activities.OnboardingSetup) (activities.OnboardingSnapshot, error) {
+func (s *onboardingStubs) SetUpOnboarding(_ context.Context, in activities.OnboardingSetup) (activities.OnboardingSnapshot, error) {
 	start, err := workcal.ParseDate(in.StartDate)
 	if err != nil {
 		return activities.OnboardingSnapshot{}, err
@@ -43,35 +43,39 @@ func (s onboardingStubs) SetUpOnboarding(_ context.Context, in activities.Onboar
 		}}, nil
 }
 
-func (s onboardingStubs) LoadOnboardingCalendar(context.Context, string) (workcal.Calendar, error) {
+func (s *onboardingStubs) LoadOnboardingCalendar(context.Context, string) (workcal.Calendar, error) {
 	return s.cal, nil
 }
 
-func (onboardingStubs) ReachMilestone(context.Context, activities.MilestoneReached) error { return nil }
-
-func (onboardingStubs) RemindTask(context.Context, activities.TaskReminder) error { return nil }
-
-func (onboardingStubs) SetOnboardingStatus(context.Context, activities.OnboardingStatusChange) error {
+func (*onboardingStubs) ReachMilestone(context.Context, activities.MilestoneReached) error {
 	return nil
 }
 
-func (onboardingStubs) CompleteOnboardingTask(context.Context, activities.TaskDone) error { return nil }
+func (*onboardingStubs) RemindTask(context.Context, activities.TaskReminder) error { return nil }
 
-func (onboardingStubs) PauseOnboarding(context.Context, activities.PauseRecord) error { return nil }
+func (*onboardingStubs) SetOnboardingStatus(context.Context, activities.OnboardingStatusChange) error {
+	return nil
+}
 
-func (onboardingStubs) ResumeOnboarding(context.Context, activities.ResumeRecord) error { return nil }
+func (*onboardingStubs) CompleteOnboardingTask(context.Context, activities.TaskDone) error {
+	return nil
+}
 
-func (onboardingStubs) ReassignBuddy(_ context.Context, c activities.BuddyChange) (activities.BuddyPick, error) {
+func (*onboardingStubs) PauseOnboarding(context.Context, activities.PauseRecord) error { return nil }
+
+func (*onboardingStubs) ResumeOnboarding(context.Context, activities.ResumeRecord) error { return nil }
+
+func (*onboardingStubs) ReassignBuddy(_ context.Context, c activities.BuddyChange) (activities.BuddyPick, error) {
 	return activities.BuddyPick{UserID: c.BuddyUserID, Reasons: []string{c.Reason}, Source: enums.BuddySourceManual}, nil
 }
 
-func (onboardingStubs) SubmitOnboardingCheckIn(context.Context, activities.CheckInRecord) error {
+func (*onboardingStubs) SubmitOnboardingCheckIn(context.Context, activities.CheckInRecord) error {
 	return nil
 }
 
-func (onboardingStubs) CancelOnboarding(context.Context, activities.CancelRecord) error { return nil }
+func (*onboardingStubs) CancelOnboarding(context.Context, activities.CancelRecord) error { return nil }
 
-func (onboardingStubs) CompleteOnboarding(context.Context, string) error { return nil }
+func (*onboardingStubs) CompleteOnboarding(context.Context, string) error { return nil }
 
 // TestOnboarding_RecordPauseReassignCancel records the onboarding history
 // workflows/replay_test.go replays: a start by Update-with-Start, a task
@@ -88,7 +92,7 @@ func TestOnboarding_RecordPauseReassignCancel(t *testing.T) {
 	cal := workcal.Calendar{TimeZone: "America/New_York"}
 	wk := tworker.New(temporalClient, queue, tworker.Options{})
 	wk.RegisterWorkflowWithOptions(workflows.Onboarding, workflow.RegisterOptions{Name: workflows.OnboardingWorkflowName})
-	wk.RegisterActivity(onboardingStubs{cal: cal})
+	wk.RegisterActivity(&onboardingStubs{cal: cal})
 	require.NoError(t, wk.Start())
 	t.Cleanup(wk.Stop)
 
