@@ -395,7 +395,19 @@ func TestOnboarding_IgnoredTaskClimbsTheLadder(t *testing.T) {
 	b := newOnboardingBed(t, newYork, june3)
 	b.completeOnTime("setup-accounts")
 	b.update("2026-06-15 11:00", workflows.UpdateCompleteTask, workflows.TaskCompletion{Actor: asHR, TaskKey: "setup-accounts"})
+	var midway workflows.OnboardingState
+	b.env.RegisterDelayedCallback(func() {
+		v, err := b.env.QueryWorkflow(workflows.QueryState)
+		require.NoError(t, err)
+		require.NoError(t, v.Get(&midway))
+	}, b.at("2026-06-09 10:00").Sub(b.env.Now()))
 	s := b.run()
+
+	assert.Equal(t, enums.OnboardingBehind, midway.Status, "the state query on day 7")
+	assert.Equal(t, enums.MilestoneDay7, midway.Milestone)
+	assert.Equal(t, 1, midway.Overdue)
+	assert.Equal(t, []int{7}, midway.OpenCheckIns)
+	assert.Equal(t, 1, b.taskIn(midway, "setup-accounts").ReminderLevel)
 
 	assert.Equal(t, "Fri 2026-06-05 17:00", b.local(b.task("setup-accounts").DueAt))
 	assert.Equal(t, []string{
