@@ -24,6 +24,8 @@ import (
 
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/db/enums"
+	onboardingv1 "github.com/convene/convene/proto/convene/onboarding/v1"
 	"github.com/convene/convene/proto/convene/onboarding/v1/onboardingv1connect"
 )
 
@@ -59,6 +61,23 @@ func Domain(d Deps) rpc.Domain {
 			onboardingv1connect.NewOnboardingServiceHandler),
 	}}
 }
+
+// milestones maps the API's milestones to enums.Milestone*.
+var milestones = rpc.NewEnum(map[onboardingv1.Milestone]string{
+	onboardingv1.Milestone_MILESTONE_PREBOARDING: enums.MilestonePreboarding,
+	onboardingv1.Milestone_MILESTONE_DAY1:        enums.MilestoneDay1,
+	onboardingv1.Milestone_MILESTONE_DAY7:        enums.MilestoneDay7,
+	onboardingv1.Milestone_MILESTONE_DAY14:       enums.MilestoneDay14,
+	onboardingv1.Milestone_MILESTONE_DAY30:       enums.MilestoneDay30,
+})
+
+// assigneeRoles maps the API's assignee roles to enums.OnboardingRole*.
+var assigneeRoles = rpc.NewEnum(map[onboardingv1.AssigneeRole]string{
+	onboardingv1.AssigneeRole_ASSIGNEE_ROLE_HIRE:    enums.OnboardingRoleHire,
+	onboardingv1.AssigneeRole_ASSIGNEE_ROLE_BUDDY:   enums.OnboardingRoleBuddy,
+	onboardingv1.AssigneeRole_ASSIGNEE_ROLE_MANAGER: enums.OnboardingRoleManager,
+	onboardingv1.AssigneeRole_ASSIGNEE_ROLE_HR:      enums.OnboardingRoleHR,
+})
 
 // hrAccess admits HR of the organization (its owners and admins, and
 // platform staff) and returns the caller's ID.
