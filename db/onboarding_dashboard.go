@@ -147,17 +147,21 @@ type MyOnboardingTask struct {
 	OnboardingStatus string    `bun:"onboarding_status,scanonly"`
 }
 
-// PendingOnboardingTasksOf pages through the pending tasks assigned to
-// userID in open onboardings, the earliest due first, after the row
-// (afterDue, afterID); orgID limits them to one organization.
-func PendingOnboardingTasksOf(ctx context.Context, idb bun.IDB, userID uuid.UUID, orgID *uuid.UUID, afterDue time.Time, afterID uuid.UUID, limit int) ([]MyOnboardingTask, error) {
+// OnboardingTasksAssignedTo pages through the tasks assigned to userID in
+// open onboardings, the earliest due first, after the row (afterDue,
+// afterID): the pending ones, or every one with includeClosed; orgID
+// limits them to one organization.
+func OnboardingTasksAssignedTo(ctx context.Context, idb bun.IDB, userID uuid.UUID, orgID *uuid.UUID, includeClosed bool, afterDue time.Time, afterID uuid.UUID, limit int) ([]MyOnboardingTask, error) {
 	var rows []MyOnboardingTask
 	q := idb.NewSelect().Model(&rows).
 		ColumnExpr("otask.*, uo.user_id AS hire_user_id, uo.status AS onboarding_status").
 		Join("JOIN user_onboardings uo ON uo.id = otask.onboarding_id").
-		Where("otask.assignee_user_id = ? AND otask.status = ?", userID, enums.TaskPending).
+		Where("otask.assignee_user_id = ?", userID).
 		Where("uo.status NOT IN (?, ?)", enums.OnboardingCompleted, enums.OnboardingCancelled).
 		Order("otask.due_at", "otask.id").Limit(int64(limit))
+	if !includeClosed {
+		q = q.Where("otask.status = ?", enums.TaskPending)
+	}
 	if orgID != nil {
 		q = q.Where("otask.organization_id = ?", *orgID)
 	}

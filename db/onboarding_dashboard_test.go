@@ -197,9 +197,10 @@ func TestOnboardingOfUser_OpenBeforeClosed(t *testing.T) {
 	assert.Nil(t, detail.Buddy)
 }
 
-// TestPendingOnboardingTasksOf_OpenOnboardingsOnly: a person's list has
-// their pending tasks of open onboardings, earliest due first.
-func TestPendingOnboardingTasksOf_OpenOnboardingsOnly(t *testing.T) {
+// TestOnboardingTasksAssignedTo_OpenOnboardingsOnly: a person's list has
+// their pending tasks of open onboardings, earliest due first; the done
+// ones join on request.
+func TestOnboardingTasksAssignedTo_OpenOnboardingsOnly(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	w := newDashboardWorld(t, 2)
@@ -212,15 +213,19 @@ func TestPendingOnboardingTasksOf_OpenOnboardingsOnly(t *testing.T) {
 		Milestone: enums.MilestoneDay1, DueAt: w.now, Required: true, Status: enums.TaskPending}).Exec(ctx)
 	require.NoError(t, err)
 
-	rows, err := db.PendingOnboardingTasksOf(ctx, w.d, w.hires[0], nil, time.Time{}, uuid.Nil, 10)
+	rows, err := db.OnboardingTasksAssignedTo(ctx, w.d, w.hires[0], nil, false, time.Time{}, uuid.Nil, 10)
 	require.NoError(t, err)
 	require.Len(t, rows, 2)
 	assert.Equal(t, []string{"task-b", "task-a"}, []string{rows[0].Key, rows[1].Key})
 	assert.Equal(t, w.hires[0], rows[0].HireUserID)
 	assert.Equal(t, open.ID, rows[0].OnboardingID)
 
-	next, err := db.PendingOnboardingTasksOf(ctx, w.d, w.hires[0], &w.org, rows[0].DueAt, rows[0].ID, 10)
+	next, err := db.OnboardingTasksAssignedTo(ctx, w.d, w.hires[0], &w.org, false, rows[0].DueAt, rows[0].ID, 10)
 	require.NoError(t, err)
 	require.Len(t, next, 1)
 	assert.Equal(t, "task-a", next[0].Key)
+
+	all, err := db.OnboardingTasksAssignedTo(ctx, w.d, w.hires[0], nil, true, time.Time{}, uuid.Nil, 10)
+	require.NoError(t, err)
+	assert.Len(t, all, 3, "the done task too")
 }
