@@ -21,6 +21,8 @@ type EngagementSettings struct {
 	TimeZone          string    `bun:"time_zone,notnull"`
 	MonthlyAllowance  int       `bun:"monthly_allowance,notnull"`
 	ApprovalThreshold int       `bun:"approval_threshold,notnull"`
+	// BuddyMaxLoad is how many hires one buddy looks after at once.
+	BuddyMaxLoad int `bun:"buddy_max_load,nullzero,notnull,default:2"`
 	Timestamps
 }
 
@@ -35,6 +37,10 @@ type MemberProfile struct {
 	Skills             []string  `bun:"skills,array,notnull"`
 	Interests          []string  `bun:"interests,array,notnull"`
 	LeaderboardVisible bool      `bun:"leaderboard_visible,notnull"`
+	// OfficeID and BuddyAvailable are onboarding's: where the member works,
+	// and whether they volunteer as a buddy.
+	OfficeID       *uuid.UUID `bun:"office_id,type:uuid"`
+	BuddyAvailable bool       `bun:"buddy_available,notnull"`
 	Timestamps
 }
 

@@ -171,9 +171,10 @@ func EngagementSettingsOf(ctx context.Context, idb bun.IDB, orgID uuid.UUID) (*E
 	s := EngagementSettings{OrganizationID: orgID}
 	err := idb.NewRaw(`SELECT coalesce(s.time_zone, 'UTC') AS time_zone,
 	        coalesce(s.monthly_allowance, 100) AS monthly_allowance,
-	        coalesce(s.approval_threshold, 50) AS approval_threshold
+	        coalesce(s.approval_threshold, 50) AS approval_threshold,
+	        coalesce(s.buddy_max_load, 2) AS buddy_max_load
 	   FROM (SELECT 1) AS one LEFT JOIN engagement_settings s ON s.organization_id = ?`, orgID).
-		Scan(ctx, &s.TimeZone, &s.MonthlyAllowance, &s.ApprovalThreshold)
+		Scan(ctx, &s.TimeZone, &s.MonthlyAllowance, &s.ApprovalThreshold, &s.BuddyMaxLoad)
 	if err != nil {
 		return nil, fmt.Errorf("engagement settings of %s: %w", orgID, err)
 	}

@@ -33,6 +33,7 @@ const (
 	CategoryAnnouncements = "announcements"
 	CategoryMarketing     = "marketing"
 	CategoryReminders     = "reminders"
+	CategoryOnboarding    = "onboarding"
 )
 
 // BuiltinCategories lists the categories every organization (and every job
@@ -48,6 +49,7 @@ var builtinCategories = []Category{
 	{Name: CategoryAnnouncements, Description: "Announcements from organizations you belong to", BuiltIn: true},
 	{Name: CategoryMarketing, Description: "Offers and news", BuiltIn: true},
 	{Name: CategoryReminders, Description: "Reminders of things you signed up for", BuiltIn: true},
+	{Name: CategoryOnboarding, Description: "Your onboarding: tasks, reminders, check-ins and buddies", BuiltIn: true},
 }
 
 // IsTransactional reports whether category is a built-in transactional one.
