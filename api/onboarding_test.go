@@ -526,16 +526,17 @@ func TestOnboarding_PauseResumeRoundTrip(t *testing.T) {
 		"it resumes by itself on that day, or the next business day")
 }
 
-// TestOnboarding_SetBuddy: HR replaces the buddy; the hire or the manager
-// is refused naming buddy_user_id, a member may not set one; the buddy's
-// open task moves to the new buddy.
+// TestOnboarding_SetBuddy: HR replaces the buddy; the hire, the manager,
+// the buddy already had or an outsider is refused naming buddy_user_id, a
+// colleague who did not volunteer as FailedPrecondition, a member may not
+// set one; the buddy's open task moves to the new buddy.
 func TestOnboarding_SetBuddy(t *testing.T) {
 	w := newOnbWorld(t)
 	ctx := context.Background()
 	first := w.buddy(t)
 	hire := w.a.NewUser(t, newPhone())
 	w.mustStart(t, hire)
-	second := w.member(t)
+	second, volunteerless := w.buddy(t), w.member(t)
 	set := func(as testenv.Session, buddy string) (*onboardingv1.Onboarding, error) {
 		resp, err := w.a.Onboarding.SetBuddy(ctx, testenv.As(as, &onboardingv1.SetBuddyRequest{UserId: hire.UserID, BuddyUserId: buddy,
 			Reason: "closer desk"}))
@@ -551,6 +552,9 @@ func TestOnboarding_SetBuddy(t *testing.T) {
 	}
 	_, err := set(w.manager, second.UserID)
 	testenv.RequireCode(t, err, connect.CodePermissionDenied)
+	_, err = set(w.hr, volunteerless.UserID)
+	testenv.RequireCode(t, err, connect.CodeFailedPrecondition)
+	assert.Contains(t, err.Error(), "opted in", "a buddy must have volunteered")
 
 	o, err := set(w.hr, second.UserID)
 	require.NoError(t, err)

@@ -123,3 +123,39 @@ func (s *server) ListMyOnboardingTasks(ctx context.Context, req *connect.Request
 	}
 	return connect.NewResponse(out), nil
 }
+
+// suggestionsDefault is how many buddy candidates SuggestBuddies returns
+// when the request names no limit.
+const suggestionsDefault = 5
+
+// SuggestBuddies lists the colleagues eligible as the hire's buddy, best
+// first, with their scores and reasons; HR only.
+func (s *server) SuggestBuddies(ctx context.Context, req *connect.Request[onboardingv1.SuggestBuddiesRequest]) (*connect.Response[onboardingv1.SuggestBuddiesResponse], error) {
+	p, err := openParticipantOf(ctx, s.DB, uuid.MustParse(req.Msg.GetUserId()), true)
+	if err != nil {
+		return nil, err
+	}
+	q := db.BuddyQueryOf(p.onboarding)
+	q.Limit = int(req.Msg.GetLimit())
+	if q.Limit == 0 {
+		q.Limit = suggestionsDefault
+	}
+	candidates, err := db.SuggestBuddies(ctx, s.DB, q)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]uuid.UUID, 0, len(candidates))
+	for _, c := range candidates {
+		ids = append(ids, c.UserID)
+	}
+	names, err := db.DisplayNames(ctx, s.DB, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := &onboardingv1.SuggestBuddiesResponse{}
+	for _, c := range candidates {
+		out.Suggestions = append(out.Suggestions, &onboardingv1.BuddySuggestion{UserId: c.UserID.String(), DisplayName: names[c.UserID],
+			Score: int32(c.Score), Reasons: c.Reasons, ActiveMatches: int32(c.ActiveMatches)})
+	}
+	return connect.NewResponse(out), nil
+}
