@@ -104,7 +104,7 @@ func (a *Onboarding) SetUpOnboarding(ctx context.Context, in OnboardingSetup) (O
 				return err
 			}
 		}
-		out, err = snapshot(ctx, tx, o)
+		out, err = onboardingSnapshot(ctx, tx, o)
 		return err
 	})
 	return out, err

@@ -162,9 +162,9 @@ func buddyPick(m *db.BuddyMatch) *BuddyPick {
 	return &BuddyPick{UserID: m.BuddyUserID.String(), Score: m.Score, Reasons: m.Reasons, Source: m.Source}
 }
 
-// snapshot reads what the setup wrote: the tasks, the active match and
+// onboardingSnapshot reads what the setup wrote: the tasks, the active match and
 // the office calendar.
-func snapshot(ctx context.Context, tx bun.Tx, o *db.UserOnboarding) (OnboardingSnapshot, error) {
+func onboardingSnapshot(ctx context.Context, tx bun.Tx, o *db.UserOnboarding) (OnboardingSnapshot, error) {
 	tasks, err := db.OnboardingTasksOf(ctx, tx, o.ID)
 	if err != nil {
 		return OnboardingSnapshot{}, err
