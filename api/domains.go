@@ -11,6 +11,7 @@ import (
 	"github.com/convene/convene/api/events"
 	"github.com/convene/convene/api/identity"
 	"github.com/convene/convene/api/notifications"
+	"github.com/convene/convene/api/onboarding"
 	"github.com/convene/convene/api/rpc"
 )
 
@@ -27,6 +28,7 @@ func domains(d Deps) []rpc.Domain {
 			PublicURL: d.PublicURL, Social: d.Social, SocialTokens: d.SocialTokens, SocialSandbox: d.SocialSandbox, Blob: d.Blob, Uploads: d.Uploads}),
 		engagement.Domain(engagement.Deps{DB: d.DB, Temporal: d.Temporal, River: d.River, TaskQueue: d.TaskQueue, Now: d.Now, Log: d.Log,
 			Tickets: d.Tickets}),
+		onboarding.Domain(onboarding.Deps{DB: d.DB, Temporal: d.Temporal, River: d.River, TaskQueue: d.TaskQueue, Now: d.Now, Log: d.Log}),
 	}
 }
 

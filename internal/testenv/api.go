@@ -33,6 +33,7 @@ import (
 	identityv1 "github.com/convene/convene/proto/convene/identity/v1"
 	"github.com/convene/convene/proto/convene/identity/v1/identityv1connect"
 	"github.com/convene/convene/proto/convene/notifications/v1/notificationsv1connect"
+	"github.com/convene/convene/proto/convene/onboarding/v1/onboardingv1connect"
 )
 
 // TestSecret signs tokens in tests.
@@ -87,6 +88,7 @@ type API struct {
 	Rules         engagementv1connect.RulesServiceClient
 	Teams         engagementv1connect.TeamServiceClient
 	Activities    engagementv1connect.ActivityServiceClient
+	Onboarding    onboardingv1connect.OnboardingServiceClient
 
 	// Sandbox is the payment sandbox the API uses; Tickets its ticket keys.
 	Sandbox *payment.Sandbox
@@ -250,6 +252,7 @@ func (a *API) connectClients() {
 	a.Recognitions = engagementv1connect.NewRecognitionServiceClient(a.HTTP, a.URL)
 	a.Rules = engagementv1connect.NewRulesServiceClient(a.HTTP, a.URL)
 	a.Activities = engagementv1connect.NewActivityServiceClient(a.HTTP, a.URL)
+	a.Onboarding = onboardingv1connect.NewOnboardingServiceClient(a.HTTP, a.URL)
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
