@@ -153,12 +153,18 @@ func TestOnboardingTemplates_OneDefaultPerOrganization(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"General"}, w.defaults(t))
 
-	// Concurrent creations of defaults serialize: exactly one remains.
+	// Concurrent new defaults and edits making the old one the default
+	// serialize: exactly one default remains.
 	var wg sync.WaitGroup
-	errs := make([]error, 10)
+	errs := make([]error, 12)
 	for i := range errs {
 		wg.Go(func() {
-			_, errs[i] = w.createTemplate(w.hr, &onboardingv1.CreateOnboardingTemplateRequest{Name: "Default " + uuid.NewString()[:8], IsDefault: true})
+			if i%2 == 0 {
+				_, errs[i] = w.createTemplate(w.hr, &onboardingv1.CreateOnboardingTemplateRequest{Name: "Default " + uuid.NewString()[:8], IsDefault: true})
+				return
+			}
+			_, errs[i] = w.a.Onboarding.UpdateOnboardingTemplate(ctx, testenv.As(w.hr, &onboardingv1.UpdateOnboardingTemplateRequest{
+				TemplateId: general.GetId(), Name: "General", IsDefault: true, Tasks: general.GetTasks()}))
 		})
 	}
 	wg.Wait()
