@@ -106,7 +106,7 @@ func setupAuditCount(t *testing.T, a *testenv.API, objectType, objectID, action 
 	return int(n)
 }
 
-func taskKeys(tpl *onboardingv1.OnboardingTemplate) []string {
+func templateKeys(tpl *onboardingv1.OnboardingTemplate) []string {
 	var keys []string
 	for _, task := range tpl.GetTasks() {
 		keys = append(keys, task.GetKey())
@@ -120,7 +120,7 @@ func TestOnboardingTemplates_UpdateReplacesTasksAndBumpsVersion(t *testing.T) {
 	tpl := w.mustTemplate(t, &onboardingv1.CreateOnboardingTemplateRequest{Name: "Engineers", JobRole: "Engineer", BuddyPoints: 50,
 		Tasks: []*onboardingv1.TemplateTask{templateTask("laptop"), templateTask("repo-access")}})
 	assert.Equal(t, int32(1), tpl.GetVersion())
-	assert.Equal(t, []string{"laptop", "repo-access"}, taskKeys(tpl))
+	assert.Equal(t, []string{"laptop", "repo-access"}, templateKeys(tpl))
 
 	update := &onboardingv1.UpdateOnboardingTemplateRequest{TemplateId: tpl.GetId(), Name: "Engineers", JobRole: "Engineer", BuddyPoints: 80,
 		Tasks: []*onboardingv1.TemplateTask{templateTask("repo-access"), templateTask("first-pr")}, ExpectedVersion: proto.Int32(1)}
@@ -131,7 +131,7 @@ func TestOnboardingTemplates_UpdateReplacesTasksAndBumpsVersion(t *testing.T) {
 	got := w.getTemplate(t, tpl.GetId())
 	assert.Equal(t, int32(2), got.GetVersion())
 	assert.Equal(t, int32(80), got.GetBuddyPoints())
-	assert.Equal(t, []string{"repo-access", "first-pr"}, taskKeys(got), "the task list is replaced, in the new order")
+	assert.Equal(t, []string{"repo-access", "first-pr"}, templateKeys(got), "the task list is replaced, in the new order")
 
 	_, err = w.a.Onboarding.UpdateOnboardingTemplate(ctx, testenv.As(w.hr, update))
 	testenv.RequireCode(t, err, connect.CodeAborted)
@@ -153,12 +153,18 @@ func TestOnboardingTemplates_OneDefaultPerOrganization(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"General"}, w.defaults(t))
 
-	// Concurrent creations of defaults serialize: exactly one remains.
+	// Concurrent new defaults and edits making the old one the default
+	// serialize: exactly one default remains.
 	var wg sync.WaitGroup
-	errs := make([]error, 10)
+	errs := make([]error, 12)
 	for i := range errs {
 		wg.Go(func() {
-			_, errs[i] = w.createTemplate(w.hr, &onboardingv1.CreateOnboardingTemplateRequest{Name: "Default " + uuid.NewString()[:8], IsDefault: true})
+			if i%2 == 0 {
+				_, errs[i] = w.createTemplate(w.hr, &onboardingv1.CreateOnboardingTemplateRequest{Name: "Default " + uuid.NewString()[:8], IsDefault: true})
+				return
+			}
+			_, errs[i] = w.a.Onboarding.UpdateOnboardingTemplate(ctx, testenv.As(w.hr, &onboardingv1.UpdateOnboardingTemplateRequest{
+				TemplateId: general.GetId(), Name: "General", IsDefault: true, Tasks: general.GetTasks()}))
 		})
 	}
 	wg.Wait()
