@@ -73,13 +73,15 @@ func (a *Onboarding) setUp(ctx context.Context, tx bun.Tx, o *db.UserOnboarding,
 		}
 		return err
 	}
-	// PickBuddy records the match and the buddy on the row.
 	match, err := db.PickBuddy(ctx, tx, db.BuddyQueryOf(o), o.ID)
 	if err != nil {
 		return err
 	}
 	if match != nil {
 		o.BuddyUserID = &match.BuddyUserID
+		if err := db.UpdateOnboarding(ctx, tx, o, "buddy_user_id"); err != nil {
+			return err
+		}
 	}
 	tasks := setupTasks(o, cal, start, tplTasks)
 	if err := db.InsertOnboardingTasks(ctx, tx, tasks); err != nil {
