@@ -116,7 +116,7 @@ func (a *Onboarding) LoadOnboardingCalendar(ctx context.Context, onboardingID st
 	if err != nil {
 		return workcal.Calendar{}, err
 	}
-	return db.OnboardingCalendar(ctx, a.DB, o.OrganizationID, o.OfficeID, o.StartDate)
+	return db.OfficeCalendar(ctx, a.DB, o.OrganizationID, o.OfficeID)
 }
 
 // MilestoneReached records a milestone and announces its tasks.

@@ -180,7 +180,7 @@ func onboardingSnapshot(ctx context.Context, tx bun.Tx, o *db.UserOnboarding) (O
 	if err != nil {
 		return OnboardingSnapshot{}, err
 	}
-	cal, err := db.OnboardingCalendar(ctx, tx, o.OrganizationID, o.OfficeID, o.StartDate)
+	cal, err := db.OfficeCalendar(ctx, tx, o.OrganizationID, o.OfficeID)
 	if err != nil {
 		return OnboardingSnapshot{}, err
 	}

@@ -63,7 +63,7 @@ func (a *Onboarding) setUp(ctx context.Context, tx bun.Tx, o *db.UserOnboarding,
 		return err
 	}
 	o.TemplateID, o.TemplateVersion = tpl.ID, tpl.Version
-	cal, err := db.OnboardingCalendar(ctx, tx, o.OrganizationID, o.OfficeID, o.StartDate)
+	cal, err := db.OfficeCalendar(ctx, tx, o.OrganizationID, o.OfficeID)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -115,7 +114,7 @@ func SuggestBuddies(ctx context.Context, idb bun.IDB, q BuddyQuery) ([]BuddyCand
 // nil) when nobody fits. An onboarding that already has an active match
 // (a retried setup) gets that match back.
 func PickBuddy(ctx context.Context, tx bun.Tx, q BuddyQuery, onboardingID uuid.UUID) (*BuddyMatch, error) {
-	if m, err := activeBuddyMatch(ctx, tx, onboardingID); err != nil || m != nil {
+	if m, err := ActiveBuddyMatch(ctx, tx, onboardingID); err != nil || m != nil {
 		return m, err
 	}
 	q.Limit = 0
@@ -182,7 +181,7 @@ func matchIfFits(ctx context.Context, tx bun.Tx, q BuddyQuery, onboardingID, use
 // ErrBuddyOverloaded. The caller updates user_onboardings.buddy_user_id
 // and the buddy's tasks.
 func AssignBuddy(ctx context.Context, tx bun.Tx, q BuddyQuery, onboardingID, buddyUserID uuid.UUID, reason string) (*BuddyMatch, error) {
-	current, err := activeBuddyMatch(ctx, tx, onboardingID)
+	current, err := ActiveBuddyMatch(ctx, tx, onboardingID)
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +197,7 @@ func AssignBuddy(ctx context.Context, tx bun.Tx, q BuddyQuery, onboardingID, bud
 		return nil, err
 	}
 	if current != nil {
-		if err := endBuddyMatch(ctx, tx, current, reason); err != nil {
+		if _, err := EndBuddyMatch(ctx, tx, onboardingID, reason); err != nil {
 			return nil, err
 		}
 	}
@@ -425,20 +424,6 @@ func buddyMaxLoad(ctx context.Context, idb bun.IDB, orgID uuid.UUID) (int, error
 	return n, nil
 }
 
-// activeBuddyMatch is the onboarding's active match, nil without one.
-func activeBuddyMatch(ctx context.Context, idb bun.IDB, onboardingID uuid.UUID) (*BuddyMatch, error) {
-	var m BuddyMatch
-	err := idb.NewSelect().Model(&m).
-		Where("onboarding_id = ? AND status = ?", onboardingID, enums.BuddyMatchActive).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("active buddy match of onboarding %s: %w", onboardingID, err)
-	}
-	return &m, nil
-}
-
 // insertBuddyMatch writes m.
 func insertBuddyMatch(ctx context.Context, tx bun.Tx, m *BuddyMatch) error {
 	if m.ID == uuid.Nil {
@@ -446,17 +431,6 @@ func insertBuddyMatch(ctx context.Context, tx bun.Tx, m *BuddyMatch) error {
 	}
 	if _, err := tx.NewInsert().Model(m).Returning("created_at, updated_at").Exec(ctx); err != nil {
 		return fmt.Errorf("insert buddy match %s for %s: %w", m.BuddyUserID, m.UserID, err)
-	}
-	return nil
-}
-
-// endBuddyMatch ends an active match with reason.
-func endBuddyMatch(ctx context.Context, tx bun.Tx, m *BuddyMatch, reason string) error {
-	_, err := tx.NewUpdate().Model(m).
-		Set("status = ?", enums.BuddyMatchEnded).Set("ended_at = now()").Set("ended_reason = ?", reason).Set("updated_at = now()").
-		WherePK().Returning("status, ended_at, ended_reason, updated_at").Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("end buddy match %s: %w", m.ID, err)
 	}
 	return nil
 }

@@ -159,12 +159,14 @@ func HolidaysOfYears(ctx context.Context, idb bun.IDB, calendarID uuid.UUID, yea
 }
 
 // OfficeCalendar is the working calendar of the organization's office
-// (zone, workdays, send window and every holiday of its calendar); a nil
-// office is the zero Calendar: UTC, Monday to Friday, 09:00-17:00, no
-// holidays.
+// (zone, workdays, send window and every holiday of its calendar): the one
+// calendar an onboarding's milestones, dues, reminders and the dashboard
+// follow. A nil office is the organization's engagement zone, Monday to
+// Friday, 09:00-17:00, no holidays.
 func OfficeCalendar(ctx context.Context, idb bun.IDB, orgID uuid.UUID, officeID *uuid.UUID) (workcal.Calendar, error) {
 	if officeID == nil {
-		return workcal.Calendar{}, nil
+		zone, err := EngagementTimeZone(ctx, idb, orgID)
+		return workcal.Calendar{TimeZone: zone}, err
 	}
 	o, err := OfficeInOrg(ctx, idb, orgID, *officeID)
 	if err != nil {

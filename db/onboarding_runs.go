@@ -14,7 +14,6 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/convene/convene/db/enums"
-	"github.com/convene/convene/internal/workcal"
 )
 
 // What the onboarding workflow's activities write: the setup, the tasks'
@@ -70,67 +69,6 @@ func TemplateOfOnboarding(ctx context.Context, idb bun.IDB, o *UserOnboarding) (
 		return nil, notFound(err, "template %s of onboarding %s", o.TemplateID, o.ID)
 	}
 	return &t, nil
-}
-
-// holidayLookback is how far before the start date holidays are loaded:
-// preboarding dues count business days back from day 1 (at most 30).
-const holidayLookback = 90 * 24 * time.Hour
-
-// OnboardingCalendar is the calendar an onboarding's dates follow: the
-// office's zone, workdays, send window and the holidays of its calendar
-// from shortly before start on; with no office, the organization's
-// engagement zone, Monday to Friday, 09:00-17:00 and no holidays.
-func OnboardingCalendar(ctx context.Context, idb bun.IDB, orgID uuid.UUID, officeID *uuid.UUID, start time.Time) (workcal.Calendar, error) {
-	if officeID == nil {
-		zone, err := EngagementTimeZone(ctx, idb, orgID)
-		return workcal.Calendar{TimeZone: zone}, err
-	}
-	var off Office
-	if err := idb.NewSelect().Model(&off).Where("off.organization_id = ? AND off.id = ?", orgID, *officeID).Scan(ctx); err != nil {
-		return workcal.Calendar{}, notFound(err, "office %s", *officeID)
-	}
-	cal, err := officeCalendar(&off)
-	if err != nil || off.HolidayCalendarID == nil {
-		return cal, err
-	}
-	var days []time.Time
-	if err := idb.NewSelect().Model((*Holiday)(nil)).Column("date").
-		Where("organization_id = ? AND calendar_id = ? AND date >= ?", orgID, *off.HolidayCalendarID, start.Add(-holidayLookback)).
-		OrderExpr("date").Scan(ctx, &days); err != nil {
-		return workcal.Calendar{}, fmt.Errorf("holidays of office %s: %w", off.ID, err)
-	}
-	for _, d := range days {
-		cal.Holidays = append(cal.Holidays, workcal.DateFromTime(d))
-	}
-	return cal, nil
-}
-
-// officeCalendar is an office's calendar without its holidays.
-func officeCalendar(off *Office) (workcal.Calendar, error) {
-	days, err := workcal.WeekdaysFromISO(off.Workdays)
-	if err != nil {
-		return workcal.Calendar{}, fmt.Errorf("workdays of office %s: %w", off.ID, err)
-	}
-	from, err := timeOfDay(off.SendWindowStart)
-	if err != nil {
-		return workcal.Calendar{}, fmt.Errorf("send window of office %s: %w", off.ID, err)
-	}
-	to, err := timeOfDay(off.SendWindowEnd)
-	if err != nil {
-		return workcal.Calendar{}, fmt.Errorf("send window of office %s: %w", off.ID, err)
-	}
-	return workcal.Calendar{TimeZone: off.TimeZone, Workdays: days, WindowStart: from, WindowEnd: to}, nil
-}
-
-// timeOfDay reads a Postgres time ("15:04:05", maybe with fractions) as
-// the duration since midnight.
-func timeOfDay(s string) (time.Duration, error) {
-	t, err := time.Parse("15:04:05.999999", s)
-	if err != nil {
-		return 0, fmt.Errorf("time of day %q: %w", s, err)
-	}
-	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute +
-		time.Duration(t.Second())*time.Second + time.Duration(t.Nanosecond()), nil
 }
 
 // InsertOnboarding writes a new onboarding. A person with another open

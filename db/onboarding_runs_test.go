@@ -65,10 +65,10 @@ func TestTemplateForHire_RoleElseDefault(t *testing.T) {
 	require.ErrorIs(t, err, db.ErrNoOnboardingTemplate)
 }
 
-// TestOnboardingCalendar_OfficeOrOrganization: an office gives its zone,
+// TestOfficeCalendar_OfficeOrOrganization: an office gives its zone,
 // workdays, window and holidays; no office gives the organization's zone
 // and the defaults.
-func TestOnboardingCalendar_OfficeOrOrganization(t *testing.T) {
+func TestOfficeCalendar_OfficeOrOrganization(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	d := testenv.NewDB(t)
@@ -83,16 +83,15 @@ func TestOnboardingCalendar_OfficeOrOrganization(t *testing.T) {
 		Workdays: []int16{1, 2, 3, 4, 5, 6}, SendWindowStart: "09:30", SendWindowEnd: "18:00", HolidayCalendarID: &cal.ID}
 	insertRow(t, d, office)
 
-	start := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
-	got, err := db.OnboardingCalendar(ctx, d, orgID, &office.ID, start)
+	got, err := db.OfficeCalendar(ctx, d, orgID, &office.ID)
 	require.NoError(t, err)
 	assert.Equal(t, workcal.Calendar{TimeZone: "Asia/Kolkata",
 		Workdays:    []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday},
 		WindowStart: 9*time.Hour + 30*time.Minute, WindowEnd: 18 * time.Hour,
-		Holidays: []workcal.Date{{Year: 2027, Month: time.January, Day: 26}}}, got, "holidays long before the start are left out")
+		Holidays: []workcal.Date{{Year: 2026, Month: time.January, Day: 26}, {Year: 2027, Month: time.January, Day: 26}}}, got)
 	require.NoError(t, got.Validate())
 
-	got, err = db.OnboardingCalendar(ctx, d, orgID, nil, start)
+	got, err = db.OfficeCalendar(ctx, d, orgID, nil)
 	require.NoError(t, err)
 	assert.Equal(t, workcal.Calendar{TimeZone: "Europe/Berlin"}, got)
 }
