@@ -40,10 +40,6 @@ const (
 // organization on the hire's start date.
 const BuddyMinTenure = 90 * 24 * time.Hour
 
-// defaultBuddyMaxLoad is buddy_max_load for an organization without
-// engagement settings (the column's default).
-const defaultBuddyMaxLoad = 2
-
 // ErrBuddyNotEligible is returned by AssignBuddy for a colleague the rules
 // exclude; the wrapping message says which rule.
 var ErrBuddyNotEligible = errors.New("not eligible as a buddy")
@@ -412,16 +408,14 @@ func buddyTagsOf(ctx context.Context, idb bun.IDB, orgID, userID uuid.UUID) ([]s
 	return tags, nil
 }
 
-// buddyMaxLoad is the organization's buddy_max_load, the default without
-// engagement settings.
+// buddyMaxLoad is how many hires one buddy may have at once in the
+// organization.
 func buddyMaxLoad(ctx context.Context, idb bun.IDB, orgID uuid.UUID) (int, error) {
-	var n int
-	err := idb.NewRaw(`SELECT coalesce((SELECT buddy_max_load FROM engagement_settings WHERE organization_id = ?), ?)`,
-		orgID, defaultBuddyMaxLoad).Scan(ctx, &n)
+	s, err := EngagementSettingsOf(ctx, idb, orgID)
 	if err != nil {
-		return 0, fmt.Errorf("buddy max load of %s: %w", orgID, err)
+		return 0, err
 	}
-	return n, nil
+	return s.BuddyMaxLoad, nil
 }
 
 // insertBuddyMatch writes m.
