@@ -57,7 +57,7 @@ func TestOfficeCalendar_FollowsTheStoredOffice(t *testing.T) {
 
 	none, err := db.OfficeCalendar(ctx, d, orgID, nil)
 	require.NoError(t, err)
-	assert.Equal(t, workcal.Calendar{}, none)
+	assert.Equal(t, workcal.Calendar{TimeZone: "UTC"}, none, "no office: the organization's engagement zone (UTC without settings)")
 
 	_, err = db.OfficeCalendar(ctx, d, otherOrg, &office.ID)
 	require.ErrorIs(t, err, db.ErrNotFound)
