@@ -18,8 +18,9 @@ import (
 // yet): the manual match, the buddy's open tasks, HR's choose-buddy task
 // closed, the audit row and the notices.
 func (a *Onboarding) reassignBuddy(ctx context.Context, tx bun.Tx, o *db.UserOnboarding, current *db.BuddyMatch, buddy uuid.UUID, c BuddyChange) (*db.BuddyMatch, error) {
-	// AssignBuddy ends the current match and records buddy on the row.
-	m, err := db.AssignBuddy(ctx, tx, o.ID, buddy)
+	// AssignBuddy ends the current match and records the new one; the
+	// onboarding's row names the buddy here.
+	m, err := db.AssignBuddy(ctx, tx, db.BuddyQueryOf(o), o.ID, buddy, c.Reason)
 	if errors.Is(err, db.ErrBuddyNotEligible) || errors.Is(err, db.ErrBuddyOverloaded) {
 		return nil, wrongState("%v", err)
 	}
@@ -27,6 +28,9 @@ func (a *Onboarding) reassignBuddy(ctx context.Context, tx bun.Tx, o *db.UserOnb
 		return nil, err
 	}
 	o.BuddyUserID = &buddy
+	if err := db.UpdateOnboarding(ctx, tx, o, "buddy_user_id"); err != nil {
+		return nil, err
+	}
 	moved, err := db.AssignBuddyTasks(ctx, tx, o.ID, buddy)
 	if err != nil {
 		return nil, err
