@@ -98,15 +98,15 @@ func requireField(t *testing.T, err error, code connect.Code, field string) {
 	assert.True(t, strings.HasPrefix(cerr.Message(), field+":"), "%q does not name %s", cerr.Message(), field)
 }
 
-func auditCount(t *testing.T, a *testenv.API, objectType, objectID, action string) int {
+func setupAuditCount(t *testing.T, a *testenv.API, objectType, objectID, action string) int {
 	t.Helper()
 	n, err := a.DB.NewSelect().Model((*db.AuditLog)(nil)).
 		Where("object_type = ? AND object_id = ? AND action = ?", objectType, objectID, action).Count(context.Background())
 	require.NoError(t, err)
-	return n
+	return int(n)
 }
 
-func taskKeys(tpl *onboardingv1.OnboardingTemplate) []string {
+func templateKeys(tpl *onboardingv1.OnboardingTemplate) []string {
 	var keys []string
 	for _, task := range tpl.GetTasks() {
 		keys = append(keys, task.GetKey())
@@ -120,7 +120,7 @@ func TestOnboardingTemplates_UpdateReplacesTasksAndBumpsVersion(t *testing.T) {
 	tpl := w.mustTemplate(t, &onboardingv1.CreateOnboardingTemplateRequest{Name: "Engineers", JobRole: "Engineer", BuddyPoints: 50,
 		Tasks: []*onboardingv1.TemplateTask{templateTask("laptop"), templateTask("repo-access")}})
 	assert.Equal(t, int32(1), tpl.GetVersion())
-	assert.Equal(t, []string{"laptop", "repo-access"}, taskKeys(tpl))
+	assert.Equal(t, []string{"laptop", "repo-access"}, templateKeys(tpl))
 
 	update := &onboardingv1.UpdateOnboardingTemplateRequest{TemplateId: tpl.GetId(), Name: "Engineers", JobRole: "Engineer", BuddyPoints: 80,
 		Tasks: []*onboardingv1.TemplateTask{templateTask("repo-access"), templateTask("first-pr")}, ExpectedVersion: proto.Int32(1)}
@@ -131,14 +131,14 @@ func TestOnboardingTemplates_UpdateReplacesTasksAndBumpsVersion(t *testing.T) {
 	got := w.getTemplate(t, tpl.GetId())
 	assert.Equal(t, int32(2), got.GetVersion())
 	assert.Equal(t, int32(80), got.GetBuddyPoints())
-	assert.Equal(t, []string{"repo-access", "first-pr"}, taskKeys(got), "the task list is replaced, in the new order")
+	assert.Equal(t, []string{"repo-access", "first-pr"}, templateKeys(got), "the task list is replaced, in the new order")
 
 	_, err = w.a.Onboarding.UpdateOnboardingTemplate(ctx, testenv.As(w.hr, update))
 	testenv.RequireCode(t, err, connect.CodeAborted)
 	assert.Equal(t, int32(2), w.getTemplate(t, tpl.GetId()).GetVersion(), "a stale edit changes nothing")
 
-	assert.Equal(t, 1, auditCount(t, w.a, "onboarding_template", tpl.GetId(), "create"))
-	assert.Equal(t, 1, auditCount(t, w.a, "onboarding_template", tpl.GetId(), "update"))
+	assert.Equal(t, 1, setupAuditCount(t, w.a, "onboarding_template", tpl.GetId(), "create"))
+	assert.Equal(t, 1, setupAuditCount(t, w.a, "onboarding_template", tpl.GetId(), "update"))
 }
 
 func TestOnboardingTemplates_OneDefaultPerOrganization(t *testing.T) {
@@ -153,12 +153,18 @@ func TestOnboardingTemplates_OneDefaultPerOrganization(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"General"}, w.defaults(t))
 
-	// Concurrent creations of defaults serialize: exactly one remains.
+	// Concurrent new defaults and edits making the old one the default
+	// serialize: exactly one default remains.
 	var wg sync.WaitGroup
-	errs := make([]error, 10)
+	errs := make([]error, 12)
 	for i := range errs {
 		wg.Go(func() {
-			_, errs[i] = w.createTemplate(w.hr, &onboardingv1.CreateOnboardingTemplateRequest{Name: "Default " + uuid.NewString()[:8], IsDefault: true})
+			if i%2 == 0 {
+				_, errs[i] = w.createTemplate(w.hr, &onboardingv1.CreateOnboardingTemplateRequest{Name: "Default " + uuid.NewString()[:8], IsDefault: true})
+				return
+			}
+			_, errs[i] = w.a.Onboarding.UpdateOnboardingTemplate(ctx, testenv.As(w.hr, &onboardingv1.UpdateOnboardingTemplateRequest{
+				TemplateId: general.GetId(), Name: "General", IsDefault: true, Tasks: general.GetTasks()}))
 		})
 	}
 	wg.Wait()
@@ -206,7 +212,7 @@ func TestOnboardingTemplates_RefuseBadInput(t *testing.T) {
 	}
 	n, err := w.a.DB.NewSelect().Model((*db.OnboardingTemplate)(nil)).Where("organization_id = ?", w.org).Count(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, 1, n, "no refused template was written")
+	assert.EqualValues(t, 1, n, "no refused template was written")
 }
 
 func TestOnboardingTemplates_HROnlyAndArchive(t *testing.T) {
@@ -236,7 +242,7 @@ func TestOnboardingTemplates_HROnlyAndArchive(t *testing.T) {
 		require.NoError(t, err, "archiving twice changes nothing")
 		assert.NotNil(t, resp.Msg.GetTemplate().GetArchivedAt())
 	}
-	assert.Equal(t, 1, auditCount(t, w.a, "onboarding_template", old.GetId(), "archive"))
+	assert.Equal(t, 1, setupAuditCount(t, w.a, "onboarding_template", old.GetId(), "archive"))
 	_, err = w.a.Onboarding.UpdateOnboardingTemplate(ctx, testenv.As(w.hr, &onboardingv1.UpdateOnboardingTemplateRequest{
 		TemplateId: old.GetId(), Name: "Old plan", Tasks: old.GetTasks()}))
 	testenv.RequireCode(t, err, connect.CodeFailedPrecondition)
@@ -297,7 +303,7 @@ func TestOnboardingOffices_UpsertListAndRefusals(t *testing.T) {
 	assert.Equal(t, calID, resp.Msg.GetOffices()[0].GetHolidayCalendarId())
 	require.Len(t, resp.Msg.GetHolidayCalendars(), 1)
 	assert.Equal(t, "India", resp.Msg.GetHolidayCalendars()[0].GetName())
-	assert.Equal(t, 1, auditCount(t, w.a, "office", pune.GetId(), "update"))
+	assert.Equal(t, 1, setupAuditCount(t, w.a, "office", pune.GetId(), "update"))
 
 	otherCal, err := w.a.Onboarding.SetHolidays(ctx, testenv.As(w.otherHR, &onboardingv1.SetHolidaysRequest{OrganizationId: w.otherOrg,
 		Calendar: &onboardingv1.SetHolidaysRequest_CalendarName{CalendarName: "Theirs"}, Years: []int32{2027}}))
@@ -387,7 +393,7 @@ func TestOnboardingHolidays_ReplacedPerYear(t *testing.T) {
 	_, err = set(byID(calID), []int32{2028})
 	require.NoError(t, err)
 	assert.Empty(t, w.holidays(t, calID, 2028), "an empty list clears the year")
-	assert.Equal(t, 3, auditCount(t, w.a, "holiday_calendar", calID, "set_holidays"))
+	assert.Equal(t, 3, setupAuditCount(t, w.a, "holiday_calendar", calID, "set_holidays"))
 
 	tests := []struct {
 		name     string

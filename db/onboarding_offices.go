@@ -182,11 +182,11 @@ func OfficeCalendar(ctx context.Context, idb bun.IDB, orgID uuid.UUID, officeID 
 
 // Calendar is o's working calendar with the given holidays.
 func (o *Office) Calendar(holidays []Holiday) (workcal.Calendar, error) {
-	start, err := timeOfDay(o.SendWindowStart)
+	start, err := sinceMidnight(o.SendWindowStart)
 	if err != nil {
 		return workcal.Calendar{}, fmt.Errorf("office %s send window start: %w", o.ID, err)
 	}
-	end, err := timeOfDay(o.SendWindowEnd)
+	end, err := sinceMidnight(o.SendWindowEnd)
 	if err != nil {
 		return workcal.Calendar{}, fmt.Errorf("office %s send window end: %w", o.ID, err)
 	}
@@ -201,9 +201,9 @@ func (o *Office) Calendar(holidays []Holiday) (workcal.Calendar, error) {
 	return c, nil
 }
 
-// timeOfDay parses a time column ("15:04:05", or "15:04" as written) as
+// sinceMidnight parses a time column ("15:04:05", or "15:04" as written) as
 // the time since midnight.
-func timeOfDay(s string) (time.Duration, error) {
+func sinceMidnight(s string) (time.Duration, error) {
 	for _, layout := range []string{"15:04:05", "15:04"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute + time.Duration(t.Second())*time.Second, nil

@@ -78,8 +78,19 @@ func InsertOnboardingTemplate(ctx context.Context, tx bun.Tx, t *OnboardingTempl
 }
 
 // OnboardingTemplateForUpdate locks and returns a template of any
-// organization; the caller checks access.
+// organization; the caller checks access. It takes the organization's
+// template lock first, as InsertOnboardingTemplate does, so a change of
+// default never waits on a row another transaction holds while that one
+// waits on the lock.
 func OnboardingTemplateForUpdate(ctx context.Context, tx bun.Tx, id uuid.UUID) (*OnboardingTemplate, error) {
+	var orgID uuid.UUID
+	err := tx.NewSelect().Model((*OnboardingTemplate)(nil)).Column("organization_id").Where("id = ?", id).Scan(ctx, &orgID)
+	if err != nil {
+		return nil, notFound(err, "onboarding template %s", id)
+	}
+	if err := lockOrgTemplates(ctx, tx, orgID); err != nil {
+		return nil, err
+	}
 	var t OnboardingTemplate
 	if err := tx.NewSelect().Model(&t).Where("id = ?", id).For("UPDATE").Scan(ctx); err != nil {
 		return nil, notFound(err, "onboarding template %s", id)
@@ -98,7 +109,8 @@ func OnboardingTemplateByID(ctx context.Context, idb bun.IDB, id uuid.UUID) (*On
 }
 
 // ReplaceOnboardingTemplate stores t's new fields and tasks over the
-// locked stored template and bumps its version. expectedVersion, when not
+// stored template, locked by OnboardingTemplateForUpdate, and bumps its
+// version. expectedVersion, when not
 // nil, must be the stored version (else ErrTemplateVersionStale); an
 // archived template is ErrTemplateArchived.
 func ReplaceOnboardingTemplate(ctx context.Context, tx bun.Tx, stored, t *OnboardingTemplate, expectedVersion *int, tasks []OnboardingTemplateTask) error {
@@ -107,9 +119,6 @@ func ReplaceOnboardingTemplate(ctx context.Context, tx bun.Tx, stored, t *Onboar
 	}
 	if expectedVersion != nil && *expectedVersion != stored.Version {
 		return fmt.Errorf("onboarding template %s at version %d, edited %d: %w", stored.ID, stored.Version, *expectedVersion, ErrTemplateVersionStale)
-	}
-	if err := lockOrgTemplates(ctx, tx, stored.OrganizationID); err != nil {
-		return err
 	}
 	if t.IsDefault {
 		if err := takeDefault(ctx, tx, stored.OrganizationID, stored.ID); err != nil {
@@ -156,7 +165,8 @@ func insertTemplateTasks(ctx context.Context, tx bun.Tx, t *OnboardingTemplate, 
 	return nil
 }
 
-// ArchiveOnboardingTemplate archives a locked template, a no-op when it is
+// ArchiveOnboardingTemplate archives a template locked by
+// OnboardingTemplateForUpdate, a no-op when it is
 // archived already; the default template is ErrDefaultTemplate.
 func ArchiveOnboardingTemplate(ctx context.Context, tx bun.Tx, t *OnboardingTemplate) error {
 	if t.ArchivedAt != nil {
