@@ -122,6 +122,17 @@ func officeCalendar(off *Office) (workcal.Calendar, error) {
 	return workcal.Calendar{TimeZone: off.TimeZone, Workdays: days, WindowStart: from, WindowEnd: to}, nil
 }
 
+// timeOfDay reads a Postgres time ("15:04:05", maybe with fractions) as
+// the duration since midnight.
+func timeOfDay(s string) (time.Duration, error) {
+	t, err := time.Parse("15:04:05.999999", s)
+	if err != nil {
+		return 0, fmt.Errorf("time of day %q: %w", s, err)
+	}
+	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute +
+		time.Duration(t.Second())*time.Second + time.Duration(t.Nanosecond()), nil
+}
+
 // InsertOnboarding writes a new onboarding. A person with another open
 // onboarding gets ErrAlreadyOnboarding; people the schema refuses get
 // ErrOnboardingRefused naming the constraint.
