@@ -80,6 +80,9 @@ func (w *onbWorld) buddy(t *testing.T, interests ...string) testenv.Session {
 	ctx := context.Background()
 	s := w.a.NewUser(t, newPhone())
 	org, user := mustUUID(w.org), mustUUID(s.UserID)
+	if interests == nil {
+		interests = []string{}
+	}
 	require.NoError(t, db.InsertMember(ctx, w.a.DB, &db.Member{ID: db.NewID(), OrganizationID: org, UserID: user, Role: db.RoleMember,
 		Timestamps: db.Timestamps{CreatedAt: w.tenureBackInTime, UpdatedAt: w.tenureBackInTime}}))
 	_, err := w.a.DB.NewInsert().Model(&db.MemberProfile{OrganizationID: org, UserID: user, Skills: []string{}, Interests: interests,
