@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/db/enums"
@@ -113,14 +112,7 @@ func (a *Onboarding) SetUpOnboarding(ctx context.Context, in OnboardingSetup) (O
 // LoadOnboardingCalendar reloads the office calendar (holidays change), at
 // each milestone.
 func (a *Onboarding) LoadOnboardingCalendar(ctx context.Context, onboardingID string) (workcal.Calendar, error) {
-	id, err := uuid.Parse(onboardingID)
-	if err != nil {
-		return workcal.Calendar{}, temporal.NewNonRetryableApplicationError("bad onboarding id "+onboardingID, ErrOnboardingMissing, err)
-	}
-	o, err := db.OnboardingByID(ctx, a.DB, id, false)
-	if errors.Is(err, db.ErrNotFound) {
-		return workcal.Calendar{}, temporal.NewNonRetryableApplicationError("onboarding "+onboardingID+" is gone", ErrOnboardingMissing, err)
-	}
+	o, err := loadOnboarding(ctx, a.DB, onboardingID, false)
 	if err != nil {
 		return workcal.Calendar{}, err
 	}
@@ -176,8 +168,8 @@ type TaskReminder struct {
 // with a copy to the buddy (the hire's tasks) or the manager; 3 HR. It
 // records the level; the status becomes behind.
 func (a *Onboarding) RemindTask(ctx context.Context, r TaskReminder) error {
-	if r.Level < 1 || r.Level > 3 {
-		return wrongState("reminder level %d is not 1-3", r.Level)
+	if r.Level < 1 || r.Level > workcal.ReminderLevels {
+		return wrongState("reminder level %d is not 1-%d", r.Level, workcal.ReminderLevels)
 	}
 	return a.onboardingTx(ctx, r.OnboardingID, func(ctx context.Context, tx bun.Tx, o *db.UserOnboarding) error {
 		// Nothing is sent to a closed or paused onboarding.

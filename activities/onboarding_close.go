@@ -18,8 +18,6 @@ import (
 // yet): the manual match, the buddy's open tasks, HR's choose-buddy task
 // closed, the audit row and the notices.
 func (a *Onboarding) reassignBuddy(ctx context.Context, tx bun.Tx, o *db.UserOnboarding, current *db.BuddyMatch, buddy uuid.UUID, c BuddyChange) (*db.BuddyMatch, error) {
-	// AssignBuddy ends the current match and records the new one; the
-	// onboarding's row names the buddy here.
 	m, err := db.AssignBuddy(ctx, tx, db.BuddyQueryOf(o), o.ID, buddy, c.Reason)
 	if errors.Is(err, db.ErrBuddyNotEligible) || errors.Is(err, db.ErrBuddyOverloaded) {
 		return nil, wrongState("%v", err)

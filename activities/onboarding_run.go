@@ -37,19 +37,26 @@ func (a *Onboarding) now() time.Time {
 	return time.Now()
 }
 
+// loadOnboarding reads the onboarding of id; forUpdate locks it. A
+// malformed or unknown id ends the run (ErrOnboardingMissing).
+func loadOnboarding(ctx context.Context, idb bun.IDB, id string, forUpdate bool) (*db.UserOnboarding, error) {
+	oid, err := uuid.Parse(id)
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError("bad onboarding id "+id, ErrOnboardingMissing, err)
+	}
+	o, err := db.OnboardingByID(ctx, idb, oid, forUpdate)
+	if errors.Is(err, db.ErrNotFound) {
+		return nil, temporal.NewNonRetryableApplicationError("onboarding "+id+" is gone", ErrOnboardingMissing, err)
+	}
+	return o, err
+}
+
 // onboardingTx runs fn in one transaction on the locked onboarding, so
 // the activities of one onboarding apply one at a time and each sees the
 // previous one's writes.
 func (a *Onboarding) onboardingTx(ctx context.Context, id string, fn func(context.Context, bun.Tx, *db.UserOnboarding) error) error {
-	oid, err := uuid.Parse(id)
-	if err != nil {
-		return temporal.NewNonRetryableApplicationError("bad onboarding id "+id, ErrOnboardingMissing, err)
-	}
 	return a.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		o, err := db.OnboardingByID(ctx, tx, oid, true)
-		if errors.Is(err, db.ErrNotFound) {
-			return temporal.NewNonRetryableApplicationError("onboarding "+id+" is gone", ErrOnboardingMissing, err)
-		}
+		o, err := loadOnboarding(ctx, tx, id, true)
 		if err != nil {
 			return err
 		}

@@ -73,13 +73,15 @@ func (a *Onboarding) setUp(ctx context.Context, tx bun.Tx, o *db.UserOnboarding,
 		}
 		return err
 	}
-	// PickBuddy records the match and the buddy on the row.
 	match, err := db.PickBuddy(ctx, tx, db.BuddyQueryOf(o), o.ID)
 	if err != nil {
 		return err
 	}
 	if match != nil {
 		o.BuddyUserID = &match.BuddyUserID
+		if err := db.UpdateOnboarding(ctx, tx, o, "buddy_user_id"); err != nil {
+			return err
+		}
 	}
 	tasks := setupTasks(o, cal, start, tplTasks)
 	if err := db.InsertOnboardingTasks(ctx, tx, tasks); err != nil {
@@ -111,16 +113,14 @@ func setupTasks(o *db.UserOnboarding, cal workcal.Calendar, start workcal.Date, 
 		add(t.Key, t.Title, t.Description, t.AssigneeRole, t.Milestone, t.Required, t.Position, cal.DueAt(start, t.DueOffsetDays, 0))
 		last = max(last, t.Position)
 	}
-	for i, day := range []int{7, 30} {
-		milestone := enums.MilestoneDay7
-		key := enums.TaskKeyCheckInDay7
-		if day == 30 {
-			milestone, key = enums.MilestoneDay30, enums.TaskKeyCheckInDay30
-		}
-		add(key, fmt.Sprintf("Day %d check-in", day),
-			fmt.Sprintf("Rate how the first %d days went and leave a comment for HR.", day),
-			enums.OnboardingRoleManager, milestone, true, last+1+i,
-			cal.WindowClose(cal.AddBusinessDays(cal.MilestoneDate(start, day, 0), checkInDueBusinessDays)))
+	for i, c := range []struct {
+		day            int
+		key, milestone string
+	}{{7, enums.TaskKeyCheckInDay7, enums.MilestoneDay7}, {30, enums.TaskKeyCheckInDay30, enums.MilestoneDay30}} {
+		add(c.key, fmt.Sprintf("Day %d check-in", c.day),
+			fmt.Sprintf("Rate how the first %d days went and leave a comment for HR.", c.day),
+			enums.OnboardingRoleManager, c.milestone, true, last+1+i,
+			cal.WindowClose(cal.AddBusinessDays(cal.MilestoneDate(start, c.day, 0), checkInDueBusinessDays)))
 	}
 	if o.BuddyUserID == nil {
 		add(enums.TaskKeyChooseBuddy, "Choose a buddy", "No available colleague fit as a buddy: choose one.",

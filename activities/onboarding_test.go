@@ -523,3 +523,32 @@ func TestReachMilestone_AnnouncesOnce(t *testing.T) {
 	requireWrongState(t, b.act.ReachMilestone(ctx, activities.MilestoneReached{OnboardingID: b.setup.OnboardingID,
 		Milestone: enums.MilestoneDay14, Status: enums.OnboardingPaused}))
 }
+
+// TestReassignBuddy_MovesTasksAndTellsBoth: HR's pick replaces the
+// automatic buddy: the old match ends with HR's reason, the open buddy
+// task moves, the row names the new buddy, and the hire, the new and the
+// former buddy are told.
+func TestReassignBuddy_MovesTasksAndTellsBoth(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	b := setupOnboarding(t, true)
+	b.start(t)
+	next := b.member(t, db.RoleMember, time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
+	mustInsert(t, b.d, &db.MemberProfile{OrganizationID: b.org, UserID: next, Skills: []string{}, Interests: []string{},
+		LeaderboardVisible: true, BuddyAvailable: true})
+
+	pick, err := b.act.ReassignBuddy(ctx, activities.BuddyChange{OnboardingID: b.setup.OnboardingID, ActorUserID: b.hr.String(),
+		BuddyUserID: next.String(), Reason: "same project"})
+	require.NoError(t, err)
+	assert.Equal(t, next.String(), pick.UserID)
+	assert.Equal(t, enums.BuddySourceManual, pick.Source)
+	assert.Equal(t, &next, b.onboarding(t).BuddyUserID)
+	assert.Equal(t, &next, b.task(t, "lunch").AssigneeUserID)
+	assert.Equal(t, 1, b.count(t, "SELECT count(*) FROM buddy_matches WHERE onboarding_id = ? AND buddy_user_id = ? AND status = 'ended' AND ended_reason = 'same project'",
+		b.id(), b.buddy))
+	key := "buddy/" + next.String()
+	assert.Equal(t, b.hire, b.noticeTo(t, key+"/hire"))
+	assert.Equal(t, next, b.noticeTo(t, key+"/new"))
+	assert.Equal(t, b.buddy, b.noticeTo(t, key+"/former"))
+	assert.Equal(t, 1, b.count(t, "SELECT count(*) FROM audit_logs WHERE object_id = ? AND action = 'onboarding.reassign_buddy'", b.setup.OnboardingID))
+}

@@ -158,17 +158,15 @@ func tryBuddy(ctx context.Context, tx bun.Tx, q BuddyQuery, onboardingID, userID
 }
 
 // matchIfFits locks userID, checks it again (its load may have grown since
-// the ranking) and inserts the automatic match, scored on what the lock
-// saw; nil when it no longer fits.
+// the ranking) and inserts the automatic match; nil when it no longer fits.
 func matchIfFits(ctx context.Context, tx bun.Tx, q BuddyQuery, onboardingID, userID uuid.UUID, maxLoad int) (*BuddyMatch, error) {
-	m, err := lockedMatch(ctx, tx, q, onboardingID, userID, maxLoad)
+	m, err := lockedMatch(ctx, tx, q, onboardingID, userID, maxLoad, enums.BuddySourceAuto)
 	if errors.Is(err, ErrBuddyNotEligible) || errors.Is(err, ErrBuddyOverloaded) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	m.Source = enums.BuddySourceAuto
 	if err := insertBuddyMatch(ctx, tx, m); err != nil {
 		return nil, err
 	}
@@ -195,7 +193,7 @@ func AssignBuddy(ctx context.Context, tx bun.Tx, q BuddyQuery, onboardingID, bud
 	if err != nil {
 		return nil, err
 	}
-	m, err := lockedMatch(ctx, tx, q, onboardingID, buddyUserID, maxLoad)
+	m, err := lockedMatch(ctx, tx, q, onboardingID, buddyUserID, maxLoad, enums.BuddySourceManual)
 	if err != nil {
 		return nil, err
 	}
@@ -211,8 +209,9 @@ func AssignBuddy(ctx context.Context, tx bun.Tx, q BuddyQuery, onboardingID, bud
 }
 
 // lockedMatch locks userID's profile, checks the rules again under the
-// lock and builds the (manual) match, not yet inserted.
-func lockedMatch(ctx context.Context, tx bun.Tx, q BuddyQuery, onboardingID, userID uuid.UUID, maxLoad int) (*BuddyMatch, error) {
+// lock and builds the active match from source, scored on what the lock
+// saw; not yet inserted.
+func lockedMatch(ctx context.Context, tx bun.Tx, q BuddyQuery, onboardingID, userID uuid.UUID, maxLoad int, source string) (*BuddyMatch, error) {
 	rows, err := lockBuddy(ctx, tx, q, userID)
 	if err != nil {
 		return nil, err
@@ -230,7 +229,7 @@ func lockedMatch(ctx context.Context, tx bun.Tx, q BuddyQuery, onboardingID, use
 	scored := rows[0].score(q, hireTags)
 	return &BuddyMatch{
 		OrganizationID: q.OrganizationID, UserID: q.HireUserID, BuddyUserID: userID, OnboardingID: onboardingID,
-		Score: scored.Score, Reasons: scored.Reasons, Source: enums.BuddySourceManual, Status: enums.BuddyMatchActive,
+		Score: scored.Score, Reasons: scored.Reasons, Source: source, Status: enums.BuddyMatchActive,
 	}, nil
 }
 

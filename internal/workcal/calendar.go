@@ -194,8 +194,10 @@ func (c Calendar) location() *time.Location {
 	return loc
 }
 
-// zones caches loaded locations: loading parses zone data every time, and
-// the calendar asks for its zone on every call.
+// zones memoizes loaded locations. It is the package's only shared state and
+// changes no result (a *time.Location is immutable): time.LoadLocation reads
+// and parses the zone file on every call, and each Calendar method needs
+// its zone, workflow code included.
 var zones sync.Map // string -> *time.Location
 
 // loadZone loads an IANA zone, "" being UTC. "Local" is refused: it is the

@@ -226,6 +226,8 @@ func TestNextSendTime(t *testing.T) {
 		{"holiday", local(t, ny, "2026-12-25 10:00"), local(t, ny, "2026-12-28 09:00")},
 		{"the evening before a holiday", local(t, ny, "2026-12-24 20:00"), local(t, ny, "2026-12-28 09:00")},
 		{"given in UTC", time.Date(2026, 12, 7, 13, 59, 0, 0, time.UTC), local(t, ny, "2026-12-07 09:00")},
+		{"a weekend with the march change opens monday 09:00 EDT", local(t, ny, "2026-03-06 18:00"), time.Date(2026, 3, 9, 13, 0, 0, 0, time.UTC)},
+		{"a weekend with the november change opens monday 09:00 EST", local(t, ny, "2026-10-30 18:00"), time.Date(2026, 11, 2, 14, 0, 0, 0, time.UTC)},
 	}
 	cal := newYork(t)
 	for _, tt := range tests {
