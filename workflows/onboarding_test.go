@@ -550,6 +550,26 @@ func TestOnboarding_PauseShiftsTheSchedule(t *testing.T) {
 	assert.Equal(t, "Thu 2026-07-09 11:00", b.local(*s.CompletedAt))
 }
 
+// TestOnboarding_LateRungWaitsForTheWindow: paused before Monday 8 June's
+// window (so setup-accounts, due Friday 5, got no reminder yet) and
+// resumed on Monday 15 June at 18:00, after the window: the moved due
+// (Friday 12) puts rung 1 at Monday 15 09:00, already past, so it goes out
+// at the next window opening, Tuesday 16 at 09:00, not at once at night.
+func TestOnboarding_LateRungWaitsForTheWindow(t *testing.T) {
+	b := newOnboardingBed(t, newYork, june3)
+	b.completeOnTime("setup-accounts", enums.TaskKeyCheckInDay7, enums.TaskKeyCheckInDay30)
+	b.update("2026-06-08 08:00", workflows.UpdatePauseOnboarding, workflows.OnboardingPause{Actor: asManager})
+	b.update("2026-06-15 18:00", workflows.UpdateResumeOnboarding, workflows.OnboardingResume{Actor: asManager})
+	b.update("2026-06-16 12:00", workflows.UpdateCompleteTask, workflows.TaskCompletion{Actor: asHire, TaskKey: "setup-accounts"})
+	b.update("2026-06-16 15:00", workflows.UpdateSubmitCheckIn, workflows.CheckInSubmission{Actor: asManager, Day: 7, Rating: 4})
+	b.update("2026-07-09 15:00", workflows.UpdateSubmitCheckIn, workflows.CheckInSubmission{Actor: asManager, Day: 30, Rating: 4})
+	s := b.run()
+
+	assert.Equal(t, []string{"setup-accounts 1 Tue 2026-06-16 09:00"}, b.reminders())
+	assert.Equal(t, 5, s.PausedBusinessDays)
+	assert.Equal(t, enums.OnboardingCompleted, s.Status)
+}
+
 // TestOnboarding_PauseUntilResumesByItself: paused from Monday 8 June
 // until Friday 12 June 10:00, the onboarding resumes then with the 4
 // business days missed, recorded as the pause's author's.
