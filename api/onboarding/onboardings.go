@@ -64,10 +64,10 @@ func (s *server) StartOnboarding(ctx context.Context, req *connect.Request[onboa
 	return connect.NewResponse(&onboardingv1.StartOnboardingResponse{Onboarding: out}), nil
 }
 
-// checkStart validates a start in tx, the organization's rows locked in
-// nothing: the setup transaction re-checks what could change (the open
-// onboarding, the template). It adds the hire as a member, and returns the
-// workflow's input with a new onboarding ID.
+// checkStart validates a start in tx and adds the hire as a member. It
+// locks nothing: the setup transaction checks again what could change
+// meanwhile (an open onboarding, the template). It returns the workflow's
+// input with a new onboarding ID.
 func (s *server) checkStart(ctx context.Context, tx bun.Tx, m *onboardingv1.StartOnboardingRequest) (workflows.OnboardingInput, error) {
 	orgID, hireID, managerID := uuid.MustParse(m.GetOrganizationId()), uuid.MustParse(m.GetUserId()), uuid.MustParse(m.GetManagerUserId())
 	callerID, err := hrAccess(ctx, tx, orgID)
