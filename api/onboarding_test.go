@@ -637,3 +637,39 @@ func TestOnboarding_CancelThenStartAgain(t *testing.T) {
 	assert.Nil(t, again.GetBuddy(), "the same buddy is never matched twice to a hire")
 	assert.Equal(t, onboardingv1.OnboardingStatus_ONBOARDING_STATUS_PREBOARDING, again.GetStatus())
 }
+
+// TestOnboarding_ConcurrentStartsOfOneHire: five starts of the same new
+// hire at once: one onboarding, the others AlreadyExists, never an
+// internal error (the hire is made a member once).
+func TestOnboarding_ConcurrentStartsOfOneHire(t *testing.T) {
+	w := newOnbWorld(t)
+	hire := w.a.NewUser(t, newPhone())
+	codes := make([]connect.Code, 5)
+	var wg sync.WaitGroup
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := w.start(hire); err != nil {
+				codes[i] = connect.CodeOf(err)
+			}
+		}()
+	}
+	wg.Wait()
+	started, refused := 0, 0
+	for _, c := range codes {
+		switch c {
+		case codeOK:
+			started++
+		case connect.CodeAlreadyExists:
+			refused++
+		default:
+			t.Errorf("a start answered %s", codeName(c))
+		}
+	}
+	assert.Equal(t, 1, started)
+	assert.Equal(t, 4, refused)
+	n, err := w.a.DB.NewSelect().Model((*db.UserOnboarding)(nil)).Where("user_id = ?", mustUUID(hire.UserID)).Count(context.Background())
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, n)
+}
