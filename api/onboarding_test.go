@@ -80,6 +80,9 @@ func (w *onbWorld) buddy(t *testing.T, interests ...string) testenv.Session {
 	ctx := context.Background()
 	s := w.a.NewUser(t, newPhone())
 	org, user := mustUUID(w.org), mustUUID(s.UserID)
+	if interests == nil {
+		interests = []string{}
+	}
 	require.NoError(t, db.InsertMember(ctx, w.a.DB, &db.Member{ID: db.NewID(), OrganizationID: org, UserID: user, Role: db.RoleMember,
 		Timestamps: db.Timestamps{CreatedAt: w.tenureBackInTime, UpdatedAt: w.tenureBackInTime}}))
 	_, err := w.a.DB.NewInsert().Model(&db.MemberProfile{OrganizationID: org, UserID: user, Skills: []string{}, Interests: interests,
@@ -140,7 +143,7 @@ func taskOf(t *testing.T, o *onboardingv1.Onboarding, key string) *onboardingv1.
 	return nil
 }
 
-func taskKeys(o *onboardingv1.Onboarding) []string {
+func onboardingTaskKeys(o *onboardingv1.Onboarding) []string {
 	var keys []string
 	for _, task := range o.GetTasks() {
 		keys = append(keys, task.GetKey())
@@ -186,7 +189,7 @@ func TestOnboarding_StartGivesTasksAndAScoredBuddy(t *testing.T) {
 	assert.EqualValues(t, 1, o.GetTemplateVersion())
 	assert.Equal(t, w.startDate, o.GetStartDate())
 	assert.Equal(t, w.hr.UserID, o.GetHrUserId(), "the caller is the HR contact by default")
-	assert.ElementsMatch(t, []string{"laptop", "coffee", "goals", enums.TaskKeyCheckInDay7, enums.TaskKeyCheckInDay30}, taskKeys(o))
+	assert.ElementsMatch(t, []string{"laptop", "coffee", "goals", enums.TaskKeyCheckInDay7, enums.TaskKeyCheckInDay30}, onboardingTaskKeys(o))
 	require.NotNil(t, o.GetBuddy())
 	assert.Equal(t, teammate.UserID, o.GetBuddy().GetBuddyUserId(), "same team (+40) beats %s", other.UserID)
 	assert.Equal(t, teammate.UserID, o.GetBuddyUserId())
@@ -308,10 +311,9 @@ func TestOnboarding_OnlyTheAssigneeCompletesATask(t *testing.T) {
 	require.NoError(t, err, "HR completes anyone's task")
 	assert.Equal(t, w.hr.UserID, taskOf(t, o, "coffee").GetCompletedBy())
 
-	var done int
-	done, err = w.a.DB.NewSelect().Model((*db.OnboardingTask)(nil)).Where("onboarding_id = ? AND status = ?", mustUUID(o.GetId()), enums.TaskDone).Count(ctx)
+	done, err := w.a.DB.NewSelect().Model((*db.OnboardingTask)(nil)).Where("onboarding_id = ? AND status = ?", mustUUID(o.GetId()), enums.TaskDone).Count(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, 2, done)
+	assert.EqualValues(t, 2, done)
 
 	mine, err := w.a.Onboarding.ListMyOnboardingTasks(ctx, testenv.As(w.manager, &onboardingv1.ListMyOnboardingTasksRequest{}))
 	require.NoError(t, err)
@@ -395,15 +397,15 @@ func TestOnboarding_TemplateEditLeavesRunningOnboardingsAlone(t *testing.T) {
 	after, err := w.get(w.hr, first)
 	require.NoError(t, err)
 	assert.EqualValues(t, 1, after.GetTemplateVersion())
-	assert.ElementsMatch(t, taskKeys(before), taskKeys(after))
+	assert.ElementsMatch(t, onboardingTaskKeys(before), onboardingTaskKeys(after))
 	for i, task := range before.GetTasks() {
 		assert.Equal(t, task.GetDueAt().AsTime(), after.GetTasks()[i].GetDueAt().AsTime(), "task %s", task.GetKey())
 	}
 
 	next := w.mustStart(t, second)
 	assert.EqualValues(t, 2, next.GetTemplateVersion())
-	assert.Contains(t, taskKeys(next), "badge-photo")
-	assert.NotContains(t, taskKeys(next), "laptop")
+	assert.Contains(t, onboardingTaskKeys(next), "badge-photo")
+	assert.NotContains(t, onboardingTaskKeys(next), "laptop")
 }
 
 // TestOnboarding_ConcurrentStartsNeverOverloadABuddy: 20 hires started at
@@ -634,4 +636,40 @@ func TestOnboarding_CancelThenStartAgain(t *testing.T) {
 	assert.NotEqual(t, first.GetId(), again.GetId())
 	assert.Nil(t, again.GetBuddy(), "the same buddy is never matched twice to a hire")
 	assert.Equal(t, onboardingv1.OnboardingStatus_ONBOARDING_STATUS_PREBOARDING, again.GetStatus())
+}
+
+// TestOnboarding_ConcurrentStartsOfOneHire: five starts of the same new
+// hire at once: one onboarding, the others AlreadyExists, never an
+// internal error (the hire is made a member once).
+func TestOnboarding_ConcurrentStartsOfOneHire(t *testing.T) {
+	w := newOnbWorld(t)
+	hire := w.a.NewUser(t, newPhone())
+	codes := make([]connect.Code, 5)
+	var wg sync.WaitGroup
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := w.start(hire); err != nil {
+				codes[i] = connect.CodeOf(err)
+			}
+		}()
+	}
+	wg.Wait()
+	started, refused := 0, 0
+	for _, c := range codes {
+		switch c {
+		case codeOK:
+			started++
+		case connect.CodeAlreadyExists:
+			refused++
+		default:
+			t.Errorf("a start answered %s", codeName(c))
+		}
+	}
+	assert.Equal(t, 1, started)
+	assert.Equal(t, 4, refused)
+	n, err := w.a.DB.NewSelect().Model((*db.UserOnboarding)(nil)).Where("user_id = ?", mustUUID(hire.UserID)).Count(context.Background())
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, n)
 }

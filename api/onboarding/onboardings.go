@@ -64,10 +64,10 @@ func (s *server) StartOnboarding(ctx context.Context, req *connect.Request[onboa
 	return connect.NewResponse(&onboardingv1.StartOnboardingResponse{Onboarding: out}), nil
 }
 
-// checkStart validates a start in tx, the organization's rows locked in
-// nothing: the setup transaction re-checks what could change (the open
-// onboarding, the template). It adds the hire as a member, and returns the
-// workflow's input with a new onboarding ID.
+// checkStart validates a start in tx and adds the hire as a member. It
+// locks nothing: the setup transaction checks again what could change
+// meanwhile (an open onboarding, the template). It returns the workflow's
+// input with a new onboarding ID.
 func (s *server) checkStart(ctx context.Context, tx bun.Tx, m *onboardingv1.StartOnboardingRequest) (workflows.OnboardingInput, error) {
 	orgID, hireID, managerID := uuid.MustParse(m.GetOrganizationId()), uuid.MustParse(m.GetUserId()), uuid.MustParse(m.GetManagerUserId())
 	callerID, err := hrAccess(ctx, tx, orgID)
@@ -193,16 +193,7 @@ func checkNotOnboarding(ctx context.Context, idb bun.IDB, hireID uuid.UUID) erro
 // ensureMember makes the hire a member of the organization if they are not
 // one (audited), and returns their display name.
 func ensureMember(ctx context.Context, tx bun.Tx, orgID, hireID, actorID uuid.UUID) (string, error) {
-	if _, err := db.MemberRole(ctx, tx, orgID, hireID); errors.Is(err, db.ErrNotFound) {
-		if err := db.InsertMember(ctx, tx, &db.Member{ID: db.NewID(), OrganizationID: orgID, UserID: hireID,
-			Role: db.RoleMember, AddedBy: &actorID}); err != nil {
-			return "", err
-		}
-		if err := rpc.Audit(ctx, tx, &actorID, &orgID, "organization", orgID.String(), "add_member",
-			map[string]any{"user_id": hireID.String(), "role": db.RoleMember, "reason": "onboarding"}); err != nil {
-			return "", err
-		}
-	} else if err != nil {
+	if err := addMemberIfMissing(ctx, tx, orgID, hireID, actorID); err != nil {
 		return "", err
 	}
 	names, err := db.DisplayNames(ctx, tx, []uuid.UUID{hireID})
@@ -210,6 +201,28 @@ func ensureMember(ctx context.Context, tx bun.Tx, orgID, hireID, actorID uuid.UU
 		return "", err
 	}
 	return names[hireID], nil
+}
+
+// addMemberIfMissing adds userID as a member under the organization's lock
+// (as AddMember and AcceptInvitation take it), so two starts of the same
+// new hire do not both insert.
+func addMemberIfMissing(ctx context.Context, tx bun.Tx, orgID, userID, actorID uuid.UUID) error {
+	_, err := db.MemberRole(ctx, tx, orgID, userID)
+	if !errors.Is(err, db.ErrNotFound) {
+		return err
+	}
+	if err := db.LockOrganization(ctx, tx, orgID); err != nil {
+		return err
+	}
+	if _, err := db.MemberRole(ctx, tx, orgID, userID); !errors.Is(err, db.ErrNotFound) {
+		return err
+	}
+	if err := db.InsertMember(ctx, tx, &db.Member{ID: db.NewID(), OrganizationID: orgID, UserID: userID,
+		Role: db.RoleMember, AddedBy: &actorID}); err != nil {
+		return err
+	}
+	return rpc.Audit(ctx, tx, &actorID, &orgID, "organization", orgID.String(), "add_member",
+		map[string]any{"user_id": userID.String(), "role": db.RoleMember, "reason": "onboarding"})
 }
 
 // startError is what a failed start answers: an open run of the hire, or

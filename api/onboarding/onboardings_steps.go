@@ -37,7 +37,11 @@ func (s *server) step(ctx context.Context, hireID uuid.UUID, hrOnly bool, name s
 	if err := s.update(ctx, hireID, name, a); err != nil {
 		return nil, err
 	}
-	return s.detail(ctx, p.onboarding)
+	uo, err := db.OnboardingByID(ctx, s.DB, p.onboarding.ID, false)
+	if err != nil {
+		return nil, err
+	}
+	return s.detail(ctx, uo)
 }
 
 // CompleteTask marks a task done: its assignee or HR (the workflow

@@ -32,11 +32,23 @@ func UpdateError(err error, closedMsg, what string) error {
 	if errors.As(err, &notFound) {
 		return connect.NewError(connect.CodeFailedPrecondition, errors.New(closedMsg))
 	}
-	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) {
-		if code, ok := refusalCodes[appErr.Type()]; ok {
-			return connect.NewError(code, errors.New(appErr.Message()))
-		}
+	if refusal, code := refusalIn(err); refusal != nil {
+		return connect.NewError(code, errors.New(refusal.Message()))
 	}
 	return fmt.Errorf("update %s: %w", what, err)
+}
+
+// refusalIn is the first refusal in err's chain with its code: a handler
+// that wraps an activity's business refusal ("reassign buddy: %w") reaches
+// the client as an application error of another type whose cause chain
+// holds the refusal.
+func refusalIn(err error) (*temporal.ApplicationError, connect.Code) {
+	for ; err != nil; err = errors.Unwrap(err) {
+		if appErr, ok := err.(*temporal.ApplicationError); ok {
+			if code, known := refusalCodes[appErr.Type()]; known {
+				return appErr, code
+			}
+		}
+	}
+	return nil, 0
 }
