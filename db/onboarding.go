@@ -152,7 +152,7 @@ type OnboardingTask struct {
 }
 
 // BuddyMatch pairs a hire with a buddy for one onboarding. Score and
-// Reasons are what the matcher saw (empty for a manual pick's score).
+// Reasons are what the matcher saw, for an automatic and a manual pick.
 type BuddyMatch struct {
 	bun.BaseModel `bun:"table:buddy_matches,alias:bm"`
 
