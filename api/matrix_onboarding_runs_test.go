@@ -31,6 +31,9 @@ const (
 	fxOnbManagerA = "@onbManagerA"
 	// fxOnbRunRole is the job role of A's onboarding's template.
 	fxOnbRunRole = "matrix-runner"
+	// fxNoOffice is an office ID no organization has: A's owner setting a
+	// profile with it is NotFound and changes nothing.
+	fxNoOffice = "0190c0de-0000-7000-8000-00000000000f"
 )
 
 func init() {
@@ -52,6 +55,8 @@ func init() {
 			{onboardingv1connect.OnboardingServiceSuggestBuddiesProcedure, hidden, &onboardingv1.SuggestBuddiesRequest{UserId: fxOnbHireA}},
 			{onboardingv1connect.OnboardingServiceSubmitCheckInProcedure, hidden, &onboardingv1.SubmitCheckInRequest{UserId: fxOnbHireA, Day: 7, Rating: 5}},
 			{onboardingv1connect.OnboardingServiceCancelOnboardingProcedure, hidden, &onboardingv1.CancelOnboardingRequest{UserId: fxOnbHireA}},
+			{onboardingv1connect.OnboardingServiceSetBuddyProfileProcedure, hidden, &onboardingv1.SetBuddyProfileRequest{OrganizationId: fxOrgA,
+				UserId: fxOnbManagerA, BuddyAvailable: true}},
 		},
 		input: []inputCase{
 			{onboardingv1connect.OnboardingServiceStartOnboardingProcedure, asOwnerA, &onboardingv1.StartOnboardingRequest{OrganizationId: fxOrgA,
@@ -72,6 +77,8 @@ func init() {
 			{onboardingv1connect.OnboardingServiceSubmitCheckInProcedure, asMemberA, &onboardingv1.SubmitCheckInRequest{UserId: fxOnbHireA,
 				Day: 7, Rating: 4, Comment: "c"}},
 			{onboardingv1connect.OnboardingServiceCancelOnboardingProcedure, asMemberA, &onboardingv1.CancelOnboardingRequest{UserId: fxOnbHireA, Reason: "r"}},
+			{onboardingv1connect.OnboardingServiceSetBuddyProfileProcedure, asOwnerA, &onboardingv1.SetBuddyProfileRequest{OrganizationId: fxOrgA,
+				UserId: fxOnbManagerA, BuddyAvailable: true, OfficeId: proto.String(fxNoOffice), Skills: []string{"go"}}},
 		},
 	})
 }

@@ -673,3 +673,66 @@ func TestOnboarding_ConcurrentStartsOfOneHire(t *testing.T) {
 	require.NoError(t, err)
 	assert.EqualValues(t, 1, n)
 }
+
+// TestOnboarding_SetBuddyProfile: a member volunteers with their own
+// interests and is then suggested with the shared ones as the reason; a
+// member cannot change someone else's profile, HR can; a non-member and
+// another organization's office are NotFound and change nothing.
+func TestOnboarding_SetBuddyProfile(t *testing.T) {
+	w := newOnbWorld(t)
+	ctx := context.Background()
+	hire := w.a.NewUser(t, newPhone())
+	w.mustStart(t, hire)
+	volunteer := w.member(t)
+	_, err := w.a.DB.NewUpdate().Model((*db.Member)(nil)).Set("created_at = ?", w.tenureBackInTime).
+		Where("organization_id = ? AND user_id = ?", mustUUID(w.org), mustUUID(volunteer.UserID)).Exec(ctx)
+	require.NoError(t, err)
+	set := func(as testenv.Session, req *onboardingv1.SetBuddyProfileRequest) (*onboardingv1.BuddyProfile, error) {
+		resp, err := w.a.Onboarding.SetBuddyProfile(ctx, testenv.As(as, req))
+		if err != nil {
+			return nil, err
+		}
+		return resp.Msg.GetProfile(), nil
+	}
+
+	got, err := set(volunteer, &onboardingv1.SetBuddyProfileRequest{OrganizationId: w.org, UserId: volunteer.UserID,
+		BuddyAvailable: true, Interests: []string{"Chess", " chess", "Go"}})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"chess", "go"}, got.GetInterests(), "lower-cased, each once")
+	_, err = set(hire, &onboardingv1.SetBuddyProfileRequest{OrganizationId: w.org, UserId: hire.UserID, Interests: []string{"go", "chess"}})
+	require.NoError(t, err)
+
+	resp, err := w.a.Onboarding.SuggestBuddies(ctx, testenv.As(w.hr, &onboardingv1.SuggestBuddiesRequest{UserId: hire.UserID}))
+	require.NoError(t, err)
+	require.Len(t, resp.Msg.GetSuggestions(), 1)
+	assert.Equal(t, volunteer.UserID, resp.Msg.GetSuggestions()[0].GetUserId())
+	assert.Contains(t, resp.Msg.GetSuggestions()[0].GetReasons(), "shared: chess, go")
+
+	cases := []struct {
+		name string
+		as   testenv.Session
+		req  *onboardingv1.SetBuddyProfileRequest
+		code connect.Code
+	}{
+		{"a member on someone else", w.manager, &onboardingv1.SetBuddyProfileRequest{OrganizationId: w.org, UserId: volunteer.UserID}, connect.CodePermissionDenied},
+		{"HR on a non-member", w.hr, &onboardingv1.SetBuddyProfileRequest{OrganizationId: w.org, UserId: w.outsider.UserID, BuddyAvailable: true}, connect.CodeNotFound},
+		{"an office that is not the organization's", volunteer, &onboardingv1.SetBuddyProfileRequest{OrganizationId: w.org,
+			UserId: volunteer.UserID, OfficeId: proto.String(uuid.NewString())}, connect.CodeNotFound},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := set(tc.as, tc.req)
+			testenv.RequireCode(t, err, tc.code)
+		})
+	}
+	var available bool
+	require.NoError(t, w.a.DB.NewSelect().Model((*db.MemberProfile)(nil)).Column("buddy_available").
+		Where("organization_id = ? AND user_id = ?", mustUUID(w.org), mustUUID(volunteer.UserID)).Scan(ctx, &available))
+	assert.True(t, available, "the refused calls changed nothing")
+
+	_, err = set(w.hr, &onboardingv1.SetBuddyProfileRequest{OrganizationId: w.org, UserId: volunteer.UserID, BuddyAvailable: false})
+	require.NoError(t, err, "HR may change anyone's")
+	resp, err = w.a.Onboarding.SuggestBuddies(ctx, testenv.As(w.hr, &onboardingv1.SuggestBuddiesRequest{UserId: hire.UserID}))
+	require.NoError(t, err)
+	assert.Empty(t, resp.Msg.GetSuggestions(), "opted out")
+}

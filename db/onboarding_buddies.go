@@ -398,14 +398,7 @@ func buddyTagsOf(ctx context.Context, idb bun.IDB, orgID, userID uuid.UUID) ([]s
 	if err != nil {
 		return nil, err
 	}
-	var tags []string
-	for _, t := range slices.Concat(p.Interests, p.Skills) {
-		t = strings.ToLower(strings.TrimSpace(t))
-		if t != "" && !slices.Contains(tags, t) {
-			tags = append(tags, t)
-		}
-	}
-	return tags, nil
+	return lowerTags(slices.Concat(p.Interests, p.Skills)), nil
 }
 
 // buddyMaxLoad is how many hires one buddy may have at once in the
@@ -427,4 +420,32 @@ func insertBuddyMatch(ctx context.Context, tx bun.Tx, m *BuddyMatch) error {
 		return fmt.Errorf("insert buddy match %s for %s: %w", m.BuddyUserID, m.UserID, err)
 	}
 	return nil
+}
+
+// SaveBuddyProfile writes p's buddy fields (availability, office, skills
+// and interests, lower-cased) into the member's profile, creating it with
+// the other columns' defaults.
+func SaveBuddyProfile(ctx context.Context, idb bun.IDB, p *MemberProfile) error {
+	p.Skills, p.Interests = lowerTags(p.Skills), lowerTags(p.Interests)
+	p.LeaderboardVisible = true
+	_, err := idb.NewInsert().Model(p).
+		On("CONFLICT (organization_id, user_id) DO UPDATE").
+		Set("buddy_available = EXCLUDED.buddy_available, office_id = EXCLUDED.office_id").
+		Set("skills = EXCLUDED.skills, interests = EXCLUDED.interests, updated_at = now()").
+		Returning("title, location, leaderboard_visible, created_at, updated_at").Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("save buddy profile of %s: %w", p.UserID, err)
+	}
+	return nil
+}
+
+// lowerTags is tags trimmed, lower-cased and without repeats, in order.
+func lowerTags(tags []string) []string {
+	out := []string{}
+	for _, t := range tags {
+		if t = strings.ToLower(strings.TrimSpace(t)); t != "" && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
 }

@@ -356,7 +356,7 @@ type Onboarding struct {
 	// Job role the template was picked by; empty: general.
 	Role string `protobuf:"bytes,10,opt,name=role,proto3" json:"role,omitempty"`
 	// ID of the office (UUID) whose calendar the onboarding follows; empty:
-	// the organization's defaults (UTC, Monday to Friday, 09:00-17:00).
+	// the organization's engagement time zone, Monday to Friday, 09:00-17:00.
 	OfficeId string `protobuf:"bytes,11,opt,name=office_id,json=officeId,proto3" json:"office_id,omitempty"`
 	// ID of the hire's team (UUID); empty if none.
 	TeamId string `protobuf:"bytes,12,opt,name=team_id,json=teamId,proto3" json:"team_id,omitempty"`
@@ -775,7 +775,7 @@ type BuddyMatch struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// ID of the buddy (UUID).
 	BuddyUserId string `protobuf:"bytes,1,opt,name=buddy_user_id,json=buddyUserId,proto3" json:"buddy_user_id,omitempty"`
-	// Matching score (see SuggestBuddies); 0 for a manual choice not scored.
+	// Matching score (see SuggestBuddies); a manual choice is scored too.
 	Score int32 `protobuf:"varint,2,opt,name=score,proto3" json:"score,omitempty"`
 	// Why, e.g. "same team (+40)", "shared interest: chess (+10)".
 	Reasons []string `protobuf:"bytes,3,rep,name=reasons,proto3" json:"reasons,omitempty"`
@@ -1498,8 +1498,8 @@ type StartOnboardingRequest struct {
 	ManagerUserId string `protobuf:"bytes,4,opt,name=manager_user_id,json=managerUserId,proto3" json:"manager_user_id,omitempty"`
 	// Job role, which picks the template; empty: the default template.
 	Role string `protobuf:"bytes,5,opt,name=role,proto3" json:"role,omitempty"`
-	// ID of the organization's office (UUID); unset: UTC, Monday to Friday,
-	// 09:00-17:00, no holidays.
+	// ID of the organization's office (UUID); unset: the organization's
+	// engagement time zone, Monday to Friday, 09:00-17:00, no holidays.
 	OfficeId *string `protobuf:"bytes,6,opt,name=office_id,json=officeId,proto3,oneof" json:"office_id,omitempty"`
 	// ID of the organization's team (UUID) the hire joins.
 	TeamId *string `protobuf:"bytes,7,opt,name=team_id,json=teamId,proto3,oneof" json:"team_id,omitempty"`
@@ -2550,6 +2550,222 @@ func (x *SuggestBuddiesResponse) GetSuggestions() []*BuddySuggestion {
 	return nil
 }
 
+// SetBuddyProfileRequest is a member's buddy profile.
+type SetBuddyProfileRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ID of the organization (UUID).
+	OrganizationId string `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	// ID of the member (UUID).
+	UserId string `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// Whether they volunteer as a buddy for new hires.
+	BuddyAvailable bool `protobuf:"varint,3,opt,name=buddy_available,json=buddyAvailable,proto3" json:"buddy_available,omitempty"`
+	// ID of their office (UUID); unset: none.
+	OfficeId *string `protobuf:"bytes,4,opt,name=office_id,json=officeId,proto3,oneof" json:"office_id,omitempty"`
+	// Skills and interests; shared ones raise a match's score.
+	Skills        []string `protobuf:"bytes,5,rep,name=skills,proto3" json:"skills,omitempty"`
+	Interests     []string `protobuf:"bytes,6,rep,name=interests,proto3" json:"interests,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetBuddyProfileRequest) Reset() {
+	*x = SetBuddyProfileRequest{}
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetBuddyProfileRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetBuddyProfileRequest) ProtoMessage() {}
+
+func (x *SetBuddyProfileRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetBuddyProfileRequest.ProtoReflect.Descriptor instead.
+func (*SetBuddyProfileRequest) Descriptor() ([]byte, []int) {
+	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *SetBuddyProfileRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *SetBuddyProfileRequest) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *SetBuddyProfileRequest) GetBuddyAvailable() bool {
+	if x != nil {
+		return x.BuddyAvailable
+	}
+	return false
+}
+
+func (x *SetBuddyProfileRequest) GetOfficeId() string {
+	if x != nil && x.OfficeId != nil {
+		return *x.OfficeId
+	}
+	return ""
+}
+
+func (x *SetBuddyProfileRequest) GetSkills() []string {
+	if x != nil {
+		return x.Skills
+	}
+	return nil
+}
+
+func (x *SetBuddyProfileRequest) GetInterests() []string {
+	if x != nil {
+		return x.Interests
+	}
+	return nil
+}
+
+// SetBuddyProfileResponse is the profile as stored.
+type SetBuddyProfileResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Profile       *BuddyProfile          `protobuf:"bytes,1,opt,name=profile,proto3" json:"profile,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetBuddyProfileResponse) Reset() {
+	*x = SetBuddyProfileResponse{}
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetBuddyProfileResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetBuddyProfileResponse) ProtoMessage() {}
+
+func (x *SetBuddyProfileResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetBuddyProfileResponse.ProtoReflect.Descriptor instead.
+func (*SetBuddyProfileResponse) Descriptor() ([]byte, []int) {
+	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *SetBuddyProfileResponse) GetProfile() *BuddyProfile {
+	if x != nil {
+		return x.Profile
+	}
+	return nil
+}
+
+// BuddyProfile is what buddy matching reads about a member.
+type BuddyProfile struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ID of the member (UUID).
+	UserId string `protobuf:"bytes,1,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// Whether they volunteer as a buddy.
+	BuddyAvailable bool `protobuf:"varint,2,opt,name=buddy_available,json=buddyAvailable,proto3" json:"buddy_available,omitempty"`
+	// ID of their office (UUID); empty: none.
+	OfficeId string `protobuf:"bytes,3,opt,name=office_id,json=officeId,proto3" json:"office_id,omitempty"`
+	// Skills and interests, lower case.
+	Skills        []string `protobuf:"bytes,4,rep,name=skills,proto3" json:"skills,omitempty"`
+	Interests     []string `protobuf:"bytes,5,rep,name=interests,proto3" json:"interests,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BuddyProfile) Reset() {
+	*x = BuddyProfile{}
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BuddyProfile) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BuddyProfile) ProtoMessage() {}
+
+func (x *BuddyProfile) ProtoReflect() protoreflect.Message {
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BuddyProfile.ProtoReflect.Descriptor instead.
+func (*BuddyProfile) Descriptor() ([]byte, []int) {
+	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *BuddyProfile) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *BuddyProfile) GetBuddyAvailable() bool {
+	if x != nil {
+		return x.BuddyAvailable
+	}
+	return false
+}
+
+func (x *BuddyProfile) GetOfficeId() string {
+	if x != nil {
+		return x.OfficeId
+	}
+	return ""
+}
+
+func (x *BuddyProfile) GetSkills() []string {
+	if x != nil {
+		return x.Skills
+	}
+	return nil
+}
+
+func (x *BuddyProfile) GetInterests() []string {
+	if x != nil {
+		return x.Interests
+	}
+	return nil
+}
+
 // SubmitCheckInRequest is the manager's check-in.
 type SubmitCheckInRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2567,7 +2783,7 @@ type SubmitCheckInRequest struct {
 
 func (x *SubmitCheckInRequest) Reset() {
 	*x = SubmitCheckInRequest{}
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[28]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2579,7 +2795,7 @@ func (x *SubmitCheckInRequest) String() string {
 func (*SubmitCheckInRequest) ProtoMessage() {}
 
 func (x *SubmitCheckInRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[28]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2592,7 +2808,7 @@ func (x *SubmitCheckInRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitCheckInRequest.ProtoReflect.Descriptor instead.
 func (*SubmitCheckInRequest) Descriptor() ([]byte, []int) {
-	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{28}
+	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *SubmitCheckInRequest) GetUserId() string {
@@ -2634,7 +2850,7 @@ type SubmitCheckInResponse struct {
 
 func (x *SubmitCheckInResponse) Reset() {
 	*x = SubmitCheckInResponse{}
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[29]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2646,7 +2862,7 @@ func (x *SubmitCheckInResponse) String() string {
 func (*SubmitCheckInResponse) ProtoMessage() {}
 
 func (x *SubmitCheckInResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[29]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2659,7 +2875,7 @@ func (x *SubmitCheckInResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitCheckInResponse.ProtoReflect.Descriptor instead.
 func (*SubmitCheckInResponse) Descriptor() ([]byte, []int) {
-	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{29}
+	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *SubmitCheckInResponse) GetOnboarding() *Onboarding {
@@ -2682,7 +2898,7 @@ type CancelOnboardingRequest struct {
 
 func (x *CancelOnboardingRequest) Reset() {
 	*x = CancelOnboardingRequest{}
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[30]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2694,7 +2910,7 @@ func (x *CancelOnboardingRequest) String() string {
 func (*CancelOnboardingRequest) ProtoMessage() {}
 
 func (x *CancelOnboardingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[30]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2707,7 +2923,7 @@ func (x *CancelOnboardingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelOnboardingRequest.ProtoReflect.Descriptor instead.
 func (*CancelOnboardingRequest) Descriptor() ([]byte, []int) {
-	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{30}
+	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *CancelOnboardingRequest) GetUserId() string {
@@ -2735,7 +2951,7 @@ type CancelOnboardingResponse struct {
 
 func (x *CancelOnboardingResponse) Reset() {
 	*x = CancelOnboardingResponse{}
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[31]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2747,7 +2963,7 @@ func (x *CancelOnboardingResponse) String() string {
 func (*CancelOnboardingResponse) ProtoMessage() {}
 
 func (x *CancelOnboardingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[31]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2760,7 +2976,7 @@ func (x *CancelOnboardingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CancelOnboardingResponse.ProtoReflect.Descriptor instead.
 func (*CancelOnboardingResponse) Descriptor() ([]byte, []int) {
-	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{31}
+	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *CancelOnboardingResponse) GetOnboarding() *Onboarding {
@@ -2795,7 +3011,7 @@ type CreateOnboardingTemplateRequest struct {
 
 func (x *CreateOnboardingTemplateRequest) Reset() {
 	*x = CreateOnboardingTemplateRequest{}
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[32]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2807,7 +3023,7 @@ func (x *CreateOnboardingTemplateRequest) String() string {
 func (*CreateOnboardingTemplateRequest) ProtoMessage() {}
 
 func (x *CreateOnboardingTemplateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[32]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2820,7 +3036,7 @@ func (x *CreateOnboardingTemplateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOnboardingTemplateRequest.ProtoReflect.Descriptor instead.
 func (*CreateOnboardingTemplateRequest) Descriptor() ([]byte, []int) {
-	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{32}
+	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *CreateOnboardingTemplateRequest) GetOrganizationId() string {
@@ -2890,7 +3106,7 @@ type CreateOnboardingTemplateResponse struct {
 
 func (x *CreateOnboardingTemplateResponse) Reset() {
 	*x = CreateOnboardingTemplateResponse{}
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[33]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2902,7 +3118,7 @@ func (x *CreateOnboardingTemplateResponse) String() string {
 func (*CreateOnboardingTemplateResponse) ProtoMessage() {}
 
 func (x *CreateOnboardingTemplateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[33]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2915,7 +3131,7 @@ func (x *CreateOnboardingTemplateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateOnboardingTemplateResponse.ProtoReflect.Descriptor instead.
 func (*CreateOnboardingTemplateResponse) Descriptor() ([]byte, []int) {
-	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{33}
+	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *CreateOnboardingTemplateResponse) GetTemplate() *OnboardingTemplate {
@@ -2955,7 +3171,7 @@ type UpdateOnboardingTemplateRequest struct {
 
 func (x *UpdateOnboardingTemplateRequest) Reset() {
 	*x = UpdateOnboardingTemplateRequest{}
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[34]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2967,7 +3183,7 @@ func (x *UpdateOnboardingTemplateRequest) String() string {
 func (*UpdateOnboardingTemplateRequest) ProtoMessage() {}
 
 func (x *UpdateOnboardingTemplateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[34]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2980,7 +3196,7 @@ func (x *UpdateOnboardingTemplateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateOnboardingTemplateRequest.ProtoReflect.Descriptor instead.
 func (*UpdateOnboardingTemplateRequest) Descriptor() ([]byte, []int) {
-	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{34}
+	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *UpdateOnboardingTemplateRequest) GetTemplateId() string {
@@ -3057,7 +3273,7 @@ type UpdateOnboardingTemplateResponse struct {
 
 func (x *UpdateOnboardingTemplateResponse) Reset() {
 	*x = UpdateOnboardingTemplateResponse{}
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[35]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3069,7 +3285,7 @@ func (x *UpdateOnboardingTemplateResponse) String() string {
 func (*UpdateOnboardingTemplateResponse) ProtoMessage() {}
 
 func (x *UpdateOnboardingTemplateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[35]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3082,7 +3298,7 @@ func (x *UpdateOnboardingTemplateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateOnboardingTemplateResponse.ProtoReflect.Descriptor instead.
 func (*UpdateOnboardingTemplateResponse) Descriptor() ([]byte, []int) {
-	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{35}
+	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *UpdateOnboardingTemplateResponse) GetTemplate() *OnboardingTemplate {
@@ -3103,7 +3319,7 @@ type GetOnboardingTemplateRequest struct {
 
 func (x *GetOnboardingTemplateRequest) Reset() {
 	*x = GetOnboardingTemplateRequest{}
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[36]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3115,7 +3331,7 @@ func (x *GetOnboardingTemplateRequest) String() string {
 func (*GetOnboardingTemplateRequest) ProtoMessage() {}
 
 func (x *GetOnboardingTemplateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[36]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3128,7 +3344,7 @@ func (x *GetOnboardingTemplateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOnboardingTemplateRequest.ProtoReflect.Descriptor instead.
 func (*GetOnboardingTemplateRequest) Descriptor() ([]byte, []int) {
-	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{36}
+	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *GetOnboardingTemplateRequest) GetTemplateId() string {
@@ -3149,7 +3365,7 @@ type GetOnboardingTemplateResponse struct {
 
 func (x *GetOnboardingTemplateResponse) Reset() {
 	*x = GetOnboardingTemplateResponse{}
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[37]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3161,7 +3377,7 @@ func (x *GetOnboardingTemplateResponse) String() string {
 func (*GetOnboardingTemplateResponse) ProtoMessage() {}
 
 func (x *GetOnboardingTemplateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[37]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3174,7 +3390,7 @@ func (x *GetOnboardingTemplateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetOnboardingTemplateResponse.ProtoReflect.Descriptor instead.
 func (*GetOnboardingTemplateResponse) Descriptor() ([]byte, []int) {
-	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{37}
+	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *GetOnboardingTemplateResponse) GetTemplate() *OnboardingTemplate {
@@ -3201,7 +3417,7 @@ type ListOnboardingTemplatesRequest struct {
 
 func (x *ListOnboardingTemplatesRequest) Reset() {
 	*x = ListOnboardingTemplatesRequest{}
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[38]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3213,7 +3429,7 @@ func (x *ListOnboardingTemplatesRequest) String() string {
 func (*ListOnboardingTemplatesRequest) ProtoMessage() {}
 
 func (x *ListOnboardingTemplatesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[38]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3226,7 +3442,7 @@ func (x *ListOnboardingTemplatesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOnboardingTemplatesRequest.ProtoReflect.Descriptor instead.
 func (*ListOnboardingTemplatesRequest) Descriptor() ([]byte, []int) {
-	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{38}
+	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ListOnboardingTemplatesRequest) GetOrganizationId() string {
@@ -3270,7 +3486,7 @@ type ListOnboardingTemplatesResponse struct {
 
 func (x *ListOnboardingTemplatesResponse) Reset() {
 	*x = ListOnboardingTemplatesResponse{}
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[39]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3282,7 +3498,7 @@ func (x *ListOnboardingTemplatesResponse) String() string {
 func (*ListOnboardingTemplatesResponse) ProtoMessage() {}
 
 func (x *ListOnboardingTemplatesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[39]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3295,7 +3511,7 @@ func (x *ListOnboardingTemplatesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOnboardingTemplatesResponse.ProtoReflect.Descriptor instead.
 func (*ListOnboardingTemplatesResponse) Descriptor() ([]byte, []int) {
-	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{39}
+	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ListOnboardingTemplatesResponse) GetTemplates() []*OnboardingTemplate {
@@ -3323,7 +3539,7 @@ type ArchiveOnboardingTemplateRequest struct {
 
 func (x *ArchiveOnboardingTemplateRequest) Reset() {
 	*x = ArchiveOnboardingTemplateRequest{}
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[40]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3335,7 +3551,7 @@ func (x *ArchiveOnboardingTemplateRequest) String() string {
 func (*ArchiveOnboardingTemplateRequest) ProtoMessage() {}
 
 func (x *ArchiveOnboardingTemplateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[40]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3348,7 +3564,7 @@ func (x *ArchiveOnboardingTemplateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ArchiveOnboardingTemplateRequest.ProtoReflect.Descriptor instead.
 func (*ArchiveOnboardingTemplateRequest) Descriptor() ([]byte, []int) {
-	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{40}
+	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ArchiveOnboardingTemplateRequest) GetTemplateId() string {
@@ -3369,7 +3585,7 @@ type ArchiveOnboardingTemplateResponse struct {
 
 func (x *ArchiveOnboardingTemplateResponse) Reset() {
 	*x = ArchiveOnboardingTemplateResponse{}
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[41]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3381,7 +3597,7 @@ func (x *ArchiveOnboardingTemplateResponse) String() string {
 func (*ArchiveOnboardingTemplateResponse) ProtoMessage() {}
 
 func (x *ArchiveOnboardingTemplateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[41]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3394,7 +3610,7 @@ func (x *ArchiveOnboardingTemplateResponse) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use ArchiveOnboardingTemplateResponse.ProtoReflect.Descriptor instead.
 func (*ArchiveOnboardingTemplateResponse) Descriptor() ([]byte, []int) {
-	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{41}
+	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *ArchiveOnboardingTemplateResponse) GetTemplate() *OnboardingTemplate {
@@ -3430,7 +3646,7 @@ type UpsertOfficeRequest struct {
 
 func (x *UpsertOfficeRequest) Reset() {
 	*x = UpsertOfficeRequest{}
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[42]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[45]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3442,7 +3658,7 @@ func (x *UpsertOfficeRequest) String() string {
 func (*UpsertOfficeRequest) ProtoMessage() {}
 
 func (x *UpsertOfficeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[42]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[45]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3455,7 +3671,7 @@ func (x *UpsertOfficeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpsertOfficeRequest.ProtoReflect.Descriptor instead.
 func (*UpsertOfficeRequest) Descriptor() ([]byte, []int) {
-	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{42}
+	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{45}
 }
 
 func (x *UpsertOfficeRequest) GetOrganizationId() string {
@@ -3525,7 +3741,7 @@ type UpsertOfficeResponse struct {
 
 func (x *UpsertOfficeResponse) Reset() {
 	*x = UpsertOfficeResponse{}
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[43]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[46]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3537,7 +3753,7 @@ func (x *UpsertOfficeResponse) String() string {
 func (*UpsertOfficeResponse) ProtoMessage() {}
 
 func (x *UpsertOfficeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[43]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[46]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3550,7 +3766,7 @@ func (x *UpsertOfficeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpsertOfficeResponse.ProtoReflect.Descriptor instead.
 func (*UpsertOfficeResponse) Descriptor() ([]byte, []int) {
-	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{43}
+	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{46}
 }
 
 func (x *UpsertOfficeResponse) GetOffice() *Office {
@@ -3571,7 +3787,7 @@ type ListOfficesRequest struct {
 
 func (x *ListOfficesRequest) Reset() {
 	*x = ListOfficesRequest{}
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[44]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[47]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3583,7 +3799,7 @@ func (x *ListOfficesRequest) String() string {
 func (*ListOfficesRequest) ProtoMessage() {}
 
 func (x *ListOfficesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[44]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[47]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3596,7 +3812,7 @@ func (x *ListOfficesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOfficesRequest.ProtoReflect.Descriptor instead.
 func (*ListOfficesRequest) Descriptor() ([]byte, []int) {
-	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{44}
+	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{47}
 }
 
 func (x *ListOfficesRequest) GetOrganizationId() string {
@@ -3619,7 +3835,7 @@ type ListOfficesResponse struct {
 
 func (x *ListOfficesResponse) Reset() {
 	*x = ListOfficesResponse{}
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[45]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[48]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3631,7 +3847,7 @@ func (x *ListOfficesResponse) String() string {
 func (*ListOfficesResponse) ProtoMessage() {}
 
 func (x *ListOfficesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[45]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[48]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3644,7 +3860,7 @@ func (x *ListOfficesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListOfficesResponse.ProtoReflect.Descriptor instead.
 func (*ListOfficesResponse) Descriptor() ([]byte, []int) {
-	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{45}
+	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{48}
 }
 
 func (x *ListOfficesResponse) GetOffices() []*Office {
@@ -3683,7 +3899,7 @@ type SetHolidaysRequest struct {
 
 func (x *SetHolidaysRequest) Reset() {
 	*x = SetHolidaysRequest{}
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[46]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[49]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3695,7 +3911,7 @@ func (x *SetHolidaysRequest) String() string {
 func (*SetHolidaysRequest) ProtoMessage() {}
 
 func (x *SetHolidaysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[46]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[49]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3708,7 +3924,7 @@ func (x *SetHolidaysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetHolidaysRequest.ProtoReflect.Descriptor instead.
 func (*SetHolidaysRequest) Descriptor() ([]byte, []int) {
-	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{46}
+	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{49}
 }
 
 func (x *SetHolidaysRequest) GetOrganizationId() string {
@@ -3789,7 +4005,7 @@ type SetHolidaysResponse struct {
 
 func (x *SetHolidaysResponse) Reset() {
 	*x = SetHolidaysResponse{}
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[47]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[50]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3801,7 +4017,7 @@ func (x *SetHolidaysResponse) String() string {
 func (*SetHolidaysResponse) ProtoMessage() {}
 
 func (x *SetHolidaysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[47]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[50]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3814,7 +4030,7 @@ func (x *SetHolidaysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetHolidaysResponse.ProtoReflect.Descriptor instead.
 func (*SetHolidaysResponse) Descriptor() ([]byte, []int) {
-	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{47}
+	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{50}
 }
 
 func (x *SetHolidaysResponse) GetCalendar() *HolidayCalendar {
@@ -3846,7 +4062,7 @@ type ListHolidaysRequest struct {
 
 func (x *ListHolidaysRequest) Reset() {
 	*x = ListHolidaysRequest{}
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[48]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[51]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3858,7 +4074,7 @@ func (x *ListHolidaysRequest) String() string {
 func (*ListHolidaysRequest) ProtoMessage() {}
 
 func (x *ListHolidaysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[48]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[51]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3871,7 +4087,7 @@ func (x *ListHolidaysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListHolidaysRequest.ProtoReflect.Descriptor instead.
 func (*ListHolidaysRequest) Descriptor() ([]byte, []int) {
-	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{48}
+	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{51}
 }
 
 func (x *ListHolidaysRequest) GetOrganizationId() string {
@@ -3908,7 +4124,7 @@ type ListHolidaysResponse struct {
 
 func (x *ListHolidaysResponse) Reset() {
 	*x = ListHolidaysResponse{}
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[49]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[52]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3920,7 +4136,7 @@ func (x *ListHolidaysResponse) String() string {
 func (*ListHolidaysResponse) ProtoMessage() {}
 
 func (x *ListHolidaysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[49]
+	mi := &file_convene_onboarding_v1_onboarding_proto_msgTypes[52]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3933,7 +4149,7 @@ func (x *ListHolidaysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListHolidaysResponse.ProtoReflect.Descriptor instead.
 func (*ListHolidaysResponse) Descriptor() ([]byte, []int) {
-	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{49}
+	return file_convene_onboarding_v1_onboarding_proto_rawDescGZIP(), []int{52}
 }
 
 func (x *ListHolidaysResponse) GetCalendar() *HolidayCalendar {
@@ -4159,7 +4375,26 @@ const file_convene_onboarding_v1_onboarding_proto_rawDesc = "" +
 	"\auser_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x06userId\x12\x1f\n" +
 	"\x05limit\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x182(\x00R\x05limit\"b\n" +
 	"\x16SuggestBuddiesResponse\x12H\n" +
-	"\vsuggestions\x18\x01 \x03(\v2&.convene.onboarding.v1.BuddySuggestionR\vsuggestions\"\x9d\x01\n" +
+	"\vsuggestions\x18\x01 \x03(\v2&.convene.onboarding.v1.BuddySuggestionR\vsuggestions\"\xab\x02\n" +
+	"\x16SetBuddyProfileRequest\x121\n" +
+	"\x0forganization_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eorganizationId\x12!\n" +
+	"\auser_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x06userId\x12'\n" +
+	"\x0fbuddy_available\x18\x03 \x01(\bR\x0ebuddyAvailable\x12*\n" +
+	"\toffice_id\x18\x04 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01H\x00R\bofficeId\x88\x01\x01\x12(\n" +
+	"\x06skills\x18\x05 \x03(\tB\x10\xbaH\r\x92\x01\n" +
+	"\x102\"\x06r\x04\x10\x01\x182R\x06skills\x12.\n" +
+	"\tinterests\x18\x06 \x03(\tB\x10\xbaH\r\x92\x01\n" +
+	"\x102\"\x06r\x04\x10\x01\x182R\tinterestsB\f\n" +
+	"\n" +
+	"_office_id\"X\n" +
+	"\x17SetBuddyProfileResponse\x12=\n" +
+	"\aprofile\x18\x01 \x01(\v2#.convene.onboarding.v1.BuddyProfileR\aprofile\"\xa3\x01\n" +
+	"\fBuddyProfile\x12\x17\n" +
+	"\auser_id\x18\x01 \x01(\tR\x06userId\x12'\n" +
+	"\x0fbuddy_available\x18\x02 \x01(\bR\x0ebuddyAvailable\x12\x1b\n" +
+	"\toffice_id\x18\x03 \x01(\tR\bofficeId\x12\x16\n" +
+	"\x06skills\x18\x04 \x03(\tR\x06skills\x12\x1c\n" +
+	"\tinterests\x18\x05 \x03(\tR\tinterests\"\x9d\x01\n" +
 	"\x14SubmitCheckInRequest\x12!\n" +
 	"\auser_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x06userId\x12\x1b\n" +
 	"\x03day\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x040\a0\x1eR\x03day\x12!\n" +
@@ -4295,7 +4530,7 @@ const file_convene_onboarding_v1_onboarding_proto_rawDesc = "" +
 	"\vBuddySource\x12\x1c\n" +
 	"\x18BUDDY_SOURCE_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11BUDDY_SOURCE_AUTO\x10\x01\x12\x17\n" +
-	"\x13BUDDY_SOURCE_MANUAL\x10\x022\xed\x12\n" +
+	"\x13BUDDY_SOURCE_MANUAL\x10\x022\xe4\x13\n" +
 	"\x11OnboardingService\x12p\n" +
 	"\x0fStartOnboarding\x12-.convene.onboarding.v1.StartOnboardingRequest\x1a..convene.onboarding.v1.StartOnboardingResponse\x12o\n" +
 	"\rGetOnboarding\x12+.convene.onboarding.v1.GetOnboardingRequest\x1a,.convene.onboarding.v1.GetOnboardingResponse\"\x03\x90\x02\x01\x12u\n" +
@@ -4307,7 +4542,8 @@ const file_convene_onboarding_v1_onboarding_proto_rawDesc = "" +
 	"\bSetBuddy\x12&.convene.onboarding.v1.SetBuddyRequest\x1a'.convene.onboarding.v1.SetBuddyResponse\x12r\n" +
 	"\x0eSuggestBuddies\x12,.convene.onboarding.v1.SuggestBuddiesRequest\x1a-.convene.onboarding.v1.SuggestBuddiesResponse\"\x03\x90\x02\x01\x12j\n" +
 	"\rSubmitCheckIn\x12+.convene.onboarding.v1.SubmitCheckInRequest\x1a,.convene.onboarding.v1.SubmitCheckInResponse\x12s\n" +
-	"\x10CancelOnboarding\x12..convene.onboarding.v1.CancelOnboardingRequest\x1a/.convene.onboarding.v1.CancelOnboardingResponse\x12\x8b\x01\n" +
+	"\x10CancelOnboarding\x12..convene.onboarding.v1.CancelOnboardingRequest\x1a/.convene.onboarding.v1.CancelOnboardingResponse\x12u\n" +
+	"\x0fSetBuddyProfile\x12-.convene.onboarding.v1.SetBuddyProfileRequest\x1a..convene.onboarding.v1.SetBuddyProfileResponse\"\x03\x90\x02\x02\x12\x8b\x01\n" +
 	"\x18CreateOnboardingTemplate\x126.convene.onboarding.v1.CreateOnboardingTemplateRequest\x1a7.convene.onboarding.v1.CreateOnboardingTemplateResponse\x12\x8b\x01\n" +
 	"\x18UpdateOnboardingTemplate\x126.convene.onboarding.v1.UpdateOnboardingTemplateRequest\x1a7.convene.onboarding.v1.UpdateOnboardingTemplateResponse\x12\x87\x01\n" +
 	"\x15GetOnboardingTemplate\x123.convene.onboarding.v1.GetOnboardingTemplateRequest\x1a4.convene.onboarding.v1.GetOnboardingTemplateResponse\"\x03\x90\x02\x01\x12\x8d\x01\n" +
@@ -4331,7 +4567,7 @@ func file_convene_onboarding_v1_onboarding_proto_rawDescGZIP() []byte {
 }
 
 var file_convene_onboarding_v1_onboarding_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_convene_onboarding_v1_onboarding_proto_msgTypes = make([]protoimpl.MessageInfo, 50)
+var file_convene_onboarding_v1_onboarding_proto_msgTypes = make([]protoimpl.MessageInfo, 53)
 var file_convene_onboarding_v1_onboarding_proto_goTypes = []any{
 	(OnboardingStatus)(0),                     // 0: convene.onboarding.v1.OnboardingStatus
 	(Milestone)(0),                            // 1: convene.onboarding.v1.Milestone
@@ -4366,51 +4602,54 @@ var file_convene_onboarding_v1_onboarding_proto_goTypes = []any{
 	(*SetBuddyResponse)(nil),                  // 30: convene.onboarding.v1.SetBuddyResponse
 	(*SuggestBuddiesRequest)(nil),             // 31: convene.onboarding.v1.SuggestBuddiesRequest
 	(*SuggestBuddiesResponse)(nil),            // 32: convene.onboarding.v1.SuggestBuddiesResponse
-	(*SubmitCheckInRequest)(nil),              // 33: convene.onboarding.v1.SubmitCheckInRequest
-	(*SubmitCheckInResponse)(nil),             // 34: convene.onboarding.v1.SubmitCheckInResponse
-	(*CancelOnboardingRequest)(nil),           // 35: convene.onboarding.v1.CancelOnboardingRequest
-	(*CancelOnboardingResponse)(nil),          // 36: convene.onboarding.v1.CancelOnboardingResponse
-	(*CreateOnboardingTemplateRequest)(nil),   // 37: convene.onboarding.v1.CreateOnboardingTemplateRequest
-	(*CreateOnboardingTemplateResponse)(nil),  // 38: convene.onboarding.v1.CreateOnboardingTemplateResponse
-	(*UpdateOnboardingTemplateRequest)(nil),   // 39: convene.onboarding.v1.UpdateOnboardingTemplateRequest
-	(*UpdateOnboardingTemplateResponse)(nil),  // 40: convene.onboarding.v1.UpdateOnboardingTemplateResponse
-	(*GetOnboardingTemplateRequest)(nil),      // 41: convene.onboarding.v1.GetOnboardingTemplateRequest
-	(*GetOnboardingTemplateResponse)(nil),     // 42: convene.onboarding.v1.GetOnboardingTemplateResponse
-	(*ListOnboardingTemplatesRequest)(nil),    // 43: convene.onboarding.v1.ListOnboardingTemplatesRequest
-	(*ListOnboardingTemplatesResponse)(nil),   // 44: convene.onboarding.v1.ListOnboardingTemplatesResponse
-	(*ArchiveOnboardingTemplateRequest)(nil),  // 45: convene.onboarding.v1.ArchiveOnboardingTemplateRequest
-	(*ArchiveOnboardingTemplateResponse)(nil), // 46: convene.onboarding.v1.ArchiveOnboardingTemplateResponse
-	(*UpsertOfficeRequest)(nil),               // 47: convene.onboarding.v1.UpsertOfficeRequest
-	(*UpsertOfficeResponse)(nil),              // 48: convene.onboarding.v1.UpsertOfficeResponse
-	(*ListOfficesRequest)(nil),                // 49: convene.onboarding.v1.ListOfficesRequest
-	(*ListOfficesResponse)(nil),               // 50: convene.onboarding.v1.ListOfficesResponse
-	(*SetHolidaysRequest)(nil),                // 51: convene.onboarding.v1.SetHolidaysRequest
-	(*SetHolidaysResponse)(nil),               // 52: convene.onboarding.v1.SetHolidaysResponse
-	(*ListHolidaysRequest)(nil),               // 53: convene.onboarding.v1.ListHolidaysRequest
-	(*ListHolidaysResponse)(nil),              // 54: convene.onboarding.v1.ListHolidaysResponse
-	(*timestamppb.Timestamp)(nil),             // 55: google.protobuf.Timestamp
+	(*SetBuddyProfileRequest)(nil),            // 33: convene.onboarding.v1.SetBuddyProfileRequest
+	(*SetBuddyProfileResponse)(nil),           // 34: convene.onboarding.v1.SetBuddyProfileResponse
+	(*BuddyProfile)(nil),                      // 35: convene.onboarding.v1.BuddyProfile
+	(*SubmitCheckInRequest)(nil),              // 36: convene.onboarding.v1.SubmitCheckInRequest
+	(*SubmitCheckInResponse)(nil),             // 37: convene.onboarding.v1.SubmitCheckInResponse
+	(*CancelOnboardingRequest)(nil),           // 38: convene.onboarding.v1.CancelOnboardingRequest
+	(*CancelOnboardingResponse)(nil),          // 39: convene.onboarding.v1.CancelOnboardingResponse
+	(*CreateOnboardingTemplateRequest)(nil),   // 40: convene.onboarding.v1.CreateOnboardingTemplateRequest
+	(*CreateOnboardingTemplateResponse)(nil),  // 41: convene.onboarding.v1.CreateOnboardingTemplateResponse
+	(*UpdateOnboardingTemplateRequest)(nil),   // 42: convene.onboarding.v1.UpdateOnboardingTemplateRequest
+	(*UpdateOnboardingTemplateResponse)(nil),  // 43: convene.onboarding.v1.UpdateOnboardingTemplateResponse
+	(*GetOnboardingTemplateRequest)(nil),      // 44: convene.onboarding.v1.GetOnboardingTemplateRequest
+	(*GetOnboardingTemplateResponse)(nil),     // 45: convene.onboarding.v1.GetOnboardingTemplateResponse
+	(*ListOnboardingTemplatesRequest)(nil),    // 46: convene.onboarding.v1.ListOnboardingTemplatesRequest
+	(*ListOnboardingTemplatesResponse)(nil),   // 47: convene.onboarding.v1.ListOnboardingTemplatesResponse
+	(*ArchiveOnboardingTemplateRequest)(nil),  // 48: convene.onboarding.v1.ArchiveOnboardingTemplateRequest
+	(*ArchiveOnboardingTemplateResponse)(nil), // 49: convene.onboarding.v1.ArchiveOnboardingTemplateResponse
+	(*UpsertOfficeRequest)(nil),               // 50: convene.onboarding.v1.UpsertOfficeRequest
+	(*UpsertOfficeResponse)(nil),              // 51: convene.onboarding.v1.UpsertOfficeResponse
+	(*ListOfficesRequest)(nil),                // 52: convene.onboarding.v1.ListOfficesRequest
+	(*ListOfficesResponse)(nil),               // 53: convene.onboarding.v1.ListOfficesResponse
+	(*SetHolidaysRequest)(nil),                // 54: convene.onboarding.v1.SetHolidaysRequest
+	(*SetHolidaysResponse)(nil),               // 55: convene.onboarding.v1.SetHolidaysResponse
+	(*ListHolidaysRequest)(nil),               // 56: convene.onboarding.v1.ListHolidaysRequest
+	(*ListHolidaysResponse)(nil),              // 57: convene.onboarding.v1.ListHolidaysResponse
+	(*timestamppb.Timestamp)(nil),             // 58: google.protobuf.Timestamp
 }
 var file_convene_onboarding_v1_onboarding_proto_depIdxs = []int32{
 	0,  // 0: convene.onboarding.v1.Onboarding.status:type_name -> convene.onboarding.v1.OnboardingStatus
 	1,  // 1: convene.onboarding.v1.Onboarding.milestone:type_name -> convene.onboarding.v1.Milestone
-	55, // 2: convene.onboarding.v1.Onboarding.last_checkin_at:type_name -> google.protobuf.Timestamp
-	55, // 3: convene.onboarding.v1.Onboarding.completed_at:type_name -> google.protobuf.Timestamp
+	58, // 2: convene.onboarding.v1.Onboarding.last_checkin_at:type_name -> google.protobuf.Timestamp
+	58, // 3: convene.onboarding.v1.Onboarding.completed_at:type_name -> google.protobuf.Timestamp
 	6,  // 4: convene.onboarding.v1.Onboarding.tasks:type_name -> convene.onboarding.v1.OnboardingTask
 	7,  // 5: convene.onboarding.v1.Onboarding.buddy:type_name -> convene.onboarding.v1.BuddyMatch
-	55, // 6: convene.onboarding.v1.Onboarding.paused_at:type_name -> google.protobuf.Timestamp
-	55, // 7: convene.onboarding.v1.Onboarding.cancelled_at:type_name -> google.protobuf.Timestamp
-	55, // 8: convene.onboarding.v1.Onboarding.created_at:type_name -> google.protobuf.Timestamp
+	58, // 6: convene.onboarding.v1.Onboarding.paused_at:type_name -> google.protobuf.Timestamp
+	58, // 7: convene.onboarding.v1.Onboarding.cancelled_at:type_name -> google.protobuf.Timestamp
+	58, // 8: convene.onboarding.v1.Onboarding.created_at:type_name -> google.protobuf.Timestamp
 	2,  // 9: convene.onboarding.v1.OnboardingTask.assignee_role:type_name -> convene.onboarding.v1.AssigneeRole
 	1,  // 10: convene.onboarding.v1.OnboardingTask.milestone:type_name -> convene.onboarding.v1.Milestone
-	55, // 11: convene.onboarding.v1.OnboardingTask.due_at:type_name -> google.protobuf.Timestamp
+	58, // 11: convene.onboarding.v1.OnboardingTask.due_at:type_name -> google.protobuf.Timestamp
 	3,  // 12: convene.onboarding.v1.OnboardingTask.status:type_name -> convene.onboarding.v1.TaskStatus
-	55, // 13: convene.onboarding.v1.OnboardingTask.completed_at:type_name -> google.protobuf.Timestamp
+	58, // 13: convene.onboarding.v1.OnboardingTask.completed_at:type_name -> google.protobuf.Timestamp
 	4,  // 14: convene.onboarding.v1.BuddyMatch.source:type_name -> convene.onboarding.v1.BuddySource
 	6,  // 15: convene.onboarding.v1.MyOnboardingTask.task:type_name -> convene.onboarding.v1.OnboardingTask
 	11, // 16: convene.onboarding.v1.OnboardingTemplate.tasks:type_name -> convene.onboarding.v1.TemplateTask
-	55, // 17: convene.onboarding.v1.OnboardingTemplate.archived_at:type_name -> google.protobuf.Timestamp
-	55, // 18: convene.onboarding.v1.OnboardingTemplate.created_at:type_name -> google.protobuf.Timestamp
-	55, // 19: convene.onboarding.v1.OnboardingTemplate.updated_at:type_name -> google.protobuf.Timestamp
+	58, // 17: convene.onboarding.v1.OnboardingTemplate.archived_at:type_name -> google.protobuf.Timestamp
+	58, // 18: convene.onboarding.v1.OnboardingTemplate.created_at:type_name -> google.protobuf.Timestamp
+	58, // 19: convene.onboarding.v1.OnboardingTemplate.updated_at:type_name -> google.protobuf.Timestamp
 	2,  // 20: convene.onboarding.v1.TemplateTask.assignee_role:type_name -> convene.onboarding.v1.AssigneeRole
 	1,  // 21: convene.onboarding.v1.TemplateTask.milestone:type_name -> convene.onboarding.v1.Milestone
 	5,  // 22: convene.onboarding.v1.StartOnboardingResponse.onboarding:type_name -> convene.onboarding.v1.Onboarding
@@ -4423,68 +4662,71 @@ var file_convene_onboarding_v1_onboarding_proto_depIdxs = []int32{
 	5,  // 29: convene.onboarding.v1.ResumeOnboardingResponse.onboarding:type_name -> convene.onboarding.v1.Onboarding
 	5,  // 30: convene.onboarding.v1.SetBuddyResponse.onboarding:type_name -> convene.onboarding.v1.Onboarding
 	8,  // 31: convene.onboarding.v1.SuggestBuddiesResponse.suggestions:type_name -> convene.onboarding.v1.BuddySuggestion
-	5,  // 32: convene.onboarding.v1.SubmitCheckInResponse.onboarding:type_name -> convene.onboarding.v1.Onboarding
-	5,  // 33: convene.onboarding.v1.CancelOnboardingResponse.onboarding:type_name -> convene.onboarding.v1.Onboarding
-	11, // 34: convene.onboarding.v1.CreateOnboardingTemplateRequest.tasks:type_name -> convene.onboarding.v1.TemplateTask
-	10, // 35: convene.onboarding.v1.CreateOnboardingTemplateResponse.template:type_name -> convene.onboarding.v1.OnboardingTemplate
-	11, // 36: convene.onboarding.v1.UpdateOnboardingTemplateRequest.tasks:type_name -> convene.onboarding.v1.TemplateTask
-	10, // 37: convene.onboarding.v1.UpdateOnboardingTemplateResponse.template:type_name -> convene.onboarding.v1.OnboardingTemplate
-	10, // 38: convene.onboarding.v1.GetOnboardingTemplateResponse.template:type_name -> convene.onboarding.v1.OnboardingTemplate
-	10, // 39: convene.onboarding.v1.ListOnboardingTemplatesResponse.templates:type_name -> convene.onboarding.v1.OnboardingTemplate
-	10, // 40: convene.onboarding.v1.ArchiveOnboardingTemplateResponse.template:type_name -> convene.onboarding.v1.OnboardingTemplate
-	12, // 41: convene.onboarding.v1.UpsertOfficeResponse.office:type_name -> convene.onboarding.v1.Office
-	12, // 42: convene.onboarding.v1.ListOfficesResponse.offices:type_name -> convene.onboarding.v1.Office
-	13, // 43: convene.onboarding.v1.ListOfficesResponse.holiday_calendars:type_name -> convene.onboarding.v1.HolidayCalendar
-	14, // 44: convene.onboarding.v1.SetHolidaysRequest.holidays:type_name -> convene.onboarding.v1.Holiday
-	13, // 45: convene.onboarding.v1.SetHolidaysResponse.calendar:type_name -> convene.onboarding.v1.HolidayCalendar
-	14, // 46: convene.onboarding.v1.SetHolidaysResponse.holidays:type_name -> convene.onboarding.v1.Holiday
-	13, // 47: convene.onboarding.v1.ListHolidaysResponse.calendar:type_name -> convene.onboarding.v1.HolidayCalendar
-	14, // 48: convene.onboarding.v1.ListHolidaysResponse.holidays:type_name -> convene.onboarding.v1.Holiday
-	15, // 49: convene.onboarding.v1.OnboardingService.StartOnboarding:input_type -> convene.onboarding.v1.StartOnboardingRequest
-	17, // 50: convene.onboarding.v1.OnboardingService.GetOnboarding:input_type -> convene.onboarding.v1.GetOnboardingRequest
-	19, // 51: convene.onboarding.v1.OnboardingService.ListOnboardings:input_type -> convene.onboarding.v1.ListOnboardingsRequest
-	21, // 52: convene.onboarding.v1.OnboardingService.ListMyOnboardingTasks:input_type -> convene.onboarding.v1.ListMyOnboardingTasksRequest
-	23, // 53: convene.onboarding.v1.OnboardingService.CompleteTask:input_type -> convene.onboarding.v1.CompleteTaskRequest
-	25, // 54: convene.onboarding.v1.OnboardingService.PauseOnboarding:input_type -> convene.onboarding.v1.PauseOnboardingRequest
-	27, // 55: convene.onboarding.v1.OnboardingService.ResumeOnboarding:input_type -> convene.onboarding.v1.ResumeOnboardingRequest
-	29, // 56: convene.onboarding.v1.OnboardingService.SetBuddy:input_type -> convene.onboarding.v1.SetBuddyRequest
-	31, // 57: convene.onboarding.v1.OnboardingService.SuggestBuddies:input_type -> convene.onboarding.v1.SuggestBuddiesRequest
-	33, // 58: convene.onboarding.v1.OnboardingService.SubmitCheckIn:input_type -> convene.onboarding.v1.SubmitCheckInRequest
-	35, // 59: convene.onboarding.v1.OnboardingService.CancelOnboarding:input_type -> convene.onboarding.v1.CancelOnboardingRequest
-	37, // 60: convene.onboarding.v1.OnboardingService.CreateOnboardingTemplate:input_type -> convene.onboarding.v1.CreateOnboardingTemplateRequest
-	39, // 61: convene.onboarding.v1.OnboardingService.UpdateOnboardingTemplate:input_type -> convene.onboarding.v1.UpdateOnboardingTemplateRequest
-	41, // 62: convene.onboarding.v1.OnboardingService.GetOnboardingTemplate:input_type -> convene.onboarding.v1.GetOnboardingTemplateRequest
-	43, // 63: convene.onboarding.v1.OnboardingService.ListOnboardingTemplates:input_type -> convene.onboarding.v1.ListOnboardingTemplatesRequest
-	45, // 64: convene.onboarding.v1.OnboardingService.ArchiveOnboardingTemplate:input_type -> convene.onboarding.v1.ArchiveOnboardingTemplateRequest
-	47, // 65: convene.onboarding.v1.OnboardingService.UpsertOffice:input_type -> convene.onboarding.v1.UpsertOfficeRequest
-	49, // 66: convene.onboarding.v1.OnboardingService.ListOffices:input_type -> convene.onboarding.v1.ListOfficesRequest
-	51, // 67: convene.onboarding.v1.OnboardingService.SetHolidays:input_type -> convene.onboarding.v1.SetHolidaysRequest
-	53, // 68: convene.onboarding.v1.OnboardingService.ListHolidays:input_type -> convene.onboarding.v1.ListHolidaysRequest
-	16, // 69: convene.onboarding.v1.OnboardingService.StartOnboarding:output_type -> convene.onboarding.v1.StartOnboardingResponse
-	18, // 70: convene.onboarding.v1.OnboardingService.GetOnboarding:output_type -> convene.onboarding.v1.GetOnboardingResponse
-	20, // 71: convene.onboarding.v1.OnboardingService.ListOnboardings:output_type -> convene.onboarding.v1.ListOnboardingsResponse
-	22, // 72: convene.onboarding.v1.OnboardingService.ListMyOnboardingTasks:output_type -> convene.onboarding.v1.ListMyOnboardingTasksResponse
-	24, // 73: convene.onboarding.v1.OnboardingService.CompleteTask:output_type -> convene.onboarding.v1.CompleteTaskResponse
-	26, // 74: convene.onboarding.v1.OnboardingService.PauseOnboarding:output_type -> convene.onboarding.v1.PauseOnboardingResponse
-	28, // 75: convene.onboarding.v1.OnboardingService.ResumeOnboarding:output_type -> convene.onboarding.v1.ResumeOnboardingResponse
-	30, // 76: convene.onboarding.v1.OnboardingService.SetBuddy:output_type -> convene.onboarding.v1.SetBuddyResponse
-	32, // 77: convene.onboarding.v1.OnboardingService.SuggestBuddies:output_type -> convene.onboarding.v1.SuggestBuddiesResponse
-	34, // 78: convene.onboarding.v1.OnboardingService.SubmitCheckIn:output_type -> convene.onboarding.v1.SubmitCheckInResponse
-	36, // 79: convene.onboarding.v1.OnboardingService.CancelOnboarding:output_type -> convene.onboarding.v1.CancelOnboardingResponse
-	38, // 80: convene.onboarding.v1.OnboardingService.CreateOnboardingTemplate:output_type -> convene.onboarding.v1.CreateOnboardingTemplateResponse
-	40, // 81: convene.onboarding.v1.OnboardingService.UpdateOnboardingTemplate:output_type -> convene.onboarding.v1.UpdateOnboardingTemplateResponse
-	42, // 82: convene.onboarding.v1.OnboardingService.GetOnboardingTemplate:output_type -> convene.onboarding.v1.GetOnboardingTemplateResponse
-	44, // 83: convene.onboarding.v1.OnboardingService.ListOnboardingTemplates:output_type -> convene.onboarding.v1.ListOnboardingTemplatesResponse
-	46, // 84: convene.onboarding.v1.OnboardingService.ArchiveOnboardingTemplate:output_type -> convene.onboarding.v1.ArchiveOnboardingTemplateResponse
-	48, // 85: convene.onboarding.v1.OnboardingService.UpsertOffice:output_type -> convene.onboarding.v1.UpsertOfficeResponse
-	50, // 86: convene.onboarding.v1.OnboardingService.ListOffices:output_type -> convene.onboarding.v1.ListOfficesResponse
-	52, // 87: convene.onboarding.v1.OnboardingService.SetHolidays:output_type -> convene.onboarding.v1.SetHolidaysResponse
-	54, // 88: convene.onboarding.v1.OnboardingService.ListHolidays:output_type -> convene.onboarding.v1.ListHolidaysResponse
-	69, // [69:89] is the sub-list for method output_type
-	49, // [49:69] is the sub-list for method input_type
-	49, // [49:49] is the sub-list for extension type_name
-	49, // [49:49] is the sub-list for extension extendee
-	0,  // [0:49] is the sub-list for field type_name
+	35, // 32: convene.onboarding.v1.SetBuddyProfileResponse.profile:type_name -> convene.onboarding.v1.BuddyProfile
+	5,  // 33: convene.onboarding.v1.SubmitCheckInResponse.onboarding:type_name -> convene.onboarding.v1.Onboarding
+	5,  // 34: convene.onboarding.v1.CancelOnboardingResponse.onboarding:type_name -> convene.onboarding.v1.Onboarding
+	11, // 35: convene.onboarding.v1.CreateOnboardingTemplateRequest.tasks:type_name -> convene.onboarding.v1.TemplateTask
+	10, // 36: convene.onboarding.v1.CreateOnboardingTemplateResponse.template:type_name -> convene.onboarding.v1.OnboardingTemplate
+	11, // 37: convene.onboarding.v1.UpdateOnboardingTemplateRequest.tasks:type_name -> convene.onboarding.v1.TemplateTask
+	10, // 38: convene.onboarding.v1.UpdateOnboardingTemplateResponse.template:type_name -> convene.onboarding.v1.OnboardingTemplate
+	10, // 39: convene.onboarding.v1.GetOnboardingTemplateResponse.template:type_name -> convene.onboarding.v1.OnboardingTemplate
+	10, // 40: convene.onboarding.v1.ListOnboardingTemplatesResponse.templates:type_name -> convene.onboarding.v1.OnboardingTemplate
+	10, // 41: convene.onboarding.v1.ArchiveOnboardingTemplateResponse.template:type_name -> convene.onboarding.v1.OnboardingTemplate
+	12, // 42: convene.onboarding.v1.UpsertOfficeResponse.office:type_name -> convene.onboarding.v1.Office
+	12, // 43: convene.onboarding.v1.ListOfficesResponse.offices:type_name -> convene.onboarding.v1.Office
+	13, // 44: convene.onboarding.v1.ListOfficesResponse.holiday_calendars:type_name -> convene.onboarding.v1.HolidayCalendar
+	14, // 45: convene.onboarding.v1.SetHolidaysRequest.holidays:type_name -> convene.onboarding.v1.Holiday
+	13, // 46: convene.onboarding.v1.SetHolidaysResponse.calendar:type_name -> convene.onboarding.v1.HolidayCalendar
+	14, // 47: convene.onboarding.v1.SetHolidaysResponse.holidays:type_name -> convene.onboarding.v1.Holiday
+	13, // 48: convene.onboarding.v1.ListHolidaysResponse.calendar:type_name -> convene.onboarding.v1.HolidayCalendar
+	14, // 49: convene.onboarding.v1.ListHolidaysResponse.holidays:type_name -> convene.onboarding.v1.Holiday
+	15, // 50: convene.onboarding.v1.OnboardingService.StartOnboarding:input_type -> convene.onboarding.v1.StartOnboardingRequest
+	17, // 51: convene.onboarding.v1.OnboardingService.GetOnboarding:input_type -> convene.onboarding.v1.GetOnboardingRequest
+	19, // 52: convene.onboarding.v1.OnboardingService.ListOnboardings:input_type -> convene.onboarding.v1.ListOnboardingsRequest
+	21, // 53: convene.onboarding.v1.OnboardingService.ListMyOnboardingTasks:input_type -> convene.onboarding.v1.ListMyOnboardingTasksRequest
+	23, // 54: convene.onboarding.v1.OnboardingService.CompleteTask:input_type -> convene.onboarding.v1.CompleteTaskRequest
+	25, // 55: convene.onboarding.v1.OnboardingService.PauseOnboarding:input_type -> convene.onboarding.v1.PauseOnboardingRequest
+	27, // 56: convene.onboarding.v1.OnboardingService.ResumeOnboarding:input_type -> convene.onboarding.v1.ResumeOnboardingRequest
+	29, // 57: convene.onboarding.v1.OnboardingService.SetBuddy:input_type -> convene.onboarding.v1.SetBuddyRequest
+	31, // 58: convene.onboarding.v1.OnboardingService.SuggestBuddies:input_type -> convene.onboarding.v1.SuggestBuddiesRequest
+	36, // 59: convene.onboarding.v1.OnboardingService.SubmitCheckIn:input_type -> convene.onboarding.v1.SubmitCheckInRequest
+	38, // 60: convene.onboarding.v1.OnboardingService.CancelOnboarding:input_type -> convene.onboarding.v1.CancelOnboardingRequest
+	33, // 61: convene.onboarding.v1.OnboardingService.SetBuddyProfile:input_type -> convene.onboarding.v1.SetBuddyProfileRequest
+	40, // 62: convene.onboarding.v1.OnboardingService.CreateOnboardingTemplate:input_type -> convene.onboarding.v1.CreateOnboardingTemplateRequest
+	42, // 63: convene.onboarding.v1.OnboardingService.UpdateOnboardingTemplate:input_type -> convene.onboarding.v1.UpdateOnboardingTemplateRequest
+	44, // 64: convene.onboarding.v1.OnboardingService.GetOnboardingTemplate:input_type -> convene.onboarding.v1.GetOnboardingTemplateRequest
+	46, // 65: convene.onboarding.v1.OnboardingService.ListOnboardingTemplates:input_type -> convene.onboarding.v1.ListOnboardingTemplatesRequest
+	48, // 66: convene.onboarding.v1.OnboardingService.ArchiveOnboardingTemplate:input_type -> convene.onboarding.v1.ArchiveOnboardingTemplateRequest
+	50, // 67: convene.onboarding.v1.OnboardingService.UpsertOffice:input_type -> convene.onboarding.v1.UpsertOfficeRequest
+	52, // 68: convene.onboarding.v1.OnboardingService.ListOffices:input_type -> convene.onboarding.v1.ListOfficesRequest
+	54, // 69: convene.onboarding.v1.OnboardingService.SetHolidays:input_type -> convene.onboarding.v1.SetHolidaysRequest
+	56, // 70: convene.onboarding.v1.OnboardingService.ListHolidays:input_type -> convene.onboarding.v1.ListHolidaysRequest
+	16, // 71: convene.onboarding.v1.OnboardingService.StartOnboarding:output_type -> convene.onboarding.v1.StartOnboardingResponse
+	18, // 72: convene.onboarding.v1.OnboardingService.GetOnboarding:output_type -> convene.onboarding.v1.GetOnboardingResponse
+	20, // 73: convene.onboarding.v1.OnboardingService.ListOnboardings:output_type -> convene.onboarding.v1.ListOnboardingsResponse
+	22, // 74: convene.onboarding.v1.OnboardingService.ListMyOnboardingTasks:output_type -> convene.onboarding.v1.ListMyOnboardingTasksResponse
+	24, // 75: convene.onboarding.v1.OnboardingService.CompleteTask:output_type -> convene.onboarding.v1.CompleteTaskResponse
+	26, // 76: convene.onboarding.v1.OnboardingService.PauseOnboarding:output_type -> convene.onboarding.v1.PauseOnboardingResponse
+	28, // 77: convene.onboarding.v1.OnboardingService.ResumeOnboarding:output_type -> convene.onboarding.v1.ResumeOnboardingResponse
+	30, // 78: convene.onboarding.v1.OnboardingService.SetBuddy:output_type -> convene.onboarding.v1.SetBuddyResponse
+	32, // 79: convene.onboarding.v1.OnboardingService.SuggestBuddies:output_type -> convene.onboarding.v1.SuggestBuddiesResponse
+	37, // 80: convene.onboarding.v1.OnboardingService.SubmitCheckIn:output_type -> convene.onboarding.v1.SubmitCheckInResponse
+	39, // 81: convene.onboarding.v1.OnboardingService.CancelOnboarding:output_type -> convene.onboarding.v1.CancelOnboardingResponse
+	34, // 82: convene.onboarding.v1.OnboardingService.SetBuddyProfile:output_type -> convene.onboarding.v1.SetBuddyProfileResponse
+	41, // 83: convene.onboarding.v1.OnboardingService.CreateOnboardingTemplate:output_type -> convene.onboarding.v1.CreateOnboardingTemplateResponse
+	43, // 84: convene.onboarding.v1.OnboardingService.UpdateOnboardingTemplate:output_type -> convene.onboarding.v1.UpdateOnboardingTemplateResponse
+	45, // 85: convene.onboarding.v1.OnboardingService.GetOnboardingTemplate:output_type -> convene.onboarding.v1.GetOnboardingTemplateResponse
+	47, // 86: convene.onboarding.v1.OnboardingService.ListOnboardingTemplates:output_type -> convene.onboarding.v1.ListOnboardingTemplatesResponse
+	49, // 87: convene.onboarding.v1.OnboardingService.ArchiveOnboardingTemplate:output_type -> convene.onboarding.v1.ArchiveOnboardingTemplateResponse
+	51, // 88: convene.onboarding.v1.OnboardingService.UpsertOffice:output_type -> convene.onboarding.v1.UpsertOfficeResponse
+	53, // 89: convene.onboarding.v1.OnboardingService.ListOffices:output_type -> convene.onboarding.v1.ListOfficesResponse
+	55, // 90: convene.onboarding.v1.OnboardingService.SetHolidays:output_type -> convene.onboarding.v1.SetHolidaysResponse
+	57, // 91: convene.onboarding.v1.OnboardingService.ListHolidays:output_type -> convene.onboarding.v1.ListHolidaysResponse
+	71, // [71:92] is the sub-list for method output_type
+	50, // [50:71] is the sub-list for method input_type
+	50, // [50:50] is the sub-list for extension type_name
+	50, // [50:50] is the sub-list for extension extendee
+	0,  // [0:50] is the sub-list for field type_name
 }
 
 func init() { file_convene_onboarding_v1_onboarding_proto_init() }
@@ -4496,10 +4738,11 @@ func file_convene_onboarding_v1_onboarding_proto_init() {
 	file_convene_onboarding_v1_onboarding_proto_msgTypes[14].OneofWrappers = []any{}
 	file_convene_onboarding_v1_onboarding_proto_msgTypes[16].OneofWrappers = []any{}
 	file_convene_onboarding_v1_onboarding_proto_msgTypes[20].OneofWrappers = []any{}
-	file_convene_onboarding_v1_onboarding_proto_msgTypes[32].OneofWrappers = []any{}
-	file_convene_onboarding_v1_onboarding_proto_msgTypes[34].OneofWrappers = []any{}
-	file_convene_onboarding_v1_onboarding_proto_msgTypes[42].OneofWrappers = []any{}
-	file_convene_onboarding_v1_onboarding_proto_msgTypes[46].OneofWrappers = []any{
+	file_convene_onboarding_v1_onboarding_proto_msgTypes[28].OneofWrappers = []any{}
+	file_convene_onboarding_v1_onboarding_proto_msgTypes[35].OneofWrappers = []any{}
+	file_convene_onboarding_v1_onboarding_proto_msgTypes[37].OneofWrappers = []any{}
+	file_convene_onboarding_v1_onboarding_proto_msgTypes[45].OneofWrappers = []any{}
+	file_convene_onboarding_v1_onboarding_proto_msgTypes[49].OneofWrappers = []any{
 		(*SetHolidaysRequest_CalendarId)(nil),
 		(*SetHolidaysRequest_CalendarName)(nil),
 	}
@@ -4509,7 +4752,7 @@ func file_convene_onboarding_v1_onboarding_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_convene_onboarding_v1_onboarding_proto_rawDesc), len(file_convene_onboarding_v1_onboarding_proto_rawDesc)),
 			NumEnums:      5,
-			NumMessages:   50,
+			NumMessages:   53,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

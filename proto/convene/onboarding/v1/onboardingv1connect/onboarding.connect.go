@@ -66,6 +66,9 @@ const (
 	// OnboardingServiceCancelOnboardingProcedure is the fully-qualified name of the OnboardingService's
 	// CancelOnboarding RPC.
 	OnboardingServiceCancelOnboardingProcedure = "/convene.onboarding.v1.OnboardingService/CancelOnboarding"
+	// OnboardingServiceSetBuddyProfileProcedure is the fully-qualified name of the OnboardingService's
+	// SetBuddyProfile RPC.
+	OnboardingServiceSetBuddyProfileProcedure = "/convene.onboarding.v1.OnboardingService/SetBuddyProfile"
 	// OnboardingServiceCreateOnboardingTemplateProcedure is the fully-qualified name of the
 	// OnboardingService's CreateOnboardingTemplate RPC.
 	OnboardingServiceCreateOnboardingTemplateProcedure = "/convene.onboarding.v1.OnboardingService/CreateOnboardingTemplate"
@@ -102,8 +105,9 @@ type OnboardingServiceClient interface {
 	// default) with due times on the office calendar, matches a buddy and
 	// starts the onboarding's workflow; HR only. It returns once the tasks
 	// and the buddy are set. An open onboarding of the user is
-	// AlreadyExists; a start date in the past (office time zone), a manager
-	// who is the hire, or no template is InvalidArgument naming the field.
+	// AlreadyExists; a start date in the past (office time zone) or a
+	// manager who is the hire is InvalidArgument naming the field; no
+	// template for the role and no default is FailedPrecondition.
 	StartOnboarding(context.Context, *connect.Request[v1.StartOnboardingRequest]) (*connect.Response[v1.StartOnboardingResponse], error)
 	// GetOnboarding returns the user's open onboarding, else their latest,
 	// with its tasks; for the hire, the buddy, the manager and HR.
@@ -143,6 +147,12 @@ type OnboardingServiceClient interface {
 	// CancelOnboarding ends an open onboarding: open tasks are cancelled,
 	// the buddy match ends and everyone is told; HR only.
 	CancelOnboarding(context.Context, *connect.Request[v1.CancelOnboardingRequest]) (*connect.Response[v1.CancelOnboardingResponse], error)
+	// SetBuddyProfile sets what buddy matching reads about a member: whether
+	// they volunteer as a buddy, their office, skills and interests
+	// (replaced as given). Members set their own; HR sets anyone's. A user
+	// who is not a member is NotFound (user_id), as is an office of another
+	// organization (office_id).
+	SetBuddyProfile(context.Context, *connect.Request[v1.SetBuddyProfileRequest]) (*connect.Response[v1.SetBuddyProfileResponse], error)
 	// CreateOnboardingTemplate creates a task template; HR only. Task keys
 	// must be unique in the template (InvalidArgument naming tasks[i].key);
 	// the badge must be the organization's and not archived. Making it the
@@ -263,6 +273,13 @@ func NewOnboardingServiceClient(httpClient connect.HTTPClient, baseURL string, o
 			connect.WithSchema(onboardingServiceMethods.ByName("CancelOnboarding")),
 			connect.WithClientOptions(opts...),
 		),
+		setBuddyProfile: connect.NewClient[v1.SetBuddyProfileRequest, v1.SetBuddyProfileResponse](
+			httpClient,
+			baseURL+OnboardingServiceSetBuddyProfileProcedure,
+			connect.WithSchema(onboardingServiceMethods.ByName("SetBuddyProfile")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
 		createOnboardingTemplate: connect.NewClient[v1.CreateOnboardingTemplateRequest, v1.CreateOnboardingTemplateResponse](
 			httpClient,
 			baseURL+OnboardingServiceCreateOnboardingTemplateProcedure,
@@ -338,6 +355,7 @@ type onboardingServiceClient struct {
 	suggestBuddies            *connect.Client[v1.SuggestBuddiesRequest, v1.SuggestBuddiesResponse]
 	submitCheckIn             *connect.Client[v1.SubmitCheckInRequest, v1.SubmitCheckInResponse]
 	cancelOnboarding          *connect.Client[v1.CancelOnboardingRequest, v1.CancelOnboardingResponse]
+	setBuddyProfile           *connect.Client[v1.SetBuddyProfileRequest, v1.SetBuddyProfileResponse]
 	createOnboardingTemplate  *connect.Client[v1.CreateOnboardingTemplateRequest, v1.CreateOnboardingTemplateResponse]
 	updateOnboardingTemplate  *connect.Client[v1.UpdateOnboardingTemplateRequest, v1.UpdateOnboardingTemplateResponse]
 	getOnboardingTemplate     *connect.Client[v1.GetOnboardingTemplateRequest, v1.GetOnboardingTemplateResponse]
@@ -404,6 +422,11 @@ func (c *onboardingServiceClient) CancelOnboarding(ctx context.Context, req *con
 	return c.cancelOnboarding.CallUnary(ctx, req)
 }
 
+// SetBuddyProfile calls convene.onboarding.v1.OnboardingService.SetBuddyProfile.
+func (c *onboardingServiceClient) SetBuddyProfile(ctx context.Context, req *connect.Request[v1.SetBuddyProfileRequest]) (*connect.Response[v1.SetBuddyProfileResponse], error) {
+	return c.setBuddyProfile.CallUnary(ctx, req)
+}
+
 // CreateOnboardingTemplate calls convene.onboarding.v1.OnboardingService.CreateOnboardingTemplate.
 func (c *onboardingServiceClient) CreateOnboardingTemplate(ctx context.Context, req *connect.Request[v1.CreateOnboardingTemplateRequest]) (*connect.Response[v1.CreateOnboardingTemplateResponse], error) {
 	return c.createOnboardingTemplate.CallUnary(ctx, req)
@@ -458,8 +481,9 @@ type OnboardingServiceHandler interface {
 	// default) with due times on the office calendar, matches a buddy and
 	// starts the onboarding's workflow; HR only. It returns once the tasks
 	// and the buddy are set. An open onboarding of the user is
-	// AlreadyExists; a start date in the past (office time zone), a manager
-	// who is the hire, or no template is InvalidArgument naming the field.
+	// AlreadyExists; a start date in the past (office time zone) or a
+	// manager who is the hire is InvalidArgument naming the field; no
+	// template for the role and no default is FailedPrecondition.
 	StartOnboarding(context.Context, *connect.Request[v1.StartOnboardingRequest]) (*connect.Response[v1.StartOnboardingResponse], error)
 	// GetOnboarding returns the user's open onboarding, else their latest,
 	// with its tasks; for the hire, the buddy, the manager and HR.
@@ -499,6 +523,12 @@ type OnboardingServiceHandler interface {
 	// CancelOnboarding ends an open onboarding: open tasks are cancelled,
 	// the buddy match ends and everyone is told; HR only.
 	CancelOnboarding(context.Context, *connect.Request[v1.CancelOnboardingRequest]) (*connect.Response[v1.CancelOnboardingResponse], error)
+	// SetBuddyProfile sets what buddy matching reads about a member: whether
+	// they volunteer as a buddy, their office, skills and interests
+	// (replaced as given). Members set their own; HR sets anyone's. A user
+	// who is not a member is NotFound (user_id), as is an office of another
+	// organization (office_id).
+	SetBuddyProfile(context.Context, *connect.Request[v1.SetBuddyProfileRequest]) (*connect.Response[v1.SetBuddyProfileResponse], error)
 	// CreateOnboardingTemplate creates a task template; HR only. Task keys
 	// must be unique in the template (InvalidArgument naming tasks[i].key);
 	// the badge must be the organization's and not archived. Making it the
@@ -615,6 +645,13 @@ func NewOnboardingServiceHandler(svc OnboardingServiceHandler, opts ...connect.H
 		connect.WithSchema(onboardingServiceMethods.ByName("CancelOnboarding")),
 		connect.WithHandlerOptions(opts...),
 	)
+	onboardingServiceSetBuddyProfileHandler := connect.NewUnaryHandler(
+		OnboardingServiceSetBuddyProfileProcedure,
+		svc.SetBuddyProfile,
+		connect.WithSchema(onboardingServiceMethods.ByName("SetBuddyProfile")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
 	onboardingServiceCreateOnboardingTemplateHandler := connect.NewUnaryHandler(
 		OnboardingServiceCreateOnboardingTemplateProcedure,
 		svc.CreateOnboardingTemplate,
@@ -698,6 +735,8 @@ func NewOnboardingServiceHandler(svc OnboardingServiceHandler, opts ...connect.H
 			onboardingServiceSubmitCheckInHandler.ServeHTTP(w, r)
 		case OnboardingServiceCancelOnboardingProcedure:
 			onboardingServiceCancelOnboardingHandler.ServeHTTP(w, r)
+		case OnboardingServiceSetBuddyProfileProcedure:
+			onboardingServiceSetBuddyProfileHandler.ServeHTTP(w, r)
 		case OnboardingServiceCreateOnboardingTemplateProcedure:
 			onboardingServiceCreateOnboardingTemplateHandler.ServeHTTP(w, r)
 		case OnboardingServiceUpdateOnboardingTemplateProcedure:
@@ -767,6 +806,10 @@ func (UnimplementedOnboardingServiceHandler) SubmitCheckIn(context.Context, *con
 
 func (UnimplementedOnboardingServiceHandler) CancelOnboarding(context.Context, *connect.Request[v1.CancelOnboardingRequest]) (*connect.Response[v1.CancelOnboardingResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("convene.onboarding.v1.OnboardingService.CancelOnboarding is not implemented"))
+}
+
+func (UnimplementedOnboardingServiceHandler) SetBuddyProfile(context.Context, *connect.Request[v1.SetBuddyProfileRequest]) (*connect.Response[v1.SetBuddyProfileResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("convene.onboarding.v1.OnboardingService.SetBuddyProfile is not implemented"))
 }
 
 func (UnimplementedOnboardingServiceHandler) CreateOnboardingTemplate(context.Context, *connect.Request[v1.CreateOnboardingTemplateRequest]) (*connect.Response[v1.CreateOnboardingTemplateResponse], error) {
