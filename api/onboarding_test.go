@@ -699,7 +699,7 @@ func TestOnboarding_SetBuddyProfile(t *testing.T) {
 		BuddyAvailable: true, Interests: []string{"Chess", " chess", "Go"}})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"chess", "go"}, got.GetInterests(), "lower-cased, each once")
-	_, err = set(hire, &onboardingv1.SetBuddyProfileRequest{OrganizationId: w.org, UserId: hire.UserID, Interests: []string{"go", "chess"}})
+	_, err = set(hire, &onboardingv1.SetBuddyProfileRequest{OrganizationId: w.org, UserId: hire.UserID, Interests: []string{"chess", "go"}})
 	require.NoError(t, err)
 
 	resp, err := w.a.Onboarding.SuggestBuddies(ctx, testenv.As(w.hr, &onboardingv1.SuggestBuddiesRequest{UserId: hire.UserID}))
