@@ -137,7 +137,7 @@ func (a *Onboarding) ReachMilestone(ctx context.Context, m MilestoneReached) err
 	return a.onboardingTx(ctx, m.OnboardingID, func(ctx context.Context, tx bun.Tx, o *db.UserOnboarding) error {
 		// Closed, or this milestone (or a later one) already recorded and
 		// announced: a retry.
-		if db.IsOnboardingClosed(o.Status) || milestoneIndex(o.Milestone) >= milestoneIndex(m.Milestone) {
+		if enums.OnboardingClosed(o.Status) || milestoneIndex(o.Milestone) >= milestoneIndex(m.Milestone) {
 			return nil
 		}
 		from := o.Milestone
@@ -173,7 +173,7 @@ func (a *Onboarding) RemindTask(ctx context.Context, r TaskReminder) error {
 	}
 	return a.onboardingTx(ctx, r.OnboardingID, func(ctx context.Context, tx bun.Tx, o *db.UserOnboarding) error {
 		// Nothing is sent to a closed or paused onboarding.
-		if db.IsOnboardingClosed(o.Status) || o.Status == enums.OnboardingPaused {
+		if enums.OnboardingClosed(o.Status) || o.Status == enums.OnboardingPaused {
 			return nil
 		}
 		t, err := db.OnboardingTaskByKey(ctx, tx, o.ID, r.TaskKey, true)
@@ -210,7 +210,7 @@ func (a *Onboarding) SetOnboardingStatus(ctx context.Context, c OnboardingStatus
 		if status != enums.OnboardingPaused {
 			status = c.Status
 		}
-		if db.IsOnboardingClosed(o.Status) || (status == o.Status && progress == o.Progress) {
+		if enums.OnboardingClosed(o.Status) || (status == o.Status && progress == o.Progress) {
 			return nil
 		}
 		from := o.Status
@@ -258,7 +258,7 @@ func (a *Onboarding) CompleteOnboardingTask(ctx context.Context, d TaskDone) err
 			return nil // a retry
 		case t.Status != enums.TaskPending:
 			return wrongState("task %s is %s", t.Key, t.Status)
-		case db.IsOnboardingClosed(o.Status):
+		case enums.OnboardingClosed(o.Status):
 			return wrongState("the onboarding is %s", o.Status)
 		}
 		if err := a.completeTask(ctx, tx, o, t, actor, d.Note, d.Progress); err != nil {
@@ -282,7 +282,7 @@ func (a *Onboarding) PauseOnboarding(ctx context.Context, p PauseRecord) error {
 		switch {
 		case o.Status == enums.OnboardingPaused:
 			return nil // a retry
-		case db.IsOnboardingClosed(o.Status):
+		case enums.OnboardingClosed(o.Status):
 			return wrongState("the onboarding is %s", o.Status)
 		}
 		now := a.now()
@@ -357,7 +357,7 @@ func (a *Onboarding) ReassignBuddy(ctx context.Context, c BuddyChange) (BuddyPic
 	}
 	var pick BuddyPick
 	err = a.onboardingTx(ctx, c.OnboardingID, func(ctx context.Context, tx bun.Tx, o *db.UserOnboarding) error {
-		if db.IsOnboardingClosed(o.Status) {
+		if enums.OnboardingClosed(o.Status) {
 			return wrongState("the onboarding is %s", o.Status)
 		}
 		current, err := db.ActiveBuddyMatch(ctx, tx, o.ID)
@@ -400,7 +400,7 @@ func (a *Onboarding) SubmitOnboardingCheckIn(ctx context.Context, c CheckInRecor
 		return wrongState("check-ins are on day 7 and day 30, not day %d", c.Day)
 	}
 	return a.onboardingTx(ctx, c.OnboardingID, func(ctx context.Context, tx bun.Tx, o *db.UserOnboarding) error {
-		if db.IsOnboardingClosed(o.Status) {
+		if enums.OnboardingClosed(o.Status) {
 			return wrongState("the onboarding is %s", o.Status)
 		}
 		stored, err := db.InsertOnboardingCheckIn(ctx, tx, &db.OnboardingCheckIn{OrganizationID: o.OrganizationID,

@@ -106,12 +106,6 @@ func OnboardingByID(ctx context.Context, idb bun.IDB, id uuid.UUID, forUpdate bo
 	return &o, nil
 }
 
-// IsOnboardingClosed reports whether status is final (completed or
-// cancelled): nothing changes a closed onboarding any more.
-func IsOnboardingClosed(status string) bool {
-	return status == enums.OnboardingCompleted || status == enums.OnboardingCancelled
-}
-
 // UpdateOnboarding writes the named columns of o (and updated_at).
 func UpdateOnboarding(ctx context.Context, idb bun.IDB, o *UserOnboarding, columns ...string) error {
 	if _, err := idb.NewUpdate().Model(o).Column(columns...).Set("updated_at = now()").WherePK().Exec(ctx); err != nil {

@@ -426,9 +426,7 @@ func progressOf(tasks []activities.OnboardingTaskState) int {
 
 func (o *onboarding) paused() bool { return o.state.Status == enums.OnboardingPaused }
 
-func (o *onboarding) closed() bool {
-	return o.state.Status == enums.OnboardingCompleted || o.state.Status == enums.OnboardingCancelled
-}
+func (o *onboarding) closed() bool { return enums.OnboardingClosed(o.state.Status) }
 
 // setStatus records status and progress in the state and, when the status
 // changed, in the search attribute operators filter on.

@@ -24,6 +24,7 @@ import (
 
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/internal/workcal"
 	onboardingv1 "github.com/convene/convene/proto/convene/onboarding/v1"
 	"github.com/convene/convene/workflows"
@@ -184,7 +185,7 @@ func checkNotOnboarding(ctx context.Context, idb bun.IDB, hireID uuid.UUID) erro
 	if err != nil {
 		return err
 	}
-	if !isClosed(uo.Status) {
+	if !enums.OnboardingClosed(uo.Status) {
 		return errAlreadyOnboarding
 	}
 	return nil
@@ -285,7 +286,7 @@ func openParticipantOf(ctx context.Context, idb bun.IDB, hireID uuid.UUID, hrOnl
 	if !p.related() {
 		return participant{}, errNotParticipant
 	}
-	if isClosed(p.onboarding.Status) {
+	if enums.OnboardingClosed(p.onboarding.Status) {
 		return participant{}, connect.NewError(connect.CodeFailedPrecondition, fmt.Errorf("the onboarding is %s", p.onboarding.Status))
 	}
 	return p, nil

@@ -41,15 +41,10 @@ var buddySources = rpc.NewEnum(map[onboardingv1.BuddySource]string{
 	onboardingv1.BuddySource_BUDDY_SOURCE_MANUAL: enums.BuddySourceManual,
 })
 
-// isClosed reports an onboarding that is over: completed or cancelled.
-func isClosed(status string) bool {
-	return status == enums.OnboardingCompleted || status == enums.OnboardingCancelled
-}
-
 // countsOverdue reports whether an onboarding in status can be behind: a
 // paused one is not (its dues move when it resumes), nor a closed one.
 func countsOverdue(status string) bool {
-	return status != enums.OnboardingPaused && !isClosed(status)
+	return status != enums.OnboardingPaused && !enums.OnboardingClosed(status)
 }
 
 // behind is how far behind an onboarding is at now: its overdue tasks and

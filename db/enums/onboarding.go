@@ -11,6 +11,12 @@ const (
 	OnboardingCancelled   = "cancelled"
 )
 
+// OnboardingClosed reports an onboarding that is over (completed or
+// cancelled); every other status is open.
+func OnboardingClosed(status string) bool {
+	return status == OnboardingCompleted || status == OnboardingCancelled
+}
+
 // Onboarding milestones: user_onboardings.milestone and the milestone of
 // each task, in the order they are reached.
 const (
