@@ -46,6 +46,9 @@ const (
 	// ErrTypeConflict: the step was based on something that changed since,
 	// e.g. an edit of a version that is no longer current (Aborted).
 	ErrTypeConflict = "ConveneConflict"
+	// ErrTypeExhausted: a limit is reached, e.g. a quest with no place
+	// left (ResourceExhausted).
+	ErrTypeExhausted = "ConveneExhausted"
 )
 
 // refuseNotAllowed is a validator refusal for a caller who may not act.

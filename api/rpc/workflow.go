@@ -17,6 +17,7 @@ var refusalCodes = map[string]connect.Code{
 	workflows.ErrTypeNotAllowed: connect.CodePermissionDenied,
 	workflows.ErrTypeWrongState: connect.CodeFailedPrecondition,
 	workflows.ErrTypeConflict:   connect.CodeAborted,
+	workflows.ErrTypeExhausted:  connect.CodeResourceExhausted,
 }
 
 // UpdateError turns the error of a workflow update into what the caller
