@@ -6,6 +6,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 
+	"github.com/convene/convene/api/conferences"
 	"github.com/convene/convene/api/content"
 	"github.com/convene/convene/api/engagement"
 	"github.com/convene/convene/api/events"
@@ -29,6 +30,8 @@ func domains(d Deps) []rpc.Domain {
 		engagement.Domain(engagement.Deps{DB: d.DB, Temporal: d.Temporal, River: d.River, TaskQueue: d.TaskQueue, Now: d.Now, Log: d.Log,
 			Tickets: d.Tickets}),
 		onboarding.Domain(onboarding.Deps{DB: d.DB, Temporal: d.Temporal, River: d.River, TaskQueue: d.TaskQueue, Now: d.Now, Log: d.Log}),
+		conferences.Domain(conferences.Deps{DB: d.DB, Temporal: d.Temporal, River: d.River, TaskQueue: d.TaskQueue, Now: d.Now, Log: d.Log,
+			PublicURL: d.PublicURL, Secrets: d.SocialTokens, ConnectionDailyLimit: d.ConnectionDailyLimit}),
 	}
 }
 

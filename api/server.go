@@ -86,6 +86,8 @@ type Deps struct {
 	PublicURL string
 	// NotifyDailyQuota caps each organization's SMS and email sends per day.
 	NotifyDailyQuota int
+	// ConnectionDailyLimit caps each member's connection requests per day.
+	ConnectionDailyLimit int
 	// Blob stores uploaded media; Uploads signs the URLs clients upload to.
 	Blob    blob.Store
 	Uploads *blob.Signer

@@ -159,8 +159,8 @@ func (a *App) apiDeps() api.Deps {
 		TaskQueue: a.Config.TaskQueue, PublicURL: a.Config.PublicURL, DevMode: a.Config.IsDev(),
 		CORSOrigins: a.Config.CORSOrigins, TrustedProxies: a.Config.TrustedProxies, SessionCheckTTL: a.Config.SessionCheckTTL,
 		SkipDirectWorkflowStarts: a.opts.SkipDirectWorkflowStarts, SkipDirectOrderStarts: a.opts.SkipDirectOrderStarts,
-		NotifyDailyQuota: a.Config.NotifyDailyQuota,
-		Social:           a.Social, SocialSandbox: a.SocialSandbox, SocialTokens: a.SocialTokens, Blob: a.Blob, Uploads: a.Uploads,
+		NotifyDailyQuota: a.Config.NotifyDailyQuota, ConnectionDailyLimit: a.Config.ConnectionDailyLimit,
+		Social: a.Social, SocialSandbox: a.SocialSandbox, SocialTokens: a.SocialTokens, Blob: a.Blob, Uploads: a.Uploads,
 	}
 }
 

@@ -143,7 +143,30 @@ type Config struct {
 	// BlobDir is where uploaded media are stored; <DataDir>/blobs when
 	// empty. API and worker processes must share it.
 	BlobDir string `env:"CONVENE_BLOB_DIR"`
+	// TelegramLoginMaxAge is how old a Telegram login widget's auth_date
+	// may be.
+	TelegramLoginMaxAge time.Duration `env:"CONVENE_TELEGRAM_LOGIN_MAX_AGE"`
+	// QuestChecksAllowPrivate lets api_check quest tasks call loopback and
+	// private addresses: for dev and tests only, refused in prod.
+	QuestChecksAllowPrivate bool `env:"CONVENE_QUEST_CHECKS_ALLOW_PRIVATE"`
+	// QuestVerifiers chooses the telegram_join and twitter_follow
+	// verifiers: sandbox (answers like the services from what the sandbox
+	// was told; the dev default, refused in prod) or live (the real APIs,
+	// the prod default; unconfigured without CONVENE_TELEGRAM_BOT_TOKEN /
+	// CONVENE_TWITTER_BEARER_TOKEN, so submissions go to review).
+	QuestVerifiers string `env:"CONVENE_QUEST_VERIFIERS"`
+	// TwitterBearerToken lets the live twitter_follow verifier ask X.
+	TwitterBearerToken string `env:"CONVENE_TWITTER_BEARER_TOKEN"`
+	// ConnectionDailyLimit is how many connection requests a member may
+	// send per UTC day.
+	ConnectionDailyLimit int `env:"CONVENE_CONNECTION_DAILY_LIMIT"`
 }
+
+// Quest verifier modes: Config.QuestVerifiers.
+const (
+	QuestVerifiersSandbox = "sandbox"
+	QuestVerifiersLive    = "live"
+)
 
 // Default returns the development defaults.
 func Default() Config {
@@ -170,7 +193,9 @@ func Default() Config {
 		SessionCheckTTL:   5 * time.Second,
 		// Public, so that every dev and test build seals tokens; Validate
 		// refuses it in prod.
-		SocialTokenKey: DevSocialTokenKey,
+		SocialTokenKey:       DevSocialTokenKey,
+		TelegramLoginMaxAge:  time.Hour,
+		ConnectionDailyLimit: 50,
 	}
 }
 
@@ -235,6 +260,23 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	str(&cfg.TwilioFrom, "TWILIO_FROM")
 	str(&cfg.SocialTokenKey, "CONVENE_SOCIAL_TOKEN_KEY")
 	str(&cfg.BlobDir, "CONVENE_BLOB_DIR")
+	str(&cfg.QuestVerifiers, "CONVENE_QUEST_VERIFIERS")
+	str(&cfg.TwitterBearerToken, "CONVENE_TWITTER_BEARER_TOKEN")
+	num(&cfg.ConnectionDailyLimit, "CONVENE_CONNECTION_DAILY_LIMIT")
+	if v, ok := lookup("CONVENE_QUEST_CHECKS_ALLOW_PRIVATE"); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("CONVENE_QUEST_CHECKS_ALLOW_PRIVATE: %q is not true or false", v))
+		}
+		cfg.QuestChecksAllowPrivate = b
+	}
+	if v, ok := lookup("CONVENE_TELEGRAM_LOGIN_MAX_AGE"); ok {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("CONVENE_TELEGRAM_LOGIN_MAX_AGE: %q is not a duration like 1h", v))
+		}
+		cfg.TelegramLoginMaxAge = d
+	}
 	if v, ok := lookup("CONVENE_CORS_ORIGINS"); ok {
 		cfg.CORSOrigins = splitList(v)
 	}
@@ -265,6 +307,8 @@ func EnvVars() []string {
 		"CONVENE_NOTIFY_RATE_LIMITS", "CONVENE_FCM_PROJECT_ID", "CONVENE_FCM_CREDENTIALS_FILE", "CONVENE_SMTP_ADDR",
 		"CONVENE_SMTP_FROM", "CONVENE_SMTP_USERNAME", "CONVENE_SMTP_PASSWORD", "CONVENE_TELEGRAM_BOT_TOKEN",
 		"CONVENE_NOTIFY_DAILY_QUOTA", "CONVENE_TEMPORAL_STORE", "CONVENE_SOCIAL_TOKEN_KEY", "CONVENE_BLOB_DIR",
+		"CONVENE_TELEGRAM_LOGIN_MAX_AGE", "CONVENE_QUEST_CHECKS_ALLOW_PRIVATE", "CONVENE_QUEST_VERIFIERS",
+		"CONVENE_TWITTER_BEARER_TOKEN", "CONVENE_CONNECTION_DAILY_LIMIT",
 	}
 }
 
@@ -307,6 +351,12 @@ func (c *Config) Finalize() error {
 	if c.Env == EnvDev {
 		c.fillDevSecrets()
 	}
+	if c.QuestVerifiers == "" {
+		c.QuestVerifiers = QuestVerifiersLive
+		if c.Env == EnvDev {
+			c.QuestVerifiers = QuestVerifiersSandbox
+		}
+	}
 	if c.BlobDir == "" {
 		c.BlobDir = filepath.Join(c.DataDir, "blobs")
 	}
@@ -340,6 +390,12 @@ func (c *Config) Validate() error {
 		if c.SocialTokenKey == "" {
 			errs = append(errs, errors.New("CONVENE_SOCIAL_TOKEN_KEY is required in prod, e.g. main:$(openssl rand -base64 32)"))
 		}
+		if c.QuestChecksAllowPrivate {
+			errs = append(errs, errors.New("CONVENE_QUEST_CHECKS_ALLOW_PRIVATE lets quest checks reach internal hosts; it is refused in prod"))
+		}
+		if c.QuestVerifiers == QuestVerifiersSandbox {
+			errs = append(errs, errors.New("CONVENE_QUEST_VERIFIERS=sandbox verifies nothing real; it is refused in prod"))
+		}
 	}
 	errs = append(errs, c.validateSocialTokenKey())
 	if c.JWTSecret == "" {
@@ -356,6 +412,15 @@ func (c *Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, errors.New("CONVENE_SHUTDOWN_TIMEOUT must be positive"))
+	}
+	if c.QuestVerifiers != "" && c.QuestVerifiers != QuestVerifiersSandbox && c.QuestVerifiers != QuestVerifiersLive {
+		errs = append(errs, fmt.Errorf("CONVENE_QUEST_VERIFIERS must be sandbox or live, got %q", c.QuestVerifiers))
+	}
+	if c.TelegramLoginMaxAge <= 0 || c.TelegramLoginMaxAge > 24*time.Hour {
+		errs = append(errs, errors.New("CONVENE_TELEGRAM_LOGIN_MAX_AGE must be positive and at most 24h"))
+	}
+	if c.ConnectionDailyLimit < 1 {
+		errs = append(errs, errors.New("CONVENE_CONNECTION_DAILY_LIMIT must be at least 1"))
 	}
 	if c.NotifyDailyQuota < 0 {
 		errs = append(errs, errors.New("CONVENE_NOTIFY_DAILY_QUOTA must not be negative (0 refuses every SMS and email job)"))

@@ -203,6 +203,10 @@ func (a *API) build(t testing.TB, o apiOptions) *app.App {
 	cfg.TemporalAddress = "" // the given client, or none
 	cfg.SocialTokenKey = config.DevSocialTokenKey
 	cfg.BlobDir = t.TempDir()
+	// Quest checks run against the verifier sandbox and TLS test servers
+	// on loopback.
+	cfg.QuestVerifiers = config.QuestVerifiersSandbox
+	cfg.QuestChecksAllowPrivate = true
 	for _, fn := range o.configure {
 		fn(&cfg)
 	}
