@@ -34,6 +34,8 @@ const (
 	CategoryMarketing     = "marketing"
 	CategoryReminders     = "reminders"
 	CategoryOnboarding    = "onboarding"
+	CategoryQuests        = "quests"
+	CategoryConnections   = "connections"
 )
 
 // BuiltinCategories lists the categories every organization (and every job
@@ -50,6 +52,8 @@ var builtinCategories = []Category{
 	{Name: CategoryMarketing, Description: "Offers and news", BuiltIn: true},
 	{Name: CategoryReminders, Description: "Reminders of things you signed up for", BuiltIn: true},
 	{Name: CategoryOnboarding, Description: "Your onboarding: tasks, reminders, check-ins and buddies", BuiltIn: true},
+	{Name: CategoryQuests, Description: "Quests you joined: approvals, verdicts, reviews and points", BuiltIn: true},
+	{Name: CategoryConnections, Description: "Connection requests and answers from other attendees", BuiltIn: true},
 }
 
 // IsTransactional reports whether category is a built-in transactional one.
