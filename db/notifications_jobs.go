@@ -14,7 +14,7 @@ import (
 )
 
 // Audience kinds a notification job can target. New domains add theirs to
-// audienceSelectors (e.g. conference attendees, quest participants).
+// audienceSelectors.
 const (
 	AudienceAllUsers            = "all_users"
 	AudienceOrganizationMembers = "organization_members"
@@ -22,6 +22,12 @@ const (
 	AudienceEventRequesters     = "event_requesters"
 	AudienceInterest            = "interest"
 	AudienceUserList            = "user_list"
+	// AudienceConferenceAttendees: registered attendees of a conference
+	// (Statuses filters conference_attendees.status instead).
+	AudienceConferenceAttendees = "conference_attendees"
+	// AudienceQuestParticipants: members approved in a quest (Statuses
+	// filters quest_registration_requests.status instead).
+	AudienceQuestParticipants = "quest_participants"
 )
 
 // Audience selects users; fields apply per kind.
@@ -33,6 +39,8 @@ type Audience struct {
 	Statuses       []string    `json:"statuses,omitempty"`
 	InterestSlug   string      `json:"interest_slug,omitempty"`
 	UserIDs        []uuid.UUID `json:"user_ids,omitempty"`
+	ConferenceID   *uuid.UUID  `json:"conference_id,omitempty"`
+	QuestID        *uuid.UUID  `json:"quest_id,omitempty"`
 }
 
 // Criteria is the union of Include minus the union of Exclude.
@@ -243,6 +251,16 @@ var audienceSelectors = map[string]func(a Audience, after *uuid.UUID) (string, [
 		}
 		return cond + ")", args
 	},
+	AudienceConferenceAttendees: func(a Audience, after *uuid.UUID) (string, []any) {
+		cond, args := afterUser("EXISTS (SELECT 1 FROM conference_attendees ca WHERE ca.user_id = u.id AND ca.conference_id = ?",
+			[]any{a.ConferenceID}, "ca.user_id", after)
+		return cond + " AND ca.status IN (?))", append(args, bun.In(statusesOr(a.Statuses, enums.AttendanceRegistered)))
+	},
+	AudienceQuestParticipants: func(a Audience, after *uuid.UUID) (string, []any) {
+		cond, args := afterUser("EXISTS (SELECT 1 FROM quest_registration_requests qr WHERE qr.user_id = u.id AND qr.quest_id = ?",
+			[]any{a.QuestID}, "qr.user_id", after)
+		return cond + " AND qr.status IN (?))", append(args, bun.In(statusesOr(a.Statuses, enums.RegistrationApproved)))
+	},
 	AudienceInterest: func(a Audience, _ *uuid.UUID) (string, []any) {
 		return `EXISTS (SELECT 1 FROM user_profiles up JOIN user_profile_interests upi ON upi.profile_id = up.id
 			JOIN event_interests ei ON ei.id = upi.interest_id WHERE up.user_id = u.id AND ei.slug = ?)`, []any{a.InterestSlug}
@@ -253,6 +271,14 @@ var audienceSelectors = map[string]func(a Audience, after *uuid.UUID) (string, [
 		}
 		return "u.id IN (?)", []any{bun.In(a.UserIDs)}
 	},
+}
+
+// statusesOr is statuses, or only def when none are given.
+func statusesOr(statuses []string, def string) []string {
+	if len(statuses) == 0 {
+		return []string{def}
+	}
+	return statuses
 }
 
 // KnownAudienceKind reports whether kind can be resolved.
@@ -412,4 +438,26 @@ func UpdateItem(ctx context.Context, idb bun.IDB, it *NotificationItem) error {
 		return fmt.Errorf("update notification item: %w", err)
 	}
 	return nil
+}
+
+// audienceTargetTables names the table each per-record audience kind
+// selects from, to find the record's organization.
+var audienceTargetTables = map[string]string{
+	AudienceConferenceAttendees: "conferences",
+	AudienceQuestParticipants:   "quests",
+}
+
+// AudienceTargetOrganization is the organization owning the conference or
+// quest an audience of kind targets; ErrNotFound when there is none.
+func AudienceTargetOrganization(ctx context.Context, idb bun.IDB, kind string, id uuid.UUID) (uuid.UUID, error) {
+	table, ok := audienceTargetTables[kind]
+	if !ok {
+		return uuid.Nil, fmt.Errorf("audience kind %q targets no record", kind)
+	}
+	var orgID uuid.UUID
+	err := idb.NewSelect().Table(table).Column("organization_id").Where("id = ?", id).Scan(ctx, &orgID)
+	if err != nil {
+		return uuid.Nil, notFound(err, "%s %s", table, id)
+	}
+	return orgID, nil
 }

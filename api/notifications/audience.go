@@ -12,6 +12,7 @@ import (
 
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/db/enums"
 	notificationsv1 "github.com/convene/convene/proto/convene/notifications/v1"
 	"github.com/convene/convene/workflows"
 )
@@ -25,11 +26,17 @@ var audienceFields = map[string][]string{
 	db.AudienceEventRequesters:     {"event_id", "statuses"},
 	db.AudienceInterest:            {"interest_slug"},
 	db.AudienceUserList:            {"user_ids"},
+	db.AudienceConferenceAttendees: {"conference_id", "statuses"},
+	db.AudienceQuestParticipants:   {"quest_id", "statuses"},
 }
 
-// audienceStatuses are the statuses an event audience may filter on:
-// event_attendees.status and event_requests.status.
+// audienceStatuses are the statuses an audience may filter on:
+// event_attendees.status, event_requests.status,
+// conference_attendees.status and quest_registration_requests.status.
 var audienceStatuses = map[string][]string{
+	db.AudienceConferenceAttendees: {enums.AttendanceRegistered, enums.AttendanceCancelled},
+	db.AudienceQuestParticipants: {enums.RegistrationPending, enums.RegistrationApproved, enums.RegistrationRejected,
+		enums.RegistrationExpired},
 	db.AudienceEventAttendees: {"going", "checked_in", "cancelled"},
 	db.AudienceEventRequesters: {workflows.StatusPending, workflows.StatusWaitlisted, workflows.StatusOffered,
 		workflows.StatusAwaitingPayment, workflows.StatusAccepted, workflows.StatusDeclined, workflows.StatusCancelled,
@@ -63,7 +70,8 @@ func criteriaFromProto(ctx context.Context, idb bun.IDB, c *notificationsv1.Crit
 // target it (PermissionDenied).
 func audienceFromProto(ctx context.Context, idb bun.IDB, a *notificationsv1.Audience, field string, scope jobScope) (db.Audience, error) {
 	out := db.Audience{Kind: audienceKinds.Name(a.GetKind()), OrganizationID: rpc.OptionalID(a.GetOrganizationId()),
-		Roles: a.GetRoles(), EventID: rpc.OptionalID(a.GetEventId()), Statuses: a.GetStatuses(), InterestSlug: a.GetInterestSlug()}
+		Roles: a.GetRoles(), EventID: rpc.OptionalID(a.GetEventId()), Statuses: a.GetStatuses(), InterestSlug: a.GetInterestSlug(),
+		ConferenceID: rpc.OptionalID(a.GetConferenceId()), QuestID: rpc.OptionalID(a.GetQuestId())}
 	if !db.KnownAudienceKind(out.Kind) {
 		return db.Audience{}, rpc.InvalidField(field+".kind", "unknown audience kind")
 	}
@@ -87,6 +95,10 @@ func audienceFromProto(ctx context.Context, idb bun.IDB, a *notificationsv1.Audi
 		err = checkInterestAudience(ctx, idb, out.InterestSlug, field, scope)
 	case db.AudienceUserList:
 		err = checkUserListAudience(ctx, idb, out.UserIDs, field, scope)
+	case db.AudienceConferenceAttendees:
+		err = checkTargetAudience(ctx, idb, out.Kind, *out.ConferenceID, field+".conference_id", "conference", scope)
+	case db.AudienceQuestParticipants:
+		err = checkTargetAudience(ctx, idb, out.Kind, *out.QuestID, field+".quest_id", "quest", scope)
 	}
 	return out, err
 }
@@ -96,12 +108,14 @@ func audienceFromProto(ctx context.Context, idb bun.IDB, a *notificationsv1.Audi
 func checkAudienceFields(a *notificationsv1.Audience, kind, field string) error {
 	set := map[string]bool{"organization_id": a.GetOrganizationId() != "", "roles": len(a.GetRoles()) > 0,
 		"event_id": a.GetEventId() != "", "statuses": len(a.GetStatuses()) > 0,
-		"interest_slug": a.GetInterestSlug() != "", "user_ids": len(a.GetUserIds()) > 0}
+		"interest_slug": a.GetInterestSlug() != "", "user_ids": len(a.GetUserIds()) > 0,
+		"conference_id": a.GetConferenceId() != "", "quest_id": a.GetQuestId() != ""}
 	uses := audienceFields[kind]
 	if len(uses) > 0 && !set[uses[0]] {
 		return rpc.InvalidField(field+"."+uses[0], "required for "+a.GetKind().String())
 	}
-	for _, name := range []string{"organization_id", "roles", "event_id", "statuses", "interest_slug", "user_ids"} {
+	for _, name := range []string{"organization_id", "roles", "event_id", "statuses", "interest_slug", "user_ids",
+		"conference_id", "quest_id"} {
 		if set[name] && !slices.Contains(uses, name) {
 			return rpc.InvalidField(field+"."+name, "does not apply to "+a.GetKind().String()+"; leave it empty")
 		}
@@ -140,6 +154,22 @@ func checkEventAudience(ctx context.Context, idb bun.IDB, a *db.Audience, field 
 	}
 	if !scope.staff && (ev.OrganizationID == nil || *ev.OrganizationID != *scope.orgID) {
 		return rpc.DeniedField(field+".event_id", "the event is not one of the job's organization")
+	}
+	return nil
+}
+
+// checkTargetAudience lets an organization notify the attendees of its
+// own conferences and the participants of its own quests.
+func checkTargetAudience(ctx context.Context, idb bun.IDB, kind string, id uuid.UUID, field, noun string, scope jobScope) error {
+	orgID, err := db.AudienceTargetOrganization(ctx, idb, kind, id)
+	if errors.Is(err, db.ErrNotFound) {
+		return rpc.InvalidField(field, "no such "+noun)
+	}
+	if err != nil {
+		return err
+	}
+	if !scope.staff && orgID != *scope.orgID {
+		return rpc.DeniedField(field, "not one of the job's organization")
 	}
 	return nil
 }

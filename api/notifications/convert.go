@@ -45,6 +45,8 @@ var audienceKinds = rpc.NewEnum(map[notificationsv1.AudienceKind]string{
 	notificationsv1.AudienceKind_AUDIENCE_KIND_EVENT_REQUESTERS:     db.AudienceEventRequesters,
 	notificationsv1.AudienceKind_AUDIENCE_KIND_INTEREST:             db.AudienceInterest,
 	notificationsv1.AudienceKind_AUDIENCE_KIND_USER_LIST:            db.AudienceUserList,
+	notificationsv1.AudienceKind_AUDIENCE_KIND_CONFERENCE_ATTENDEES: db.AudienceConferenceAttendees,
+	notificationsv1.AudienceKind_AUDIENCE_KIND_QUEST_PARTICIPANTS:   db.AudienceQuestParticipants,
 })
 
 func notificationToProto(n *db.InboxNotification) *notificationsv1.Notification {

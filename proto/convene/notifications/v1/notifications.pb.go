@@ -246,6 +246,13 @@ const (
 	AudienceKind_AUDIENCE_KIND_INTEREST AudienceKind = 5
 	// The users listed in user_ids.
 	AudienceKind_AUDIENCE_KIND_USER_LIST AudienceKind = 6
+	// Attendees of conference_id, optionally only those in one of statuses
+	// ("registered", "cancelled"); registered when empty.
+	AudienceKind_AUDIENCE_KIND_CONFERENCE_ATTENDEES AudienceKind = 7
+	// Members who joined quest_id, optionally only those whose registration
+	// is in one of statuses ("pending", "approved", "rejected", "expired");
+	// approved when empty.
+	AudienceKind_AUDIENCE_KIND_QUEST_PARTICIPANTS AudienceKind = 8
 )
 
 // Enum value maps for AudienceKind.
@@ -258,6 +265,8 @@ var (
 		4: "AUDIENCE_KIND_EVENT_REQUESTERS",
 		5: "AUDIENCE_KIND_INTEREST",
 		6: "AUDIENCE_KIND_USER_LIST",
+		7: "AUDIENCE_KIND_CONFERENCE_ATTENDEES",
+		8: "AUDIENCE_KIND_QUEST_PARTICIPANTS",
 	}
 	AudienceKind_value = map[string]int32{
 		"AUDIENCE_KIND_UNSPECIFIED":          0,
@@ -267,6 +276,8 @@ var (
 		"AUDIENCE_KIND_EVENT_REQUESTERS":     4,
 		"AUDIENCE_KIND_INTEREST":             5,
 		"AUDIENCE_KIND_USER_LIST":            6,
+		"AUDIENCE_KIND_CONFERENCE_ATTENDEES": 7,
+		"AUDIENCE_KIND_QUEST_PARTICIPANTS":   8,
 	}
 )
 
@@ -523,7 +534,11 @@ type Audience struct {
 	// convene.identity.v1.UserService.ListInterests).
 	InterestSlug string `protobuf:"bytes,6,opt,name=interest_slug,json=interestSlug,proto3" json:"interest_slug,omitempty"`
 	// IDs of the users (UUID) for USER_LIST.
-	UserIds       []string `protobuf:"bytes,7,rep,name=user_ids,json=userIds,proto3" json:"user_ids,omitempty"`
+	UserIds []string `protobuf:"bytes,7,rep,name=user_ids,json=userIds,proto3" json:"user_ids,omitempty"`
+	// ID of the conference (UUID) for CONFERENCE_ATTENDEES.
+	ConferenceId string `protobuf:"bytes,8,opt,name=conference_id,json=conferenceId,proto3" json:"conference_id,omitempty"`
+	// ID of the quest (UUID) for QUEST_PARTICIPANTS.
+	QuestId       string `protobuf:"bytes,9,opt,name=quest_id,json=questId,proto3" json:"quest_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -605,6 +620,20 @@ func (x *Audience) GetUserIds() []string {
 		return x.UserIds
 	}
 	return nil
+}
+
+func (x *Audience) GetConferenceId() string {
+	if x != nil {
+		return x.ConferenceId
+	}
+	return ""
+}
+
+func (x *Audience) GetQuestId() string {
+	if x != nil {
+		return x.QuestId
+	}
+	return ""
 }
 
 // Criteria selects the recipients of a notification job: every user in at
@@ -2647,7 +2676,7 @@ const file_convene_notifications_v1_notifications_proto_rawDesc = "" +
 	"\aread_at\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\x06readAt\x12$\n" +
 	"\x0esender_user_id\x18\v \x01(\tR\fsenderUserId\x123\n" +
-	"\bmetadata\x18\f \x01(\v2\x17.google.protobuf.StructR\bmetadata\"\xfd\x02\n" +
+	"\bmetadata\x18\f \x01(\v2\x17.google.protobuf.StructR\bmetadata\"\xd7\x03\n" +
 	"\bAudience\x12F\n" +
 	"\x04kind\x18\x01 \x01(\x0e2&.convene.notifications.v1.AudienceKindB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04kind\x124\n" +
@@ -2658,7 +2687,9 @@ const file_convene_notifications_v1_notifications_proto_rawDesc = "" +
 	"\x10\b\"\x06r\x04\x10\x01\x18 R\bstatuses\x12,\n" +
 	"\rinterest_slug\x18\x06 \x01(\tB\a\xbaH\x04r\x02\x18@R\finterestSlug\x12+\n" +
 	"\buser_ids\x18\a \x03(\tB\x10\xbaH\r\x92\x01\n" +
-	"\x10\x90N\"\x05r\x03\xb0\x01\x01R\auserIds\"\x9c\x01\n" +
+	"\x10\x90N\"\x05r\x03\xb0\x01\x01R\auserIds\x120\n" +
+	"\rconference_id\x18\b \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\fconferenceId\x12&\n" +
+	"\bquest_id\x18\t \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\aquestId\"\x9c\x01\n" +
 	"\bCriteria\x12H\n" +
 	"\ainclude\x18\x01 \x03(\v2\".convene.notifications.v1.AudienceB\n" +
 	"\xbaH\a\x92\x01\x04\b\x01\x10\x14R\ainclude\x12F\n" +
@@ -2819,7 +2850,7 @@ const file_convene_notifications_v1_notifications_proto_rawDesc = "" +
 	"\x10ITEM_STATUS_SENT\x10\x02\x12\x16\n" +
 	"\x12ITEM_STATUS_FAILED\x10\x03\x12\x17\n" +
 	"\x13ITEM_STATUS_SKIPPED\x10\x04\x12\x19\n" +
-	"\x15ITEM_STATUS_CANCELLED\x10\x05*\xf2\x01\n" +
+	"\x15ITEM_STATUS_CANCELLED\x10\x05*\xc0\x02\n" +
 	"\fAudienceKind\x12\x1d\n" +
 	"\x19AUDIENCE_KIND_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17AUDIENCE_KIND_ALL_USERS\x10\x01\x12&\n" +
@@ -2827,7 +2858,9 @@ const file_convene_notifications_v1_notifications_proto_rawDesc = "" +
 	"\x1dAUDIENCE_KIND_EVENT_ATTENDEES\x10\x03\x12\"\n" +
 	"\x1eAUDIENCE_KIND_EVENT_REQUESTERS\x10\x04\x12\x1a\n" +
 	"\x16AUDIENCE_KIND_INTEREST\x10\x05\x12\x1b\n" +
-	"\x17AUDIENCE_KIND_USER_LIST\x10\x06*\x80\x01\n" +
+	"\x17AUDIENCE_KIND_USER_LIST\x10\x06\x12&\n" +
+	"\"AUDIENCE_KIND_CONFERENCE_ATTENDEES\x10\a\x12$\n" +
+	" AUDIENCE_KIND_QUEST_PARTICIPANTS\x10\b*\x80\x01\n" +
 	"\x0eDevicePlatform\x12\x1f\n" +
 	"\x1bDEVICE_PLATFORM_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13DEVICE_PLATFORM_IOS\x10\x01\x12\x1b\n" +
