@@ -95,6 +95,23 @@ func ValidateConfig(kind string, config json.RawMessage) error {
 	return nil
 }
 
+// TaskURL is the page a url_visit task sends its members to, checked as
+// ValidateConfig checks it, so a tracked link never redirects anywhere
+// but an https page.
+func TaskURL(kind string, config json.RawMessage) (string, error) {
+	if kind != enums.TaskKindURLVisit {
+		return "", &ConfigError{Field: "kind", Reason: "only url_visit tasks have a page to visit"}
+	}
+	if err := ValidateConfig(kind, config); err != nil {
+		return "", err
+	}
+	var c urlConfig
+	if err := json.Unmarshal(config, &c); err != nil {
+		return "", &ConfigError{Field: "url", Reason: "must be a string"}
+	}
+	return c.URL, nil
+}
+
 // validateHTTPSURL accepts an absolute https URL with a host and no
 // credentials in it.
 func validateHTTPSURL(raw string) error {
