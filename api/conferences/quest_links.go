@@ -26,6 +26,13 @@ func TrackedLink(publicURL string, key []byte, taskID, userID string) string {
 	return strings.TrimRight(publicURL, "/") + questVisitPath + taskID + "." + userID + "." + linkMAC(key, taskID, userID)
 }
 
+// LinkKey derives the tracked links' key from the server's secret (the
+// JWT secret), apart from every other use of it.
+func LinkKey(serverSecret string) []byte {
+	sum := sha256.Sum256([]byte("convene/quest-links\x00" + serverSecret))
+	return sum[:]
+}
+
 func linkMAC(key []byte, taskID, userID string) string {
 	mac := hmac.New(sha256.New, key)
 	mac.Write([]byte(taskID + "." + userID))
@@ -36,10 +43,11 @@ func linkMAC(key []byte, taskID, userID string) string {
 var errBadLink = errors.New("not a tracked link")
 
 // parseLinkToken returns the task and member a token names, once its MAC
-// matches (compared in constant time).
+// matches (compared in constant time). Without a key no token is valid:
+// an unwired key must not make links anyone can forge.
 func parseLinkToken(key []byte, token string) (taskID, userID uuid.UUID, err error) {
 	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
+	if len(key) == 0 || len(parts) != 3 {
 		return uuid.Nil, uuid.Nil, errBadLink
 	}
 	if !hmac.Equal([]byte(parts[2]), []byte(linkMAC(key, parts[0], parts[1]))) {

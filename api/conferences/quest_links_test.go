@@ -24,13 +24,15 @@ import (
 
 const publicURL = "https://api.convene.test/"
 
-var linkKey = []byte("quest-links-test-key")
+var linkKey = conferences.LinkKey("convene-test-secret")
 
 // linkServer serves the conferences domain's plain routes over d.
-func linkServer(d *db.DB) http.Handler {
+func linkServer(d *db.DB) http.Handler { return linkServerWithKey(d, linkKey) }
+
+func linkServerWithKey(d *db.DB, key []byte) http.Handler {
 	mux := http.NewServeMux()
 	dom := conferences.Domain(conferences.Deps{DB: d, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		PublicURL: publicURL, LinkKey: linkKey, Now: time.Now})
+		PublicURL: publicURL, LinkKey: key, Now: time.Now})
 	for _, r := range dom.Routes {
 		mux.Handle(r.Pattern, r.Handler)
 	}
@@ -120,6 +122,9 @@ func TestTrackedLink_RecordsTheVisitAndRedirects(t *testing.T) {
 		rec := follow(h, http.MethodGet, bad)
 		assert.Equal(t, http.StatusNotFound, rec.Code, name)
 	}
+	rec = follow(linkServerWithKey(d, nil), http.MethodGet, conferences.TrackedLink(publicURL, nil, f.visit.String(), f.userID.String()))
+	assert.Equal(t, http.StatusNotFound, rec.Code, "no key wired: no link is valid, not even one signed with the empty key")
+
 	n, err := d.NewSelect().Model((*db.QuestLinkVisit)(nil)).Where("organization_id = ?", f.orgID).Count(ctx)
 	require.NoError(t, err)
 	assert.EqualValues(t, 1, n, "only the member's own visit is recorded, once")
