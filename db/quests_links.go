@@ -2,9 +2,11 @@ package db
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/uptrace/bun"
 
 	"github.com/convene/convene/db/enums"
@@ -26,11 +28,16 @@ func TrackedLinkTask(ctx context.Context, idb bun.IDB, taskID uuid.UUID) (*Quest
 }
 
 // RecordLinkVisit records that userID followed the task's tracked link;
-// following it again changes nothing.
+// following it again changes nothing. ErrNotFound when the task or the
+// user is gone (or the task is not orgID's).
 func RecordLinkVisit(ctx context.Context, idb bun.IDB, orgID, taskID, userID uuid.UUID) error {
 	_, err := idb.NewInsert().Model(&QuestLinkVisit{OrganizationID: orgID, QuestTaskID: taskID, UserID: userID}).
 		On("CONFLICT (quest_task_id, user_id) DO NOTHING").
 		Exec(ctx)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23503" {
+		return fmt.Errorf("record visit of %s to task %s (%s): %w", userID, taskID, pgErr.ConstraintName, ErrNotFound)
+	}
 	if err != nil {
 		return fmt.Errorf("record visit of %s to task %s: %w", userID, taskID, err)
 	}

@@ -65,8 +65,9 @@ func TestTrackedLinkTask_OnlyAPublishedQuestsURLVisitTask(t *testing.T) {
 }
 
 // TestRecordLinkVisit_OncePerMemberAndTask: following the link ten times
-// at once leaves one visit; HasVisited sees it for that member and task
-// only.
+// at once leaves one visit; a task that does not exist (or is another
+// organization's) is ErrNotFound; HasVisited sees the visit for that
+// member and task only.
 func TestRecordLinkVisit_OncePerMemberAndTask(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -97,6 +98,12 @@ func TestRecordLinkVisit_OncePerMemberAndTask(t *testing.T) {
 	n, err := d.NewSelect().Model((*db.QuestLinkVisit)(nil)).Where("quest_task_id = ?", task.ID).Count(ctx)
 	require.NoError(t, err)
 	assert.EqualValues(t, 1, n)
+
+	err = db.RecordLinkVisit(ctx, d, orgID, db.NewID(), userID)
+	require.ErrorIs(t, err, db.ErrNotFound, "no such task")
+	otherOrg, _ := ledgerMember(t, d)
+	err = db.RecordLinkVisit(ctx, d, otherOrg, task.ID, otherUser)
+	require.ErrorIs(t, err, db.ErrNotFound, "the task is not the other organization's")
 
 	for _, c := range []struct {
 		task, user uuid.UUID

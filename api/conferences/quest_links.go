@@ -69,8 +69,9 @@ func questLinkRoutes(d Deps) []rpc.Route {
 }
 
 // questLinkVisit records a tracked link's visit and redirects to the
-// task's page. A token that does not verify, or a task that is not a
-// published quest's url_visit task, is 404.
+// task's page. A token that does not verify, a task that is not a
+// published quest's url_visit task, or a member who left the
+// organization is 404.
 type questLinkVisit struct{ Deps }
 
 func (h *questLinkVisit) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -92,6 +93,16 @@ func (h *questLinkVisit) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, "load tracked link task", err)
 		return
 	}
+	// Only a member of the quest's organization earns the visit: a token
+	// outliving the membership leads nowhere.
+	if _, err := db.MemberRole(r.Context(), h.DB, task.OrganizationID, userID); err != nil {
+		if errors.Is(err, db.ErrNotFound) {
+			http.NotFound(w, r)
+			return
+		}
+		h.fail(w, "check tracked link member", err)
+		return
+	}
 	target, err := questcheck.TaskURL(task.Kind, task.Config)
 	if err != nil {
 		h.Log.Warn("tracked link task has no usable url", "task", task.ID, "err", err)
@@ -100,7 +111,12 @@ func (h *questLinkVisit) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	// A HEAD (a link preview, a crawler) is not the member visiting.
 	if r.Method == http.MethodGet {
-		if err := db.RecordLinkVisit(r.Context(), h.DB, task.OrganizationID, task.ID, userID); err != nil {
+		err := db.RecordLinkVisit(r.Context(), h.DB, task.OrganizationID, task.ID, userID)
+		if errors.Is(err, db.ErrNotFound) {
+			http.NotFound(w, r)
+			return
+		}
+		if err != nil {
 			h.fail(w, "record tracked link visit", err)
 			return
 		}

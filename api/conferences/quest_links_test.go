@@ -54,6 +54,7 @@ func newLinkFixture(t *testing.T, d *db.DB) linkFixture {
 	org := &db.Organization{ID: db.NewID(), Name: "Acme", Slug: "acme-" + db.NewID().String()[24:], Status: "active",
 		Settings: map[string]any{}}
 	require.NoError(t, db.InsertOrganization(ctx, d, org))
+	require.NoError(t, db.InsertMember(ctx, d, &db.Member{ID: db.NewID(), OrganizationID: org.ID, UserID: user.ID, Role: db.RoleMember}))
 	task := func(status, kind, config string) uuid.UUID {
 		now := time.Now().UTC()
 		q := &db.Quest{ID: db.NewID(), OrganizationID: org.ID, Title: "Booths", Points: 10, Recurrence: enums.RecurrenceNone,
@@ -82,8 +83,9 @@ func follow(h http.Handler, method, link string) *httptest.ResponseRecorder {
 // TestTrackedLink_RecordsTheVisitAndRedirects: the member's own link
 // records one visit (however often followed) and redirects to the task's
 // page; a HEAD (a link preview) records nothing; a tampered token, a
-// token in another member's name, a draft quest's task or a quiz task is
-// 404 and records nothing.
+// token in another member's name, a validly signed token of someone
+// outside the organization, a draft quest's task or a quiz task is 404
+// and records nothing.
 func TestTrackedLink_RecordsTheVisitAndRedirects(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -109,6 +111,8 @@ func TestTrackedLink_RecordsTheVisitAndRedirects(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, visited)
 
+	outsider, _, err := db.CreateUserWithPhone(ctx, d, fmt.Sprintf("+1416%07d", time.Now().UnixNano()%10_000_000))
+	require.NoError(t, err)
 	otherUser := db.NewID().String()
 	tampered := link[:len(link)-1] + map[bool]string{true: "1", false: "0"}[strings.HasSuffix(link, "0")]
 	for name, bad := range map[string]string{
@@ -118,6 +122,7 @@ func TestTrackedLink_RecordsTheVisitAndRedirects(t *testing.T) {
 		"draft quest":           conferences.TrackedLink(publicURL, linkKey, f.draftVisit.String(), f.userID.String()),
 		"quiz task":             conferences.TrackedLink(publicURL, linkKey, f.quiz.String(), f.userID.String()),
 		"not a token":           publicURL + "quests/visit/nothing",
+		"not a member":          conferences.TrackedLink(publicURL, linkKey, f.visit.String(), outsider.ID.String()),
 	} {
 		rec := follow(h, http.MethodGet, bad)
 		assert.Equal(t, http.StatusNotFound, rec.Code, name)
