@@ -228,3 +228,46 @@ func TestVerifySignature_RefusesTamperingAndReplays(t *testing.T) {
 		})
 	}
 }
+
+// TestAPICheckSandbox_AnswersTheSandboxHostOnly: in sandbox mode an
+// api_check to SandboxAPICheckHost is answered from its path with no
+// request; any other address still gets the real signed call.
+func TestAPICheckSandbox_AnswersTheSandboxHostOnly(t *testing.T) {
+	t.Parallel()
+	rc := newReceiver(t, answer(200, `{"valid":true}`))
+	sandbox := questcheck.NewAPICheckSandbox(rc.verifier(true, 5*time.Second))
+	sandboxURL := "https://" + questcheck.SandboxAPICheckHost
+	tests := []struct {
+		url     string
+		verdict questcheck.Verdict
+		wantErr bool
+	}{
+		{url: sandboxURL + "/valid", verdict: questcheck.Verdict{Valid: true}},
+		{url: sandboxURL + "/invalid", verdict: questcheck.Verdict{Reason: "the sandbox check found the task not done"}},
+		{url: sandboxURL + "/down", wantErr: true},
+		{url: sandboxURL + "/other", verdict: questcheck.Verdict{Reason: "unknown sandbox check /other"}},
+	}
+	for _, tt := range tests {
+		v, err := sandbox.Verify(context.Background(), apiCheck(tt.url))
+		if tt.wantErr {
+			require.Error(t, err, tt.url)
+			continue
+		}
+		require.NoError(t, err, tt.url)
+		assert.Equal(t, tt.verdict, v, tt.url)
+	}
+	assert.Zero(t, rc.requests.Load(), "the sandbox host is answered in memory")
+
+	v, err := sandbox.Verify(context.Background(), apiCheck(rc.srv.URL))
+	require.NoError(t, err)
+	assert.True(t, v.Valid)
+	assert.Equal(t, int32(1), rc.requests.Load(), "another address gets the real, signed call")
+
+	set, _ := questcheck.New(questcheck.Options{Mode: questcheck.ModeSandbox})
+	v, err = set.Verify(context.Background(), apiCheck(sandboxURL+"/valid"))
+	require.NoError(t, err)
+	assert.True(t, v.Valid, "New's sandbox mode answers the sandbox host")
+	live, _ := questcheck.New(questcheck.Options{Mode: questcheck.ModeLive, APICheckTimeout: time.Second})
+	_, err = live.Verify(context.Background(), apiCheck(sandboxURL+"/valid"))
+	require.Error(t, err, "live mode has no sandbox: the host does not resolve")
+}

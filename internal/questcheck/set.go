@@ -8,8 +8,9 @@ import (
 	"github.com/convene/convene/db/enums"
 )
 
-// Verifier modes (config.QuestVerifiers): sandbox answers telegram_join
-// and twitter_follow from memory, live asks Telegram and X.
+// Verifier modes (config.QuestVerifiers): sandbox answers telegram_join,
+// twitter_follow and api_check tasks to SandboxAPICheckHost from memory,
+// live asks Telegram and X.
 const (
 	ModeSandbox = "sandbox"
 	ModeLive    = "live"
@@ -50,19 +51,21 @@ type Sandboxes struct {
 
 // New builds the verifier of every kind but manual_proof (a person
 // decides it): the inline ones and api_check always, telegram_join and
-// twitter_follow by Mode. Sandboxes is nil in live mode.
+// twitter_follow by Mode. In sandbox mode api_check also answers
+// SandboxAPICheckHost in memory. Sandboxes is nil in live mode.
 func New(o Options) (Set, *Sandboxes) {
+	apiCheck := NewAPICheck(APICheckOptions{AllowPrivate: o.AllowPrivate, Timeout: o.APICheckTimeout, TLS: o.APICheckTLS})
 	set := Set{
 		enums.TaskKindQuiz:       Quiz{},
 		enums.TaskKindSecretCode: SecretCode{},
 		enums.TaskKindURLVisit:   URLVisit{},
-		enums.TaskKindAPICheck: NewAPICheck(APICheckOptions{AllowPrivate: o.AllowPrivate, Timeout: o.APICheckTimeout,
-			TLS: o.APICheckTLS}),
+		enums.TaskKindAPICheck:   apiCheck,
 	}
 	if o.Mode == ModeSandbox {
 		sb := &Sandboxes{Telegram: NewTelegramSandbox(), Twitter: NewTwitterSandbox()}
 		set[enums.TaskKindTelegramJoin] = sb.Telegram
 		set[enums.TaskKindTwitterFollow] = sb.Twitter
+		set[enums.TaskKindAPICheck] = NewAPICheckSandbox(apiCheck)
 		return set, sb
 	}
 	client := o.HTTPClient
