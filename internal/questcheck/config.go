@@ -27,7 +27,7 @@ func (e *ConfigError) Path() string {
 	return "config." + e.Field
 }
 
-// Quiz and handle limits: a quiz question offers 2-10 options.
+// Quiz limits: 1-50 questions, each offering 2-10 options.
 const (
 	minQuizOptions = 2
 	maxQuizOptions = 10
