@@ -43,6 +43,8 @@ type Deps struct {
 	// Secrets seals the api_check tasks' HMAC secrets (the task ID is the
 	// associated data).
 	Secrets *secretbox.Box
+	// LinkKey signs the tracked links of url_visit tasks (TrackedLink).
+	LinkKey []byte
 	// ConnectionDailyLimit is how many connection requests a member may
 	// send per UTC day.
 	ConnectionDailyLimit int
@@ -51,5 +53,5 @@ type Deps struct {
 // Domain lists the conferences services for the server to mount, one
 // line per service (each built in its topic's file).
 func Domain(d Deps) rpc.Domain {
-	return rpc.Domain{Services: []rpc.Service{}}
+	return rpc.Domain{Services: []rpc.Service{}, Routes: questLinkRoutes(d)}
 }
