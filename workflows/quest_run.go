@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -50,7 +51,7 @@ func QuestRun(ctx workflow.Context, in QuestRunInput) (QuestRunState, error) {
 	// Let update callers see the final state before the run closes (or
 	// continues as new).
 	_ = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
-	return r.state, err
+	return r.answer(), err
 }
 
 type questRun struct {
@@ -80,7 +81,7 @@ type questRun struct {
 }
 
 func (r *questRun) registerHandlers(ctx workflow.Context) error {
-	if err := workflow.SetQueryHandler(ctx, QueryState, func() (QuestRunState, error) { return r.state, nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, QueryState, func() (QuestRunState, error) { return r.answer(), nil }); err != nil {
 		return fmt.Errorf("register state query: %w", err)
 	}
 	if err := workflow.SetUpdateHandler(ctx, UpdateJoinQuest, r.handleJoin); err != nil {
@@ -376,6 +377,14 @@ func (r *questRun) close(ctx workflow.Context) error {
 func (r *questRun) end(ctx workflow.Context, status string) {
 	r.ended = true
 	r.setStatus(ctx, status)
+}
+
+// answer is the state as the query and the Updates answer it: a copy, so
+// the run's later changes never show through an earlier answer.
+func (r *questRun) answer() QuestRunState {
+	s := r.state
+	s.Tasks = slices.Clone(r.state.Tasks)
+	return s
 }
 
 // refreshStatus derives the open run's status from the state.

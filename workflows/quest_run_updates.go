@@ -27,7 +27,7 @@ import (
 // first join's, and every repeated JoinQuest's, with the state.
 func (r *questRun) handleJoin(ctx workflow.Context) (QuestRunState, error) {
 	_ = workflow.Await(ctx, func() bool { return r.joined })
-	return r.state, r.joinErr
+	return r.answer(), r.joinErr
 }
 
 // validateRunning refuses a change before the join, after a failed join,
@@ -102,7 +102,7 @@ func (r *questRun) handleDecideRegistration(ctx workflow.Context, d Registration
 		r.refreshStatus(ctx)
 		return nil
 	})
-	return r.state, err
+	return r.answer(), err
 }
 
 // validateSubmitTask admits the participant's submission of a task of the
@@ -180,10 +180,9 @@ func (r *questRun) handleSubmitTask(ctx workflow.Context, s TaskSubmission) (Que
 		if err := r.submit(ctx, s); err != nil {
 			return err
 		}
-		r.woken = true
-		return r.completeIfDone(ctx)
+		return r.settle(ctx)
 	})
-	return r.state, err
+	return r.answer(), err
 }
 
 // submit records the submission (inline kinds are decided in it) and
@@ -204,7 +203,7 @@ func (r *questRun) submit(ctx workflow.Context, s TaskSubmission) error {
 		at = workflow.Now(ctx)
 	}
 	t.LastAttemptAt = &at
-	r.apply(ctx, s.TaskID, out)
+	r.apply(s.TaskID, out)
 	if out.Status != enums.UserTaskVerifying {
 		return nil
 	}
@@ -212,7 +211,7 @@ func (r *questRun) submit(ctx workflow.Context, s TaskSubmission) error {
 	if err != nil {
 		return err
 	}
-	r.apply(ctx, s.TaskID, out)
+	r.apply(s.TaskID, out)
 	return nil
 }
 
@@ -244,9 +243,20 @@ func verifyOptions(ctx workflow.Context) workflow.Context {
 	})
 }
 
+// settle follows a task's final outcome: the period completes when it was
+// the last required task, the status and the loop's wait follow.
+func (r *questRun) settle(ctx workflow.Context) error {
+	r.woken = true
+	if err := r.completeIfDone(ctx); err != nil {
+		return err
+	}
+	r.refreshStatus(ctx)
+	return nil
+}
+
 // apply takes an activity's outcome into the task's state; a task newly
-// in review starts its reminder ladder.
-func (r *questRun) apply(ctx workflow.Context, taskID string, out activities.TaskOutcome) {
+// in review starts its reminder ladder. The status follows in settle.
+func (r *questRun) apply(taskID string, out activities.TaskOutcome) {
 	t := r.task(taskID)
 	if out.Status == enums.UserTaskInReview && t.Status != enums.UserTaskInReview {
 		t.ReviewReminders = 0
@@ -255,7 +265,6 @@ func (r *questRun) apply(ctx workflow.Context, taskID string, out activities.Tas
 	if out.Attempts > 0 {
 		t.Attempts = out.Attempts
 	}
-	r.refreshStatus(ctx)
 }
 
 // validateReviewTask admits a reviewer's decision on a task in review.
@@ -290,9 +299,8 @@ func (r *questRun) handleReviewTask(ctx workflow.Context, rv TaskReview) (QuestR
 		if err != nil {
 			return fmt.Errorf("review task %s: %w", rv.TaskID, err)
 		}
-		r.apply(ctx, rv.TaskID, out)
-		r.woken = true
-		return r.completeIfDone(ctx)
+		r.apply(rv.TaskID, out)
+		return r.settle(ctx)
 	})
-	return r.state, err
+	return r.answer(), err
 }
