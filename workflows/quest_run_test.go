@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/convene/convene/activities"
@@ -68,6 +69,7 @@ type questBed struct {
 	mu       sync.Mutex
 	calls    []activityCall
 	statuses []string
+	eventID  string
 	updates  int
 	joined   *questUpdate
 }
@@ -94,10 +96,17 @@ func newQuestBed(t *testing.T, tasks ...activities.QuestTaskProgress) *questBed 
 	b.in = workflows.QuestRunInput{QuestID: questID, OrganizationID: "org-1", UserID: participant, QuestTitle: "Launch week",
 		UserName: "Ada"}
 	b.env.SetStartTime(june1)
+	// A loaded machine can keep a workflow goroutine from yielding for
+	// more than the default second; a real deadlock still fails.
+	b.env.SetWorkerOptions(worker.Options{DeadlockDetectionTimeout: 30 * time.Second})
 	b.env.RegisterWorkflowWithOptions(workflows.QuestRun, workflowOptions(workflows.QuestRunWorkflowName))
 	b.env.OnUpsertTypedSearchAttributes(mock.Anything).Run(func(args mock.Arguments) {
-		if status, ok := args.Get(0).(temporal.SearchAttributes).GetKeyword(workflows.SearchStatus); ok {
+		attrs := args.Get(0).(temporal.SearchAttributes)
+		if status, ok := attrs.GetKeyword(workflows.SearchStatus); ok {
 			b.statuses = append(b.statuses, status)
+		}
+		if event, ok := attrs.GetKeyword(workflows.SearchEventID); ok {
+			b.eventID = event
 		}
 	}).Return(nil)
 	return b
@@ -352,6 +361,7 @@ func TestQuestRun_ThreeTasksCompleteOnce(t *testing.T) {
 		assert.Equal(t, enums.UserTaskCompleted, taskIn(t, s, id).Status)
 	}
 	assert.Equal(t, []string{workflows.QuestRunVerifying, workflows.QuestRunCompleted}, b.statuses)
+	assert.Equal(t, "conf-1", b.eventID, "ConveneEventId is the quest's conference")
 	assert.Empty(t, b.callsOf("CloseQuestRun"))
 	assert.Equal(t, june1.Add(3*time.Hour), b.env.Now().UTC(), "a one-off quest's run ends with its completion")
 
