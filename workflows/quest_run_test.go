@@ -696,3 +696,75 @@ func TestQuestRun_DailyQuestIncompleteRollsOver(t *testing.T) {
 	assert.Empty(t, b.callsOf("CompleteQuest"))
 	assert.Empty(t, b.callsOf("CloseQuestRun"))
 }
+
+// TestQuestRun_SubmitRefusals: what the submit-task validator refuses,
+// each leaving no submission.
+func TestQuestRun_SubmitRefusals(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		sub     workflows.TaskSubmission
+		before  func(b *questBed)
+		errType string
+	}{
+		{name: "another member's submission", sub: workflows.TaskSubmission{Actor: workflows.QuestActor{UserID: "member-2"}, TaskID: codeTask},
+			errType: workflows.ErrTypeNotAllowed},
+		{name: "a reviewer submitting for the member", sub: workflows.TaskSubmission{Actor: asReviewer, TaskID: codeTask},
+			errType: workflows.ErrTypeNotAllowed},
+		{name: "a task the quest does not have", sub: workflows.TaskSubmission{Actor: asParticipant, TaskID: "task-other"},
+			errType: workflows.ErrTypeWrongState},
+		{name: "before the quest starts", sub: workflows.TaskSubmission{Actor: asParticipant, TaskID: codeTask},
+			before: func(b *questBed) { b.snap.StartsAt = june1.Add(48 * time.Hour) }, errType: workflows.ErrTypeWrongState},
+		{name: "a task already completed", sub: workflows.TaskSubmission{Actor: asParticipant, TaskID: quizTask},
+			before: func(b *questBed) { b.snap.Tasks[0].Status = enums.UserTaskCompleted }, errType: workflows.ErrTypeWrongState},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newQuestBed(t, questTask(quizTask, enums.TaskKindQuiz, 1), questTask(codeTask, enums.TaskKindSecretCode, 2))
+			if tc.before != nil {
+				tc.before(b)
+			}
+			out := b.update(time.Hour, workflows.UpdateSubmitTask, tc.sub)
+			b.env.RegisterDelayedCallback(func() { b.env.SignalWorkflow(workflows.SignalQuestClosed, nil) }, 2*time.Hour)
+			b.run()
+
+			refused(t, out, tc.errType)
+			assert.Empty(t, b.callsOf("RecordSubmission"))
+		})
+	}
+}
+
+// TestQuestRun_JoinOfACompletedPeriod: the join finds the period already
+// completed (a member joining again): a one-off quest's run ends completed
+// at once; a recurring one waits for the next period. Nothing is paid
+// again.
+func TestQuestRun_JoinOfACompletedPeriod(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		recurrence string
+		wantEnd    time.Time
+		wantNew    bool
+	}{
+		{name: "one-off", recurrence: enums.RecurrenceNone, wantEnd: june1},
+		{name: "daily", recurrence: enums.RecurrenceDaily, wantEnd: time.Date(2026, 6, 2, 0, 0, 0, 0, time.UTC), wantNew: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newQuestBed(t, questTask(quizTask, enums.TaskKindQuiz, 1))
+			completedAt := june1.Add(-time.Hour)
+			b.snap.Recurrence, b.snap.CompletedAt, b.snap.PointsAwarded = tc.recurrence, &completedAt, questPaid
+			b.snap.Tasks[0].Status = enums.UserTaskCompleted
+			if tc.recurrence != enums.RecurrenceNone {
+				b.snap.PeriodEnds = time.Date(2026, 6, 2, 0, 0, 0, 0, time.UTC)
+			}
+			err := b.execute()
+
+			assert.Equal(t, tc.wantNew, isContinueAsNew(err), "%v", err)
+			if !tc.wantNew {
+				require.NoError(t, err)
+			}
+			assert.Equal(t, workflows.QuestRunCompleted, accepted(t, b.joined).Status)
+			assert.Equal(t, questPaid, b.joined.state.PointsAwarded)
+			assert.Equal(t, tc.wantEnd, b.env.Now().UTC())
+			assert.Empty(t, b.callsOf("CompleteQuest"))
+			assert.Empty(t, b.callsOf("CloseQuestRun"))
+		})
+	}
+}
