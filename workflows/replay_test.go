@@ -28,6 +28,7 @@ func TestReplay_RecordedHistories(t *testing.T) {
 			r.RegisterWorkflowWithOptions(workflows.ContentApproval, workflow.RegisterOptions{Name: workflows.ContentApprovalWorkflowName})
 			r.RegisterWorkflowWithOptions(workflows.TeamChallenge, workflow.RegisterOptions{Name: workflows.TeamChallengeWorkflowName})
 			r.RegisterWorkflowWithOptions(workflows.Onboarding, workflow.RegisterOptions{Name: workflows.OnboardingWorkflowName})
+			r.RegisterWorkflowWithOptions(workflows.QuestRun, workflow.RegisterOptions{Name: workflows.QuestRunWorkflowName})
 			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
 		})
 	}
