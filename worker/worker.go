@@ -221,4 +221,5 @@ func registerTemporal(w tworker.Worker, o Options, rc *river.Client[*sql.Tx]) {
 	w.RegisterActivity(&activities.EngagementChallenges{DB: o.DB, Recorder: engagement.Recorder{River: rc}})
 	w.RegisterWorkflowWithOptions(workflows.Onboarding, workflow.RegisterOptions{Name: workflows.OnboardingWorkflowName})
 	w.RegisterActivity(&activities.Onboarding{DB: o.DB, Notices: &jobs.Notices{River: rc}, Recorder: engagement.Recorder{River: rc}, Now: o.Now})
+	w.RegisterActivity(&activities.Quests{DB: o.DB, Notices: &jobs.Notices{River: rc}, Recorder: engagement.Recorder{River: rc}, Secrets: o.SocialTokens, Now: o.Now})
 }
