@@ -119,12 +119,14 @@ func (a *Quests) JoinQuest(ctx context.Context, in QuestJoin) (QuestSnapshot, er
 		if err := checkJoinable(q, in.OrganizationID, now); err != nil {
 			return err
 		}
-		r, err := a.holdPlace(ctx, tx, q, userID)
+		r, isNew, err := a.register(ctx, tx, q, userID)
 		if err != nil {
 			return err
 		}
-		out, err = runSnapshot(ctx, tx, q, r, period)
-		return err
+		if out, err = runSnapshot(ctx, tx, q, r, period); err != nil || !isNew {
+			return err
+		}
+		return takePlace(ctx, tx, q, r)
 	})
 	return out, err
 }
@@ -175,7 +177,7 @@ type QuestRunRef struct {
 // end and frees its place.
 func (a *Quests) ExpireRegistration(ctx context.Context, r QuestRunRef) error {
 	return a.questRunTx(ctx, r.QuestID, r.UserID, func(ctx context.Context, tx bun.Tx, q *db.Quest, userID uuid.UUID) error {
-		expired, err := a.expirePending(ctx, tx, q, userID, "expire_registration")
+		expired, err := a.expirePending(ctx, tx, q, userID, "expire_registration", map[string]any{})
 		if err != nil || !expired {
 			return err
 		}
@@ -385,7 +387,7 @@ type QuestRunClose struct {
 // when a run ends without completing (the quest archived or ended).
 func (a *Quests) CloseQuestRun(ctx context.Context, c QuestRunClose) error {
 	return a.questRunTx(ctx, c.QuestID, c.UserID, func(ctx context.Context, tx bun.Tx, q *db.Quest, userID uuid.UUID) error {
-		_, err := a.expirePending(ctx, tx, q, userID, "close_run")
+		_, err := a.expirePending(ctx, tx, q, userID, "close_run", map[string]any{"run_status": c.Status})
 		return err
 	})
 }

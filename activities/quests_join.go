@@ -28,31 +28,34 @@ func checkJoinable(q *db.Quest, orgID string, now time.Time) error {
 	return nil
 }
 
-// holdPlace writes the member's registration and takes a place for it, or
-// finds the registration that already holds one. The place is taken
-// last, so the quest's row stays locked only until the transaction
-// commits.
-func (a *Quests) holdPlace(ctx context.Context, tx bun.Tx, q *db.Quest, userID uuid.UUID) (*db.QuestRegistration, error) {
+// register writes the member's registration, or finds the one they
+// have; it reports whether it is new (and so needs a place).
+func (a *Quests) register(ctx context.Context, tx bun.Tx, q *db.Quest, userID uuid.UUID) (*db.QuestRegistration, bool, error) {
 	now := a.now()
 	r := &db.QuestRegistration{OrganizationID: q.OrganizationID, QuestID: q.ID, UserID: userID, Status: enums.RegistrationPending}
 	if !q.RequiresApproval {
 		r.Status, r.DecidedAt = enums.RegistrationApproved, &now
 	}
 	stored, err := db.InsertQuestRegistration(ctx, tx, r)
-	if err != nil {
-		return nil, err
+	if err != nil || stored {
+		return r, stored, err
 	}
-	if !stored {
-		return heldPlace(ctx, tx, q, userID)
-	}
-	err = db.TakeQuestPlace(ctx, tx, q.ID)
+	r, err = heldPlace(ctx, tx, q, userID)
+	return r, false, err
+}
+
+// takePlace counts a new registration in and audits the join. It is the
+// transaction's last write: the quest's row stays locked only until the
+// commit, not across the other statements of concurrent joins.
+func takePlace(ctx context.Context, tx bun.Tx, q *db.Quest, r *db.QuestRegistration) error {
+	err := db.TakeQuestPlace(ctx, tx, q.ID)
 	if errors.Is(err, db.ErrQuestFull) {
-		return nil, exhausted("quest %s is full (%d places)", q.Title, *q.MaxParticipants)
+		return exhausted("quest %s is full (%d places)", q.Title, *q.MaxParticipants)
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return r, auditQuest(ctx, tx, q, userID, &userID, "join", map[string]any{"registration": r.Status})
+	return auditQuest(ctx, tx, q, r.UserID, &r.UserID, "join", map[string]any{"registration": r.Status})
 }
 
 // heldPlace is the member's existing registration: pending or approved
@@ -100,9 +103,10 @@ func (a *Quests) decide(ctx context.Context, tx bun.Tx, q *db.Quest, r *db.Quest
 	return a.notify(ctx, tx, q, r.UserID.String()+"/registration/"+r.Status, r.UserID, title, body)
 }
 
-// expirePending expires a registration still pending and frees its
-// place; it reports whether it did (a decided registration stays).
-func (a *Quests) expirePending(ctx context.Context, tx bun.Tx, q *db.Quest, userID uuid.UUID, verb string) (bool, error) {
+// expirePending expires a registration still pending, frees its place
+// and audits it as verb with payload; it reports whether it did (a
+// decided registration stays).
+func (a *Quests) expirePending(ctx context.Context, tx bun.Tx, q *db.Quest, userID uuid.UUID, verb string, payload map[string]any) (bool, error) {
 	r, err := db.QuestRegistrationOf(ctx, tx, q.ID, userID, true)
 	if errors.Is(err, db.ErrNotFound) {
 		return false, nil
@@ -118,7 +122,8 @@ func (a *Quests) expirePending(ctx context.Context, tx bun.Tx, q *db.Quest, user
 	if err := db.FreeQuestPlace(ctx, tx, q.ID); err != nil {
 		return false, err
 	}
-	return true, auditQuest(ctx, tx, q, userID, nil, verb, map[string]any{"registration": r.Status})
+	payload["registration"] = r.Status
+	return true, auditQuest(ctx, tx, q, userID, nil, verb, payload)
 }
 
 // questRunTx runs fn in one transaction on the run's quest. fn's error

@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -50,8 +51,11 @@ func (a *Quests) review(ctx context.Context, tx bun.Tx, q *db.Quest, userID uuid
 		return TaskOutcome{}, err
 	}
 	row, err := db.UserQuestTaskOf(ctx, tx, userID, task.ID, period, true)
-	if err != nil {
+	if errors.Is(err, db.ErrNotFound) {
 		return TaskOutcome{}, wrongState("task %s was not submitted in period %s", task.Title, r.Period)
+	}
+	if err != nil {
+		return TaskOutcome{}, err
 	}
 	if isSameReview(row, r, reviewer) {
 		return outcomeOf(row), nil
