@@ -3,9 +3,14 @@ package activities
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/internal/engagement"
 	"github.com/convene/convene/internal/questcheck"
 	"github.com/convene/convene/internal/secretbox"
@@ -100,7 +105,30 @@ type QuestSnapshot struct {
 // (a retry, or a recurring run continuing): nothing is counted twice. A
 // rejected or expired registration is refused (errTypeWrongState).
 func (a *Quests) JoinQuest(ctx context.Context, in QuestJoin) (QuestSnapshot, error) {
-	return QuestSnapshot{}, errors.New("JoinQuest: not built yet")
+	var out QuestSnapshot
+	err := a.questRunTx(ctx, in.QuestID, in.UserID, func(ctx context.Context, tx bun.Tx, q *db.Quest, userID uuid.UUID) error {
+		now := a.now()
+		period := db.QuestPeriod(q.Recurrence, q.StartsAt, now)
+		if in.Period != "" {
+			p, err := parsePeriod(in.Period)
+			if err != nil {
+				return err
+			}
+			period = p
+		}
+		if err := checkJoinable(q, in.OrganizationID, now); err != nil {
+			return err
+		}
+		r, isNew, err := a.register(ctx, tx, q, userID)
+		if err != nil {
+			return err
+		}
+		if out, err = runSnapshot(ctx, tx, q, r, period); err != nil || !isNew {
+			return err
+		}
+		return takePlace(ctx, tx, q, r)
+	})
+	return out, err
 }
 
 // RegistrationDecisionRecord is a reviewer's decision on a pending
@@ -117,7 +145,26 @@ type RegistrationDecisionRecord struct {
 // decision changes nothing), frees the place of a rejected member, audits
 // and tells the member.
 func (a *Quests) DecideRegistration(ctx context.Context, d RegistrationDecisionRecord) error {
-	return errors.New("DecideRegistration: not built yet")
+	actor, err := uuid.Parse(d.ActorUserID)
+	if err != nil {
+		return wrongState("actor id %q: %v", d.ActorUserID, err)
+	}
+	return a.questRunTx(ctx, d.QuestID, d.UserID, func(ctx context.Context, tx bun.Tx, q *db.Quest, userID uuid.UUID) error {
+		if actor == userID {
+			return wrongState("you cannot decide your own registration")
+		}
+		r, err := loadRegistration(ctx, tx, q, userID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case r.Status == enums.RegistrationApproved && d.Approve, r.Status == enums.RegistrationRejected && !d.Approve:
+			return nil // a repeat of the decision
+		case r.Status != enums.RegistrationPending:
+			return wrongState("the registration for quest %s is already %s", q.Title, r.Status)
+		}
+		return a.decide(ctx, tx, q, r, actor, d)
+	})
 }
 
 // QuestRunRef names a member's run.
@@ -129,7 +176,14 @@ type QuestRunRef struct {
 // ExpireRegistration expires a registration still pending at the quest's
 // end and frees its place.
 func (a *Quests) ExpireRegistration(ctx context.Context, r QuestRunRef) error {
-	return errors.New("ExpireRegistration: not built yet")
+	return a.questRunTx(ctx, r.QuestID, r.UserID, func(ctx context.Context, tx bun.Tx, q *db.Quest, userID uuid.UUID) error {
+		expired, err := a.expirePending(ctx, tx, q, userID, "expire_registration", map[string]any{})
+		if err != nil || !expired {
+			return err
+		}
+		return a.notify(ctx, tx, q, userID.String()+"/registration/expired", userID, "Your registration for "+q.Title+" expired",
+			"Nobody decided on your registration before the quest ended.")
+	})
 }
 
 // SubmissionRecord is one submission of a task in a period.
@@ -161,7 +215,13 @@ type TaskOutcome struct {
 // SLA. The other kinds are left verifying for VerifyTask. A repeat of the
 // same RequestID returns the outcome already written.
 func (a *Quests) RecordSubmission(ctx context.Context, s SubmissionRecord) (TaskOutcome, error) {
-	return TaskOutcome{}, errors.New("RecordSubmission: not built yet")
+	var out TaskOutcome
+	err := a.questRunTx(ctx, s.QuestID, s.UserID, func(ctx context.Context, tx bun.Tx, q *db.Quest, userID uuid.UUID) error {
+		var err error
+		out, err = a.recordSubmission(ctx, tx, q, userID, s)
+		return err
+	})
+	return out, err
 }
 
 // VerifyTask asks the kind's outside verifier about a submission left
@@ -169,14 +229,43 @@ func (a *Quests) RecordSubmission(ctx context.Context, s SubmissionRecord) (Task
 // failure returns a retryable error: the workflow tries 3 times, then
 // calls GiveUpVerification. ErrUnconfigured moves it to review.
 func (a *Quests) VerifyTask(ctx context.Context, s SubmissionRecord) (TaskOutcome, error) {
-	return TaskOutcome{}, errors.New("VerifyTask: not built yet")
+	q, task, row, err := loadSubmissionRow(ctx, a.DB, s)
+	if err != nil {
+		return TaskOutcome{}, err
+	}
+	if row.Status != enums.UserTaskVerifying {
+		return outcomeOf(row), nil
+	}
+	check, err := a.outsideCheck(ctx, task, row, s)
+	if errors.Is(err, questcheck.ErrUnconfigured) {
+		return a.landVerdict(ctx, q, row, enums.UserTaskInReview, nil)
+	}
+	if err != nil {
+		return TaskOutcome{}, err
+	}
+	// Outside any transaction: the service may take its whole timeout.
+	v, err := a.Verifiers.Verify(ctx, check)
+	switch {
+	case errors.Is(err, questcheck.ErrUnconfigured):
+		return a.landVerdict(ctx, q, row, enums.UserTaskInReview, nil)
+	case err != nil:
+		return TaskOutcome{}, fmt.Errorf("verify task %s of %s: %w", task.ID, row.UserID, err)
+	}
+	return a.landVerdict(ctx, q, row, verdictStatus(v), &v)
 }
 
 // GiveUpVerification fails a submission whose verifier did not answer in
 // 3 tries, with the reason "verifier unavailable"; the member may submit
 // again after the cooldown.
 func (a *Quests) GiveUpVerification(ctx context.Context, s SubmissionRecord) (TaskOutcome, error) {
-	return TaskOutcome{}, errors.New("GiveUpVerification: not built yet")
+	q, _, row, err := loadSubmissionRow(ctx, a.DB, s)
+	if err != nil {
+		return TaskOutcome{}, err
+	}
+	if row.Status != enums.UserTaskVerifying {
+		return outcomeOf(row), nil
+	}
+	return a.landVerdict(ctx, q, row, enums.UserTaskFailed, &questcheck.Verdict{Reason: reasonVerifierUnavailable})
 }
 
 // TaskReviewRecord is a reviewer's decision on a task in review.
@@ -193,7 +282,13 @@ type TaskReviewRecord struct {
 // ReviewTask writes the decision (completed, or failed with the comment)
 // once, audits and tells the member.
 func (a *Quests) ReviewTask(ctx context.Context, r TaskReviewRecord) (TaskOutcome, error) {
-	return TaskOutcome{}, errors.New("ReviewTask: not built yet")
+	var out TaskOutcome
+	err := a.questRunTx(ctx, r.QuestID, r.UserID, func(ctx context.Context, tx bun.Tx, q *db.Quest, userID uuid.UUID) error {
+		var err error
+		out, err = a.review(ctx, tx, q, userID, r)
+		return err
+	})
+	return out, err
 }
 
 // ReviewReminder is rung Level of a review's SLA: 1 at the deadline
@@ -211,7 +306,31 @@ type ReviewReminder struct {
 // quest/<quest>/<user>/<task>/<period>/review/<level>); nothing if the
 // review was decided meanwhile.
 func (a *Quests) RemindReviewers(ctx context.Context, r ReviewReminder) error {
-	return errors.New("RemindReviewers: not built yet")
+	if _, ok := reviewLevels[r.Level]; !ok {
+		return wrongState("review reminder level %d is not 1 or 2", r.Level)
+	}
+	return a.questRunTx(ctx, r.QuestID, r.UserID, func(ctx context.Context, tx bun.Tx, q *db.Quest, userID uuid.UUID) error {
+		period, err := parsePeriod(r.Period)
+		if err != nil {
+			return err
+		}
+		task, err := loadRunTask(ctx, tx, q, r.TaskID)
+		if err != nil {
+			return err
+		}
+		row, err := db.UserQuestTaskOf(ctx, tx, userID, task.ID, period, true)
+		if errors.Is(err, db.ErrNotFound) {
+			return nil
+		}
+		if err != nil || row.Status != enums.UserTaskInReview {
+			return err // decided meanwhile: nobody to remind
+		}
+		sent, err := db.QuestReviewRemindersSent(ctx, tx, row.ID, row.Attempts)
+		if err != nil || sent >= r.Level {
+			return err // this rung already rung (a retry)
+		}
+		return a.remind(ctx, tx, q, task, row, r.Level)
+	})
 }
 
 // QuestPeriodRef names one period of a member's run.
@@ -234,7 +353,26 @@ type CompletionResult struct {
 // the completion notice and the domain event quest.completed (its rules
 // and badges). A retry finds the completion and pays nothing more.
 func (a *Quests) CompleteQuest(ctx context.Context, p QuestPeriodRef) (CompletionResult, error) {
-	return CompletionResult{}, errors.New("CompleteQuest: not built yet")
+	var out CompletionResult
+	err := a.questRunTx(ctx, p.QuestID, p.UserID, func(ctx context.Context, tx bun.Tx, q *db.Quest, userID uuid.UUID) error {
+		period, err := parsePeriod(p.Period)
+		if err != nil {
+			return err
+		}
+		r, err := loadRegistration(ctx, tx, q, userID)
+		if err != nil {
+			return err
+		}
+		if err := requireApproved(q, r); err != nil {
+			return err
+		}
+		if err := checkAllDone(ctx, tx, q, userID, period); err != nil {
+			return err
+		}
+		out, err = a.complete(ctx, tx, q, userID, period)
+		return err
+	})
+	return out, err
 }
 
 // QuestRunClose ends a run that is not completed: Status is the run's
@@ -248,5 +386,8 @@ type QuestRunClose struct {
 // CloseQuestRun expires a still-pending registration and frees its place
 // when a run ends without completing (the quest archived or ended).
 func (a *Quests) CloseQuestRun(ctx context.Context, c QuestRunClose) error {
-	return errors.New("CloseQuestRun: not built yet")
+	return a.questRunTx(ctx, c.QuestID, c.UserID, func(ctx context.Context, tx bun.Tx, q *db.Quest, userID uuid.UUID) error {
+		_, err := a.expirePending(ctx, tx, q, userID, "close_run", map[string]any{"run_status": c.Status})
+		return err
+	})
 }

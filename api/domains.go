@@ -31,7 +31,7 @@ func domains(d Deps) []rpc.Domain {
 			Tickets: d.Tickets}),
 		onboarding.Domain(onboarding.Deps{DB: d.DB, Temporal: d.Temporal, River: d.River, TaskQueue: d.TaskQueue, Now: d.Now, Log: d.Log}),
 		conferences.Domain(conferences.Deps{DB: d.DB, Temporal: d.Temporal, River: d.River, TaskQueue: d.TaskQueue, Now: d.Now, Log: d.Log,
-			PublicURL: d.PublicURL, Secrets: d.SocialTokens, ConnectionDailyLimit: d.ConnectionDailyLimit}),
+			PublicURL: d.PublicURL, Secrets: d.SocialTokens, ConnectionDailyLimit: d.ConnectionDailyLimit, LinkKey: d.QuestLinkKey}),
 	}
 }
 

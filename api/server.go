@@ -88,6 +88,8 @@ type Deps struct {
 	NotifyDailyQuota int
 	// ConnectionDailyLimit caps each member's connection requests per day.
 	ConnectionDailyLimit int
+	// QuestLinkKey signs the members' tracked links of url_visit tasks.
+	QuestLinkKey []byte
 	// Blob stores uploaded media; Uploads signs the URLs clients upload to.
 	Blob    blob.Store
 	Uploads *blob.Signer

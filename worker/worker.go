@@ -26,6 +26,7 @@ import (
 	"github.com/convene/convene/internal/providers/notify"
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/social"
+	"github.com/convene/convene/internal/questcheck"
 	"github.com/convene/convene/internal/ratelimit"
 	"github.com/convene/convene/internal/rules"
 	"github.com/convene/convene/internal/secretbox"
@@ -69,6 +70,9 @@ type Options struct {
 	SocialTokens *secretbox.Box
 	// Blob holds uploaded media, which the media jobs inspect.
 	Blob blob.Store
+	// QuestVerifiers check quest task submissions (internal/questcheck);
+	// a kind without one goes to review.
+	QuestVerifiers questcheck.Set
 }
 
 // withDefaults returns the options with unset optional fields filled in.
@@ -222,4 +226,6 @@ func registerTemporal(w tworker.Worker, o Options, rc *river.Client[*sql.Tx]) {
 	w.RegisterWorkflowWithOptions(workflows.Onboarding, workflow.RegisterOptions{Name: workflows.OnboardingWorkflowName})
 	w.RegisterActivity(&activities.Onboarding{DB: o.DB, Notices: &jobs.Notices{River: rc}, Recorder: engagement.Recorder{River: rc}, Now: o.Now})
 	w.RegisterWorkflowWithOptions(workflows.QuestRun, workflow.RegisterOptions{Name: workflows.QuestRunWorkflowName})
+	w.RegisterActivity(&activities.Quests{DB: o.DB, Notices: &jobs.Notices{River: rc}, Recorder: engagement.Recorder{River: rc},
+		Verifiers: o.QuestVerifiers, Secrets: o.SocialTokens, Now: o.Now})
 }

@@ -20,6 +20,7 @@ import (
 	tlog "go.temporal.io/sdk/log"
 
 	"github.com/convene/convene/api"
+	"github.com/convene/convene/api/conferences"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/internal/auth"
@@ -30,6 +31,7 @@ import (
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/sms"
 	"github.com/convene/convene/internal/providers/social"
+	"github.com/convene/convene/internal/questcheck"
 	"github.com/convene/convene/internal/ratelimit"
 	"github.com/convene/convene/internal/secretbox"
 	"github.com/convene/convene/internal/tickets"
@@ -76,6 +78,10 @@ type App struct {
 	Social        *social.Registry
 	SocialSandbox *social.Sandbox
 	SocialTokens  *secretbox.Box
+	// QuestVerifiers check quest task submissions; QuestSandboxes are
+	// their in-memory Telegram and X in sandbox mode (nil in live mode).
+	QuestVerifiers questcheck.Set
+	QuestSandboxes *questcheck.Sandboxes
 	// Blob stores uploaded media; Uploads signs the URLs clients upload to.
 	Blob    blob.Store
 	Uploads *blob.Signer
@@ -160,7 +166,8 @@ func (a *App) apiDeps() api.Deps {
 		CORSOrigins: a.Config.CORSOrigins, TrustedProxies: a.Config.TrustedProxies, SessionCheckTTL: a.Config.SessionCheckTTL,
 		SkipDirectWorkflowStarts: a.opts.SkipDirectWorkflowStarts, SkipDirectOrderStarts: a.opts.SkipDirectOrderStarts,
 		NotifyDailyQuota: a.Config.NotifyDailyQuota, ConnectionDailyLimit: a.Config.ConnectionDailyLimit,
-		Social: a.Social, SocialSandbox: a.SocialSandbox, SocialTokens: a.SocialTokens, Blob: a.Blob, Uploads: a.Uploads,
+		QuestLinkKey: conferences.LinkKey(a.Config.JWTSecret),
+		Social:       a.Social, SocialSandbox: a.SocialSandbox, SocialTokens: a.SocialTokens, Blob: a.Blob, Uploads: a.Uploads,
 	}
 }
 
@@ -183,6 +190,7 @@ func (a *App) workerOptions() worker.Options {
 		Senders: a.Senders, Limits: ratelimit.NewPerKey(a.Config.NotifyRateLimits, a.opts.NotifyBurst),
 		NotificationPageSize: a.opts.NotificationPageSize,
 		Social:               a.Social, SocialTokens: a.SocialTokens, Blob: a.Blob,
+		QuestVerifiers: a.QuestVerifiers,
 	}
 }
 

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -81,6 +82,9 @@ type Options struct {
 	// SkipDirectOrderStarts is for tests only: the API's start of a ticket
 	// order fails (see api.Deps).
 	SkipDirectOrderStarts bool
+	// QuestCheckTLS is for tests only: the TLS configuration api_check
+	// quest tasks call with, trusting a test server's certificate.
+	QuestCheckTLS *tls.Config
 }
 
 // withDefaults returns the options with unset defaults filled in.

@@ -10,12 +10,13 @@ import (
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/sms"
 	"github.com/convene/convene/internal/providers/social"
+	"github.com/convene/convene/internal/questcheck"
 	"github.com/convene/convene/internal/secretbox"
 	"github.com/convene/convene/internal/tickets"
 )
 
-// buildProviders builds the outside services: payments, ticket keys, SMS
-// and the notification senders.
+// buildProviders builds the outside services: payments, ticket keys, SMS,
+// the notification senders and the quest task verifiers.
 func (a *App) buildProviders() (err error) {
 	if a.Payments, err = a.paymentProvider(); err != nil {
 		return err
@@ -30,6 +31,9 @@ func (a *App) buildProviders() (err error) {
 	if a.Senders, err = a.notificationSenders(); err != nil {
 		return err
 	}
+	a.QuestVerifiers, a.QuestSandboxes = questcheck.New(questcheck.Options{AllowPrivate: a.Config.QuestChecksAllowPrivate,
+		Mode: a.Config.QuestVerifiers, TelegramBotToken: a.Config.TelegramBotToken,
+		TwitterBearerToken: a.Config.TwitterBearerToken, APICheckTLS: a.opts.QuestCheckTLS})
 	return a.socialPlatforms()
 }
 

@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -25,6 +26,7 @@ import (
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/sms"
 	"github.com/convene/convene/internal/providers/social"
+	"github.com/convene/convene/internal/questcheck"
 	"github.com/convene/convene/internal/secretbox"
 	"github.com/convene/convene/internal/tickets"
 	"github.com/convene/convene/proto/convene/content/v1/contentv1connect"
@@ -97,6 +99,9 @@ type API struct {
 	// SocialTokens seals their tokens as the application does.
 	SocialSandbox *social.Sandbox
 	SocialTokens  *secretbox.Box
+	// QuestSandboxes are the in-memory Telegram and X the quest verifiers
+	// ask (tests set who is in which chat and who follows whom).
+	QuestSandboxes *questcheck.Sandboxes
 	// TaskQueue is this test's own Temporal task queue, polled by a real
 	// worker (workflows, activities, River) when a Temporal client was given.
 	TaskQueue string
@@ -118,6 +123,7 @@ type apiOptions struct {
 	startFault  bool
 	orderFault  bool
 	configure   []func(*config.Config)
+	questTLS    *tls.Config
 }
 
 // APIOption adjusts the API under test.
@@ -131,6 +137,10 @@ func WithOTPLimits(l auth.OTPLimits) APIOption { return func(o *apiOptions) { o.
 func WithConfig(fn func(*config.Config)) APIOption {
 	return func(o *apiOptions) { o.configure = append(o.configure, fn) }
 }
+
+// WithQuestCheckTLS makes api_check quest tasks trust cfg's roots, e.g. an
+// httptest TLS server's: `WithQuestCheckTLS(srv.Client().Transport.(*http.Transport).TLSClientConfig)`.
+func WithQuestCheckTLS(cfg *tls.Config) APIOption { return func(o *apiOptions) { o.questTLS = cfg } }
 
 // WithNotifyRate limits one notification channel to perSecond sends.
 func WithNotifyRate(channel string, perSecond float64) APIOption {
@@ -215,12 +225,13 @@ func (a *API) build(t testing.TB, o apiOptions) *app.App {
 		Senders: map[string]notify.Sender{enums.ChannelPush: a.pushTimes, enums.ChannelEmail: a.Email,
 			enums.ChannelTelegram: a.Telegram},
 		NotifyBurst: a.NotifyBurst, OTPLimits: o.otpLimits, RiverPollInterval: 100 * time.Millisecond,
-		SkipDirectWorkflowStarts: o.startFault, SkipDirectOrderStarts: o.orderFault,
+		SkipDirectWorkflowStarts: o.startFault, SkipDirectOrderStarts: o.orderFault, QuestCheckTLS: o.questTLS,
 	})
 	require.NoError(t, err)
 	t.Cleanup(built.Close)
 	a.Metrics, a.Sandbox, a.Tickets, a.tokens = built.Metrics, built.Sandbox, built.Tickets, built.Tokens
 	a.SocialSandbox, a.SocialTokens = built.SocialSandbox, built.SocialTokens
+	a.QuestSandboxes = built.QuestSandboxes
 	return built
 }
 
