@@ -28,14 +28,14 @@ const (
 	reviewer    = "approver-1"
 	questID     = "quest-1"
 
-	quizTask   = "task-quiz"
-	codeTask   = "task-code"
-	apiTask    = "task-api"
-	proofTask  = "task-proof"
-	questSLA   = 24 * time.Hour
-	cooldown   = time.Hour
-	questPaid  = 50
-	unavailble = "verifier unavailable"
+	quizTask    = "task-quiz"
+	codeTask    = "task-code"
+	apiTask     = "task-api"
+	proofTask   = "task-proof"
+	questSLA    = 24 * time.Hour
+	cooldown    = time.Hour
+	questPaid   = 50
+	unavailable = "verifier unavailable"
 )
 
 var (
@@ -188,7 +188,7 @@ func (b *questBed) mockActivities() {
 	e.OnActivity(a.GiveUpVerification, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, s activities.SubmissionRecord) (activities.TaskOutcome, error) {
 			b.note("GiveUpVerification", s)
-			return activities.TaskOutcome{TaskID: s.TaskID, Status: enums.UserTaskFailed, Reason: unavailble, At: b.env.Now()}, nil
+			return activities.TaskOutcome{TaskID: s.TaskID, Status: enums.UserTaskFailed, Reason: unavailable, At: b.env.Now()}, nil
 		}).Maybe()
 	e.OnActivity(a.ReviewTask, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, r activities.TaskReviewRecord) (activities.TaskOutcome, error) {
@@ -502,7 +502,7 @@ func TestQuestRun_APICheckRetries(t *testing.T) {
 		assert.WithinDuration(t, june1.Add(time.Hour), gaveUp[0].at, 5*time.Second, "gives up after the third try, not later")
 		failed := taskIn(t, accepted(t, first), apiTask)
 		assert.Equal(t, enums.UserTaskFailed, failed.Status)
-		assert.Equal(t, unavailble, failed.Reason)
+		assert.Equal(t, unavailable, failed.Reason)
 		refused(t, early, workflows.ErrTypeWrongState)
 		assert.Contains(t, early.rejected.Error(), "2026-06-01T11:00:00Z", "names when it may be retried: the cooldown after the attempt")
 		assert.Equal(t, enums.UserTaskCompleted, taskIn(t, accepted(t, late), apiTask).Status)
