@@ -40,7 +40,12 @@ const periodLayout = "2006-01-02"
 //     completed in one activity (the points). A one-off quest then ends;
 //     a recurring one waits for the period's end and continues as new for
 //     the next period, until the quest's end. A one-off quest reaching its
-//     end incomplete expires; `quest-closed` ends an open run.
+//     end incomplete expires; `quest-closed` ends an open run;
+//  5. a period does not end under a task still in review or being
+//     verified: at its end the run refuses new submissions for it but
+//     drains, taking the reviews (reminders and escalation go on) and
+//     letting a running check finish; then the period is completed,
+//     rolled over or expired as its tasks stand.
 func QuestRun(ctx workflow.Context, in QuestRunInput) (QuestRunState, error) {
 	r := &questRun{in: in, state: QuestRunState{QuestID: in.QuestID, OrganizationID: in.OrganizationID,
 		UserID: in.UserID, Status: QuestRunActive, Period: in.Period}}
@@ -114,6 +119,9 @@ func (r *questRun) run(ctx workflow.Context) error {
 	if err := r.join(ctx); err != nil {
 		return err
 	}
+	if err := r.resumeChecks(ctx); err != nil {
+		return err
+	}
 	for !r.ended {
 		var next time.Time
 		err := r.exclusive(ctx, func() error {
@@ -151,6 +159,32 @@ func (r *questRun) join(ctx workflow.Context) error {
 	r.state.CompletedAt, r.state.PointsAwarded = snap.CompletedAt, snap.PointsAwarded
 	r.upsertIdentity(ctx)
 	r.refreshStatus(ctx)
+	return nil
+}
+
+// resumeChecks finishes the outside checks a failed earlier run left
+// verifying in this period: the same check again (VerifyTask reads the
+// submission and its request ID from the row), else the member could
+// never submit the task again.
+func (r *questRun) resumeChecks(ctx workflow.Context) error {
+	for _, t := range slices.Clone(r.state.Tasks) {
+		if t.Status != enums.UserTaskVerifying {
+			continue
+		}
+		err := r.exclusive(ctx, func() error {
+			rec := activities.SubmissionRecord{QuestID: r.in.QuestID, UserID: r.in.UserID, TaskID: t.TaskID,
+				Period: r.state.Period}
+			out, err := r.verify(ctx, rec)
+			if err != nil {
+				return err
+			}
+			r.apply(t.TaskID, out)
+			return r.settle(ctx)
+		})
+		if err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -194,6 +228,9 @@ func (r *questRun) step(ctx workflow.Context) (time.Time, error) {
 	case r.state.CompletedAt != nil && !r.continuesAfterPeriod():
 		r.end(ctx, QuestRunCompleted)
 		return time.Time{}, nil
+	case r.draining(now):
+		// The period is over but an outcome is still to come: remind
+		// the reviewers and wait for it.
 	case r.state.CompletedAt != nil:
 		return r.periodEnds(), nil
 	case !now.Before(r.periodEnds()) && !r.continuesAfterPeriod():
@@ -242,11 +279,27 @@ func (r *questRun) continuesAfterPeriod() bool {
 	return r.quest.Recurrence != enums.RecurrenceNone && r.periodEnds().Before(r.quest.EndsAt)
 }
 
-// rollsOver reports whether the run's period is over and the quest goes
-// on: the run continues as new for the next period, completed or not.
+// rollsOver reports whether the run's period is over, drained, and the
+// quest goes on: the run continues as new for the next period, completed
+// or not.
 func (r *questRun) rollsOver(ctx workflow.Context) bool {
+	now := workflow.Now(ctx)
 	return !r.ended && !r.closing && r.state.Registration == enums.RegistrationApproved &&
-		r.continuesAfterPeriod() && !workflow.Now(ctx).Before(r.periodEnds())
+		r.continuesAfterPeriod() && !now.Before(r.periodEnds()) && !r.draining(now)
+}
+
+// draining reports whether the period is over while a task of it is still
+// in review or being verified: the run waits for those outcomes (taking
+// no new submission) before it completes, rolls over or expires the
+// period, so no row is left in review with no run to decide it.
+func (r *questRun) draining(now time.Time) bool {
+	return !now.Before(r.periodEnds()) && undecidedTasks(r.state.Tasks) > 0
+}
+
+// undecidedTasks counts the tasks whose outcome is still to come.
+func undecidedTasks(tasks []activities.QuestTaskProgress) int {
+	return countTasks(tasks, enums.UserTaskSubmitted) + countTasks(tasks, enums.UserTaskVerifying) +
+		countTasks(tasks, enums.UserTaskInReview)
 }
 
 // nextPeriodInput starts the next period's run: it begins where this
@@ -260,12 +313,16 @@ func (r *questRun) nextPeriodInput() QuestRunInput {
 	return next
 }
 
-// nextWake is the earliest of the period's end and the next reminder of a
-// task in review.
+// nextWake is the earliest of the period's end (unless it is past: a
+// draining period) and the next reminder of a task in review; zero when
+// nothing is due (the loop waits for an Update).
 func (r *questRun) nextWake(now time.Time) time.Time {
-	next := r.periodEnds()
+	var next time.Time
+	if now.Before(r.periodEnds()) {
+		next = r.periodEnds()
+	}
 	for _, t := range r.state.Tasks {
-		if _, at := r.nextReminder(t); !at.IsZero() && at.After(now) && at.Before(next) {
+		if _, at := r.nextReminder(t); !at.IsZero() && at.After(now) && (next.IsZero() || at.Before(next)) {
 			next = at
 		}
 	}

@@ -28,14 +28,14 @@ const (
 	reviewer    = "approver-1"
 	questID     = "quest-1"
 
-	quizTask   = "task-quiz"
-	codeTask   = "task-code"
-	apiTask    = "task-api"
-	proofTask  = "task-proof"
-	questSLA   = 24 * time.Hour
-	cooldown   = time.Hour
-	questPaid  = 50
-	unavailble = "verifier unavailable"
+	quizTask    = "task-quiz"
+	codeTask    = "task-code"
+	apiTask     = "task-api"
+	proofTask   = "task-proof"
+	questSLA    = 24 * time.Hour
+	cooldown    = time.Hour
+	questPaid   = 50
+	unavailable = "verifier unavailable"
 )
 
 var (
@@ -188,7 +188,7 @@ func (b *questBed) mockActivities() {
 	e.OnActivity(a.GiveUpVerification, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, s activities.SubmissionRecord) (activities.TaskOutcome, error) {
 			b.note("GiveUpVerification", s)
-			return activities.TaskOutcome{TaskID: s.TaskID, Status: enums.UserTaskFailed, Reason: unavailble, At: b.env.Now()}, nil
+			return activities.TaskOutcome{TaskID: s.TaskID, Status: enums.UserTaskFailed, Reason: unavailable, At: b.env.Now()}, nil
 		}).Maybe()
 	e.OnActivity(a.ReviewTask, mock.Anything, mock.Anything).Return(
 		func(_ context.Context, r activities.TaskReviewRecord) (activities.TaskOutcome, error) {
@@ -502,7 +502,7 @@ func TestQuestRun_APICheckRetries(t *testing.T) {
 		assert.WithinDuration(t, june1.Add(time.Hour), gaveUp[0].at, 5*time.Second, "gives up after the third try, not later")
 		failed := taskIn(t, accepted(t, first), apiTask)
 		assert.Equal(t, enums.UserTaskFailed, failed.Status)
-		assert.Equal(t, unavailble, failed.Reason)
+		assert.Equal(t, unavailable, failed.Reason)
 		refused(t, early, workflows.ErrTypeWrongState)
 		assert.Contains(t, early.rejected.Error(), "2026-06-01T11:00:00Z", "names when it may be retried: the cooldown after the attempt")
 		assert.Equal(t, enums.UserTaskCompleted, taskIn(t, accepted(t, late), apiTask).Status)
@@ -543,21 +543,26 @@ func TestQuestRun_ConcurrentSubmissionsRecordOne(t *testing.T) {
 
 // TestQuestRun_UnconfiguredVerifierWaitsForReview: with no API-check
 // verifier configured the submission goes to review and never completes
-// by itself: at the quest's end the run expires unpaid.
+// by itself: past the quest's end the run still waits for the review,
+// until the quest is archived and the run expires unpaid.
 func TestQuestRun_UnconfiguredVerifierWaitsForReview(t *testing.T) {
 	b := newQuestBed(t, questTask(apiTask, enums.TaskKindAPICheck, 1))
 	b.unconfigured[enums.TaskKindAPICheck] = true
 	sub := b.submit(time.Hour, apiTask, activities.TaskAnswer{})
 	midway := b.queryAt(10 * 24 * time.Hour)
+	afterEnd := b.queryAt(35 * 24 * time.Hour)
+	b.env.RegisterDelayedCallback(func() { b.env.SignalWorkflow(workflows.SignalQuestClosed, nil) }, 40*24*time.Hour)
 	s := b.run()
 
 	assert.Equal(t, enums.UserTaskInReview, taskIn(t, accepted(t, sub), apiTask).Status)
 	assert.Equal(t, workflows.QuestRunInReview, midway.Status)
+	assert.Equal(t, workflows.QuestRunInReview, afterEnd.Status, "past the quest's end the run still waits for the review")
 	assert.Empty(t, b.callsOf("VerifyTask"))
 	assert.Empty(t, b.callsOf("CompleteQuest"))
 	assert.Equal(t, workflows.QuestRunExpired, s.Status)
 	closes := b.callsOf("CloseQuestRun")
 	require.Len(t, closes, 1)
+	assert.Equal(t, june1.Add(40*24*time.Hour), closes[0].at, "closed by the quest's archiving, not by its end")
 	assert.Equal(t, activities.QuestRunClose{QuestID: questID, UserID: participant, Status: workflows.QuestRunExpired}, closes[0].arg)
 	assert.Equal(t, []string{workflows.QuestRunInReview, workflows.QuestRunExpired}, b.statuses)
 }
@@ -767,4 +772,145 @@ func TestQuestRun_JoinOfACompletedPeriod(t *testing.T) {
 			assert.Empty(t, b.callsOf("CloseQuestRun"))
 		})
 	}
+}
+
+// dailyUntilJune3 makes the bed's quest daily, open for 1 and 2 June: the
+// first period ends at midnight.
+func dailyUntilJune3(b *questBed) {
+	b.snap.Recurrence, b.snap.PeriodEnds = enums.RecurrenceDaily, time.Date(2026, 6, 2, 0, 0, 0, 0, time.UTC)
+	b.snap.EndsAt = time.Date(2026, 6, 3, 0, 0, 0, 0, time.UTC)
+}
+
+// optional is a task the quest does not require.
+func optional(t activities.QuestTaskProgress) activities.QuestTaskProgress {
+	t.Required = false
+	return t
+}
+
+// TestQuestRun_DailyPeriodDrainsItsReview: a daily quest's manual proof
+// is still in review at midnight: the run does not roll over but drains
+// the period: a submission after midnight is refused (the period has
+// ended), the reviewers are reminded at the deadline as before, the run
+// stays in review; the approval the next afternoon completes the old
+// period (its points), and only then the run continues as new for
+// 2 June.
+func TestQuestRun_DailyPeriodDrainsItsReview(t *testing.T) {
+	b := newQuestBed(t, questTask(proofTask, enums.TaskKindManualProof, 1), optional(questTask(quizTask, enums.TaskKindQuiz, 2)))
+	dailyUntilJune3(b)
+	b.submit(time.Hour, proofTask, activities.TaskAnswer{Proof: "https://example.org/photo.jpg"})
+	late := b.submit(16*time.Hour, quizTask, activities.TaskAnswer{Answers: []int{1}})
+	draining := b.queryAt(20 * time.Hour)
+	review := b.update(30*time.Hour, workflows.UpdateReviewTask,
+		workflows.TaskReview{Actor: asReviewer, TaskID: proofTask, Approve: true})
+	err := b.execute()
+
+	require.True(t, isContinueAsNew(err), "the run continues as new once drained: %v", err)
+	assert.Equal(t, june1.Add(30*time.Hour), b.env.Now().UTC(), "not at midnight: after the review")
+	refused(t, late, workflows.ErrTypeWrongState)
+	assert.Contains(t, late.rejected.Error(), "the period 2026-06-01 has ended")
+	assert.Empty(t, b.callsOfTask("RecordSubmission", quizTask))
+	assert.Equal(t, workflows.QuestRunInReview, draining.Status)
+	assert.Equal(t, "2026-06-01", draining.Period)
+	assert.Equal(t, []time.Duration{time.Hour + questSLA}, b.since(b.callsOf("RemindReviewers")),
+		"the review's deadline is kept past midnight")
+
+	answered := accepted(t, review)
+	assert.Equal(t, workflows.QuestRunCompleted, answered.Status)
+	assert.Equal(t, questPaid, answered.PointsAwarded)
+	done := b.callsOf("CompleteQuest")
+	require.Len(t, done, 1)
+	assert.Equal(t, activities.QuestPeriodRef{QuestID: questID, UserID: participant, Period: "2026-06-01"}, done[0].arg)
+	assert.Equal(t, "2026-06-01", b.callsOf("ReviewTask")[0].arg.(activities.TaskReviewRecord).Period)
+	assert.Equal(t, []string{workflows.QuestRunInReview, workflows.QuestRunCompleted}, b.statuses)
+
+	var can *workflow.ContinueAsNewError
+	require.ErrorAs(t, err, &can)
+	var next workflows.QuestRunInput
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(can.Input, &next))
+	assert.Equal(t, "2026-06-02", next.Period)
+}
+
+// TestQuestRun_DailyPeriodDrainsItsCheck: an API check submitted a second
+// before midnight whose verifier fails twice: the retries run past
+// midnight, the verdict completes the old period, then the run rolls over.
+func TestQuestRun_DailyPeriodDrainsItsCheck(t *testing.T) {
+	b := newQuestBed(t, questTask(apiTask, enums.TaskKindAPICheck, 1))
+	dailyUntilJune3(b)
+	serverError := errors.New("verifier answered 500")
+	b.verdicts = []error{serverError, serverError}
+	sub := b.submit(15*time.Hour-time.Second, apiTask, activities.TaskAnswer{})
+	err := b.execute()
+
+	require.True(t, isContinueAsNew(err), "%v", err)
+	assert.Len(t, b.callsOf("VerifyTask"), 3)
+	assert.Equal(t, enums.UserTaskCompleted, taskIn(t, accepted(t, sub), apiTask).Status)
+	done := b.callsOf("CompleteQuest")
+	require.Len(t, done, 1)
+	assert.True(t, done[0].at.After(b.snap.PeriodEnds), "completed after midnight")
+	assert.Equal(t, "2026-06-01", done[0].arg.(activities.QuestPeriodRef).Period)
+	assert.True(t, b.env.Now().After(b.snap.PeriodEnds))
+}
+
+// TestQuestRun_OneOffQuestDrainsItsReview: a one-off quest reaches its
+// end with the required proof in review: the run stays open (in review),
+// refuses a submission after the end, and takes the review: approved, the
+// quest completes (paid, nothing closed); rejected, the run expires.
+func TestQuestRun_OneOffQuestDrainsItsReview(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		approve    bool
+		wantStatus string
+		completes  int
+		closes     int
+		statuses   []string
+	}{
+		{name: "approved after the end", approve: true, wantStatus: workflows.QuestRunCompleted, completes: 1,
+			statuses: []string{workflows.QuestRunInReview, workflows.QuestRunCompleted}},
+		// The rejection leaves the task failed (active) until the loop
+		// expires the drained run.
+		{name: "rejected after the end", wantStatus: workflows.QuestRunExpired, closes: 1,
+			statuses: []string{workflows.QuestRunInReview, workflows.QuestRunActive, workflows.QuestRunExpired}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newQuestBed(t, questTask(proofTask, enums.TaskKindManualProof, 1), optional(questTask(quizTask, enums.TaskKindQuiz, 2)))
+			reviewAt := b.snap.EndsAt.Add(48 * time.Hour).Sub(june1)
+			b.submit(time.Hour, proofTask, activities.TaskAnswer{Proof: "https://example.org/photo.jpg"})
+			late := b.submit(reviewAt-time.Hour, quizTask, activities.TaskAnswer{Answers: []int{1}})
+			draining := b.queryAt(reviewAt - time.Minute)
+			review := b.update(reviewAt, workflows.UpdateReviewTask,
+				workflows.TaskReview{Actor: asReviewer, TaskID: proofTask, Approve: tc.approve})
+			s := b.run()
+
+			refused(t, late, workflows.ErrTypeWrongState)
+			assert.Contains(t, late.rejected.Error(), "the period 2026-06-01 has ended")
+			assert.Equal(t, workflows.QuestRunInReview, draining.Status)
+			accepted(t, review)
+			assert.Equal(t, tc.wantStatus, s.Status)
+			assert.Equal(t, june1.Add(reviewAt), b.env.Now().UTC(), "the run ends with the review")
+			assert.Len(t, b.callsOf("CompleteQuest"), tc.completes)
+			assert.Len(t, b.callsOf("CloseQuestRun"), tc.closes)
+			assert.Len(t, b.callsOf("RemindReviewers"), 2, "reminded, then escalated")
+			assert.Equal(t, tc.statuses, b.statuses)
+		})
+	}
+}
+
+// TestQuestRun_JoinResumesACheckLeftVerifying: the join finds an API
+// check a failed run left verifying: the new run verifies it again (the
+// same submission, nothing recorded anew) instead of refusing the task
+// for good; valid, the quest completes.
+func TestQuestRun_JoinResumesACheckLeftVerifying(t *testing.T) {
+	b := newQuestBed(t, questTask(apiTask, enums.TaskKindAPICheck, 1))
+	b.snap.Tasks[0].Status, b.snap.Tasks[0].Attempts = enums.UserTaskVerifying, 1
+	s := b.run()
+
+	verifies := b.callsOf("VerifyTask")
+	require.Len(t, verifies, 1)
+	assert.Equal(t, activities.SubmissionRecord{QuestID: questID, UserID: participant, TaskID: apiTask, Period: "2026-06-01"},
+		verifies[0].arg)
+	assert.Empty(t, b.callsOf("RecordSubmission"))
+	assert.Equal(t, workflows.QuestRunCompleted, s.Status)
+	assert.Len(t, b.callsOf("CompleteQuest"), 1)
+	assert.Equal(t, enums.UserTaskVerifying, taskIn(t, b.joined.state, apiTask).Status,
+		"the join answers the state it found")
 }

@@ -152,9 +152,10 @@ func (r *questRun) validateSubmissionWindow(now time.Time) error {
 	case now.Before(r.quest.StartsAt):
 		return refuseWrongState("the quest starts at %s", utc(r.quest.StartsAt))
 	case !now.Before(r.quest.EndsAt):
-		return refuseWrongState("the quest ended at %s", utc(r.quest.EndsAt))
+		return refuseWrongState("the period %s has ended: the quest ended at %s", r.state.Period, utc(r.quest.EndsAt))
 	case !now.Before(r.periodEnds()):
-		return refuseWrongState("the period %s ended at %s", r.state.Period, utc(r.periodEnds()))
+		return refuseWrongState("the period %s has ended at %s: it takes no more submissions", r.state.Period,
+			utc(r.periodEnds()))
 	}
 	return nil
 }
