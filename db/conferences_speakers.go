@@ -188,3 +188,18 @@ func PublicSpeakersOf(ctx context.Context, idb bun.IDB, conferenceID uuid.UUID) 
 	}
 	return out, nil
 }
+
+// BumpAgendaVersionsOfSpeaker moves on the agenda version of every
+// conference showing the speaker (on its line-up or an item), whose
+// public answers change with the speaker's profile.
+func BumpAgendaVersionsOfSpeaker(ctx context.Context, idb bun.IDB, speakerID uuid.UUID) error {
+	_, err := idb.NewUpdate().Model((*Conference)(nil)).
+		Set("agenda_version = agenda_version + 1, updated_at = now()").
+		Where("id IN (SELECT conference_id FROM conference_speakers WHERE speaker_id = ?"+
+			" UNION SELECT conference_id FROM conference_agenda_speakers WHERE speaker_id = ?)", speakerID, speakerID).
+		Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("bump the agenda versions showing speaker %s: %w", speakerID, err)
+	}
+	return nil
+}

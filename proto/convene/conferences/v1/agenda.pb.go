@@ -957,7 +957,8 @@ func (x *GetPublicAgendaRequest) GetRoom() string {
 // GetPublicAgendaResponse is a conference's public agenda.
 type GetPublicAgendaResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The conference (without the caller's registration).
+	// The conference, without attendee_count and my_registration (which
+	// change without the agenda version).
 	Conference *Conference `protobuf:"bytes,1,opt,name=conference,proto3" json:"conference,omitempty"`
 	// Its scheduled items by start time.
 	Items []*AgendaItem `protobuf:"bytes,2,rep,name=items,proto3" json:"items,omitempty"`
