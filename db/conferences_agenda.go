@@ -222,7 +222,9 @@ func AgendaSpeakersOf(ctx context.Context, idb bun.IDB, itemIDs []uuid.UUID) ([]
 		return out, nil
 	}
 	err := idb.NewSelect().Model(&out).
-		ColumnExpr("agspk.*").ColumnExpr("spk.name AS name").
+		// Not agspk.*: during and active are the triggers' business.
+		ColumnExpr("agspk.id, agspk.organization_id, agspk.conference_id, agspk.agenda_id, agspk.speaker_id, agspk.role, agspk.created_at").
+		ColumnExpr("spk.name AS name").
 		Join("JOIN speakers AS spk ON spk.id = agspk.speaker_id").
 		Where("agspk.agenda_id IN (?)", bun.In(itemIDs)).
 		OrderExpr("agspk.agenda_id, spk.name, spk.id").Scan(ctx)

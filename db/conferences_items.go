@@ -25,7 +25,9 @@ func InsertConference(ctx context.Context, idb bun.IDB, c *Conference) error {
 	if c.ID == uuid.Nil {
 		c.ID = NewID()
 	}
-	_, err := idb.NewInsert().Model(c).Returning("agenda_version, created_at, updated_at").Exec(ctx)
+	// The public agenda's first version.
+	c.AgendaVersion = 1
+	_, err := idb.NewInsert().Model(c).Returning("created_at, updated_at").Exec(ctx)
 	if IsUniqueViolation(err, "conferences_slug_key") {
 		return fmt.Errorf("conference %q: %w", c.Slug, ErrConferenceSlugTaken)
 	}

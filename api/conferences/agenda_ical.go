@@ -136,4 +136,3 @@ func foldICalLine(s string) string {
 // utf8Start reports whether b begins a UTF-8 character (is not a
 // continuation byte).
 func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
-
