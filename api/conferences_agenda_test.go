@@ -278,3 +278,27 @@ func TestAgenda_WritesAreTheOrganizationOwnersAndAdmins(t *testing.T) {
 	assert.Equal(t, 1, w.count(t, (*db.AgendaItem)(nil), "conference_id = ?", c.GetId()))
 	assert.Equal(t, 1, w.count(t, (*db.AgendaItem)(nil), "conference_id = ? AND status = 'scheduled'", c.GetId()))
 }
+
+func TestConferences_UpdateKeepsScheduledItemsInsideTheDates(t *testing.T) {
+	w := newConfWorld(t)
+	ctx := context.Background()
+	c := w.published(t, conferenceInput())
+	_, err := w.addItem(c.GetId(), agendaItem("Closing", "Hall A", tokyoAt(12, 17, 0), time.Hour))
+	require.NoError(t, err)
+
+	shorter := conferenceInput()
+	shorter.Slug, shorter.EndDate = c.GetSlug(), "2027-03-11"
+	_, err = w.conferences.UpdateConference(ctx, testenv.As(w.owner, &conferencesv1.UpdateConferenceRequest{ConferenceId: c.GetId(), Conference: shorter}))
+	testenv.RequireCode(t, err, connect.CodeFailedPrecondition)
+	unchanged, err := w.get(w.owner, c.GetId())
+	require.NoError(t, err)
+	assert.Equal(t, "2027-03-12", unchanged.GetEndDate())
+
+	longer := conferenceInput()
+	longer.Slug, longer.Name, longer.EndDate = c.GetSlug(), "Tokyo Dev Days, extended", "2027-03-13"
+	updated, err := w.conferences.UpdateConference(ctx, testenv.As(w.owner, &conferencesv1.UpdateConferenceRequest{ConferenceId: c.GetId(), Conference: longer}))
+	require.NoError(t, err)
+	assert.Equal(t, "2027-03-13", updated.Msg.GetConference().GetEndDate())
+	assert.Equal(t, "Tokyo Dev Days, extended", updated.Msg.GetConference().GetName())
+	assert.Greater(t, updated.Msg.GetConference().GetAgendaVersion(), unchanged.GetAgendaVersion(), "the public agenda shows the name")
+}
