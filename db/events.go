@@ -26,6 +26,7 @@ type Event struct {
 	ID                    uuid.UUID  `bun:"id,pk,type:uuid"`
 	HostUserID            uuid.UUID  `bun:"host_user_id,type:uuid,notnull"`
 	OrganizationID        *uuid.UUID `bun:"organization_id,type:uuid"`
+	ConferenceID          *uuid.UUID `bun:"conference_id,type:uuid"`
 	Title                 string     `bun:"title,notnull"`
 	Slug                  string     `bun:"slug,notnull"`
 	Mood                  string     `bun:"mood,notnull"`

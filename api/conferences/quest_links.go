@@ -62,10 +62,10 @@ func parseLinkToken(key []byte, token string) (taskID, userID uuid.UUID, err err
 	return taskID, userID, nil
 }
 
-// questLinkRoutes serve the tracked links; they need no login, the token
+// questLinkRoute serve the tracked links; they need no login, the token
 // is the proof.
-func questLinkRoutes(d Deps) []rpc.Route {
-	return []rpc.Route{{Pattern: "GET " + questVisitPath + "{token}", Handler: &questLinkVisit{d}}}
+func questLinkRoute(d Deps) rpc.Route {
+	return rpc.Route{Pattern: "GET " + questVisitPath + "{token}", Handler: &questLinkVisit{d}}
 }
 
 // questLinkVisit records a tracked link's visit and redirects to the

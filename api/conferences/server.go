@@ -53,5 +53,12 @@ type Deps struct {
 // Domain lists the conferences services for the server to mount, one
 // line per service (each built in its topic's file).
 func Domain(d Deps) rpc.Domain {
-	return rpc.Domain{Services: []rpc.Service{}, Routes: questLinkRoutes(d)}
+	return rpc.Domain{
+		Services: []rpc.Service{
+			conferenceService(d),
+			agendaService(d),
+			speakerService(d),
+		},
+		Routes: []rpc.Route{agendaICalRoute(d), questLinkRoute(d)},
+	}
 }
