@@ -32,6 +32,7 @@ import (
 	"github.com/convene/convene/internal/providers/social"
 	"github.com/convene/convene/internal/ratelimit"
 	"github.com/convene/convene/internal/secretbox"
+	"github.com/convene/convene/internal/telegramlogin"
 	"github.com/convene/convene/internal/tickets"
 	"github.com/convene/convene/worker"
 	"github.com/riverqueue/river"
@@ -161,6 +162,7 @@ func (a *App) apiDeps() api.Deps {
 		SkipDirectWorkflowStarts: a.opts.SkipDirectWorkflowStarts, SkipDirectOrderStarts: a.opts.SkipDirectOrderStarts,
 		NotifyDailyQuota: a.Config.NotifyDailyQuota, ConnectionDailyLimit: a.Config.ConnectionDailyLimit,
 		Social: a.Social, SocialSandbox: a.SocialSandbox, SocialTokens: a.SocialTokens, Blob: a.Blob, Uploads: a.Uploads,
+		TelegramLogin: telegramlogin.NewVerifier(a.Config.TelegramBotToken, a.Config.TelegramLoginMaxAge),
 	}
 }
 
