@@ -53,5 +53,6 @@ type Deps struct {
 func Domain(d Deps) rpc.Domain {
 	return rpc.Domain{Services: []rpc.Service{
 		connectionService(d),
+		enrichmentService(d),
 	}}
 }
