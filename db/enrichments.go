@@ -122,7 +122,7 @@ type SocialProfile struct {
 // SocialProfilesOf lists userID's profiles in EnrichmentKinds order.
 func SocialProfilesOf(ctx context.Context, idb bun.IDB, userID uuid.UUID) ([]SocialProfile, error) {
 	var out []SocialProfile
-	err := idb.NewRaw(`
+	err := idb.NewRaw(`SELECT kind, input, status, input_hash, result, error, enriched_at, updated_at FROM (
 		SELECT 'linkedin' AS kind, profile_url AS input, status, input_hash, result, error, enriched_at, updated_at, 1 AS pos
 		  FROM linkedin_meta WHERE user_id = ?0
 		UNION ALL
@@ -131,7 +131,7 @@ func SocialProfilesOf(ctx context.Context, idb bun.IDB, userID uuid.UUID) ([]Soc
 		UNION ALL
 		SELECT 'crypto', wallet_address, status, input_hash, result, error, enriched_at, updated_at, 3
 		  FROM crypto_enrichments WHERE user_id = ?0
-		ORDER BY pos`, userID).Scan(ctx, &out)
+		) AS profiles ORDER BY pos`, userID).Scan(ctx, &out)
 	if err != nil {
 		return nil, fmt.Errorf("social profiles of %s: %w", userID, err)
 	}

@@ -2,13 +2,16 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/rivertype"
+	"github.com/uptrace/bun"
 
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/providers/enrichment"
@@ -68,12 +71,32 @@ func (w *EnrichProfileWorker) Work(ctx context.Context, job *river.Job[EnrichPro
 		if perr != nil && !errors.Is(perr, enrichment.ErrNoProfile) && !lastAttempt {
 			return fmt.Errorf("enrich %s profile of %s: %w", a.Profile, a.UserID, perr)
 		}
-		finished, err := db.FinishEnrichment(ctx, w.DB, a.UserID, a.Profile, p.InputHash, result, errorText(perr), w.Now())
+		finished, err := w.finish(ctx, job, p.InputHash, result, errorText(perr))
 		if err != nil || finished {
 			return err
 		}
 	}
 	return fmt.Errorf("enrich %s profile of %s: the profile kept changing", a.Profile, a.UserID)
+}
+
+// finish records the answer and completes the job in one transaction.
+// Completing it there, not after Work returns, closes a gap: a refresh
+// that commits after the answer finds the job completed and adds its own,
+// and one that commits before is answered by this job (both take the
+// profile's row lock first, so one waits for the other). No profile is
+// left pending without a job.
+func (w *EnrichProfileWorker) finish(ctx context.Context, job *river.Job[EnrichProfileArgs], inputHash string, result json.RawMessage, errText string) (bool, error) {
+	var finished bool
+	err := w.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		finished, err = db.FinishEnrichment(ctx, tx, job.Args.UserID, job.Args.Profile, inputHash, result, errText, w.Now())
+		if err != nil || !finished {
+			return err
+		}
+		_, err = river.JobCompleteTx[*riverdatabasesql.Driver](ctx, tx.Tx, job)
+		return err
+	})
+	return finished, err
 }
 
 // NextRetry retries a transient failure after a second, then two: an
