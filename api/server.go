@@ -36,6 +36,7 @@ import (
 	"github.com/convene/convene/internal/providers/social"
 	"github.com/convene/convene/internal/secretbox"
 	"github.com/convene/convene/internal/sessions"
+	"github.com/convene/convene/internal/telegramlogin"
 	"github.com/convene/convene/internal/tickets"
 )
 
@@ -90,6 +91,8 @@ type Deps struct {
 	ConnectionDailyLimit int
 	// QuestLinkKey signs the members' tracked links of url_visit tasks.
 	QuestLinkKey []byte
+	// TelegramLogin checks Telegram login widget answers.
+	TelegramLogin *telegramlogin.Verifier
 	// Blob stores uploaded media; Uploads signs the URLs clients upload to.
 	Blob    blob.Store
 	Uploads *blob.Signer

@@ -23,6 +23,7 @@ import (
 	"github.com/convene/convene/internal/blob"
 	"github.com/convene/convene/internal/engagement"
 	"github.com/convene/convene/internal/metrics"
+	"github.com/convene/convene/internal/providers/enrichment"
 	"github.com/convene/convene/internal/providers/notify"
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/social"
@@ -208,6 +209,7 @@ func registerJobs(w *river.Workers, o Options, inserter *river.Client[*sql.Tx]) 
 	river.AddWorker(w, &jobs.ExpireRecognitionsWorker{DB: o.DB, Now: o.Now})
 	river.AddWorker(w, &jobs.MaterializeSeriesWorker{DB: o.DB, Now: o.Now})
 	river.AddWorker(w, &jobs.MarkNoShowsWorker{DB: o.DB, Now: o.Now})
+	river.AddWorker(w, &jobs.EnrichProfileWorker{DB: o.DB, Provider: enrichment.Offline{}, Now: o.Now})
 }
 
 // registerTemporal adds every workflow and activity, a few lines per domain.

@@ -58,6 +58,8 @@ func Domain(d Deps) rpc.Domain {
 			conferenceService(d),
 			agendaService(d),
 			speakerService(d),
+			connectionService(d),
+			enrichmentService(d),
 		},
 		Routes: []rpc.Route{agendaICalRoute(d), questLinkRoute(d)},
 	}

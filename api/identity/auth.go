@@ -112,19 +112,39 @@ func (s *authServer) VerifyOtp(ctx context.Context, req *connect.Request[identit
 	if verifyFail != nil {
 		return nil, verifyFail
 	}
-	access, accessExp, err := s.Tokens.IssueSessionAccess(user.ID, session.familyID)
-	if err != nil {
-		return nil, err
-	}
-	me, err := loadUser(ctx, s.DB, user.ID)
+	in, err := s.finishSignIn(ctx, user.ID, session, created)
 	if err != nil {
 		return nil, err
 	}
 	return connect.NewResponse(&identityv1.VerifyOtpResponse{
-		AccessToken: access, AccessTokenExpiresAt: timestamppb.New(accessExp),
-		RefreshToken: session.token, RefreshTokenExpiresAt: timestamppb.New(session.expiresAt),
-		User: me, NewUser: created,
+		AccessToken: in.access, AccessTokenExpiresAt: timestamppb.New(in.accessExp),
+		RefreshToken: in.session.token, RefreshTokenExpiresAt: timestamppb.New(in.session.expiresAt),
+		User: in.user, NewUser: in.created,
 	}), nil
+}
+
+// signedIn is what every sign-in (VerifyOtp, LoginWithTelegram) answers:
+// the new login's tokens and the signed-in user.
+type signedIn struct {
+	access    string
+	accessExp time.Time
+	session   issuedRefresh
+	user      *identityv1.User
+	created   bool
+}
+
+// finishSignIn issues the access token of a login whose refresh token is
+// committed and loads the user, after the sign-in's transaction.
+func (s *authServer) finishSignIn(ctx context.Context, userID uuid.UUID, session issuedRefresh, created bool) (*signedIn, error) {
+	access, accessExp, err := s.Tokens.IssueSessionAccess(userID, session.familyID)
+	if err != nil {
+		return nil, err
+	}
+	me, err := loadUser(ctx, s.DB, userID)
+	if err != nil {
+		return nil, err
+	}
+	return &signedIn{access: access, accessExp: accessExp, session: session, user: me, created: created}, nil
 }
 
 // checkCode verifies code against the newest OTP of phone, recording the

@@ -22,7 +22,7 @@ var roles = rpc.NewEnum(map[identityv1.OrganizationRole]string{
 func userToProto(u *db.User, p *db.Profile, interests []db.Interest, pendingEmail string) *identityv1.User {
 	out := &identityv1.User{
 		Id: u.ID.String(), Phone: rpc.Deref(u.Phone), Email: rpc.Deref(u.Email), IsStaff: u.IsStaff,
-		EmailVerified: u.EmailVerifiedAt != nil, PendingEmail: pendingEmail,
+		EmailVerified: u.EmailVerifiedAt != nil, PendingEmail: pendingEmail, TelegramId: rpc.Deref(u.TelegramID),
 		Interests: interestsToProto(interests), CreatedAt: timestamppb.New(u.CreatedAt),
 		Profile: &identityv1.Profile{
 			Name: p.Name, Bio: p.Bio, Location: p.Location, Gender: rpc.Deref(p.Gender),

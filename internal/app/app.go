@@ -34,6 +34,7 @@ import (
 	"github.com/convene/convene/internal/questcheck"
 	"github.com/convene/convene/internal/ratelimit"
 	"github.com/convene/convene/internal/secretbox"
+	"github.com/convene/convene/internal/telegramlogin"
 	"github.com/convene/convene/internal/tickets"
 	"github.com/convene/convene/worker"
 	"github.com/riverqueue/river"
@@ -168,6 +169,7 @@ func (a *App) apiDeps() api.Deps {
 		NotifyDailyQuota: a.Config.NotifyDailyQuota, ConnectionDailyLimit: a.Config.ConnectionDailyLimit,
 		QuestLinkKey: conferences.LinkKey(a.Config.JWTSecret),
 		Social:       a.Social, SocialSandbox: a.SocialSandbox, SocialTokens: a.SocialTokens, Blob: a.Blob, Uploads: a.Uploads,
+		TelegramLogin: telegramlogin.NewVerifier(a.Config.TelegramBotToken, a.Config.TelegramLoginMaxAge),
 	}
 }
 

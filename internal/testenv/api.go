@@ -29,6 +29,7 @@ import (
 	"github.com/convene/convene/internal/questcheck"
 	"github.com/convene/convene/internal/secretbox"
 	"github.com/convene/convene/internal/tickets"
+	"github.com/convene/convene/proto/convene/conferences/v1/conferencesv1connect"
 	"github.com/convene/convene/proto/convene/content/v1/contentv1connect"
 	"github.com/convene/convene/proto/convene/engagement/v1/engagementv1connect"
 	"github.com/convene/convene/proto/convene/events/v1/eventsv1connect"
@@ -91,6 +92,8 @@ type API struct {
 	Teams         engagementv1connect.TeamServiceClient
 	Activities    engagementv1connect.ActivityServiceClient
 	Onboarding    onboardingv1connect.OnboardingServiceClient
+	Connections   conferencesv1connect.ConnectionServiceClient
+	Enrichments   conferencesv1connect.EnrichmentServiceClient
 
 	// Sandbox is the payment sandbox the API uses; Tickets its ticket keys.
 	Sandbox *payment.Sandbox
@@ -268,6 +271,8 @@ func (a *API) connectClients() {
 	a.Rules = engagementv1connect.NewRulesServiceClient(a.HTTP, a.URL)
 	a.Activities = engagementv1connect.NewActivityServiceClient(a.HTTP, a.URL)
 	a.Onboarding = onboardingv1connect.NewOnboardingServiceClient(a.HTTP, a.URL)
+	a.Connections = conferencesv1connect.NewConnectionServiceClient(a.HTTP, a.URL)
+	a.Enrichments = conferencesv1connect.NewEnrichmentServiceClient(a.HTTP, a.URL)
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -272,6 +272,143 @@ func (x *VerifyOtpResponse) GetNewUser() bool {
 	return false
 }
 
+// LoginWithTelegramRequest carries the widget's answer.
+type LoginWithTelegramRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Login         *TelegramLogin         `protobuf:"bytes,1,opt,name=login,proto3" json:"login,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LoginWithTelegramRequest) Reset() {
+	*x = LoginWithTelegramRequest{}
+	mi := &file_convene_identity_v1_auth_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LoginWithTelegramRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LoginWithTelegramRequest) ProtoMessage() {}
+
+func (x *LoginWithTelegramRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_convene_identity_v1_auth_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LoginWithTelegramRequest.ProtoReflect.Descriptor instead.
+func (*LoginWithTelegramRequest) Descriptor() ([]byte, []int) {
+	return file_convene_identity_v1_auth_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *LoginWithTelegramRequest) GetLogin() *TelegramLogin {
+	if x != nil {
+		return x.Login
+	}
+	return nil
+}
+
+// LoginWithTelegramResponse is VerifyOtpResponse's twin, field for field:
+// the new session and the signed-in user.
+type LoginWithTelegramResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Short-lived JWT to send as "Authorization: Bearer <token>".
+	AccessToken string `protobuf:"bytes,1,opt,name=access_token,json=accessToken,proto3" json:"access_token,omitempty"`
+	// Long-lived opaque token for Refresh and Logout.
+	RefreshToken string `protobuf:"bytes,2,opt,name=refresh_token,json=refreshToken,proto3" json:"refresh_token,omitempty"`
+	// When access_token expires.
+	AccessTokenExpiresAt *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=access_token_expires_at,json=accessTokenExpiresAt,proto3" json:"access_token_expires_at,omitempty"`
+	// When refresh_token expires.
+	RefreshTokenExpiresAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=refresh_token_expires_at,json=refreshTokenExpiresAt,proto3" json:"refresh_token_expires_at,omitempty"`
+	// The signed-in user.
+	User *User `protobuf:"bytes,5,opt,name=user,proto3" json:"user,omitempty"`
+	// Whether the account was created by this sign-in.
+	NewUser       bool `protobuf:"varint,6,opt,name=new_user,json=newUser,proto3" json:"new_user,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LoginWithTelegramResponse) Reset() {
+	*x = LoginWithTelegramResponse{}
+	mi := &file_convene_identity_v1_auth_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LoginWithTelegramResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LoginWithTelegramResponse) ProtoMessage() {}
+
+func (x *LoginWithTelegramResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_convene_identity_v1_auth_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LoginWithTelegramResponse.ProtoReflect.Descriptor instead.
+func (*LoginWithTelegramResponse) Descriptor() ([]byte, []int) {
+	return file_convene_identity_v1_auth_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *LoginWithTelegramResponse) GetAccessToken() string {
+	if x != nil {
+		return x.AccessToken
+	}
+	return ""
+}
+
+func (x *LoginWithTelegramResponse) GetRefreshToken() string {
+	if x != nil {
+		return x.RefreshToken
+	}
+	return ""
+}
+
+func (x *LoginWithTelegramResponse) GetAccessTokenExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AccessTokenExpiresAt
+	}
+	return nil
+}
+
+func (x *LoginWithTelegramResponse) GetRefreshTokenExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RefreshTokenExpiresAt
+	}
+	return nil
+}
+
+func (x *LoginWithTelegramResponse) GetUser() *User {
+	if x != nil {
+		return x.User
+	}
+	return nil
+}
+
+func (x *LoginWithTelegramResponse) GetNewUser() bool {
+	if x != nil {
+		return x.NewUser
+	}
+	return false
+}
+
 // RefreshRequest carries the refresh token to exchange.
 type RefreshRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -283,7 +420,7 @@ type RefreshRequest struct {
 
 func (x *RefreshRequest) Reset() {
 	*x = RefreshRequest{}
-	mi := &file_convene_identity_v1_auth_proto_msgTypes[4]
+	mi := &file_convene_identity_v1_auth_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -295,7 +432,7 @@ func (x *RefreshRequest) String() string {
 func (*RefreshRequest) ProtoMessage() {}
 
 func (x *RefreshRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_identity_v1_auth_proto_msgTypes[4]
+	mi := &file_convene_identity_v1_auth_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -308,7 +445,7 @@ func (x *RefreshRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefreshRequest.ProtoReflect.Descriptor instead.
 func (*RefreshRequest) Descriptor() ([]byte, []int) {
-	return file_convene_identity_v1_auth_proto_rawDescGZIP(), []int{4}
+	return file_convene_identity_v1_auth_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *RefreshRequest) GetRefreshToken() string {
@@ -335,7 +472,7 @@ type RefreshResponse struct {
 
 func (x *RefreshResponse) Reset() {
 	*x = RefreshResponse{}
-	mi := &file_convene_identity_v1_auth_proto_msgTypes[5]
+	mi := &file_convene_identity_v1_auth_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -347,7 +484,7 @@ func (x *RefreshResponse) String() string {
 func (*RefreshResponse) ProtoMessage() {}
 
 func (x *RefreshResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_identity_v1_auth_proto_msgTypes[5]
+	mi := &file_convene_identity_v1_auth_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -360,7 +497,7 @@ func (x *RefreshResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefreshResponse.ProtoReflect.Descriptor instead.
 func (*RefreshResponse) Descriptor() ([]byte, []int) {
-	return file_convene_identity_v1_auth_proto_rawDescGZIP(), []int{5}
+	return file_convene_identity_v1_auth_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *RefreshResponse) GetAccessToken() string {
@@ -402,7 +539,7 @@ type LogoutRequest struct {
 
 func (x *LogoutRequest) Reset() {
 	*x = LogoutRequest{}
-	mi := &file_convene_identity_v1_auth_proto_msgTypes[6]
+	mi := &file_convene_identity_v1_auth_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -414,7 +551,7 @@ func (x *LogoutRequest) String() string {
 func (*LogoutRequest) ProtoMessage() {}
 
 func (x *LogoutRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_identity_v1_auth_proto_msgTypes[6]
+	mi := &file_convene_identity_v1_auth_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -427,7 +564,7 @@ func (x *LogoutRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogoutRequest.ProtoReflect.Descriptor instead.
 func (*LogoutRequest) Descriptor() ([]byte, []int) {
-	return file_convene_identity_v1_auth_proto_rawDescGZIP(), []int{6}
+	return file_convene_identity_v1_auth_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *LogoutRequest) GetRefreshToken() string {
@@ -446,7 +583,7 @@ type LogoutResponse struct {
 
 func (x *LogoutResponse) Reset() {
 	*x = LogoutResponse{}
-	mi := &file_convene_identity_v1_auth_proto_msgTypes[7]
+	mi := &file_convene_identity_v1_auth_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -458,7 +595,7 @@ func (x *LogoutResponse) String() string {
 func (*LogoutResponse) ProtoMessage() {}
 
 func (x *LogoutResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_identity_v1_auth_proto_msgTypes[7]
+	mi := &file_convene_identity_v1_auth_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -471,7 +608,7 @@ func (x *LogoutResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogoutResponse.ProtoReflect.Descriptor instead.
 func (*LogoutResponse) Descriptor() ([]byte, []int) {
-	return file_convene_identity_v1_auth_proto_rawDescGZIP(), []int{7}
+	return file_convene_identity_v1_auth_proto_rawDescGZIP(), []int{9}
 }
 
 var File_convene_identity_v1_auth_proto protoreflect.FileDescriptor
@@ -495,6 +632,15 @@ const file_convene_identity_v1_auth_proto_rawDesc = "" +
 	"\x17access_token_expires_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x14accessTokenExpiresAt\x12S\n" +
 	"\x18refresh_token_expires_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x15refreshTokenExpiresAt\x12-\n" +
 	"\x04user\x18\x05 \x01(\v2\x19.convene.identity.v1.UserR\x04user\x12\x19\n" +
+	"\bnew_user\x18\x06 \x01(\bR\anewUser\"\\\n" +
+	"\x18LoginWithTelegramRequest\x12@\n" +
+	"\x05login\x18\x01 \x01(\v2\".convene.identity.v1.TelegramLoginB\x06\xbaH\x03\xc8\x01\x01R\x05login\"\xd5\x02\n" +
+	"\x19LoginWithTelegramResponse\x12!\n" +
+	"\faccess_token\x18\x01 \x01(\tR\vaccessToken\x12#\n" +
+	"\rrefresh_token\x18\x02 \x01(\tR\frefreshToken\x12Q\n" +
+	"\x17access_token_expires_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x14accessTokenExpiresAt\x12S\n" +
+	"\x18refresh_token_expires_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x15refreshTokenExpiresAt\x12-\n" +
+	"\x04user\x18\x05 \x01(\v2\x19.convene.identity.v1.UserR\x04user\x12\x19\n" +
 	"\bnew_user\x18\x06 \x01(\bR\anewUser\"A\n" +
 	"\x0eRefreshRequest\x12/\n" +
 	"\rrefresh_token\x18\x01 \x01(\tB\n" +
@@ -507,11 +653,12 @@ const file_convene_identity_v1_auth_proto_rawDesc = "" +
 	"\rLogoutRequest\x12/\n" +
 	"\rrefresh_token\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\bR\frefreshToken\"\x10\n" +
-	"\x0eLogoutResponse2\xf1\x02\n" +
+	"\x0eLogoutResponse2\xe5\x03\n" +
 	"\vAuthService\x12]\n" +
 	"\n" +
 	"RequestOtp\x12&.convene.identity.v1.RequestOtpRequest\x1a'.convene.identity.v1.RequestOtpResponse\x12Z\n" +
-	"\tVerifyOtp\x12%.convene.identity.v1.VerifyOtpRequest\x1a&.convene.identity.v1.VerifyOtpResponse\x12T\n" +
+	"\tVerifyOtp\x12%.convene.identity.v1.VerifyOtpRequest\x1a&.convene.identity.v1.VerifyOtpResponse\x12r\n" +
+	"\x11LoginWithTelegram\x12-.convene.identity.v1.LoginWithTelegramRequest\x1a..convene.identity.v1.LoginWithTelegramResponse\x12T\n" +
 	"\aRefresh\x12#.convene.identity.v1.RefreshRequest\x1a$.convene.identity.v1.RefreshResponse\x12Q\n" +
 	"\x06Logout\x12\".convene.identity.v1.LogoutRequest\x1a#.convene.identity.v1.LogoutResponseBAZ?github.com/convene/convene/proto/convene/identity/v1;identityv1b\x06proto3"
 
@@ -527,39 +674,48 @@ func file_convene_identity_v1_auth_proto_rawDescGZIP() []byte {
 	return file_convene_identity_v1_auth_proto_rawDescData
 }
 
-var file_convene_identity_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_convene_identity_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_convene_identity_v1_auth_proto_goTypes = []any{
-	(*RequestOtpRequest)(nil),     // 0: convene.identity.v1.RequestOtpRequest
-	(*RequestOtpResponse)(nil),    // 1: convene.identity.v1.RequestOtpResponse
-	(*VerifyOtpRequest)(nil),      // 2: convene.identity.v1.VerifyOtpRequest
-	(*VerifyOtpResponse)(nil),     // 3: convene.identity.v1.VerifyOtpResponse
-	(*RefreshRequest)(nil),        // 4: convene.identity.v1.RefreshRequest
-	(*RefreshResponse)(nil),       // 5: convene.identity.v1.RefreshResponse
-	(*LogoutRequest)(nil),         // 6: convene.identity.v1.LogoutRequest
-	(*LogoutResponse)(nil),        // 7: convene.identity.v1.LogoutResponse
-	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
-	(*User)(nil),                  // 9: convene.identity.v1.User
+	(*RequestOtpRequest)(nil),         // 0: convene.identity.v1.RequestOtpRequest
+	(*RequestOtpResponse)(nil),        // 1: convene.identity.v1.RequestOtpResponse
+	(*VerifyOtpRequest)(nil),          // 2: convene.identity.v1.VerifyOtpRequest
+	(*VerifyOtpResponse)(nil),         // 3: convene.identity.v1.VerifyOtpResponse
+	(*LoginWithTelegramRequest)(nil),  // 4: convene.identity.v1.LoginWithTelegramRequest
+	(*LoginWithTelegramResponse)(nil), // 5: convene.identity.v1.LoginWithTelegramResponse
+	(*RefreshRequest)(nil),            // 6: convene.identity.v1.RefreshRequest
+	(*RefreshResponse)(nil),           // 7: convene.identity.v1.RefreshResponse
+	(*LogoutRequest)(nil),             // 8: convene.identity.v1.LogoutRequest
+	(*LogoutResponse)(nil),            // 9: convene.identity.v1.LogoutResponse
+	(*timestamppb.Timestamp)(nil),     // 10: google.protobuf.Timestamp
+	(*User)(nil),                      // 11: convene.identity.v1.User
+	(*TelegramLogin)(nil),             // 12: convene.identity.v1.TelegramLogin
 }
 var file_convene_identity_v1_auth_proto_depIdxs = []int32{
-	8,  // 0: convene.identity.v1.RequestOtpResponse.expires_at:type_name -> google.protobuf.Timestamp
-	8,  // 1: convene.identity.v1.VerifyOtpResponse.access_token_expires_at:type_name -> google.protobuf.Timestamp
-	8,  // 2: convene.identity.v1.VerifyOtpResponse.refresh_token_expires_at:type_name -> google.protobuf.Timestamp
-	9,  // 3: convene.identity.v1.VerifyOtpResponse.user:type_name -> convene.identity.v1.User
-	8,  // 4: convene.identity.v1.RefreshResponse.access_token_expires_at:type_name -> google.protobuf.Timestamp
-	8,  // 5: convene.identity.v1.RefreshResponse.refresh_token_expires_at:type_name -> google.protobuf.Timestamp
-	0,  // 6: convene.identity.v1.AuthService.RequestOtp:input_type -> convene.identity.v1.RequestOtpRequest
-	2,  // 7: convene.identity.v1.AuthService.VerifyOtp:input_type -> convene.identity.v1.VerifyOtpRequest
-	4,  // 8: convene.identity.v1.AuthService.Refresh:input_type -> convene.identity.v1.RefreshRequest
-	6,  // 9: convene.identity.v1.AuthService.Logout:input_type -> convene.identity.v1.LogoutRequest
-	1,  // 10: convene.identity.v1.AuthService.RequestOtp:output_type -> convene.identity.v1.RequestOtpResponse
-	3,  // 11: convene.identity.v1.AuthService.VerifyOtp:output_type -> convene.identity.v1.VerifyOtpResponse
-	5,  // 12: convene.identity.v1.AuthService.Refresh:output_type -> convene.identity.v1.RefreshResponse
-	7,  // 13: convene.identity.v1.AuthService.Logout:output_type -> convene.identity.v1.LogoutResponse
-	10, // [10:14] is the sub-list for method output_type
-	6,  // [6:10] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	10, // 0: convene.identity.v1.RequestOtpResponse.expires_at:type_name -> google.protobuf.Timestamp
+	10, // 1: convene.identity.v1.VerifyOtpResponse.access_token_expires_at:type_name -> google.protobuf.Timestamp
+	10, // 2: convene.identity.v1.VerifyOtpResponse.refresh_token_expires_at:type_name -> google.protobuf.Timestamp
+	11, // 3: convene.identity.v1.VerifyOtpResponse.user:type_name -> convene.identity.v1.User
+	12, // 4: convene.identity.v1.LoginWithTelegramRequest.login:type_name -> convene.identity.v1.TelegramLogin
+	10, // 5: convene.identity.v1.LoginWithTelegramResponse.access_token_expires_at:type_name -> google.protobuf.Timestamp
+	10, // 6: convene.identity.v1.LoginWithTelegramResponse.refresh_token_expires_at:type_name -> google.protobuf.Timestamp
+	11, // 7: convene.identity.v1.LoginWithTelegramResponse.user:type_name -> convene.identity.v1.User
+	10, // 8: convene.identity.v1.RefreshResponse.access_token_expires_at:type_name -> google.protobuf.Timestamp
+	10, // 9: convene.identity.v1.RefreshResponse.refresh_token_expires_at:type_name -> google.protobuf.Timestamp
+	0,  // 10: convene.identity.v1.AuthService.RequestOtp:input_type -> convene.identity.v1.RequestOtpRequest
+	2,  // 11: convene.identity.v1.AuthService.VerifyOtp:input_type -> convene.identity.v1.VerifyOtpRequest
+	4,  // 12: convene.identity.v1.AuthService.LoginWithTelegram:input_type -> convene.identity.v1.LoginWithTelegramRequest
+	6,  // 13: convene.identity.v1.AuthService.Refresh:input_type -> convene.identity.v1.RefreshRequest
+	8,  // 14: convene.identity.v1.AuthService.Logout:input_type -> convene.identity.v1.LogoutRequest
+	1,  // 15: convene.identity.v1.AuthService.RequestOtp:output_type -> convene.identity.v1.RequestOtpResponse
+	3,  // 16: convene.identity.v1.AuthService.VerifyOtp:output_type -> convene.identity.v1.VerifyOtpResponse
+	5,  // 17: convene.identity.v1.AuthService.LoginWithTelegram:output_type -> convene.identity.v1.LoginWithTelegramResponse
+	7,  // 18: convene.identity.v1.AuthService.Refresh:output_type -> convene.identity.v1.RefreshResponse
+	9,  // 19: convene.identity.v1.AuthService.Logout:output_type -> convene.identity.v1.LogoutResponse
+	15, // [15:20] is the sub-list for method output_type
+	10, // [10:15] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_convene_identity_v1_auth_proto_init() }
@@ -574,7 +730,7 @@ func file_convene_identity_v1_auth_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_convene_identity_v1_auth_proto_rawDesc), len(file_convene_identity_v1_auth_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

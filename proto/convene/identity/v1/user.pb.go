@@ -45,7 +45,10 @@ type User struct {
 	EmailVerified bool `protobuf:"varint,8,opt,name=email_verified,json=emailVerified,proto3" json:"email_verified,omitempty"`
 	// An address waiting for its code (RequestEmailVerification), empty if
 	// none; it replaces email once verified.
-	PendingEmail  string `protobuf:"bytes,9,opt,name=pending_email,json=pendingEmail,proto3" json:"pending_email,omitempty"`
+	PendingEmail string `protobuf:"bytes,9,opt,name=pending_email,json=pendingEmail,proto3" json:"pending_email,omitempty"`
+	// The Telegram user ID the user signs in with, empty if none
+	// (LinkTelegram, AuthService.LoginWithTelegram).
+	TelegramId    string `protobuf:"bytes,10,opt,name=telegram_id,json=telegramId,proto3" json:"telegram_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -139,6 +142,13 @@ func (x *User) GetEmailVerified() bool {
 func (x *User) GetPendingEmail() string {
 	if x != nil {
 		return x.PendingEmail
+	}
+	return ""
+}
+
+func (x *User) GetTelegramId() string {
+	if x != nil {
+		return x.TelegramId
 	}
 	return ""
 }
@@ -846,11 +856,200 @@ func (x *VerifyEmailResponse) GetUser() *User {
 	return nil
 }
 
+// TelegramLogin is what Telegram's login widget hands the page after the
+// user agreed: the account's fields and Telegram's signature of them.
+// Send the fields exactly as received; an absent one stays empty (0).
+type TelegramLogin struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The Telegram user ID.
+	Id        int64  `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	FirstName string `protobuf:"bytes,2,opt,name=first_name,json=firstName,proto3" json:"first_name,omitempty"`
+	LastName  string `protobuf:"bytes,3,opt,name=last_name,json=lastName,proto3" json:"last_name,omitempty"`
+	Username  string `protobuf:"bytes,4,opt,name=username,proto3" json:"username,omitempty"`
+	PhotoUrl  string `protobuf:"bytes,5,opt,name=photo_url,json=photoUrl,proto3" json:"photo_url,omitempty"`
+	// When the user signed in to the widget, in Unix seconds.
+	AuthDate int64 `protobuf:"varint,6,opt,name=auth_date,json=authDate,proto3" json:"auth_date,omitempty"`
+	// Hex HMAC-SHA256 of the other fields (Telegram's data-check-string)
+	// keyed with SHA-256 of the bot token.
+	Hash          string `protobuf:"bytes,7,opt,name=hash,proto3" json:"hash,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TelegramLogin) Reset() {
+	*x = TelegramLogin{}
+	mi := &file_convene_identity_v1_user_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TelegramLogin) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TelegramLogin) ProtoMessage() {}
+
+func (x *TelegramLogin) ProtoReflect() protoreflect.Message {
+	mi := &file_convene_identity_v1_user_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TelegramLogin.ProtoReflect.Descriptor instead.
+func (*TelegramLogin) Descriptor() ([]byte, []int) {
+	return file_convene_identity_v1_user_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *TelegramLogin) GetId() int64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *TelegramLogin) GetFirstName() string {
+	if x != nil {
+		return x.FirstName
+	}
+	return ""
+}
+
+func (x *TelegramLogin) GetLastName() string {
+	if x != nil {
+		return x.LastName
+	}
+	return ""
+}
+
+func (x *TelegramLogin) GetUsername() string {
+	if x != nil {
+		return x.Username
+	}
+	return ""
+}
+
+func (x *TelegramLogin) GetPhotoUrl() string {
+	if x != nil {
+		return x.PhotoUrl
+	}
+	return ""
+}
+
+func (x *TelegramLogin) GetAuthDate() int64 {
+	if x != nil {
+		return x.AuthDate
+	}
+	return 0
+}
+
+func (x *TelegramLogin) GetHash() string {
+	if x != nil {
+		return x.Hash
+	}
+	return ""
+}
+
+// LinkTelegramRequest carries the widget's answer for the caller.
+type LinkTelegramRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Login         *TelegramLogin         `protobuf:"bytes,1,opt,name=login,proto3" json:"login,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LinkTelegramRequest) Reset() {
+	*x = LinkTelegramRequest{}
+	mi := &file_convene_identity_v1_user_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LinkTelegramRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LinkTelegramRequest) ProtoMessage() {}
+
+func (x *LinkTelegramRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_convene_identity_v1_user_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LinkTelegramRequest.ProtoReflect.Descriptor instead.
+func (*LinkTelegramRequest) Descriptor() ([]byte, []int) {
+	return file_convene_identity_v1_user_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *LinkTelegramRequest) GetLogin() *TelegramLogin {
+	if x != nil {
+		return x.Login
+	}
+	return nil
+}
+
+// LinkTelegramResponse is the caller's account, now with telegram_id.
+type LinkTelegramResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	User          *User                  `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LinkTelegramResponse) Reset() {
+	*x = LinkTelegramResponse{}
+	mi := &file_convene_identity_v1_user_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LinkTelegramResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LinkTelegramResponse) ProtoMessage() {}
+
+func (x *LinkTelegramResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_convene_identity_v1_user_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LinkTelegramResponse.ProtoReflect.Descriptor instead.
+func (*LinkTelegramResponse) Descriptor() ([]byte, []int) {
+	return file_convene_identity_v1_user_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *LinkTelegramResponse) GetUser() *User {
+	if x != nil {
+		return x.User
+	}
+	return nil
+}
+
 var File_convene_identity_v1_user_proto protoreflect.FileDescriptor
 
 const file_convene_identity_v1_user_proto_rawDesc = "" +
 	"\n" +
-	"\x1econvene/identity/v1/user.proto\x12\x13convene.identity.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd9\x02\n" +
+	"\x1econvene/identity/v1/user.proto\x12\x13convene.identity.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfa\x02\n" +
 	"\x04User\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05phone\x18\x02 \x01(\tR\x05phone\x12\x14\n" +
@@ -861,7 +1060,10 @@ const file_convene_identity_v1_user_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12%\n" +
 	"\x0eemail_verified\x18\b \x01(\bR\remailVerified\x12#\n" +
-	"\rpending_email\x18\t \x01(\tR\fpendingEmail\"\xce\x01\n" +
+	"\rpending_email\x18\t \x01(\tR\fpendingEmail\x12\x1f\n" +
+	"\vtelegram_id\x18\n" +
+	" \x01(\tR\n" +
+	"telegramId\"\xce\x01\n" +
 	"\aProfile\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x10\n" +
 	"\x03bio\x18\x02 \x01(\tR\x03bio\x12\x1a\n" +
@@ -916,13 +1118,27 @@ const file_convene_identity_v1_user_proto_rawDesc = "" +
 	"\x04code\x18\x01 \x01(\tB\x11\xbaH\x0er\f2\n" +
 	"^[0-9]{6}$R\x04code\"D\n" +
 	"\x13VerifyEmailResponse\x12-\n" +
-	"\x04user\x18\x01 \x01(\v2\x19.convene.identity.v1.UserR\x04user2\xa3\x04\n" +
+	"\x04user\x18\x01 \x01(\v2\x19.convene.identity.v1.UserR\x04user\"\x95\x02\n" +
+	"\rTelegramLogin\x12\x17\n" +
+	"\x02id\x18\x01 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\x02id\x12'\n" +
+	"\n" +
+	"first_name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\tfirstName\x12%\n" +
+	"\tlast_name\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\blastName\x12#\n" +
+	"\busername\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18@R\busername\x12%\n" +
+	"\tphoto_url\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\bphotoUrl\x12$\n" +
+	"\tauth_date\x18\x06 \x01(\x03B\a\xbaH\x04\"\x02 \x00R\bauthDate\x12)\n" +
+	"\x04hash\x18\a \x01(\tB\x15\xbaH\x12r\x102\x0e^[0-9a-f]{64}$R\x04hash\"W\n" +
+	"\x13LinkTelegramRequest\x12@\n" +
+	"\x05login\x18\x01 \x01(\v2\".convene.identity.v1.TelegramLoginB\x06\xbaH\x03\xc8\x01\x01R\x05login\"E\n" +
+	"\x14LinkTelegramResponse\x12-\n" +
+	"\x04user\x18\x01 \x01(\v2\x19.convene.identity.v1.UserR\x04user2\x88\x05\n" +
 	"\vUserService\x12S\n" +
 	"\x05GetMe\x12!.convene.identity.v1.GetMeRequest\x1a\".convene.identity.v1.GetMeResponse\"\x03\x90\x02\x01\x12f\n" +
 	"\rUpdateProfile\x12).convene.identity.v1.UpdateProfileRequest\x1a*.convene.identity.v1.UpdateProfileResponse\x12k\n" +
 	"\rListInterests\x12).convene.identity.v1.ListInterestsRequest\x1a*.convene.identity.v1.ListInterestsResponse\"\x03\x90\x02\x01\x12\x87\x01\n" +
 	"\x18RequestEmailVerification\x124.convene.identity.v1.RequestEmailVerificationRequest\x1a5.convene.identity.v1.RequestEmailVerificationResponse\x12`\n" +
-	"\vVerifyEmail\x12'.convene.identity.v1.VerifyEmailRequest\x1a(.convene.identity.v1.VerifyEmailResponseBAZ?github.com/convene/convene/proto/convene/identity/v1;identityv1b\x06proto3"
+	"\vVerifyEmail\x12'.convene.identity.v1.VerifyEmailRequest\x1a(.convene.identity.v1.VerifyEmailResponse\x12c\n" +
+	"\fLinkTelegram\x12(.convene.identity.v1.LinkTelegramRequest\x1a).convene.identity.v1.LinkTelegramResponseBAZ?github.com/convene/convene/proto/convene/identity/v1;identityv1b\x06proto3"
 
 var (
 	file_convene_identity_v1_user_proto_rawDescOnce sync.Once
@@ -936,7 +1152,7 @@ func file_convene_identity_v1_user_proto_rawDescGZIP() []byte {
 	return file_convene_identity_v1_user_proto_rawDescData
 }
 
-var file_convene_identity_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_convene_identity_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_convene_identity_v1_user_proto_goTypes = []any{
 	(*User)(nil),                             // 0: convene.identity.v1.User
 	(*Profile)(nil),                          // 1: convene.identity.v1.Profile
@@ -951,32 +1167,39 @@ var file_convene_identity_v1_user_proto_goTypes = []any{
 	(*RequestEmailVerificationResponse)(nil), // 10: convene.identity.v1.RequestEmailVerificationResponse
 	(*VerifyEmailRequest)(nil),               // 11: convene.identity.v1.VerifyEmailRequest
 	(*VerifyEmailResponse)(nil),              // 12: convene.identity.v1.VerifyEmailResponse
-	(*timestamppb.Timestamp)(nil),            // 13: google.protobuf.Timestamp
+	(*TelegramLogin)(nil),                    // 13: convene.identity.v1.TelegramLogin
+	(*LinkTelegramRequest)(nil),              // 14: convene.identity.v1.LinkTelegramRequest
+	(*LinkTelegramResponse)(nil),             // 15: convene.identity.v1.LinkTelegramResponse
+	(*timestamppb.Timestamp)(nil),            // 16: google.protobuf.Timestamp
 }
 var file_convene_identity_v1_user_proto_depIdxs = []int32{
 	1,  // 0: convene.identity.v1.User.profile:type_name -> convene.identity.v1.Profile
 	2,  // 1: convene.identity.v1.User.interests:type_name -> convene.identity.v1.Interest
-	13, // 2: convene.identity.v1.User.created_at:type_name -> google.protobuf.Timestamp
+	16, // 2: convene.identity.v1.User.created_at:type_name -> google.protobuf.Timestamp
 	0,  // 3: convene.identity.v1.GetMeResponse.user:type_name -> convene.identity.v1.User
 	0,  // 4: convene.identity.v1.UpdateProfileResponse.user:type_name -> convene.identity.v1.User
 	2,  // 5: convene.identity.v1.ListInterestsResponse.interests:type_name -> convene.identity.v1.Interest
-	13, // 6: convene.identity.v1.RequestEmailVerificationResponse.expires_at:type_name -> google.protobuf.Timestamp
+	16, // 6: convene.identity.v1.RequestEmailVerificationResponse.expires_at:type_name -> google.protobuf.Timestamp
 	0,  // 7: convene.identity.v1.VerifyEmailResponse.user:type_name -> convene.identity.v1.User
-	3,  // 8: convene.identity.v1.UserService.GetMe:input_type -> convene.identity.v1.GetMeRequest
-	5,  // 9: convene.identity.v1.UserService.UpdateProfile:input_type -> convene.identity.v1.UpdateProfileRequest
-	7,  // 10: convene.identity.v1.UserService.ListInterests:input_type -> convene.identity.v1.ListInterestsRequest
-	9,  // 11: convene.identity.v1.UserService.RequestEmailVerification:input_type -> convene.identity.v1.RequestEmailVerificationRequest
-	11, // 12: convene.identity.v1.UserService.VerifyEmail:input_type -> convene.identity.v1.VerifyEmailRequest
-	4,  // 13: convene.identity.v1.UserService.GetMe:output_type -> convene.identity.v1.GetMeResponse
-	6,  // 14: convene.identity.v1.UserService.UpdateProfile:output_type -> convene.identity.v1.UpdateProfileResponse
-	8,  // 15: convene.identity.v1.UserService.ListInterests:output_type -> convene.identity.v1.ListInterestsResponse
-	10, // 16: convene.identity.v1.UserService.RequestEmailVerification:output_type -> convene.identity.v1.RequestEmailVerificationResponse
-	12, // 17: convene.identity.v1.UserService.VerifyEmail:output_type -> convene.identity.v1.VerifyEmailResponse
-	13, // [13:18] is the sub-list for method output_type
-	8,  // [8:13] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	13, // 8: convene.identity.v1.LinkTelegramRequest.login:type_name -> convene.identity.v1.TelegramLogin
+	0,  // 9: convene.identity.v1.LinkTelegramResponse.user:type_name -> convene.identity.v1.User
+	3,  // 10: convene.identity.v1.UserService.GetMe:input_type -> convene.identity.v1.GetMeRequest
+	5,  // 11: convene.identity.v1.UserService.UpdateProfile:input_type -> convene.identity.v1.UpdateProfileRequest
+	7,  // 12: convene.identity.v1.UserService.ListInterests:input_type -> convene.identity.v1.ListInterestsRequest
+	9,  // 13: convene.identity.v1.UserService.RequestEmailVerification:input_type -> convene.identity.v1.RequestEmailVerificationRequest
+	11, // 14: convene.identity.v1.UserService.VerifyEmail:input_type -> convene.identity.v1.VerifyEmailRequest
+	14, // 15: convene.identity.v1.UserService.LinkTelegram:input_type -> convene.identity.v1.LinkTelegramRequest
+	4,  // 16: convene.identity.v1.UserService.GetMe:output_type -> convene.identity.v1.GetMeResponse
+	6,  // 17: convene.identity.v1.UserService.UpdateProfile:output_type -> convene.identity.v1.UpdateProfileResponse
+	8,  // 18: convene.identity.v1.UserService.ListInterests:output_type -> convene.identity.v1.ListInterestsResponse
+	10, // 19: convene.identity.v1.UserService.RequestEmailVerification:output_type -> convene.identity.v1.RequestEmailVerificationResponse
+	12, // 20: convene.identity.v1.UserService.VerifyEmail:output_type -> convene.identity.v1.VerifyEmailResponse
+	15, // 21: convene.identity.v1.UserService.LinkTelegram:output_type -> convene.identity.v1.LinkTelegramResponse
+	16, // [16:22] is the sub-list for method output_type
+	10, // [10:16] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_convene_identity_v1_user_proto_init() }
@@ -991,7 +1214,7 @@ func file_convene_identity_v1_user_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_convene_identity_v1_user_proto_rawDesc), len(file_convene_identity_v1_user_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   13,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -37,6 +37,9 @@ const (
 	AuthServiceRequestOtpProcedure = "/convene.identity.v1.AuthService/RequestOtp"
 	// AuthServiceVerifyOtpProcedure is the fully-qualified name of the AuthService's VerifyOtp RPC.
 	AuthServiceVerifyOtpProcedure = "/convene.identity.v1.AuthService/VerifyOtp"
+	// AuthServiceLoginWithTelegramProcedure is the fully-qualified name of the AuthService's
+	// LoginWithTelegram RPC.
+	AuthServiceLoginWithTelegramProcedure = "/convene.identity.v1.AuthService/LoginWithTelegram"
 	// AuthServiceRefreshProcedure is the fully-qualified name of the AuthService's Refresh RPC.
 	AuthServiceRefreshProcedure = "/convene.identity.v1.AuthService/Refresh"
 	// AuthServiceLogoutProcedure is the fully-qualified name of the AuthService's Logout RPC.
@@ -51,6 +54,14 @@ type AuthServiceClient interface {
 	// VerifyOtp checks the one-time code and, if it is right, signs the user in,
 	// creating the account on first sign-in.
 	VerifyOtp(context.Context, *connect.Request[v1.VerifyOtpRequest]) (*connect.Response[v1.VerifyOtpResponse], error)
+	// LoginWithTelegram signs in with the fields Telegram's login widget
+	// returned, answering as VerifyOtp does. The hash must be Telegram's
+	// signature of the other fields with the server's bot token, and
+	// auth_date at most CONVENE_TELEGRAM_LOGIN_MAX_AGE (1 hour) old:
+	// otherwise Unauthenticated. The first login of a Telegram account
+	// creates its user, named from first_name and last_name. A server
+	// without a bot token answers FailedPrecondition.
+	LoginWithTelegram(context.Context, *connect.Request[v1.LoginWithTelegramRequest]) (*connect.Response[v1.LoginWithTelegramResponse], error)
 	// Refresh exchanges a refresh token for a new access token and a new
 	// refresh token; the old refresh token stops working (rotation).
 	Refresh(context.Context, *connect.Request[v1.RefreshRequest]) (*connect.Response[v1.RefreshResponse], error)
@@ -81,6 +92,12 @@ func NewAuthServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(authServiceMethods.ByName("VerifyOtp")),
 			connect.WithClientOptions(opts...),
 		),
+		loginWithTelegram: connect.NewClient[v1.LoginWithTelegramRequest, v1.LoginWithTelegramResponse](
+			httpClient,
+			baseURL+AuthServiceLoginWithTelegramProcedure,
+			connect.WithSchema(authServiceMethods.ByName("LoginWithTelegram")),
+			connect.WithClientOptions(opts...),
+		),
 		refresh: connect.NewClient[v1.RefreshRequest, v1.RefreshResponse](
 			httpClient,
 			baseURL+AuthServiceRefreshProcedure,
@@ -98,10 +115,11 @@ func NewAuthServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 
 // authServiceClient implements AuthServiceClient.
 type authServiceClient struct {
-	requestOtp *connect.Client[v1.RequestOtpRequest, v1.RequestOtpResponse]
-	verifyOtp  *connect.Client[v1.VerifyOtpRequest, v1.VerifyOtpResponse]
-	refresh    *connect.Client[v1.RefreshRequest, v1.RefreshResponse]
-	logout     *connect.Client[v1.LogoutRequest, v1.LogoutResponse]
+	requestOtp        *connect.Client[v1.RequestOtpRequest, v1.RequestOtpResponse]
+	verifyOtp         *connect.Client[v1.VerifyOtpRequest, v1.VerifyOtpResponse]
+	loginWithTelegram *connect.Client[v1.LoginWithTelegramRequest, v1.LoginWithTelegramResponse]
+	refresh           *connect.Client[v1.RefreshRequest, v1.RefreshResponse]
+	logout            *connect.Client[v1.LogoutRequest, v1.LogoutResponse]
 }
 
 // RequestOtp calls convene.identity.v1.AuthService.RequestOtp.
@@ -112,6 +130,11 @@ func (c *authServiceClient) RequestOtp(ctx context.Context, req *connect.Request
 // VerifyOtp calls convene.identity.v1.AuthService.VerifyOtp.
 func (c *authServiceClient) VerifyOtp(ctx context.Context, req *connect.Request[v1.VerifyOtpRequest]) (*connect.Response[v1.VerifyOtpResponse], error) {
 	return c.verifyOtp.CallUnary(ctx, req)
+}
+
+// LoginWithTelegram calls convene.identity.v1.AuthService.LoginWithTelegram.
+func (c *authServiceClient) LoginWithTelegram(ctx context.Context, req *connect.Request[v1.LoginWithTelegramRequest]) (*connect.Response[v1.LoginWithTelegramResponse], error) {
+	return c.loginWithTelegram.CallUnary(ctx, req)
 }
 
 // Refresh calls convene.identity.v1.AuthService.Refresh.
@@ -132,6 +155,14 @@ type AuthServiceHandler interface {
 	// VerifyOtp checks the one-time code and, if it is right, signs the user in,
 	// creating the account on first sign-in.
 	VerifyOtp(context.Context, *connect.Request[v1.VerifyOtpRequest]) (*connect.Response[v1.VerifyOtpResponse], error)
+	// LoginWithTelegram signs in with the fields Telegram's login widget
+	// returned, answering as VerifyOtp does. The hash must be Telegram's
+	// signature of the other fields with the server's bot token, and
+	// auth_date at most CONVENE_TELEGRAM_LOGIN_MAX_AGE (1 hour) old:
+	// otherwise Unauthenticated. The first login of a Telegram account
+	// creates its user, named from first_name and last_name. A server
+	// without a bot token answers FailedPrecondition.
+	LoginWithTelegram(context.Context, *connect.Request[v1.LoginWithTelegramRequest]) (*connect.Response[v1.LoginWithTelegramResponse], error)
 	// Refresh exchanges a refresh token for a new access token and a new
 	// refresh token; the old refresh token stops working (rotation).
 	Refresh(context.Context, *connect.Request[v1.RefreshRequest]) (*connect.Response[v1.RefreshResponse], error)
@@ -158,6 +189,12 @@ func NewAuthServiceHandler(svc AuthServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(authServiceMethods.ByName("VerifyOtp")),
 		connect.WithHandlerOptions(opts...),
 	)
+	authServiceLoginWithTelegramHandler := connect.NewUnaryHandler(
+		AuthServiceLoginWithTelegramProcedure,
+		svc.LoginWithTelegram,
+		connect.WithSchema(authServiceMethods.ByName("LoginWithTelegram")),
+		connect.WithHandlerOptions(opts...),
+	)
 	authServiceRefreshHandler := connect.NewUnaryHandler(
 		AuthServiceRefreshProcedure,
 		svc.Refresh,
@@ -176,6 +213,8 @@ func NewAuthServiceHandler(svc AuthServiceHandler, opts ...connect.HandlerOption
 			authServiceRequestOtpHandler.ServeHTTP(w, r)
 		case AuthServiceVerifyOtpProcedure:
 			authServiceVerifyOtpHandler.ServeHTTP(w, r)
+		case AuthServiceLoginWithTelegramProcedure:
+			authServiceLoginWithTelegramHandler.ServeHTTP(w, r)
 		case AuthServiceRefreshProcedure:
 			authServiceRefreshHandler.ServeHTTP(w, r)
 		case AuthServiceLogoutProcedure:
@@ -195,6 +234,10 @@ func (UnimplementedAuthServiceHandler) RequestOtp(context.Context, *connect.Requ
 
 func (UnimplementedAuthServiceHandler) VerifyOtp(context.Context, *connect.Request[v1.VerifyOtpRequest]) (*connect.Response[v1.VerifyOtpResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("convene.identity.v1.AuthService.VerifyOtp is not implemented"))
+}
+
+func (UnimplementedAuthServiceHandler) LoginWithTelegram(context.Context, *connect.Request[v1.LoginWithTelegramRequest]) (*connect.Response[v1.LoginWithTelegramResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("convene.identity.v1.AuthService.LoginWithTelegram is not implemented"))
 }
 
 func (UnimplementedAuthServiceHandler) Refresh(context.Context, *connect.Request[v1.RefreshRequest]) (*connect.Response[v1.RefreshResponse], error) {

@@ -46,6 +46,9 @@ const (
 	UserServiceRequestEmailVerificationProcedure = "/convene.identity.v1.UserService/RequestEmailVerification"
 	// UserServiceVerifyEmailProcedure is the fully-qualified name of the UserService's VerifyEmail RPC.
 	UserServiceVerifyEmailProcedure = "/convene.identity.v1.UserService/VerifyEmail"
+	// UserServiceLinkTelegramProcedure is the fully-qualified name of the UserService's LinkTelegram
+	// RPC.
+	UserServiceLinkTelegramProcedure = "/convene.identity.v1.UserService/LinkTelegram"
 )
 
 // UserServiceClient is a client for the convene.identity.v1.UserService service.
@@ -73,6 +76,12 @@ type UserServiceClient interface {
 	// without a code requested. AlreadyExists when another account verified
 	// the address first.
 	VerifyEmail(context.Context, *connect.Request[v1.VerifyEmailRequest]) (*connect.Response[v1.VerifyEmailResponse], error)
+	// LinkTelegram links the Telegram account the login widget signed (as
+	// in AuthService.LoginWithTelegram) to the caller, who may then sign in
+	// with it; it replaces a Telegram account linked before. A Telegram
+	// account linked to another user is AlreadyExists; a bad or stale
+	// signature is Unauthenticated.
+	LinkTelegram(context.Context, *connect.Request[v1.LinkTelegramRequest]) (*connect.Response[v1.LinkTelegramResponse], error)
 }
 
 // NewUserServiceClient constructs a client for the convene.identity.v1.UserService service. By
@@ -118,6 +127,12 @@ func NewUserServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(userServiceMethods.ByName("VerifyEmail")),
 			connect.WithClientOptions(opts...),
 		),
+		linkTelegram: connect.NewClient[v1.LinkTelegramRequest, v1.LinkTelegramResponse](
+			httpClient,
+			baseURL+UserServiceLinkTelegramProcedure,
+			connect.WithSchema(userServiceMethods.ByName("LinkTelegram")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -128,6 +143,7 @@ type userServiceClient struct {
 	listInterests            *connect.Client[v1.ListInterestsRequest, v1.ListInterestsResponse]
 	requestEmailVerification *connect.Client[v1.RequestEmailVerificationRequest, v1.RequestEmailVerificationResponse]
 	verifyEmail              *connect.Client[v1.VerifyEmailRequest, v1.VerifyEmailResponse]
+	linkTelegram             *connect.Client[v1.LinkTelegramRequest, v1.LinkTelegramResponse]
 }
 
 // GetMe calls convene.identity.v1.UserService.GetMe.
@@ -155,6 +171,11 @@ func (c *userServiceClient) VerifyEmail(ctx context.Context, req *connect.Reques
 	return c.verifyEmail.CallUnary(ctx, req)
 }
 
+// LinkTelegram calls convene.identity.v1.UserService.LinkTelegram.
+func (c *userServiceClient) LinkTelegram(ctx context.Context, req *connect.Request[v1.LinkTelegramRequest]) (*connect.Response[v1.LinkTelegramResponse], error) {
+	return c.linkTelegram.CallUnary(ctx, req)
+}
+
 // UserServiceHandler is an implementation of the convene.identity.v1.UserService service.
 type UserServiceHandler interface {
 	// GetMe returns the caller's account, profile and interests.
@@ -180,6 +201,12 @@ type UserServiceHandler interface {
 	// without a code requested. AlreadyExists when another account verified
 	// the address first.
 	VerifyEmail(context.Context, *connect.Request[v1.VerifyEmailRequest]) (*connect.Response[v1.VerifyEmailResponse], error)
+	// LinkTelegram links the Telegram account the login widget signed (as
+	// in AuthService.LoginWithTelegram) to the caller, who may then sign in
+	// with it; it replaces a Telegram account linked before. A Telegram
+	// account linked to another user is AlreadyExists; a bad or stale
+	// signature is Unauthenticated.
+	LinkTelegram(context.Context, *connect.Request[v1.LinkTelegramRequest]) (*connect.Response[v1.LinkTelegramResponse], error)
 }
 
 // NewUserServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -221,6 +248,12 @@ func NewUserServiceHandler(svc UserServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(userServiceMethods.ByName("VerifyEmail")),
 		connect.WithHandlerOptions(opts...),
 	)
+	userServiceLinkTelegramHandler := connect.NewUnaryHandler(
+		UserServiceLinkTelegramProcedure,
+		svc.LinkTelegram,
+		connect.WithSchema(userServiceMethods.ByName("LinkTelegram")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/convene.identity.v1.UserService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case UserServiceGetMeProcedure:
@@ -233,6 +266,8 @@ func NewUserServiceHandler(svc UserServiceHandler, opts ...connect.HandlerOption
 			userServiceRequestEmailVerificationHandler.ServeHTTP(w, r)
 		case UserServiceVerifyEmailProcedure:
 			userServiceVerifyEmailHandler.ServeHTTP(w, r)
+		case UserServiceLinkTelegramProcedure:
+			userServiceLinkTelegramHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -260,4 +295,8 @@ func (UnimplementedUserServiceHandler) RequestEmailVerification(context.Context,
 
 func (UnimplementedUserServiceHandler) VerifyEmail(context.Context, *connect.Request[v1.VerifyEmailRequest]) (*connect.Response[v1.VerifyEmailResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("convene.identity.v1.UserService.VerifyEmail is not implemented"))
+}
+
+func (UnimplementedUserServiceHandler) LinkTelegram(context.Context, *connect.Request[v1.LinkTelegramRequest]) (*connect.Response[v1.LinkTelegramResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("convene.identity.v1.UserService.LinkTelegram is not implemented"))
 }
