@@ -38,7 +38,12 @@ type QuestFilter struct {
 
 // InsertQuest writes a new quest.
 func InsertQuest(ctx context.Context, idb bun.IDB, q *Quest) error {
-	if _, err := idb.NewInsert().Model(q).Returning("*").Exec(ctx); err != nil {
+	_, err := idb.NewInsert().Model(q).Returning("*").Exec(ctx)
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23503" && q.ConferenceID != nil {
+		return fmt.Errorf("insert quest %q of conference %s: %w", q.Title, *q.ConferenceID, ErrConferenceNotInOrg)
+	}
+	if err != nil {
 		return fmt.Errorf("insert quest %q: %w", q.Title, err)
 	}
 	return nil
@@ -218,4 +223,26 @@ func OpenQuestMembers(ctx context.Context, idb bun.IDB, questID uuid.UUID) ([]uu
 		return nil, fmt.Errorf("open members of quest %s: %w", questID, err)
 	}
 	return ids, nil
+}
+
+// ErrConferenceNotInOrg: a quest's conference must be its organization's.
+var ErrConferenceNotInOrg = errors.New("no such conference in this organization")
+
+// QuestConference is the conference a quest belongs to, as the quest
+// handlers need it: whose it is and what it is called.
+type QuestConference struct {
+	ID             uuid.UUID `bun:"id,type:uuid"`
+	OrganizationID uuid.UUID `bun:"organization_id,type:uuid"`
+	Name           string    `bun:"name"`
+}
+
+// QuestConferenceByID loads the conference of a quest (or of a conference
+// leaderboard); ErrNotFound when there is none.
+func QuestConferenceByID(ctx context.Context, idb bun.IDB, id uuid.UUID) (*QuestConference, error) {
+	c := new(QuestConference)
+	err := idb.NewSelect().TableExpr("conferences").Column("id", "organization_id", "name").Where("id = ?", id).Scan(ctx, c)
+	if err != nil {
+		return nil, notFound(err, "conference %s", id)
+	}
+	return c, nil
 }

@@ -51,5 +51,7 @@ type Deps struct {
 // Domain lists the conferences services for the server to mount, one
 // line per service (each built in its topic's file).
 func Domain(d Deps) rpc.Domain {
-	return rpc.Domain{Services: []rpc.Service{}}
+	return rpc.Domain{Services: []rpc.Service{
+		questService(d),
+	}}
 }

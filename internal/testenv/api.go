@@ -27,6 +27,7 @@ import (
 	"github.com/convene/convene/internal/providers/social"
 	"github.com/convene/convene/internal/secretbox"
 	"github.com/convene/convene/internal/tickets"
+	"github.com/convene/convene/proto/convene/conferences/v1/conferencesv1connect"
 	"github.com/convene/convene/proto/convene/content/v1/contentv1connect"
 	"github.com/convene/convene/proto/convene/engagement/v1/engagementv1connect"
 	"github.com/convene/convene/proto/convene/events/v1/eventsv1connect"
@@ -89,6 +90,7 @@ type API struct {
 	Teams         engagementv1connect.TeamServiceClient
 	Activities    engagementv1connect.ActivityServiceClient
 	Onboarding    onboardingv1connect.OnboardingServiceClient
+	Quests        conferencesv1connect.QuestServiceClient
 
 	// Sandbox is the payment sandbox the API uses; Tickets its ticket keys.
 	Sandbox *payment.Sandbox
@@ -257,6 +259,7 @@ func (a *API) connectClients() {
 	a.Rules = engagementv1connect.NewRulesServiceClient(a.HTTP, a.URL)
 	a.Activities = engagementv1connect.NewActivityServiceClient(a.HTTP, a.URL)
 	a.Onboarding = onboardingv1connect.NewOnboardingServiceClient(a.HTTP, a.URL)
+	a.Quests = conferencesv1connect.NewQuestServiceClient(a.HTTP, a.URL)
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
