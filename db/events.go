@@ -23,9 +23,11 @@ const (
 type Event struct {
 	bun.BaseModel `bun:"table:events,alias:e"`
 
-	ID                    uuid.UUID  `bun:"id,pk,type:uuid"`
-	HostUserID            uuid.UUID  `bun:"host_user_id,type:uuid,notnull"`
-	OrganizationID        *uuid.UUID `bun:"organization_id,type:uuid"`
+	ID             uuid.UUID  `bun:"id,pk,type:uuid"`
+	HostUserID     uuid.UUID  `bun:"host_user_id,type:uuid,notnull"`
+	OrganizationID *uuid.UUID `bun:"organization_id,type:uuid"`
+	// ConferenceID links the event to a conference (issue 13); nil for none.
+	ConferenceID          *uuid.UUID `bun:"conference_id,type:uuid"`
 	Title                 string     `bun:"title,notnull"`
 	Slug                  string     `bun:"slug,notnull"`
 	Mood                  string     `bun:"mood,notnull"`
