@@ -279,9 +279,10 @@ func TestQuestSubmit_SignedAPICheckCompletes(t *testing.T) {
 	var secret []byte
 	var signed sync.Mutex
 	checked := 0
-	// Plain HTTP on loopback: the test configuration allows private
-	// addresses (and http) for quest checks.
-	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+	// A TLS test server on loopback: the test configuration allows private
+	// addresses for quest checks; the worker's api_check client must trust
+	// this server's certificate (questcheck.Options.APICheckTLS).
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		if questcheck.VerifySignature(r.Header.Get("Convene-Signature"), secret, body, time.Now(), time.Minute) != nil {
 			rw.WriteHeader(http.StatusUnauthorized)
