@@ -105,8 +105,8 @@ type QuestServiceClient interface {
 	// RemoveTask removes a draft quest's task and closes the gap in the
 	// positions; owners and admins.
 	RemoveTask(context.Context, *connect.Request[v1.RemoveTaskRequest]) (*connect.Response[v1.RemoveTaskResponse], error)
-	// ListQuests pages through an organization's quests, featured first,
-	// then newest start. Members see published and archived quests; owners
+	// ListQuests pages through an organization's quests, newest start
+	// first (featured filters). Members see published and archived quests; owners
 	// and admins see drafts too.
 	ListQuests(context.Context, *connect.Request[v1.ListQuestsRequest]) (*connect.Response[v1.ListQuestsResponse], error)
 	// GetQuest returns a quest with its tasks. Quiz answers and secret codes
@@ -391,8 +391,8 @@ type QuestServiceHandler interface {
 	// RemoveTask removes a draft quest's task and closes the gap in the
 	// positions; owners and admins.
 	RemoveTask(context.Context, *connect.Request[v1.RemoveTaskRequest]) (*connect.Response[v1.RemoveTaskResponse], error)
-	// ListQuests pages through an organization's quests, featured first,
-	// then newest start. Members see published and archived quests; owners
+	// ListQuests pages through an organization's quests, newest start
+	// first (featured filters). Members see published and archived quests; owners
 	// and admins see drafts too.
 	ListQuests(context.Context, *connect.Request[v1.ListQuestsRequest]) (*connect.Response[v1.ListQuestsResponse], error)
 	// GetQuest returns a quest with its tasks. Quiz answers and secret codes
