@@ -60,6 +60,7 @@ func Domain(d Deps) rpc.Domain {
 			speakerService(d),
 			connectionService(d),
 			enrichmentService(d),
+			questService(d),
 		},
 		Routes: []rpc.Route{agendaICalRoute(d), questLinkRoute(d)},
 	}

@@ -94,6 +94,7 @@ type API struct {
 	Onboarding    onboardingv1connect.OnboardingServiceClient
 	Connections   conferencesv1connect.ConnectionServiceClient
 	Enrichments   conferencesv1connect.EnrichmentServiceClient
+	Quests        conferencesv1connect.QuestServiceClient
 
 	// Sandbox is the payment sandbox the API uses; Tickets its ticket keys.
 	Sandbox *payment.Sandbox
@@ -273,6 +274,7 @@ func (a *API) connectClients() {
 	a.Onboarding = onboardingv1connect.NewOnboardingServiceClient(a.HTTP, a.URL)
 	a.Connections = conferencesv1connect.NewConnectionServiceClient(a.HTTP, a.URL)
 	a.Enrichments = conferencesv1connect.NewEnrichmentServiceClient(a.HTTP, a.URL)
+	a.Quests = conferencesv1connect.NewQuestServiceClient(a.HTTP, a.URL)
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
