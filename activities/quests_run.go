@@ -2,12 +2,9 @@ package activities
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -16,6 +13,7 @@ import (
 
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/db/enums"
+	"github.com/convene/convene/internal/questcheck"
 	"github.com/convene/convene/jobs"
 )
 
@@ -124,17 +122,10 @@ type storedSubmission struct {
 	Proof     string `json:"proof,omitempty"`
 }
 
-// codeHash is how secret codes are kept and compared: SHA-256 hex of the
-// code trimmed and upper-cased.
-func codeHash(code string) string {
-	sum := sha256.Sum256([]byte(strings.ToUpper(strings.TrimSpace(code))))
-	return hex.EncodeToString(sum[:])
-}
-
 func storeSubmission(requestID string, s TaskAnswer) json.RawMessage {
 	st := storedSubmission{RequestID: requestID, Answers: s.Answers, Proof: s.Proof}
 	if s.Code != "" {
-		st.CodeHash = codeHash(s.Code)
+		st.CodeHash = questcheck.HashCode(s.Code)
 	}
 	raw, _ := json.Marshal(st) // a struct of strings and ints always marshals
 	return raw

@@ -38,7 +38,7 @@ func (a *Quests) firstVerdict(ctx context.Context, tx bun.Tx, t *db.QuestTask, s
 	visited := false
 	if t.Kind == enums.TaskKindURLVisit {
 		var err error
-		if visited, err = db.QuestLinkVisited(ctx, tx, t.ID, userID); err != nil {
+		if visited, err = db.HasVisited(ctx, tx, t.ID, userID); err != nil {
 			return "", nil, err
 		}
 	}

@@ -35,9 +35,9 @@ type questWorld struct {
 	outsider testenv.Session
 }
 
-func newQuestWorld(t *testing.T) *questWorld {
+func newQuestWorld(t *testing.T, opts ...testenv.APIOption) *questWorld {
 	t.Helper()
-	a := setup(t)
+	a := setup(t, opts...)
 	w := &questWorld{a: a, owner: a.NewUser(t, newPhone()), outsider: a.NewUser(t, newPhone())}
 	w.org = createOrg(t, a, w.owner, "quests-"+uuid.NewString()[:8]).GetId()
 	createOrg(t, a, w.outsider, "quests-out-"+uuid.NewString()[:8])
@@ -275,29 +275,31 @@ func TestQuestSubmit_SecretCodeSentTenTimesPaysOnce(t *testing.T) {
 }
 
 func TestQuestSubmit_SignedAPICheckCompletes(t *testing.T) {
-	w := newQuestWorld(t)
 	var secret []byte
 	var signed sync.Mutex
 	checked := 0
 	// A TLS test server on loopback: the test configuration allows private
-	// addresses for quest checks; the worker's api_check client must trust
-	// this server's certificate (questcheck.Options.APICheckTLS).
+	// addresses for quest checks, and the worker's api_check client trusts
+	// this server's certificate.
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
+		signed.Lock()
+		defer signed.Unlock()
 		if questcheck.VerifySignature(r.Header.Get("Convene-Signature"), secret, body, time.Now(), time.Minute) != nil {
 			rw.WriteHeader(http.StatusUnauthorized)
 			return
 		}
-		signed.Lock()
 		checked++
-		signed.Unlock()
 		_, _ = rw.Write([]byte(`{"valid":true}`))
 	}))
 	t.Cleanup(srv.Close)
+	w := newQuestWorld(t, testenv.WithQuestCheckTLS(srv.Client().Transport.(*http.Transport).TLSClientConfig))
 	q := w.quest(t, nil)
 	added := w.task(t, q.GetId(), conferencesv1.QuestTaskKind_QUEST_TASK_KIND_API_CHECK, map[string]any{"url": srv.URL + "/check"}, "")
+	signed.Lock()
 	var err error
 	secret, err = hex.DecodeString(added.GetSecret())
+	signed.Unlock()
 	require.NoError(t, err)
 	w.publish(t, q.GetId())
 	member := w.member(t, db.RoleMember)
@@ -308,6 +310,8 @@ func TestQuestSubmit_SignedAPICheckCompletes(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, conferencesv1.QuestTaskStatus_QUEST_TASK_STATUS_COMPLETED, resp.Msg.GetTask().GetStatus())
 	assert.Equal(t, conferencesv1.QuestRunStatus_QUEST_RUN_STATUS_COMPLETED, resp.Msg.GetRun().GetStatus())
+	signed.Lock()
+	defer signed.Unlock()
 	assert.Equal(t, 1, checked, "the receiver saw one signed request")
 	assert.Equal(t, 1, questLedgerRows(t, w.a, q.GetId(), member.UserID))
 }

@@ -225,16 +225,6 @@ func UpdateUserQuestTaskIf(ctx context.Context, idb bun.IDB, t *UserQuestTask, s
 	return n == 1, nil
 }
 
-// QuestLinkVisited reports whether a member followed a url_visit task's
-// tracked link.
-func QuestLinkVisited(ctx context.Context, idb bun.IDB, taskID, userID uuid.UUID) (bool, error) {
-	ok, err := idb.NewSelect().Model((*QuestLinkVisit)(nil)).Where("quest_task_id = ? AND user_id = ?", taskID, userID).Exists(ctx)
-	if err != nil {
-		return false, fmt.Errorf("visit of task %s by %s: %w", taskID, userID, err)
-	}
-	return ok, nil
-}
-
 // LinkedAccounts are the accounts of a member an outside check needs;
 // "" for one not linked.
 type LinkedAccounts struct {

@@ -253,7 +253,18 @@ func questAnswer[R any](ctx context.Context, s *questServer, q *db.Quest, answer
 	}
 	p := questToProto(q, tasks)
 	p.MyStatus = myQuestStatus(standings[q.ID])
+	s.fillTrackedLinks(ctx, p)
 	return answer(p), nil
+}
+
+// fillTrackedLinks gives each url_visit task the caller's own tracked
+// link: following it records the visit the task's check looks for.
+func (s *questServer) fillTrackedLinks(ctx context.Context, p *conferencesv1.Quest) {
+	for _, t := range p.GetTasks() {
+		if t.GetKind() == conferencesv1.QuestTaskKind_QUEST_TASK_KIND_URL_VISIT {
+			t.TrackedUrl = TrackedLink(s.PublicURL, s.LinkKey, t.GetId(), rpc.CallerID(ctx).String())
+		}
+	}
 }
 
 // questForWrite loads and locks a quest for its organization's owners and
