@@ -24,13 +24,14 @@ test:
 test-race:
 	scripts/test.sh --race
 
-## bench: run the ticket-rush, fan-out, start-latency, approvals and leaderboard benchmarks (on demand, never in CI); e.g. BENCH_ARGS='-buyers 200 -capacity 50' FANOUT_ARGS='-recipients 20000' STARTLATENCY_ARGS='-calls 500' APPROVALS_ARGS='-items 100' LEADERBOARD_ARGS='-members 20000'
+## bench: run the ticket-rush, fan-out, start-latency, approvals, leaderboard and quests benchmarks (on demand, never in CI); e.g. BENCH_ARGS='-buyers 200 -capacity 50' FANOUT_ARGS='-recipients 20000' STARTLATENCY_ARGS='-calls 500' APPROVALS_ARGS='-items 100' LEADERBOARD_ARGS='-members 20000' QUESTS_ARGS='-members 200 -concurrency 16'
 bench:
 	$(GO) run ./bench/ticketrush $(BENCH_ARGS)
 	$(GO) run ./bench/fanout $(FANOUT_ARGS)
 	$(GO) run ./bench/startlatency $(STARTLATENCY_ARGS)
 	$(GO) run ./bench/approvals $(APPROVALS_ARGS)
 	$(GO) run ./bench/leaderboard $(LEADERBOARD_ARGS)
+	$(GO) run ./bench/quests $(QUESTS_ARGS)
 
 ## generate: regenerate Go code from proto/ with buf and local plugins
 generate:
