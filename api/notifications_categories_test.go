@@ -64,7 +64,8 @@ func TestNotificationCategories_AreAClosedListPerOrganization(t *testing.T) {
 			transactional = append(transactional, c.GetName())
 		}
 	}
-	assert.Equal(t, []string{"ticketing", "account", "safety", "event_updates", "announcements", "marketing", "reminders", "onboarding", "flash_sale"}, names)
+	assert.Equal(t, []string{"ticketing", "account", "safety", "event_updates", "announcements", "marketing", "reminders", "onboarding", "quests", "connections",
+		"flash_sale"}, names)
 	assert.Equal(t, []string{"ticketing", "account", "safety"}, transactional)
 	_, err = a.Notifications.ListCategories(ctx, testenv.As(outsider, &notificationsv1.ListCategoriesRequest{OrganizationId: orgID}))
 	testenv.RequireCode(t, err, connect.CodePermissionDenied)

@@ -122,6 +122,11 @@ type TaskReview struct {
 	Comment string
 }
 
+// QuestTaskProgress is one task of a run and the member's standing on it,
+// as the state shows it (the activities' type, so the API need not import
+// activities).
+type QuestTaskProgress = activities.QuestTaskProgress
+
 // QuestRunState is what the state query and every Update answer.
 type QuestRunState struct {
 	QuestID        string
@@ -132,7 +137,7 @@ type QuestRunState struct {
 	// Registration is one of enums.Registration*.
 	Registration string
 	Period       string
-	Tasks        []activities.QuestTaskProgress
+	Tasks        []QuestTaskProgress
 	// CompletedAt is when the current period was completed; PointsAwarded
 	// the points it paid.
 	CompletedAt   *time.Time

@@ -10,7 +10,6 @@ import (
 	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/convene/convene/activities"
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/db/enums"
@@ -137,7 +136,7 @@ func runToProto(st workflows.QuestRunState) *conferencesv1.QuestRun {
 	return p
 }
 
-func taskProgressToProto(t activities.QuestTaskProgress) *conferencesv1.QuestTaskProgress {
+func taskProgressToProto(t workflows.QuestTaskProgress) *conferencesv1.QuestTaskProgress {
 	return &conferencesv1.QuestTaskProgress{TaskId: t.TaskID, Position: int32(t.Position), Kind: taskKinds.Value(t.Kind),
 		Title: t.Title, Required: t.Required, Status: taskStatuses.Value(t.Status), Attempts: int32(t.Attempts), Reason: t.Reason,
 		ReviewDueAt: questTime(t.ReviewDueAt), LastAttemptAt: questTime(t.LastAttemptAt)}

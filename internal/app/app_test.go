@@ -98,6 +98,7 @@ func TestNew_ProdSendsOnlyThroughConfiguredChannels(t *testing.T) {
 	cfg.SMSProvider, cfg.TwilioAccountSID, cfg.TwilioAuthToken, cfg.TwilioFrom = "twilio", "AC1", "token", "+15550000000"
 	cfg.PaymentProvider, cfg.StripeSecretKey, cfg.StripeWebhookSecret = "stripe", "sk_test_1", "whsec_1"
 	cfg.SocialTokenKey = "main:" + base64.StdEncoding.EncodeToString([]byte(strings.Repeat("k", 32)))
+	cfg.QuestVerifiers = config.QuestVerifiersLive
 	a, err := app.New(context.Background(), o)
 	require.NoError(t, err)
 	defer a.Close()
