@@ -529,6 +529,8 @@ type Audience struct {
 	// For EVENT_REQUESTERS: only requests in one of these statuses, e.g.
 	// "accepted" or "waitlisted"; for EVENT_ATTENDEES: only attendees in one of
 	// these statuses, e.g. "going" or "checked_in". Empty for any status.
+	// CONFERENCE_ATTENDEES and QUEST_PARTICIPANTS filter on their own
+	// statuses (see the kinds).
 	Statuses []string `protobuf:"bytes,5,rep,name=statuses,proto3" json:"statuses,omitempty"`
 	// Slug of the interest for INTEREST (see
 	// convene.identity.v1.UserService.ListInterests).
