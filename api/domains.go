@@ -14,6 +14,7 @@ import (
 	"github.com/convene/convene/api/notifications"
 	"github.com/convene/convene/api/onboarding"
 	"github.com/convene/convene/api/rpc"
+	"github.com/convene/convene/api/social"
 )
 
 // domains lists every domain the API serves, each built with only the
@@ -33,6 +34,8 @@ func domains(d Deps) []rpc.Domain {
 		onboarding.Domain(onboarding.Deps{DB: d.DB, Temporal: d.Temporal, River: d.River, TaskQueue: d.TaskQueue, Now: d.Now, Log: d.Log}),
 		conferences.Domain(conferences.Deps{DB: d.DB, Temporal: d.Temporal, River: d.River, TaskQueue: d.TaskQueue, Now: d.Now, Log: d.Log,
 			PublicURL: d.PublicURL, Secrets: d.SocialTokens, ConnectionDailyLimit: d.ConnectionDailyLimit, LinkKey: d.QuestLinkKey}),
+		social.Domain(social.Deps{DB: d.DB, Temporal: d.Temporal, River: d.River, TaskQueue: d.TaskQueue, Now: d.Now, Log: d.Log,
+			Safety: d.Safety}),
 	}
 }
 

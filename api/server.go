@@ -17,6 +17,8 @@ import (
 	"net/netip"
 	"time"
 
+	socialapi "github.com/convene/convene/api/social"
+
 	"connectrpc.com/connect"
 	connectcors "connectrpc.com/cors"
 	"connectrpc.com/grpcreflect"
@@ -89,6 +91,8 @@ type Deps struct {
 	NotifyDailyQuota int
 	// ConnectionDailyLimit caps each member's connection requests per day.
 	ConnectionDailyLimit int
+	// Safety is when unacknowledged safety alerts escalate.
+	Safety socialapi.SafetyEscalation
 	// QuestLinkKey signs the members' tracked links of url_visit tasks.
 	QuestLinkKey []byte
 	// TelegramLogin checks Telegram login widget answers.

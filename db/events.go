@@ -23,13 +23,15 @@ const (
 type Event struct {
 	bun.BaseModel `bun:"table:events,alias:e"`
 
-	ID                    uuid.UUID  `bun:"id,pk,type:uuid"`
-	HostUserID            uuid.UUID  `bun:"host_user_id,type:uuid,notnull"`
-	OrganizationID        *uuid.UUID `bun:"organization_id,type:uuid"`
-	ConferenceID          *uuid.UUID `bun:"conference_id,type:uuid"`
-	Title                 string     `bun:"title,notnull"`
-	Slug                  string     `bun:"slug,notnull"`
-	Mood                  string     `bun:"mood,notnull"`
+	ID             uuid.UUID  `bun:"id,pk,type:uuid"`
+	HostUserID     uuid.UUID  `bun:"host_user_id,type:uuid,notnull"`
+	OrganizationID *uuid.UUID `bun:"organization_id,type:uuid"`
+	ConferenceID   *uuid.UUID `bun:"conference_id,type:uuid"`
+	Title          string     `bun:"title,notnull"`
+	Slug           string     `bun:"slug,notnull"`
+	Mood           string     `bun:"mood,notnull"`
+	// EventType is one of enums.EventTypes ("other" unless set).
+	EventType             string     `bun:"event_type,nullzero,notnull,default:'other'"`
 	Description           string     `bun:"description,notnull"`
 	VenueID               *uuid.UUID `bun:"venue_id,type:uuid"`
 	VenueText             string     `bun:"venue_text,notnull"`

@@ -16,6 +16,8 @@ import (
 	"net/http"
 	"time"
 
+	socialapi "github.com/convene/convene/api/social"
+
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 
@@ -167,6 +169,8 @@ func (a *App) apiDeps() api.Deps {
 		CORSOrigins: a.Config.CORSOrigins, TrustedProxies: a.Config.TrustedProxies, SessionCheckTTL: a.Config.SessionCheckTTL,
 		SkipDirectWorkflowStarts: a.opts.SkipDirectWorkflowStarts, SkipDirectOrderStarts: a.opts.SkipDirectOrderStarts,
 		NotifyDailyQuota: a.Config.NotifyDailyQuota, ConnectionDailyLimit: a.Config.ConnectionDailyLimit,
+		Safety: socialapi.SafetyEscalation{HostAfter: a.Config.SafetyHostAfter, StaffAfter: a.Config.SafetyStaffAfter,
+			StaffRepeat: a.Config.SafetyStaffRepeat},
 		QuestLinkKey: conferences.LinkKey(a.Config.JWTSecret),
 		Social:       a.Social, SocialSandbox: a.SocialSandbox, SocialTokens: a.SocialTokens, Blob: a.Blob, Uploads: a.Uploads,
 		TelegramLogin: telegramlogin.NewVerifier(a.Config.TelegramBotToken, a.Config.TelegramLoginMaxAge),

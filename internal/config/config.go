@@ -160,6 +160,18 @@ type Config struct {
 	// ConnectionDailyLimit is how many connection requests a member may
 	// send per UTC day.
 	ConnectionDailyLimit int `env:"CONVENE_CONNECTION_DAILY_LIMIT"`
+	// SafetyHostAfter is how long a safety alert waits for an
+	// acknowledgement before it goes to the event's host; SafetyStaffAfter
+	// before it goes to platform staff, again every SafetyStaffRepeat.
+	SafetyHostAfter   time.Duration `env:"CONVENE_SAFETY_HOST_AFTER"`
+	SafetyStaffAfter  time.Duration `env:"CONVENE_SAFETY_STAFF_AFTER"`
+	SafetyStaffRepeat time.Duration `env:"CONVENE_SAFETY_STAFF_REPEAT"`
+	// OIDCIssuer is the OIDC provider LoginWithOidc accepts tokens from
+	// (e.g. a Keycloak realm URL); empty turns OIDC login off.
+	OIDCIssuer string `env:"CONVENE_OIDC_ISSUER"`
+	// OIDCClientID is the audience tokens must be issued for (never
+	// Keycloak's default "account").
+	OIDCClientID string `env:"CONVENE_OIDC_CLIENT_ID"`
 }
 
 // Quest verifier modes: Config.QuestVerifiers.
@@ -196,6 +208,9 @@ func Default() Config {
 		SocialTokenKey:       DevSocialTokenKey,
 		TelegramLoginMaxAge:  time.Hour,
 		ConnectionDailyLimit: 50,
+		SafetyHostAfter:      5 * time.Minute,
+		SafetyStaffAfter:     15 * time.Minute,
+		SafetyStaffRepeat:    15 * time.Minute,
 	}
 }
 
@@ -263,6 +278,18 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	str(&cfg.QuestVerifiers, "CONVENE_QUEST_VERIFIERS")
 	str(&cfg.TwitterBearerToken, "CONVENE_TWITTER_BEARER_TOKEN")
 	num(&cfg.ConnectionDailyLimit, "CONVENE_CONNECTION_DAILY_LIMIT")
+	str(&cfg.OIDCIssuer, "CONVENE_OIDC_ISSUER")
+	str(&cfg.OIDCClientID, "CONVENE_OIDC_CLIENT_ID")
+	for name, dst := range map[string]*time.Duration{"CONVENE_SAFETY_HOST_AFTER": &cfg.SafetyHostAfter,
+		"CONVENE_SAFETY_STAFF_AFTER": &cfg.SafetyStaffAfter, "CONVENE_SAFETY_STAFF_REPEAT": &cfg.SafetyStaffRepeat} {
+		if v, ok := lookup(name); ok {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				errs = append(errs, fmt.Errorf("%s: %q is not a positive duration like 5m", name, v))
+			}
+			*dst = d
+		}
+	}
 	if v, ok := lookup("CONVENE_QUEST_CHECKS_ALLOW_PRIVATE"); ok {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -308,7 +335,8 @@ func EnvVars() []string {
 		"CONVENE_SMTP_FROM", "CONVENE_SMTP_USERNAME", "CONVENE_SMTP_PASSWORD", "CONVENE_TELEGRAM_BOT_TOKEN",
 		"CONVENE_NOTIFY_DAILY_QUOTA", "CONVENE_TEMPORAL_STORE", "CONVENE_SOCIAL_TOKEN_KEY", "CONVENE_BLOB_DIR",
 		"CONVENE_TELEGRAM_LOGIN_MAX_AGE", "CONVENE_QUEST_CHECKS_ALLOW_PRIVATE", "CONVENE_QUEST_VERIFIERS",
-		"CONVENE_TWITTER_BEARER_TOKEN", "CONVENE_CONNECTION_DAILY_LIMIT",
+		"CONVENE_TWITTER_BEARER_TOKEN", "CONVENE_CONNECTION_DAILY_LIMIT", "CONVENE_SAFETY_HOST_AFTER",
+		"CONVENE_SAFETY_STAFF_AFTER", "CONVENE_SAFETY_STAFF_REPEAT", "CONVENE_OIDC_ISSUER", "CONVENE_OIDC_CLIENT_ID",
 	}
 }
 
