@@ -23,6 +23,11 @@ func (DeliverNotificationArgs) InsertOpts() river.InsertOpts {
 // fan-out does not delay other jobs.
 const NotificationsQueue = "notifications"
 
+// SafetyQueue is the River queue of safety notices' deliveries, with its
+// own workers: a marketing fan-out on NotificationsQueue never delays a
+// safety alert.
+const SafetyQueue = "safety"
+
 // DeliverInAppBatchArgs writes the inbox rows of listed in-app items of one
 // job in one transaction. Resolution now enqueues DeliverInAppPageArgs; this
 // kind stays for batches queued before (up to a whole page of IDs).

@@ -78,7 +78,7 @@ func (s *Notices) Send(ctx context.Context, tx bun.Tx, n Notice) error {
 	if err := db.InsertNoticeItems(ctx, tx, items); err != nil {
 		return err
 	}
-	return s.enqueue(ctx, tx, items)
+	return s.enqueue(ctx, tx, n.Category, items)
 }
 
 // noticeItems decides each channel of a notice: the inbox row is written
@@ -109,12 +109,17 @@ func noticeItems(notice *db.NotificationNotice, r *db.Recipient, channels []stri
 	return items, inbox
 }
 
-// enqueue adds the delivery job of each pending item.
-func (s *Notices) enqueue(ctx context.Context, tx bun.Tx, items []db.NotificationItem) error {
+// enqueue adds the delivery job of each pending item; a safety notice's
+// jobs go on SafetyQueue, so no fan-out queued before them delays them.
+func (s *Notices) enqueue(ctx context.Context, tx bun.Tx, category string, items []db.NotificationItem) error {
+	var opts *river.InsertOpts
+	if category == db.CategorySafety {
+		opts = &river.InsertOpts{Queue: SafetyQueue} // the job's own options fill the rest
+	}
 	var params []river.InsertManyParams
 	for _, it := range items {
 		if it.Status == enums.ItemPending {
-			params = append(params, river.InsertManyParams{Args: DeliverNotificationArgs{ItemID: it.ID}})
+			params = append(params, river.InsertManyParams{Args: DeliverNotificationArgs{ItemID: it.ID}, InsertOpts: opts})
 		}
 	}
 	if len(params) == 0 {

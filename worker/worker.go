@@ -168,6 +168,7 @@ func newRiver(o Options) (*river.Client[*sql.Tx], error) {
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault:      {MaxWorkers: 20},
 			jobs.NotificationsQueue: {MaxWorkers: 100},
+			jobs.SafetyQueue:        {MaxWorkers: 20},
 		},
 		Workers: workers,
 		PeriodicJobs: []*river.PeriodicJob{jobs.PeriodicPurgeCredentials(), jobs.PeriodicPurgeContent(),
@@ -230,4 +231,5 @@ func registerTemporal(w tworker.Worker, o Options, rc *river.Client[*sql.Tx]) {
 	w.RegisterWorkflowWithOptions(workflows.QuestRun, workflow.RegisterOptions{Name: workflows.QuestRunWorkflowName})
 	w.RegisterActivity(&activities.Quests{DB: o.DB, Notices: &jobs.Notices{River: rc}, Recorder: engagement.Recorder{River: rc},
 		Verifiers: o.QuestVerifiers, Secrets: o.SocialTokens, Now: o.Now})
+	w.RegisterActivity(&activities.Safety{DB: o.DB, Notices: &jobs.Notices{River: rc}, Now: o.Now})
 }
