@@ -37,6 +37,7 @@ import (
 	"github.com/convene/convene/proto/convene/identity/v1/identityv1connect"
 	"github.com/convene/convene/proto/convene/notifications/v1/notificationsv1connect"
 	"github.com/convene/convene/proto/convene/onboarding/v1/onboardingv1connect"
+	"github.com/convene/convene/proto/convene/social/v1/socialv1connect"
 )
 
 // TestSecret signs tokens in tests.
@@ -95,6 +96,7 @@ type API struct {
 	Connections   conferencesv1connect.ConnectionServiceClient
 	Enrichments   conferencesv1connect.EnrichmentServiceClient
 	Quests        conferencesv1connect.QuestServiceClient
+	Safety        socialv1connect.SafetyServiceClient
 
 	// Sandbox is the payment sandbox the API uses; Tickets its ticket keys.
 	Sandbox *payment.Sandbox
@@ -109,6 +111,9 @@ type API struct {
 	// TaskQueue is this test's own Temporal task queue, polled by a real
 	// worker (workflows, activities, River) when a Temporal client was given.
 	TaskQueue string
+	// Server is the API's HTTP server: closing it stops the API process
+	// while the worker goes on.
+	Server *httptest.Server
 
 	// Push, Email and Telegram are the notification sandboxes the worker
 	// delivers to; NotifyRates and NotifyBurst its per-channel rate limits.
@@ -188,7 +193,7 @@ func NewAPI(t testing.TB, temporal client.Client, opts ...APIOption) *API {
 	srv.Config.Protocols.SetUnencryptedHTTP2(true)
 	srv.Start()
 	t.Cleanup(srv.Close)
-	a.URL, a.HTTP = srv.URL, srv.Client()
+	a.URL, a.HTTP, a.Server = srv.URL, srv.Client(), srv
 
 	built := a.build(t, o)
 	h, err := built.Handler()
@@ -275,6 +280,7 @@ func (a *API) connectClients() {
 	a.Connections = conferencesv1connect.NewConnectionServiceClient(a.HTTP, a.URL)
 	a.Enrichments = conferencesv1connect.NewEnrichmentServiceClient(a.HTTP, a.URL)
 	a.Quests = conferencesv1connect.NewQuestServiceClient(a.HTTP, a.URL)
+	a.Safety = socialv1connect.NewSafetyServiceClient(a.HTTP, a.URL)
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
