@@ -481,3 +481,23 @@ func TestSafetyAlert_SecondResolveRefused(t *testing.T) {
 	assert.Equal(t, asMember.UserID, s.ResolvedBy)
 	assert.Equal(t, enums.AlertOutcomeAssisted, s.Outcome)
 }
+
+// TestSafetyAlert_ResolveWaitsForTheNotice: a resolution sent while the
+// members' notice is still being retried waits for it: nobody hears the
+// alert is resolved before hearing of it.
+func TestSafetyAlert_ResolveWaitsForTheNotice(t *testing.T) {
+	b := newAlertBed(t)
+	b.notifyFailures = 2
+	out := b.resolve(500*time.Millisecond, asSender, enums.AlertOutcomeSafe)
+	s := b.run()
+
+	alertAccepted(t, out)
+	notices := b.callsOf("NotifyAlertMembers")
+	require.Len(t, notices, 3)
+	resolutions := b.callsOf("ResolveAlert")
+	require.Len(t, resolutions, 1)
+	assert.False(t, resolutions[0].at.Before(notices[2].at), "resolved at %s, told at %s",
+		sinceRaised(resolutions), sinceRaised(notices))
+	assert.Equal(t, alertNotified, s.NotifiedCount)
+	assert.Equal(t, alertSender, s.ResolvedBy)
+}
