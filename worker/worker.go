@@ -231,5 +231,6 @@ func registerTemporal(w tworker.Worker, o Options, rc *river.Client[*sql.Tx]) {
 	w.RegisterWorkflowWithOptions(workflows.QuestRun, workflow.RegisterOptions{Name: workflows.QuestRunWorkflowName})
 	w.RegisterActivity(&activities.Quests{DB: o.DB, Notices: &jobs.Notices{River: rc}, Recorder: engagement.Recorder{River: rc},
 		Verifiers: o.QuestVerifiers, Secrets: o.SocialTokens, Now: o.Now})
+	w.RegisterWorkflowWithOptions(workflows.SafetyAlert, workflow.RegisterOptions{Name: workflows.SafetyAlertWorkflowName})
 	w.RegisterActivity(&activities.Safety{DB: o.DB, Notices: &jobs.Notices{River: rc}, Now: o.Now})
 }

@@ -29,6 +29,7 @@ func TestReplay_RecordedHistories(t *testing.T) {
 			r.RegisterWorkflowWithOptions(workflows.TeamChallenge, workflow.RegisterOptions{Name: workflows.TeamChallengeWorkflowName})
 			r.RegisterWorkflowWithOptions(workflows.Onboarding, workflow.RegisterOptions{Name: workflows.OnboardingWorkflowName})
 			r.RegisterWorkflowWithOptions(workflows.QuestRun, workflow.RegisterOptions{Name: workflows.QuestRunWorkflowName})
+			r.RegisterWorkflowWithOptions(workflows.SafetyAlert, workflow.RegisterOptions{Name: workflows.SafetyAlertWorkflowName})
 			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
 		})
 	}
