@@ -164,7 +164,7 @@ func TestSafetyAlert_OverlappingGroupsTellEachMemberOnce(t *testing.T) {
 		"an opt-out does not hold a safety notice")
 	assert.Positive(t, riverJobs(t, w.a, "queue = ? AND kind = ?", jobs.SafetyQueue, jobs.DeliverNotificationArgs{}.Kind()),
 		"safety deliveries ride their own queue")
-	assert.Zero(t, riverJobs(t, w.a, "queue = ? AND args->>'item_id' IN (SELECT id::text FROM notification_items WHERE user_id = ?)",
+	assert.Zero(t, riverJobs(t, w.a, "queue = ? AND args->>'item_id' IN (SELECT id::text FROM notification_job_items WHERE user_id = ?)",
 		jobs.NotificationsQueue, mustUUID(w.m1.UserID)), "none on the notifications queue")
 	testenv.Eventually(t, 10*time.Second, func() bool {
 		b, err := db.AlertBatchByID(ctx, w.a.DB, mustUUID(alert.GetId()))
