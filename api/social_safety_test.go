@@ -8,11 +8,14 @@ import (
 
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
+	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
+	"go.temporal.io/sdk/temporal"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/convene/convene/activities"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/internal/testenv"
@@ -289,4 +292,47 @@ func TestSafetyAlert_ConcurrentResolvesRecordOne(t *testing.T) {
 	assert.EqualValues(t, 1, countRows(t, w.a, (*db.AuditLog)(nil), "object_type = 'safety_alert' AND object_id = ? AND action = ?",
 		alert.GetId(), "safety_alert.resolve"))
 	assert.Equal(t, socialv1.AlertStatus_ALERT_STATUS_RESOLVED, w.getAlert(t, w.sender, alert.GetId()).GetStatus())
+}
+
+// TestSafetyActivities_EscalationsTellEachOnce runs the escalation
+// activities as the run does, each twice (a retry): the host is told
+// once, each staff round once per staff member, and a sender outside a
+// group is refused for good.
+func TestSafetyActivities_EscalationsTellEachOnce(t *testing.T) {
+	w := newSafetyWorld(t)
+	ctx := context.Background()
+	staff := w.a.NewUser(t, newPhone())
+	_, err := w.a.DB.ExecContext(ctx, `UPDATE users SET is_staff = true WHERE id = ?`, mustUUID(staff.UserID))
+	require.NoError(t, err)
+	rc, err := river.NewClient(w.a.DB.RiverDriver(), &river.Config{})
+	require.NoError(t, err)
+	act := &activities.Safety{DB: w.a.DB, Notices: &jobs.Notices{River: rc}, Now: time.Now}
+	in := activities.RecordAlertInput{BatchID: uuid.NewString(), SenderID: w.sender.UserID, ClientRequestID: "direct",
+		GroupIDs: []string{w.groupOne}, AlertType: enums.AlertTypeMedical, Message: "fainted"}
+
+	first, err := act.RecordAlert(ctx, in)
+	require.NoError(t, err)
+	again, err := act.RecordAlert(ctx, in)
+	require.NoError(t, err)
+	assert.Equal(t, first, again, "a retried record answers the first")
+	assert.Equal(t, []string{w.eventID}, first.EventIDs)
+	for range 2 {
+		require.NoError(t, act.EscalateAlertToHosts(ctx, in.BatchID))
+		require.NoError(t, act.EscalateAlertToStaff(ctx, in.BatchID, 1))
+	}
+	require.NoError(t, act.EscalateAlertToStaff(ctx, in.BatchID, 2))
+	assert.Len(t, safetyInbox(t, w.a, w.host), 1)
+	assert.Len(t, safetyInbox(t, w.a, staff), 2, "one notice per staff round")
+	b, err := db.AlertBatchByID(ctx, w.a.DB, mustUUID(in.BatchID))
+	require.NoError(t, err)
+	assert.Equal(t, enums.AlertEscalatedStaff, b.Status)
+
+	outside := in
+	outside.BatchID, outside.SenderID, outside.ClientRequestID = uuid.NewString(), w.m3.UserID, "outside"
+	_, err = act.RecordAlert(ctx, outside)
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, err, &appErr)
+	assert.True(t, appErr.NonRetryable())
+	assert.Equal(t, workflows.ErrTypeNotAllowed, appErr.Type())
+	assert.Zero(t, countRows(t, w.a, (*db.SafetyAlertBatch)(nil), "id = ?", mustUUID(outside.BatchID)), "a refusal records nothing")
 }
