@@ -100,7 +100,7 @@ func EventGroupsPage(ctx context.Context, idb bun.IDB, eventID uuid.UUID, afterA
 
 // MyGroup is a group with the user's membership of it.
 type MyGroup struct {
-	Group
+	Group    `bun:",extend"`
 	IsAdmin  bool      `bun:"my_is_admin"`
 	JoinedAt time.Time `bun:"my_joined_at"`
 }
@@ -141,16 +141,16 @@ func MembershipsIn(ctx context.Context, idb bun.IDB, userID uuid.UUID, groupIDs 
 
 // NamedMember is a group member with their display name.
 type NamedMember struct {
-	GroupMember
-	Name string `bun:"name"`
+	GroupMember `bun:",extend"`
+	Name        string `bun:"name"`
 }
 
 // GroupMembersPage is one page of a group's members by (joined_at,
 // user_id).
 func GroupMembersPage(ctx context.Context, idb bun.IDB, groupID uuid.UUID, afterAt time.Time, afterID uuid.UUID, limit int) ([]NamedMember, error) {
 	var out []NamedMember
-	q := idb.NewSelect().Model(&out).ColumnExpr("gm.*, u.name").
-		Join("JOIN users AS u ON u.id = gm.user_id").Where("gm.group_id = ?", groupID)
+	q := idb.NewSelect().Model(&out).ColumnExpr("gm.*, COALESCE(p.name, '') AS name").
+		Join("LEFT JOIN user_profiles AS p ON p.user_id = gm.user_id").Where("gm.group_id = ?", groupID)
 	if afterID != uuid.Nil {
 		q = q.Where("(gm.joined_at, gm.user_id) > (?, ?)", afterAt, afterID)
 	}
@@ -164,7 +164,7 @@ func GroupMembersPage(ctx context.Context, idb bun.IDB, groupID uuid.UUID, after
 // when the user is not a member.
 func NamedMembership(ctx context.Context, idb bun.IDB, groupID, userID uuid.UUID) (*NamedMember, error) {
 	m := new(NamedMember)
-	err := idb.NewSelect().Model(m).ColumnExpr("gm.*, u.name").Join("JOIN users AS u ON u.id = gm.user_id").
+	err := idb.NewSelect().Model(m).ColumnExpr("gm.*, COALESCE(p.name, '') AS name").Join("LEFT JOIN user_profiles AS p ON p.user_id = gm.user_id").
 		Where("gm.group_id = ? AND gm.user_id = ?", groupID, userID).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound

@@ -61,15 +61,15 @@ func DecideJoinRequest(ctx context.Context, tx bun.Tx, r *GroupJoinRequest, stat
 
 // NamedJoinRequest is a join request with the requester's name.
 type NamedJoinRequest struct {
-	GroupJoinRequest
-	UserName string `bun:"user_name"`
+	GroupJoinRequest `bun:",extend"`
+	UserName         string `bun:"user_name"`
 }
 
 // PendingJoinRequests lists a group's pending join requests, oldest first.
 func PendingJoinRequests(ctx context.Context, idb bun.IDB, groupID uuid.UUID) ([]NamedJoinRequest, error) {
 	var out []NamedJoinRequest
-	err := idb.NewSelect().Model(&out).ColumnExpr("gjr.*, u.name AS user_name").
-		Join("JOIN users AS u ON u.id = gjr.user_id").
+	err := idb.NewSelect().Model(&out).ColumnExpr("gjr.*, COALESCE(p.name, '') AS user_name").
+		Join("LEFT JOIN user_profiles AS p ON p.user_id = gjr.user_id").
 		Where("gjr.group_id = ? AND gjr.status = ?", groupID, enums.JoinRequestPending).
 		OrderExpr("gjr.created_at, gjr.id").Scan(ctx)
 	if err != nil {
