@@ -334,3 +334,39 @@ func TestGroups_BadInputNamesTheFieldAndWritesNothing(t *testing.T) {
 	assert.EqualValues(t, 2, stored.MaxMembers)
 	assert.Zero(t, w.count(t, (*db.AuditLog)(nil), "object_type = 'group' AND object_id = ? AND action = 'update'", g.GetId()))
 }
+
+func TestGroups_ListsPageThroughEveryGroupOnce(t *testing.T) {
+	w := newGroupWorld(t, 10)
+	ctx := context.Background()
+	var want []string
+	for range 3 {
+		want = append(want, w.createGroup(t, 5, false).GetId())
+	}
+	var got, mine []string
+	token := ""
+	for {
+		resp, err := w.groups.ListGroups(ctx, testenv.As(w.host, &socialv1.ListGroupsRequest{EventId: w.event.ID.String(), PageSize: 2, PageToken: token}))
+		require.NoError(t, err)
+		for _, g := range resp.Msg.GetGroups() {
+			got = append(got, g.GetId())
+		}
+		if token = resp.Msg.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	for {
+		resp, err := w.groups.ListMyGroups(ctx, testenv.As(w.host, &socialv1.ListMyGroupsRequest{PageSize: 2, PageToken: token}))
+		require.NoError(t, err)
+		for _, g := range resp.Msg.GetGroups() {
+			mine = append(mine, g.GetId())
+			assert.True(t, g.GetMyMembership().GetIsAdmin())
+		}
+		if token = resp.Msg.GetNextPageToken(); token == "" {
+			break
+		}
+	}
+	assert.Equal(t, want, got, "oldest first")
+	assert.Equal(t, want, mine, "by the time the host joined")
+	_, err := w.groups.ListGroups(ctx, testenv.As(w.host, &socialv1.ListGroupsRequest{EventId: w.event.ID.String(), PageToken: "junk"}))
+	testenv.RequireCode(t, err, connect.CodeInvalidArgument)
+}
