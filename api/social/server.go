@@ -53,6 +53,7 @@ func Domain(d Deps) rpc.Domain {
 	return rpc.Domain{
 		Services: []rpc.Service{
 			safetyService(d),
+			groupsService(d),
 		},
 	}
 }
