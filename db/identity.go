@@ -26,6 +26,12 @@ type User struct {
 	// address (OTP login, email code); only verified channels receive messages.
 	PhoneVerifiedAt *time.Time `bun:"phone_verified_at"`
 	EmailVerifiedAt *time.Time `bun:"email_verified_at"`
+	// The reputation RateUser keeps (issue 14): scan-only, so no write of
+	// a User row (RETURNING * reads them) can overwrite what
+	// db.InsertRating adds concurrently.
+	RatingSum   int64   `bun:"rating_sum,scanonly"`
+	RatingCount int64   `bun:"rating_count,scanonly"`
+	Reputation  float64 `bun:"reputation,scanonly"`
 	Timestamps
 }
 
