@@ -173,7 +173,8 @@ func newRiver(o Options) (*river.Client[*sql.Tx], error) {
 		Workers: workers,
 		PeriodicJobs: []*river.PeriodicJob{jobs.PeriodicPurgeCredentials(), jobs.PeriodicPurgeContent(),
 			jobs.PeriodicMetricsPoll(), jobs.PeriodicContentPartitions(), jobs.PeriodicExpireRecognitions(), jobs.PeriodicReconcile(),
-			jobs.PeriodicMaterializeSeries(), jobs.PeriodicMarkNoShows()},
+			jobs.PeriodicMaterializeSeries(), jobs.PeriodicMarkNoShows(),
+			jobs.PeriodicRatingPrompt()},
 		FetchPollInterval: o.RiverPollInterval,
 		// A fetch takes at most MaxWorkers jobs and waits FetchCooldown
 		// before the next; River's 100 ms default caps a queue near
@@ -210,6 +211,7 @@ func registerJobs(w *river.Workers, o Options, inserter *river.Client[*sql.Tx]) 
 	river.AddWorker(w, &jobs.ExpireRecognitionsWorker{DB: o.DB, Now: o.Now})
 	river.AddWorker(w, &jobs.MaterializeSeriesWorker{DB: o.DB, Now: o.Now})
 	river.AddWorker(w, &jobs.MarkNoShowsWorker{DB: o.DB, Now: o.Now})
+	river.AddWorker(w, &jobs.RatingPromptWorker{DB: o.DB, Notices: &jobs.Notices{River: inserter}, Now: o.Now})
 	river.AddWorker(w, &jobs.EnrichProfileWorker{DB: o.DB, Provider: enrichment.Offline{}, Now: o.Now})
 }
 

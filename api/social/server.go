@@ -54,6 +54,8 @@ func Domain(d Deps) rpc.Domain {
 		Services: []rpc.Service{
 			safetyService(d),
 			groupsService(d),
+			ratingsService(d),
+			moderationService(d),
 		},
 	}
 }
