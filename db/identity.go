@@ -26,6 +26,11 @@ type User struct {
 	// address (OTP login, email code); only verified channels receive messages.
 	PhoneVerifiedAt *time.Time `bun:"phone_verified_at"`
 	EmailVerifiedAt *time.Time `bun:"email_verified_at"`
+	// The reputation RateUser keeps (issue 14), scan-only: RETURNING * fills
+	// it and no write of a User overwrites it.
+	RatingSum   int32   `bun:"rating_sum,scanonly"`
+	RatingCount int32   `bun:"rating_count,scanonly"`
+	Reputation  float64 `bun:"reputation,scanonly"`
 	Timestamps
 }
 
