@@ -76,7 +76,7 @@ func LinkIdentity(ctx context.Context, tx bun.Tx, userID uuid.UUID, in OidcLogin
 }
 
 func lockIdentity(ctx context.Context, tx bun.Tx, issuer, subject string) error {
-	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", issuer+"\x00"+subject); err != nil {
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", issuer+"\n"+subject); err != nil {
 		return fmt.Errorf("lock oidc identity: %w", err)
 	}
 	return nil
