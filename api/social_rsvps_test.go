@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 
 	"connectrpc.com/connect"
@@ -215,4 +216,28 @@ func TestListEvents_EventTypes(t *testing.T) {
 	testenv.RequireCode(t, err, connect.CodeInvalidArgument)
 	_, err = a.Events.CreateEvent(context.Background(), testenv.As(host, &eventsv1.CreateEventRequest{Event: typed("Bad", 42, 12.9716)}))
 	testenv.RequireCode(t, err, connect.CodeInvalidArgument)
+}
+
+func TestSetRsvp_ConcurrentGoingMakesOneRequest(t *testing.T) {
+	a := setup(t)
+	host, guest := a.NewUser(t, newPhone()), a.NewUser(t, newPhone())
+	ev := publishedEvent(t, a, host, eventSpec{capacity: 5})
+	const calls = 5
+	ids := make([]string, calls)
+	var wg sync.WaitGroup
+	for i := range calls {
+		wg.Go(func() {
+			resp, err := a.Events.SetRsvp(context.Background(), testenv.As(guest, &eventsv1.SetRsvpRequest{
+				EventId: ev.ID.String(), Status: eventsv1.RsvpStatus_RSVP_STATUS_GOING}))
+			if assert.NoError(t, err) {
+				ids[i] = resp.Msg.GetJoinRequest().GetId()
+			}
+		})
+	}
+	wg.Wait()
+	for _, id := range ids {
+		assert.Equal(t, ids[0], id, "every call answers the one request")
+	}
+	assert.EqualValues(t, 1, countRows(t, a, (*db.Request)(nil), "event_id = ?", ev.ID))
+	assert.Equal(t, int32(1), storedEvent(t, a, ev).GoingCount)
 }
