@@ -1,6 +1,6 @@
 // Package events serves convene.events.v1: events and venues
 // (EventService: events.go, events_read.go, event_input.go, slug.go,
-// venues.go) and ticket orders (TicketingService: ticketing.go, views.go,
+// venues.go, and RSVPs in rsvps.go) and ticket orders (TicketingService: ticketing.go, views.go,
 // invites.go, checkin.go), plus the payment provider's webhook
 // (webhook.go) and, with the sandbox provider, its checkout pages.
 package events

@@ -1,6 +1,6 @@
 // Package identity serves convene.identity.v1: phone-OTP login with
 // rotating refresh tokens (auth.go), Telegram login and linking
-// (telegram.go), the caller's own account (users.go)
+// (telegram.go), OIDC login and linking (oidc.go), the caller's own account (users.go)
 // and its verified email (email.go), and organizations with their members
 // (orgs.go), who join only by accepting an invitation (invitations.go).
 package identity
