@@ -22,7 +22,7 @@ import (
 func domains(d Deps) []rpc.Domain {
 	return []rpc.Domain{
 		identity.Domain(identity.Deps{DB: d.DB, Tokens: d.Tokens, OTP: d.OTP, SMS: d.SMS, Email: d.Email, Log: d.Log, Now: d.Now, DevMode: d.DevMode, OTPLimits: d.OTPLimits,
-			Telegram: d.TelegramLogin}),
+			Telegram: d.TelegramLogin, OIDC: d.OIDCLogin}),
 		events.Domain(events.Deps{DB: d.DB, Temporal: d.Temporal, River: d.River, TaskQueue: d.TaskQueue, Now: d.Now, Log: d.Log,
 			Payments: d.Payments, Sandbox: d.Sandbox, Tickets: d.Tickets, PublicURL: d.PublicURL}),
 		notifications.Domain(notifications.Deps{DB: d.DB, Temporal: d.Temporal, River: d.River, TaskQueue: d.TaskQueue, Now: d.Now, Log: d.Log,

@@ -32,6 +32,7 @@ import (
 	"github.com/convene/convene/internal/auth"
 	"github.com/convene/convene/internal/blob"
 	"github.com/convene/convene/internal/metrics"
+	"github.com/convene/convene/internal/oidclogin"
 	"github.com/convene/convene/internal/providers/notify"
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/sms"
@@ -97,6 +98,8 @@ type Deps struct {
 	QuestLinkKey []byte
 	// TelegramLogin checks Telegram login widget answers.
 	TelegramLogin *telegramlogin.Verifier
+	// OIDCLogin checks tokens of the OIDC provider (LoginWithOidc, LinkOidc).
+	OIDCLogin *oidclogin.Verifier
 	// Blob stores uploaded media; Uploads signs the URLs clients upload to.
 	Blob    blob.Store
 	Uploads *blob.Signer

@@ -187,6 +187,7 @@ func EventInterestSlugs(ctx context.Context, idb bun.IDB, eventIDs []uuid.UUID) 
 // EventFilter narrows ListEvents. Zero fields do not filter.
 type EventFilter struct {
 	InterestSlugs []string
+	EventTypes    []string // enums.EventTypes; any of them
 	StartsAfter   time.Time
 	StartsBefore  time.Time
 	IsPaid        *bool
@@ -215,6 +216,9 @@ func ListEvents(ctx context.Context, idb bun.IDB, f EventFilter) ([]Event, error
 	if len(f.InterestSlugs) > 0 {
 		q = q.Where(`EXISTS (SELECT 1 FROM event_interest_map m JOIN event_interests i ON i.id = m.interest_id
 			WHERE m.event_id = e.id AND i.slug IN (?))`, bun.In(f.InterestSlugs))
+	}
+	if len(f.EventTypes) > 0 {
+		q = q.Where("e.event_type IN (?)", bun.In(f.EventTypes))
 	}
 	if !f.StartsAfter.IsZero() {
 		q = q.Where("e.starts_at >= ?", f.StartsAfter)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/internal/money"
 	eventsv1 "github.com/convene/convene/proto/convene/events/v1"
 	"github.com/convene/convene/workflows"
@@ -53,6 +54,16 @@ var (
 		eventsv1.RequestStatus_REQUEST_STATUS_CANCELLED:        workflows.StatusCancelled,
 		eventsv1.RequestStatus_REQUEST_STATUS_EXPIRED:          workflows.StatusExpired,
 	})
+	eventTypes = rpc.NewEnum(map[eventsv1.EventType]string{
+		eventsv1.EventType_EVENT_TYPE_BAR:        enums.EventTypeBar,
+		eventsv1.EventType_EVENT_TYPE_CLUB:       enums.EventTypeClub,
+		eventsv1.EventType_EVENT_TYPE_CONCERT:    enums.EventTypeConcert,
+		eventsv1.EventType_EVENT_TYPE_PARTY:      enums.EventTypeParty,
+		eventsv1.EventType_EVENT_TYPE_RESTAURANT: enums.EventTypeRestaurant,
+		eventsv1.EventType_EVENT_TYPE_OUTDOOR:    enums.EventTypeOutdoor,
+		eventsv1.EventType_EVENT_TYPE_SPORTS:     enums.EventTypeSports,
+		eventsv1.EventType_EVENT_TYPE_OTHER:      enums.EventTypeOther,
+	})
 	attendeeStatuses = rpc.NewEnum(map[eventsv1.AttendeeStatus]string{
 		eventsv1.AttendeeStatus_ATTENDEE_STATUS_GOING:      "going",
 		eventsv1.AttendeeStatus_ATTENDEE_STATUS_CHECKED_IN: "checked_in",
@@ -75,7 +86,7 @@ func eventToProto(ev *db.Event, interestSlugs []string) *eventsv1.Event {
 		InterestSlugs: interestSlugs, CoverImages: ev.CoverImages, Status: eventStatuses.Value(ev.Status),
 		GoingCount: ev.GoingCount, RequestsCount: ev.RequestsCount, WaitlistCount: ev.WaitlistCount,
 		SeatsAvailable: seatsAvailable(ev), CreatedAt: timestamppb.New(ev.CreatedAt),
-		DoorOpensMinutesBefore: ev.DoorOpensMinutesBefore,
+		DoorOpensMinutesBefore: ev.DoorOpensMinutesBefore, EventType: eventTypes.ValueOr(ev.EventType, eventsv1.EventType_EVENT_TYPE_OTHER),
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
+	"github.com/convene/convene/db/enums"
 	"github.com/convene/convene/internal/money"
 	eventsv1 "github.com/convene/convene/proto/convene/events/v1"
 )
@@ -45,6 +46,7 @@ func eventFromInput(in *eventsv1.EventInput) (*db.Event, error) {
 		RefundCutoffHours: in.GetRefundCutoffHours(), CoverImages: append([]string{}, in.GetCoverImages()...),
 		VenueID: rpc.OptionalID(in.GetVenueId()), OrganizationID: rpc.OptionalID(in.GetOrganizationId()),
 		DoorOpensMinutesBefore: orDefault(in.GetDoorOpensMinutesBefore(), defaultDoorOpensMinutesBefore),
+		EventType:              eventTypes.NameOr(in.GetEventType(), enums.EventTypeOther),
 	}
 	if ev.MaxSeatsPerRequest > ev.Capacity {
 		return nil, rpc.InvalidField("event.max_seats_per_request", fmt.Sprintf("%d is more than the capacity of %d", ev.MaxSeatsPerRequest, ev.Capacity))

@@ -67,7 +67,7 @@ func (s *eventServer) ListEvents(ctx context.Context, req *connect.Request[event
 // eventFilter turns a ListEvents request into a query, checking the
 // combinations of fields protovalidate cannot.
 func (s *eventServer) eventFilter(msg *eventsv1.ListEventsRequest, page rpc.Page[time.Time]) (db.EventFilter, error) {
-	f := db.EventFilter{InterestSlugs: msg.GetInterestSlugs(), StartsAfter: s.Now(), IsPaid: msg.IsPaid,
+	f := db.EventFilter{InterestSlugs: msg.GetInterestSlugs(), EventTypes: eventTypes.Names(msg.GetEventTypes()), StartsAfter: s.Now(), IsPaid: msg.IsPaid,
 		Query: msg.GetQuery(), AfterStarts: page.LastKey, AfterID: page.LastID, Limit: page.Limit()}
 	if msg.StartsAfter != nil {
 		f.StartsAfter = msg.GetStartsAfter().AsTime()

@@ -1,6 +1,6 @@
 // Package events serves convene.events.v1: events and venues
 // (EventService: events.go, events_read.go, event_input.go, slug.go,
-// venues.go) and ticket orders (TicketingService: ticketing.go, views.go,
+// venues.go, and RSVPs in rsvps.go) and ticket orders (TicketingService: ticketing.go, views.go,
 // invites.go, checkin.go), plus the payment provider's webhook
 // (webhook.go) and, with the sandbox provider, its checkout pages.
 package events
@@ -50,8 +50,12 @@ type Deps struct {
 // eventServer implements convene.events.v1.EventService. Every change goes
 // through hostedEventForUpdate, the one authorization check: only an
 // event's host changes it. Reads show drafts and private events to their
-// host only (eventVisible), so nobody else learns they exist.
-type eventServer struct{ Deps }
+// host only (eventVisible), so nobody else learns they exist. RSVP going
+// is a join request: rsvps.go admits it through tickets.
+type eventServer struct {
+	Deps
+	tickets *ticketingServer
+}
 
 // ticketingServer implements convene.events.v1.TicketingService. Orders are
 // ticket-order workflows: the handlers admit a request in one transaction
@@ -78,10 +82,14 @@ const (
 )
 
 // NewEventServer returns the EventService handler.
-func NewEventServer(d Deps) eventsv1connect.EventServiceHandler { return &eventServer{d} }
+func NewEventServer(d Deps) eventsv1connect.EventServiceHandler {
+	return &eventServer{Deps: d, tickets: newTicketingServer(d)}
+}
 
 // NewTicketingServer returns the TicketingService handler.
-func NewTicketingServer(d Deps) eventsv1connect.TicketingServiceHandler {
+func NewTicketingServer(d Deps) eventsv1connect.TicketingServiceHandler { return newTicketingServer(d) }
+
+func newTicketingServer(d Deps) *ticketingServer {
 	return &ticketingServer{Deps: d,
 		desk:   &admission.Desk{DB: d.DB, Keys: d.Tickets, Notices: &jobs.Notices{River: d.River}, Now: d.Now, AuditSource: "api"},
 		starts: workflowstart.NewStarter(d.Temporal, d.TaskQueue, d.River, d.Log, parallelOrderStarts)}
@@ -91,10 +99,11 @@ func NewTicketingServer(d Deps) eventsv1connect.TicketingServiceHandler {
 // the payment webhook at POST /webhooks/payments/{provider} and, with the
 // sandbox provider, its checkout pages under /sandbox/checkout/.
 func Domain(d Deps) rpc.Domain {
+	tickets := newTicketingServer(d) // one order-start pool for RequestToJoin and RSVP going
 	dom := rpc.Domain{
 		Services: []rpc.Service{
-			rpc.NewService(eventsv1connect.EventServiceName, NewEventServer(d), eventsv1connect.NewEventServiceHandler),
-			rpc.NewService(eventsv1connect.TicketingServiceName, NewTicketingServer(d), eventsv1connect.NewTicketingServiceHandler),
+			rpc.NewService(eventsv1connect.EventServiceName, eventsv1connect.EventServiceHandler(&eventServer{Deps: d, tickets: tickets}), eventsv1connect.NewEventServiceHandler),
+			rpc.NewService(eventsv1connect.TicketingServiceName, eventsv1connect.TicketingServiceHandler(tickets), eventsv1connect.NewTicketingServiceHandler),
 		},
 		Routes: []rpc.Route{{Pattern: "POST /webhooks/payments/{provider}", Handler: &paymentWebhook{d}}},
 	}

@@ -1,6 +1,6 @@
 // Package identity serves convene.identity.v1: phone-OTP login with
 // rotating refresh tokens (auth.go), Telegram login and linking
-// (telegram.go), the caller's own account (users.go)
+// (telegram.go), OIDC login and linking (oidc.go), the caller's own account (users.go)
 // and its verified email (email.go), and organizations with their members
 // (orgs.go), who join only by accepting an invitation (invitations.go).
 package identity
@@ -12,6 +12,7 @@ import (
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/auth"
+	"github.com/convene/convene/internal/oidclogin"
 	"github.com/convene/convene/internal/providers/notify"
 	"github.com/convene/convene/internal/providers/sms"
 	"github.com/convene/convene/internal/telegramlogin"
@@ -39,6 +40,9 @@ type Deps struct {
 	// Telegram checks Telegram login widget answers (LoginWithTelegram,
 	// LinkTelegram); without a bot token it refuses every one.
 	Telegram *telegramlogin.Verifier
+	// OIDC checks tokens of the OIDC provider (LoginWithOidc, LinkOidc);
+	// without an issuer it refuses every one.
+	OIDC *oidclogin.Verifier
 }
 
 var (
@@ -59,14 +63,14 @@ func NewOrganizationServer(d Deps) identityv1connect.OrganizationServiceHandler 
 }
 
 // Domain lists the identity services for the server to mount. Signing in
-// (RequestOtp, VerifyOtp, LoginWithTelegram) and handling refresh tokens (Refresh, Logout)
+// (RequestOtp, VerifyOtp, LoginWithTelegram, LoginWithOidc) and handling refresh tokens (Refresh, Logout)
 // need no access token.
 func Domain(d Deps) rpc.Domain {
 	return rpc.Domain{Services: []rpc.Service{
 		rpc.NewService(identityv1connect.AuthServiceName, NewAuthServer(d), identityv1connect.NewAuthServiceHandler,
 			identityv1connect.AuthServiceRequestOtpProcedure, identityv1connect.AuthServiceVerifyOtpProcedure,
 			identityv1connect.AuthServiceRefreshProcedure, identityv1connect.AuthServiceLogoutProcedure,
-			identityv1connect.AuthServiceLoginWithTelegramProcedure),
+			identityv1connect.AuthServiceLoginWithTelegramProcedure, identityv1connect.AuthServiceLoginWithOidcProcedure),
 		rpc.NewService(identityv1connect.UserServiceName, NewUserServer(d), identityv1connect.NewUserServiceHandler),
 		rpc.NewService(identityv1connect.OrganizationServiceName, NewOrganizationServer(d), identityv1connect.NewOrganizationServiceHandler),
 	}}

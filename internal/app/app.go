@@ -29,6 +29,7 @@ import (
 	"github.com/convene/convene/internal/blob"
 	"github.com/convene/convene/internal/config"
 	"github.com/convene/convene/internal/metrics"
+	"github.com/convene/convene/internal/oidclogin"
 	"github.com/convene/convene/internal/providers/notify"
 	"github.com/convene/convene/internal/providers/payment"
 	"github.com/convene/convene/internal/providers/sms"
@@ -174,6 +175,7 @@ func (a *App) apiDeps() api.Deps {
 		QuestLinkKey: conferences.LinkKey(a.Config.JWTSecret),
 		Social:       a.Social, SocialSandbox: a.SocialSandbox, SocialTokens: a.SocialTokens, Blob: a.Blob, Uploads: a.Uploads,
 		TelegramLogin: telegramlogin.NewVerifier(a.Config.TelegramBotToken, a.Config.TelegramLoginMaxAge),
+		OIDCLogin:     oidclogin.NewVerifier(a.Config.OIDCIssuer, a.Config.OIDCClientID, a.Now, nil),
 	}
 }
 

@@ -23,6 +23,83 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// EventType is the kind of gathering, for filtering listings.
+type EventType int32
+
+const (
+	// Not set; treated as OTHER in requests.
+	EventType_EVENT_TYPE_UNSPECIFIED EventType = 0
+	// A bar or pub night.
+	EventType_EVENT_TYPE_BAR EventType = 1
+	// A club night.
+	EventType_EVENT_TYPE_CLUB EventType = 2
+	// A concert or gig.
+	EventType_EVENT_TYPE_CONCERT EventType = 3
+	// A party.
+	EventType_EVENT_TYPE_PARTY EventType = 4
+	// A meal at a restaurant.
+	EventType_EVENT_TYPE_RESTAURANT EventType = 5
+	// An outdoor outing.
+	EventType_EVENT_TYPE_OUTDOOR EventType = 6
+	// Playing or watching sports.
+	EventType_EVENT_TYPE_SPORTS EventType = 7
+	// Anything else.
+	EventType_EVENT_TYPE_OTHER EventType = 8
+)
+
+// Enum value maps for EventType.
+var (
+	EventType_name = map[int32]string{
+		0: "EVENT_TYPE_UNSPECIFIED",
+		1: "EVENT_TYPE_BAR",
+		2: "EVENT_TYPE_CLUB",
+		3: "EVENT_TYPE_CONCERT",
+		4: "EVENT_TYPE_PARTY",
+		5: "EVENT_TYPE_RESTAURANT",
+		6: "EVENT_TYPE_OUTDOOR",
+		7: "EVENT_TYPE_SPORTS",
+		8: "EVENT_TYPE_OTHER",
+	}
+	EventType_value = map[string]int32{
+		"EVENT_TYPE_UNSPECIFIED": 0,
+		"EVENT_TYPE_BAR":         1,
+		"EVENT_TYPE_CLUB":        2,
+		"EVENT_TYPE_CONCERT":     3,
+		"EVENT_TYPE_PARTY":       4,
+		"EVENT_TYPE_RESTAURANT":  5,
+		"EVENT_TYPE_OUTDOOR":     6,
+		"EVENT_TYPE_SPORTS":      7,
+		"EVENT_TYPE_OTHER":       8,
+	}
+)
+
+func (x EventType) Enum() *EventType {
+	p := new(EventType)
+	*p = x
+	return p
+}
+
+func (x EventType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (EventType) Descriptor() protoreflect.EnumDescriptor {
+	return file_convene_events_v1_event_proto_enumTypes[0].Descriptor()
+}
+
+func (EventType) Type() protoreflect.EnumType {
+	return &file_convene_events_v1_event_proto_enumTypes[0]
+}
+
+func (x EventType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use EventType.Descriptor instead.
+func (EventType) EnumDescriptor() ([]byte, []int) {
+	return file_convene_events_v1_event_proto_rawDescGZIP(), []int{0}
+}
+
 // EventStatus is where an event is in its lifecycle.
 type EventStatus int32
 
@@ -68,11 +145,11 @@ func (x EventStatus) String() string {
 }
 
 func (EventStatus) Descriptor() protoreflect.EnumDescriptor {
-	return file_convene_events_v1_event_proto_enumTypes[0].Descriptor()
+	return file_convene_events_v1_event_proto_enumTypes[1].Descriptor()
 }
 
 func (EventStatus) Type() protoreflect.EnumType {
-	return &file_convene_events_v1_event_proto_enumTypes[0]
+	return &file_convene_events_v1_event_proto_enumTypes[1]
 }
 
 func (x EventStatus) Number() protoreflect.EnumNumber {
@@ -81,7 +158,7 @@ func (x EventStatus) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use EventStatus.Descriptor instead.
 func (EventStatus) EnumDescriptor() ([]byte, []int) {
-	return file_convene_events_v1_event_proto_rawDescGZIP(), []int{0}
+	return file_convene_events_v1_event_proto_rawDescGZIP(), []int{1}
 }
 
 // Visibility controls who can find an event.
@@ -121,11 +198,11 @@ func (x Visibility) String() string {
 }
 
 func (Visibility) Descriptor() protoreflect.EnumDescriptor {
-	return file_convene_events_v1_event_proto_enumTypes[1].Descriptor()
+	return file_convene_events_v1_event_proto_enumTypes[2].Descriptor()
 }
 
 func (Visibility) Type() protoreflect.EnumType {
-	return &file_convene_events_v1_event_proto_enumTypes[1]
+	return &file_convene_events_v1_event_proto_enumTypes[2]
 }
 
 func (x Visibility) Number() protoreflect.EnumNumber {
@@ -134,7 +211,7 @@ func (x Visibility) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Visibility.Descriptor instead.
 func (Visibility) EnumDescriptor() ([]byte, []int) {
-	return file_convene_events_v1_event_proto_rawDescGZIP(), []int{1}
+	return file_convene_events_v1_event_proto_rawDescGZIP(), []int{2}
 }
 
 // FeeMode says who pays the platform fee of a paid event.
@@ -175,11 +252,11 @@ func (x FeeMode) String() string {
 }
 
 func (FeeMode) Descriptor() protoreflect.EnumDescriptor {
-	return file_convene_events_v1_event_proto_enumTypes[2].Descriptor()
+	return file_convene_events_v1_event_proto_enumTypes[3].Descriptor()
 }
 
 func (FeeMode) Type() protoreflect.EnumType {
-	return &file_convene_events_v1_event_proto_enumTypes[2]
+	return &file_convene_events_v1_event_proto_enumTypes[3]
 }
 
 func (x FeeMode) Number() protoreflect.EnumNumber {
@@ -188,7 +265,7 @@ func (x FeeMode) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use FeeMode.Descriptor instead.
 func (FeeMode) EnumDescriptor() ([]byte, []int) {
-	return file_convene_events_v1_event_proto_rawDescGZIP(), []int{2}
+	return file_convene_events_v1_event_proto_rawDescGZIP(), []int{3}
 }
 
 // AllowedGenders restricts who may request to join an event, by the gender
@@ -237,11 +314,11 @@ func (x AllowedGenders) String() string {
 }
 
 func (AllowedGenders) Descriptor() protoreflect.EnumDescriptor {
-	return file_convene_events_v1_event_proto_enumTypes[3].Descriptor()
+	return file_convene_events_v1_event_proto_enumTypes[4].Descriptor()
 }
 
 func (AllowedGenders) Type() protoreflect.EnumType {
-	return &file_convene_events_v1_event_proto_enumTypes[3]
+	return &file_convene_events_v1_event_proto_enumTypes[4]
 }
 
 func (x AllowedGenders) Number() protoreflect.EnumNumber {
@@ -250,7 +327,7 @@ func (x AllowedGenders) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use AllowedGenders.Descriptor instead.
 func (AllowedGenders) EnumDescriptor() ([]byte, []int) {
-	return file_convene_events_v1_event_proto_rawDescGZIP(), []int{3}
+	return file_convene_events_v1_event_proto_rawDescGZIP(), []int{4}
 }
 
 // Money is an amount in one currency.
@@ -474,8 +551,10 @@ type EventInput struct {
 	// accepts tickets from then until ends_at. 0 means the default of 240
 	// (4 hours); at most a week.
 	DoorOpensMinutesBefore int32 `protobuf:"varint,29,opt,name=door_opens_minutes_before,json=doorOpensMinutesBefore,proto3" json:"door_opens_minutes_before,omitempty"`
-	unknownFields          protoimpl.UnknownFields
-	sizeCache              protoimpl.SizeCache
+	// Kind of event; UNSPECIFIED means OTHER.
+	EventType     EventType `protobuf:"varint,30,opt,name=event_type,json=eventType,proto3,enum=convene.events.v1.EventType" json:"event_type,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *EventInput) Reset() {
@@ -711,6 +790,13 @@ func (x *EventInput) GetDoorOpensMinutesBefore() int32 {
 	return 0
 }
 
+func (x *EventInput) GetEventType() EventType {
+	if x != nil {
+		return x.EventType
+	}
+	return EventType_EVENT_TYPE_UNSPECIFIED
+}
+
 // Event is a gathering users can request to join.
 type Event struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -791,8 +877,10 @@ type Event struct {
 	CreatedAt *timestamppb.Timestamp `protobuf:"bytes,36,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	// Minutes before starts_at that check-in opens; it closes at ends_at.
 	DoorOpensMinutesBefore int32 `protobuf:"varint,37,opt,name=door_opens_minutes_before,json=doorOpensMinutesBefore,proto3" json:"door_opens_minutes_before,omitempty"`
-	unknownFields          protoimpl.UnknownFields
-	sizeCache              protoimpl.SizeCache
+	// Kind of event.
+	EventType     EventType `protobuf:"varint,38,opt,name=event_type,json=eventType,proto3,enum=convene.events.v1.EventType" json:"event_type,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Event) Reset() {
@@ -1082,6 +1170,13 @@ func (x *Event) GetDoorOpensMinutesBefore() int32 {
 		return x.DoorOpensMinutesBefore
 	}
 	return 0
+}
+
+func (x *Event) GetEventType() EventType {
+	if x != nil {
+		return x.EventType
+	}
+	return EventType_EVENT_TYPE_UNSPECIFIED
 }
 
 // CreateEventRequest describes the event to create.
@@ -1588,7 +1683,9 @@ type ListEventsRequest struct {
 	// Maximum number of events to return; 0 means the server default.
 	PageSize int32 `protobuf:"varint,9,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// next_page_token from the previous response; empty for the first page.
-	PageToken     string `protobuf:"bytes,10,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageToken string `protobuf:"bytes,10,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only events of one of these types; combinable with the near_* point.
+	EventTypes    []EventType `protobuf:"varint,11,rep,packed,name=event_types,json=eventTypes,proto3,enum=convene.events.v1.EventType" json:"event_types,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1691,6 +1788,13 @@ func (x *ListEventsRequest) GetPageToken() string {
 		return x.PageToken
 	}
 	return ""
+}
+
+func (x *ListEventsRequest) GetEventTypes() []EventType {
+	if x != nil {
+		return x.EventTypes
+	}
+	return nil
 }
 
 // ListEventsResponse carries one page of events.
@@ -2111,7 +2215,7 @@ const file_convene_events_v1_event_proto_rawDesc = "" +
 	"\blatitude\x18\x04 \x01(\x01R\blatitude\x12\x1c\n" +
 	"\tlongitude\x18\x05 \x01(\x01R\tlongitude\x129\n" +
 	"\n" +
-	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\xb6\f\n" +
+	"created_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\"\xfd\f\n" +
 	"\n" +
 	"EventInput\x12 \n" +
 	"\x05title\x18\x01 \x01(\tB\n" +
@@ -2156,12 +2260,14 @@ const file_convene_events_v1_event_proto_rawDesc = "" +
 	"\fcover_images\x18\x1b \x03(\tB\x12\xbaH\x0f\x92\x01\f\x10\x03\"\br\x06\x18\x80\x10\x88\x01\x01R\vcoverImages\x126\n" +
 	"\x0forganization_id\x18\x1c \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01H\x03R\x0eorganizationId\x88\x01\x01\x12E\n" +
 	"\x19door_opens_minutes_before\x18\x1d \x01(\x05B\n" +
-	"\xbaH\a\x1a\x05\x18\xe0N(\x00R\x16doorOpensMinutesBeforeB\v\n" +
+	"\xbaH\a\x1a\x05\x18\xe0N(\x00R\x16doorOpensMinutesBefore\x12E\n" +
+	"\n" +
+	"event_type\x18\x1e \x01(\x0e2\x1c.convene.events.v1.EventTypeB\b\xbaH\x05\x82\x01\x02\x10\x01R\teventTypeB\v\n" +
 	"\t_venue_idB\v\n" +
 	"\t_latitudeB\f\n" +
 	"\n" +
 	"_longitudeB\x12\n" +
-	"\x10_organization_id\"\xf7\v\n" +
+	"\x10_organization_id\"\xb4\f\n" +
 	"\x05Event\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12 \n" +
 	"\fhost_user_id\x18\x02 \x01(\tR\n" +
@@ -2207,7 +2313,9 @@ const file_convene_events_v1_event_proto_rawDesc = "" +
 	"\x0fseats_available\x18# \x01(\x05R\x0eseatsAvailable\x129\n" +
 	"\n" +
 	"created_at\x18$ \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x129\n" +
-	"\x19door_opens_minutes_before\x18% \x01(\x05R\x16doorOpensMinutesBeforeB\v\n" +
+	"\x19door_opens_minutes_before\x18% \x01(\x05R\x16doorOpensMinutesBefore\x12;\n" +
+	"\n" +
+	"event_type\x18& \x01(\x0e2\x1c.convene.events.v1.EventTypeR\teventTypeB\v\n" +
 	"\t_latitudeB\f\n" +
 	"\n" +
 	"_longitude\"Q\n" +
@@ -2232,7 +2340,7 @@ const file_convene_events_v1_event_proto_rawDesc = "" +
 	"\x0fGetEventRequest\x12#\n" +
 	"\bevent_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\aeventId\"B\n" +
 	"\x10GetEventResponse\x12.\n" +
-	"\x05event\x18\x01 \x01(\v2\x18.convene.events.v1.EventR\x05event\"\xc9\x04\n" +
+	"\x05event\x18\x01 \x01(\v2\x18.convene.events.v1.EventR\x05event\"\x9b\x05\n" +
 	"\x11ListEventsRequest\x127\n" +
 	"\x0einterest_slugs\x18\x01 \x03(\tB\x10\xbaH\r\x92\x01\n" +
 	"\x102\"\x06r\x04\x10\x01\x18@R\rinterestSlugs\x12=\n" +
@@ -2246,7 +2354,9 @@ const file_convene_events_v1_event_proto_rawDesc = "" +
 	"\tpage_size\x18\t \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\n" +
-	" \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageTokenB\n" +
+	" \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\x12P\n" +
+	"\vevent_types\x18\v \x03(\x0e2\x1c.convene.events.v1.EventTypeB\x11\xbaH\x0e\x92\x01\v\x10\b\"\a\x82\x01\x04\x10\x01 \x00R\n" +
+	"eventTypesB\n" +
 	"\n" +
 	"\b_is_paidB\x10\n" +
 	"\x0e_near_latitudeB\x11\n" +
@@ -2276,7 +2386,17 @@ const file_convene_events_v1_event_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"n\n" +
 	"\x12ListVenuesResponse\x120\n" +
 	"\x06venues\x18\x01 \x03(\v2\x18.convene.events.v1.VenueR\x06venues\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\x97\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\xde\x01\n" +
+	"\tEventType\x12\x1a\n" +
+	"\x16EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x12\n" +
+	"\x0eEVENT_TYPE_BAR\x10\x01\x12\x13\n" +
+	"\x0fEVENT_TYPE_CLUB\x10\x02\x12\x16\n" +
+	"\x12EVENT_TYPE_CONCERT\x10\x03\x12\x14\n" +
+	"\x10EVENT_TYPE_PARTY\x10\x04\x12\x19\n" +
+	"\x15EVENT_TYPE_RESTAURANT\x10\x05\x12\x16\n" +
+	"\x12EVENT_TYPE_OUTDOOR\x10\x06\x12\x15\n" +
+	"\x11EVENT_TYPE_SPORTS\x10\a\x12\x14\n" +
+	"\x10EVENT_TYPE_OTHER\x10\b*\x97\x01\n" +
 	"\vEventStatus\x12\x1c\n" +
 	"\x18EVENT_STATUS_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12EVENT_STATUS_DRAFT\x10\x01\x12\x1a\n" +
@@ -2297,19 +2417,7 @@ const file_convene_events_v1_event_proto_rawDesc = "" +
 	"\x13ALLOWED_GENDERS_ALL\x10\x01\x12\x18\n" +
 	"\x14ALLOWED_GENDERS_MALE\x10\x02\x12\x1a\n" +
 	"\x16ALLOWED_GENDERS_FEMALE\x10\x03\x12\x1e\n" +
-	"\x1aALLOWED_GENDERS_NON_BINARY\x10\x042\xe7\x06\n" +
-	"\fEventService\x12\\\n" +
-	"\vCreateEvent\x12%.convene.events.v1.CreateEventRequest\x1a&.convene.events.v1.CreateEventResponse\x12\\\n" +
-	"\vUpdateEvent\x12%.convene.events.v1.UpdateEventRequest\x1a&.convene.events.v1.UpdateEventResponse\x12_\n" +
-	"\fPublishEvent\x12&.convene.events.v1.PublishEventRequest\x1a'.convene.events.v1.PublishEventResponse\x12\\\n" +
-	"\vCancelEvent\x12%.convene.events.v1.CancelEventRequest\x1a&.convene.events.v1.CancelEventResponse\x12X\n" +
-	"\bGetEvent\x12\".convene.events.v1.GetEventRequest\x1a#.convene.events.v1.GetEventResponse\"\x03\x90\x02\x01\x12^\n" +
-	"\n" +
-	"ListEvents\x12$.convene.events.v1.ListEventsRequest\x1a%.convene.events.v1.ListEventsResponse\"\x03\x90\x02\x01\x12d\n" +
-	"\fListMyEvents\x12&.convene.events.v1.ListMyEventsRequest\x1a'.convene.events.v1.ListMyEventsResponse\"\x03\x90\x02\x01\x12\\\n" +
-	"\vCreateVenue\x12%.convene.events.v1.CreateVenueRequest\x1a&.convene.events.v1.CreateVenueResponse\x12^\n" +
-	"\n" +
-	"ListVenues\x12$.convene.events.v1.ListVenuesRequest\x1a%.convene.events.v1.ListVenuesResponse\"\x03\x90\x02\x01B=Z;github.com/convene/convene/proto/convene/events/v1;eventsv1b\x06proto3"
+	"\x1aALLOWED_GENDERS_NON_BINARY\x10\x04B=Z;github.com/convene/convene/proto/convene/events/v1;eventsv1b\x06proto3"
 
 var (
 	file_convene_events_v1_event_proto_rawDescOnce sync.Once
@@ -2323,88 +2431,74 @@ func file_convene_events_v1_event_proto_rawDescGZIP() []byte {
 	return file_convene_events_v1_event_proto_rawDescData
 }
 
-var file_convene_events_v1_event_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_convene_events_v1_event_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
 var file_convene_events_v1_event_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_convene_events_v1_event_proto_goTypes = []any{
-	(EventStatus)(0),              // 0: convene.events.v1.EventStatus
-	(Visibility)(0),               // 1: convene.events.v1.Visibility
-	(FeeMode)(0),                  // 2: convene.events.v1.FeeMode
-	(AllowedGenders)(0),           // 3: convene.events.v1.AllowedGenders
-	(*Money)(nil),                 // 4: convene.events.v1.Money
-	(*Venue)(nil),                 // 5: convene.events.v1.Venue
-	(*EventInput)(nil),            // 6: convene.events.v1.EventInput
-	(*Event)(nil),                 // 7: convene.events.v1.Event
-	(*CreateEventRequest)(nil),    // 8: convene.events.v1.CreateEventRequest
-	(*CreateEventResponse)(nil),   // 9: convene.events.v1.CreateEventResponse
-	(*UpdateEventRequest)(nil),    // 10: convene.events.v1.UpdateEventRequest
-	(*UpdateEventResponse)(nil),   // 11: convene.events.v1.UpdateEventResponse
-	(*PublishEventRequest)(nil),   // 12: convene.events.v1.PublishEventRequest
-	(*PublishEventResponse)(nil),  // 13: convene.events.v1.PublishEventResponse
-	(*CancelEventRequest)(nil),    // 14: convene.events.v1.CancelEventRequest
-	(*CancelEventResponse)(nil),   // 15: convene.events.v1.CancelEventResponse
-	(*GetEventRequest)(nil),       // 16: convene.events.v1.GetEventRequest
-	(*GetEventResponse)(nil),      // 17: convene.events.v1.GetEventResponse
-	(*ListEventsRequest)(nil),     // 18: convene.events.v1.ListEventsRequest
-	(*ListEventsResponse)(nil),    // 19: convene.events.v1.ListEventsResponse
-	(*ListMyEventsRequest)(nil),   // 20: convene.events.v1.ListMyEventsRequest
-	(*ListMyEventsResponse)(nil),  // 21: convene.events.v1.ListMyEventsResponse
-	(*CreateVenueRequest)(nil),    // 22: convene.events.v1.CreateVenueRequest
-	(*CreateVenueResponse)(nil),   // 23: convene.events.v1.CreateVenueResponse
-	(*ListVenuesRequest)(nil),     // 24: convene.events.v1.ListVenuesRequest
-	(*ListVenuesResponse)(nil),    // 25: convene.events.v1.ListVenuesResponse
-	(*timestamppb.Timestamp)(nil), // 26: google.protobuf.Timestamp
+	(EventType)(0),                // 0: convene.events.v1.EventType
+	(EventStatus)(0),              // 1: convene.events.v1.EventStatus
+	(Visibility)(0),               // 2: convene.events.v1.Visibility
+	(FeeMode)(0),                  // 3: convene.events.v1.FeeMode
+	(AllowedGenders)(0),           // 4: convene.events.v1.AllowedGenders
+	(*Money)(nil),                 // 5: convene.events.v1.Money
+	(*Venue)(nil),                 // 6: convene.events.v1.Venue
+	(*EventInput)(nil),            // 7: convene.events.v1.EventInput
+	(*Event)(nil),                 // 8: convene.events.v1.Event
+	(*CreateEventRequest)(nil),    // 9: convene.events.v1.CreateEventRequest
+	(*CreateEventResponse)(nil),   // 10: convene.events.v1.CreateEventResponse
+	(*UpdateEventRequest)(nil),    // 11: convene.events.v1.UpdateEventRequest
+	(*UpdateEventResponse)(nil),   // 12: convene.events.v1.UpdateEventResponse
+	(*PublishEventRequest)(nil),   // 13: convene.events.v1.PublishEventRequest
+	(*PublishEventResponse)(nil),  // 14: convene.events.v1.PublishEventResponse
+	(*CancelEventRequest)(nil),    // 15: convene.events.v1.CancelEventRequest
+	(*CancelEventResponse)(nil),   // 16: convene.events.v1.CancelEventResponse
+	(*GetEventRequest)(nil),       // 17: convene.events.v1.GetEventRequest
+	(*GetEventResponse)(nil),      // 18: convene.events.v1.GetEventResponse
+	(*ListEventsRequest)(nil),     // 19: convene.events.v1.ListEventsRequest
+	(*ListEventsResponse)(nil),    // 20: convene.events.v1.ListEventsResponse
+	(*ListMyEventsRequest)(nil),   // 21: convene.events.v1.ListMyEventsRequest
+	(*ListMyEventsResponse)(nil),  // 22: convene.events.v1.ListMyEventsResponse
+	(*CreateVenueRequest)(nil),    // 23: convene.events.v1.CreateVenueRequest
+	(*CreateVenueResponse)(nil),   // 24: convene.events.v1.CreateVenueResponse
+	(*ListVenuesRequest)(nil),     // 25: convene.events.v1.ListVenuesRequest
+	(*ListVenuesResponse)(nil),    // 26: convene.events.v1.ListVenuesResponse
+	(*timestamppb.Timestamp)(nil), // 27: google.protobuf.Timestamp
 }
 var file_convene_events_v1_event_proto_depIdxs = []int32{
-	26, // 0: convene.events.v1.Venue.created_at:type_name -> google.protobuf.Timestamp
-	26, // 1: convene.events.v1.EventInput.starts_at:type_name -> google.protobuf.Timestamp
-	26, // 2: convene.events.v1.EventInput.ends_at:type_name -> google.protobuf.Timestamp
-	3,  // 3: convene.events.v1.EventInput.allowed_genders:type_name -> convene.events.v1.AllowedGenders
-	2,  // 4: convene.events.v1.EventInput.fee_mode:type_name -> convene.events.v1.FeeMode
-	1,  // 5: convene.events.v1.EventInput.visibility:type_name -> convene.events.v1.Visibility
-	26, // 6: convene.events.v1.Event.starts_at:type_name -> google.protobuf.Timestamp
-	26, // 7: convene.events.v1.Event.ends_at:type_name -> google.protobuf.Timestamp
-	3,  // 8: convene.events.v1.Event.allowed_genders:type_name -> convene.events.v1.AllowedGenders
-	4,  // 9: convene.events.v1.Event.ticket_price:type_name -> convene.events.v1.Money
-	2,  // 10: convene.events.v1.Event.fee_mode:type_name -> convene.events.v1.FeeMode
-	1,  // 11: convene.events.v1.Event.visibility:type_name -> convene.events.v1.Visibility
-	0,  // 12: convene.events.v1.Event.status:type_name -> convene.events.v1.EventStatus
-	26, // 13: convene.events.v1.Event.created_at:type_name -> google.protobuf.Timestamp
-	6,  // 14: convene.events.v1.CreateEventRequest.event:type_name -> convene.events.v1.EventInput
-	7,  // 15: convene.events.v1.CreateEventResponse.event:type_name -> convene.events.v1.Event
-	6,  // 16: convene.events.v1.UpdateEventRequest.event:type_name -> convene.events.v1.EventInput
-	7,  // 17: convene.events.v1.UpdateEventResponse.event:type_name -> convene.events.v1.Event
-	7,  // 18: convene.events.v1.PublishEventResponse.event:type_name -> convene.events.v1.Event
-	7,  // 19: convene.events.v1.CancelEventResponse.event:type_name -> convene.events.v1.Event
-	7,  // 20: convene.events.v1.GetEventResponse.event:type_name -> convene.events.v1.Event
-	26, // 21: convene.events.v1.ListEventsRequest.starts_after:type_name -> google.protobuf.Timestamp
-	26, // 22: convene.events.v1.ListEventsRequest.starts_before:type_name -> google.protobuf.Timestamp
-	7,  // 23: convene.events.v1.ListEventsResponse.events:type_name -> convene.events.v1.Event
-	7,  // 24: convene.events.v1.ListMyEventsResponse.events:type_name -> convene.events.v1.Event
-	5,  // 25: convene.events.v1.CreateVenueResponse.venue:type_name -> convene.events.v1.Venue
-	5,  // 26: convene.events.v1.ListVenuesResponse.venues:type_name -> convene.events.v1.Venue
-	8,  // 27: convene.events.v1.EventService.CreateEvent:input_type -> convene.events.v1.CreateEventRequest
-	10, // 28: convene.events.v1.EventService.UpdateEvent:input_type -> convene.events.v1.UpdateEventRequest
-	12, // 29: convene.events.v1.EventService.PublishEvent:input_type -> convene.events.v1.PublishEventRequest
-	14, // 30: convene.events.v1.EventService.CancelEvent:input_type -> convene.events.v1.CancelEventRequest
-	16, // 31: convene.events.v1.EventService.GetEvent:input_type -> convene.events.v1.GetEventRequest
-	18, // 32: convene.events.v1.EventService.ListEvents:input_type -> convene.events.v1.ListEventsRequest
-	20, // 33: convene.events.v1.EventService.ListMyEvents:input_type -> convene.events.v1.ListMyEventsRequest
-	22, // 34: convene.events.v1.EventService.CreateVenue:input_type -> convene.events.v1.CreateVenueRequest
-	24, // 35: convene.events.v1.EventService.ListVenues:input_type -> convene.events.v1.ListVenuesRequest
-	9,  // 36: convene.events.v1.EventService.CreateEvent:output_type -> convene.events.v1.CreateEventResponse
-	11, // 37: convene.events.v1.EventService.UpdateEvent:output_type -> convene.events.v1.UpdateEventResponse
-	13, // 38: convene.events.v1.EventService.PublishEvent:output_type -> convene.events.v1.PublishEventResponse
-	15, // 39: convene.events.v1.EventService.CancelEvent:output_type -> convene.events.v1.CancelEventResponse
-	17, // 40: convene.events.v1.EventService.GetEvent:output_type -> convene.events.v1.GetEventResponse
-	19, // 41: convene.events.v1.EventService.ListEvents:output_type -> convene.events.v1.ListEventsResponse
-	21, // 42: convene.events.v1.EventService.ListMyEvents:output_type -> convene.events.v1.ListMyEventsResponse
-	23, // 43: convene.events.v1.EventService.CreateVenue:output_type -> convene.events.v1.CreateVenueResponse
-	25, // 44: convene.events.v1.EventService.ListVenues:output_type -> convene.events.v1.ListVenuesResponse
-	36, // [36:45] is the sub-list for method output_type
-	27, // [27:36] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	27, // 0: convene.events.v1.Venue.created_at:type_name -> google.protobuf.Timestamp
+	27, // 1: convene.events.v1.EventInput.starts_at:type_name -> google.protobuf.Timestamp
+	27, // 2: convene.events.v1.EventInput.ends_at:type_name -> google.protobuf.Timestamp
+	4,  // 3: convene.events.v1.EventInput.allowed_genders:type_name -> convene.events.v1.AllowedGenders
+	3,  // 4: convene.events.v1.EventInput.fee_mode:type_name -> convene.events.v1.FeeMode
+	2,  // 5: convene.events.v1.EventInput.visibility:type_name -> convene.events.v1.Visibility
+	0,  // 6: convene.events.v1.EventInput.event_type:type_name -> convene.events.v1.EventType
+	27, // 7: convene.events.v1.Event.starts_at:type_name -> google.protobuf.Timestamp
+	27, // 8: convene.events.v1.Event.ends_at:type_name -> google.protobuf.Timestamp
+	4,  // 9: convene.events.v1.Event.allowed_genders:type_name -> convene.events.v1.AllowedGenders
+	5,  // 10: convene.events.v1.Event.ticket_price:type_name -> convene.events.v1.Money
+	3,  // 11: convene.events.v1.Event.fee_mode:type_name -> convene.events.v1.FeeMode
+	2,  // 12: convene.events.v1.Event.visibility:type_name -> convene.events.v1.Visibility
+	1,  // 13: convene.events.v1.Event.status:type_name -> convene.events.v1.EventStatus
+	27, // 14: convene.events.v1.Event.created_at:type_name -> google.protobuf.Timestamp
+	0,  // 15: convene.events.v1.Event.event_type:type_name -> convene.events.v1.EventType
+	7,  // 16: convene.events.v1.CreateEventRequest.event:type_name -> convene.events.v1.EventInput
+	8,  // 17: convene.events.v1.CreateEventResponse.event:type_name -> convene.events.v1.Event
+	7,  // 18: convene.events.v1.UpdateEventRequest.event:type_name -> convene.events.v1.EventInput
+	8,  // 19: convene.events.v1.UpdateEventResponse.event:type_name -> convene.events.v1.Event
+	8,  // 20: convene.events.v1.PublishEventResponse.event:type_name -> convene.events.v1.Event
+	8,  // 21: convene.events.v1.CancelEventResponse.event:type_name -> convene.events.v1.Event
+	8,  // 22: convene.events.v1.GetEventResponse.event:type_name -> convene.events.v1.Event
+	27, // 23: convene.events.v1.ListEventsRequest.starts_after:type_name -> google.protobuf.Timestamp
+	27, // 24: convene.events.v1.ListEventsRequest.starts_before:type_name -> google.protobuf.Timestamp
+	0,  // 25: convene.events.v1.ListEventsRequest.event_types:type_name -> convene.events.v1.EventType
+	8,  // 26: convene.events.v1.ListEventsResponse.events:type_name -> convene.events.v1.Event
+	8,  // 27: convene.events.v1.ListMyEventsResponse.events:type_name -> convene.events.v1.Event
+	6,  // 28: convene.events.v1.CreateVenueResponse.venue:type_name -> convene.events.v1.Venue
+	6,  // 29: convene.events.v1.ListVenuesResponse.venues:type_name -> convene.events.v1.Venue
+	30, // [30:30] is the sub-list for method output_type
+	30, // [30:30] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_convene_events_v1_event_proto_init() }
@@ -2420,10 +2514,10 @@ func file_convene_events_v1_event_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_convene_events_v1_event_proto_rawDesc), len(file_convene_events_v1_event_proto_rawDesc)),
-			NumEnums:      4,
+			NumEnums:      5,
 			NumMessages:   22,
 			NumExtensions: 0,
-			NumServices:   1,
+			NumServices:   0,
 		},
 		GoTypes:           file_convene_events_v1_event_proto_goTypes,
 		DependencyIndexes: file_convene_events_v1_event_proto_depIdxs,

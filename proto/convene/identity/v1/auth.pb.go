@@ -409,6 +409,144 @@ func (x *LoginWithTelegramResponse) GetNewUser() bool {
 	return false
 }
 
+// LoginWithOidcRequest carries the provider's token.
+type LoginWithOidcRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The token to sign in with.
+	Token         *OidcToken `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LoginWithOidcRequest) Reset() {
+	*x = LoginWithOidcRequest{}
+	mi := &file_convene_identity_v1_auth_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LoginWithOidcRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LoginWithOidcRequest) ProtoMessage() {}
+
+func (x *LoginWithOidcRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_convene_identity_v1_auth_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LoginWithOidcRequest.ProtoReflect.Descriptor instead.
+func (*LoginWithOidcRequest) Descriptor() ([]byte, []int) {
+	return file_convene_identity_v1_auth_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *LoginWithOidcRequest) GetToken() *OidcToken {
+	if x != nil {
+		return x.Token
+	}
+	return nil
+}
+
+// LoginWithOidcResponse is VerifyOtpResponse's twin, field for field: the
+// new session and the signed-in user.
+type LoginWithOidcResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Short-lived JWT to send as "Authorization: Bearer <token>".
+	AccessToken string `protobuf:"bytes,1,opt,name=access_token,json=accessToken,proto3" json:"access_token,omitempty"`
+	// Long-lived opaque token for Refresh and Logout.
+	RefreshToken string `protobuf:"bytes,2,opt,name=refresh_token,json=refreshToken,proto3" json:"refresh_token,omitempty"`
+	// When access_token expires.
+	AccessTokenExpiresAt *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=access_token_expires_at,json=accessTokenExpiresAt,proto3" json:"access_token_expires_at,omitempty"`
+	// When refresh_token expires.
+	RefreshTokenExpiresAt *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=refresh_token_expires_at,json=refreshTokenExpiresAt,proto3" json:"refresh_token_expires_at,omitempty"`
+	// The signed-in user.
+	User *User `protobuf:"bytes,5,opt,name=user,proto3" json:"user,omitempty"`
+	// Whether the account was created by this sign-in.
+	NewUser       bool `protobuf:"varint,6,opt,name=new_user,json=newUser,proto3" json:"new_user,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LoginWithOidcResponse) Reset() {
+	*x = LoginWithOidcResponse{}
+	mi := &file_convene_identity_v1_auth_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LoginWithOidcResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LoginWithOidcResponse) ProtoMessage() {}
+
+func (x *LoginWithOidcResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_convene_identity_v1_auth_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LoginWithOidcResponse.ProtoReflect.Descriptor instead.
+func (*LoginWithOidcResponse) Descriptor() ([]byte, []int) {
+	return file_convene_identity_v1_auth_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *LoginWithOidcResponse) GetAccessToken() string {
+	if x != nil {
+		return x.AccessToken
+	}
+	return ""
+}
+
+func (x *LoginWithOidcResponse) GetRefreshToken() string {
+	if x != nil {
+		return x.RefreshToken
+	}
+	return ""
+}
+
+func (x *LoginWithOidcResponse) GetAccessTokenExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AccessTokenExpiresAt
+	}
+	return nil
+}
+
+func (x *LoginWithOidcResponse) GetRefreshTokenExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RefreshTokenExpiresAt
+	}
+	return nil
+}
+
+func (x *LoginWithOidcResponse) GetUser() *User {
+	if x != nil {
+		return x.User
+	}
+	return nil
+}
+
+func (x *LoginWithOidcResponse) GetNewUser() bool {
+	if x != nil {
+		return x.NewUser
+	}
+	return false
+}
+
 // RefreshRequest carries the refresh token to exchange.
 type RefreshRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -420,7 +558,7 @@ type RefreshRequest struct {
 
 func (x *RefreshRequest) Reset() {
 	*x = RefreshRequest{}
-	mi := &file_convene_identity_v1_auth_proto_msgTypes[6]
+	mi := &file_convene_identity_v1_auth_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -432,7 +570,7 @@ func (x *RefreshRequest) String() string {
 func (*RefreshRequest) ProtoMessage() {}
 
 func (x *RefreshRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_identity_v1_auth_proto_msgTypes[6]
+	mi := &file_convene_identity_v1_auth_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -445,7 +583,7 @@ func (x *RefreshRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefreshRequest.ProtoReflect.Descriptor instead.
 func (*RefreshRequest) Descriptor() ([]byte, []int) {
-	return file_convene_identity_v1_auth_proto_rawDescGZIP(), []int{6}
+	return file_convene_identity_v1_auth_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *RefreshRequest) GetRefreshToken() string {
@@ -472,7 +610,7 @@ type RefreshResponse struct {
 
 func (x *RefreshResponse) Reset() {
 	*x = RefreshResponse{}
-	mi := &file_convene_identity_v1_auth_proto_msgTypes[7]
+	mi := &file_convene_identity_v1_auth_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -484,7 +622,7 @@ func (x *RefreshResponse) String() string {
 func (*RefreshResponse) ProtoMessage() {}
 
 func (x *RefreshResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_identity_v1_auth_proto_msgTypes[7]
+	mi := &file_convene_identity_v1_auth_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -497,7 +635,7 @@ func (x *RefreshResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RefreshResponse.ProtoReflect.Descriptor instead.
 func (*RefreshResponse) Descriptor() ([]byte, []int) {
-	return file_convene_identity_v1_auth_proto_rawDescGZIP(), []int{7}
+	return file_convene_identity_v1_auth_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *RefreshResponse) GetAccessToken() string {
@@ -539,7 +677,7 @@ type LogoutRequest struct {
 
 func (x *LogoutRequest) Reset() {
 	*x = LogoutRequest{}
-	mi := &file_convene_identity_v1_auth_proto_msgTypes[8]
+	mi := &file_convene_identity_v1_auth_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -551,7 +689,7 @@ func (x *LogoutRequest) String() string {
 func (*LogoutRequest) ProtoMessage() {}
 
 func (x *LogoutRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_identity_v1_auth_proto_msgTypes[8]
+	mi := &file_convene_identity_v1_auth_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -564,7 +702,7 @@ func (x *LogoutRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogoutRequest.ProtoReflect.Descriptor instead.
 func (*LogoutRequest) Descriptor() ([]byte, []int) {
-	return file_convene_identity_v1_auth_proto_rawDescGZIP(), []int{8}
+	return file_convene_identity_v1_auth_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *LogoutRequest) GetRefreshToken() string {
@@ -583,7 +721,7 @@ type LogoutResponse struct {
 
 func (x *LogoutResponse) Reset() {
 	*x = LogoutResponse{}
-	mi := &file_convene_identity_v1_auth_proto_msgTypes[9]
+	mi := &file_convene_identity_v1_auth_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -595,7 +733,7 @@ func (x *LogoutResponse) String() string {
 func (*LogoutResponse) ProtoMessage() {}
 
 func (x *LogoutResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_convene_identity_v1_auth_proto_msgTypes[9]
+	mi := &file_convene_identity_v1_auth_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -608,7 +746,7 @@ func (x *LogoutResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogoutResponse.ProtoReflect.Descriptor instead.
 func (*LogoutResponse) Descriptor() ([]byte, []int) {
-	return file_convene_identity_v1_auth_proto_rawDescGZIP(), []int{9}
+	return file_convene_identity_v1_auth_proto_rawDescGZIP(), []int{11}
 }
 
 var File_convene_identity_v1_auth_proto protoreflect.FileDescriptor
@@ -641,6 +779,15 @@ const file_convene_identity_v1_auth_proto_rawDesc = "" +
 	"\x17access_token_expires_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x14accessTokenExpiresAt\x12S\n" +
 	"\x18refresh_token_expires_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x15refreshTokenExpiresAt\x12-\n" +
 	"\x04user\x18\x05 \x01(\v2\x19.convene.identity.v1.UserR\x04user\x12\x19\n" +
+	"\bnew_user\x18\x06 \x01(\bR\anewUser\"T\n" +
+	"\x14LoginWithOidcRequest\x12<\n" +
+	"\x05token\x18\x01 \x01(\v2\x1e.convene.identity.v1.OidcTokenB\x06\xbaH\x03\xc8\x01\x01R\x05token\"\xd1\x02\n" +
+	"\x15LoginWithOidcResponse\x12!\n" +
+	"\faccess_token\x18\x01 \x01(\tR\vaccessToken\x12#\n" +
+	"\rrefresh_token\x18\x02 \x01(\tR\frefreshToken\x12Q\n" +
+	"\x17access_token_expires_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x14accessTokenExpiresAt\x12S\n" +
+	"\x18refresh_token_expires_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x15refreshTokenExpiresAt\x12-\n" +
+	"\x04user\x18\x05 \x01(\v2\x19.convene.identity.v1.UserR\x04user\x12\x19\n" +
 	"\bnew_user\x18\x06 \x01(\bR\anewUser\"A\n" +
 	"\x0eRefreshRequest\x12/\n" +
 	"\rrefresh_token\x18\x01 \x01(\tB\n" +
@@ -653,12 +800,13 @@ const file_convene_identity_v1_auth_proto_rawDesc = "" +
 	"\rLogoutRequest\x12/\n" +
 	"\rrefresh_token\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\bR\frefreshToken\"\x10\n" +
-	"\x0eLogoutResponse2\xe5\x03\n" +
+	"\x0eLogoutResponse2\xcd\x04\n" +
 	"\vAuthService\x12]\n" +
 	"\n" +
 	"RequestOtp\x12&.convene.identity.v1.RequestOtpRequest\x1a'.convene.identity.v1.RequestOtpResponse\x12Z\n" +
 	"\tVerifyOtp\x12%.convene.identity.v1.VerifyOtpRequest\x1a&.convene.identity.v1.VerifyOtpResponse\x12r\n" +
-	"\x11LoginWithTelegram\x12-.convene.identity.v1.LoginWithTelegramRequest\x1a..convene.identity.v1.LoginWithTelegramResponse\x12T\n" +
+	"\x11LoginWithTelegram\x12-.convene.identity.v1.LoginWithTelegramRequest\x1a..convene.identity.v1.LoginWithTelegramResponse\x12f\n" +
+	"\rLoginWithOidc\x12).convene.identity.v1.LoginWithOidcRequest\x1a*.convene.identity.v1.LoginWithOidcResponse\x12T\n" +
 	"\aRefresh\x12#.convene.identity.v1.RefreshRequest\x1a$.convene.identity.v1.RefreshResponse\x12Q\n" +
 	"\x06Logout\x12\".convene.identity.v1.LogoutRequest\x1a#.convene.identity.v1.LogoutResponseBAZ?github.com/convene/convene/proto/convene/identity/v1;identityv1b\x06proto3"
 
@@ -674,7 +822,7 @@ func file_convene_identity_v1_auth_proto_rawDescGZIP() []byte {
 	return file_convene_identity_v1_auth_proto_rawDescData
 }
 
-var file_convene_identity_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_convene_identity_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_convene_identity_v1_auth_proto_goTypes = []any{
 	(*RequestOtpRequest)(nil),         // 0: convene.identity.v1.RequestOtpRequest
 	(*RequestOtpResponse)(nil),        // 1: convene.identity.v1.RequestOtpResponse
@@ -682,40 +830,49 @@ var file_convene_identity_v1_auth_proto_goTypes = []any{
 	(*VerifyOtpResponse)(nil),         // 3: convene.identity.v1.VerifyOtpResponse
 	(*LoginWithTelegramRequest)(nil),  // 4: convene.identity.v1.LoginWithTelegramRequest
 	(*LoginWithTelegramResponse)(nil), // 5: convene.identity.v1.LoginWithTelegramResponse
-	(*RefreshRequest)(nil),            // 6: convene.identity.v1.RefreshRequest
-	(*RefreshResponse)(nil),           // 7: convene.identity.v1.RefreshResponse
-	(*LogoutRequest)(nil),             // 8: convene.identity.v1.LogoutRequest
-	(*LogoutResponse)(nil),            // 9: convene.identity.v1.LogoutResponse
-	(*timestamppb.Timestamp)(nil),     // 10: google.protobuf.Timestamp
-	(*User)(nil),                      // 11: convene.identity.v1.User
-	(*TelegramLogin)(nil),             // 12: convene.identity.v1.TelegramLogin
+	(*LoginWithOidcRequest)(nil),      // 6: convene.identity.v1.LoginWithOidcRequest
+	(*LoginWithOidcResponse)(nil),     // 7: convene.identity.v1.LoginWithOidcResponse
+	(*RefreshRequest)(nil),            // 8: convene.identity.v1.RefreshRequest
+	(*RefreshResponse)(nil),           // 9: convene.identity.v1.RefreshResponse
+	(*LogoutRequest)(nil),             // 10: convene.identity.v1.LogoutRequest
+	(*LogoutResponse)(nil),            // 11: convene.identity.v1.LogoutResponse
+	(*timestamppb.Timestamp)(nil),     // 12: google.protobuf.Timestamp
+	(*User)(nil),                      // 13: convene.identity.v1.User
+	(*TelegramLogin)(nil),             // 14: convene.identity.v1.TelegramLogin
+	(*OidcToken)(nil),                 // 15: convene.identity.v1.OidcToken
 }
 var file_convene_identity_v1_auth_proto_depIdxs = []int32{
-	10, // 0: convene.identity.v1.RequestOtpResponse.expires_at:type_name -> google.protobuf.Timestamp
-	10, // 1: convene.identity.v1.VerifyOtpResponse.access_token_expires_at:type_name -> google.protobuf.Timestamp
-	10, // 2: convene.identity.v1.VerifyOtpResponse.refresh_token_expires_at:type_name -> google.protobuf.Timestamp
-	11, // 3: convene.identity.v1.VerifyOtpResponse.user:type_name -> convene.identity.v1.User
-	12, // 4: convene.identity.v1.LoginWithTelegramRequest.login:type_name -> convene.identity.v1.TelegramLogin
-	10, // 5: convene.identity.v1.LoginWithTelegramResponse.access_token_expires_at:type_name -> google.protobuf.Timestamp
-	10, // 6: convene.identity.v1.LoginWithTelegramResponse.refresh_token_expires_at:type_name -> google.protobuf.Timestamp
-	11, // 7: convene.identity.v1.LoginWithTelegramResponse.user:type_name -> convene.identity.v1.User
-	10, // 8: convene.identity.v1.RefreshResponse.access_token_expires_at:type_name -> google.protobuf.Timestamp
-	10, // 9: convene.identity.v1.RefreshResponse.refresh_token_expires_at:type_name -> google.protobuf.Timestamp
-	0,  // 10: convene.identity.v1.AuthService.RequestOtp:input_type -> convene.identity.v1.RequestOtpRequest
-	2,  // 11: convene.identity.v1.AuthService.VerifyOtp:input_type -> convene.identity.v1.VerifyOtpRequest
-	4,  // 12: convene.identity.v1.AuthService.LoginWithTelegram:input_type -> convene.identity.v1.LoginWithTelegramRequest
-	6,  // 13: convene.identity.v1.AuthService.Refresh:input_type -> convene.identity.v1.RefreshRequest
-	8,  // 14: convene.identity.v1.AuthService.Logout:input_type -> convene.identity.v1.LogoutRequest
-	1,  // 15: convene.identity.v1.AuthService.RequestOtp:output_type -> convene.identity.v1.RequestOtpResponse
-	3,  // 16: convene.identity.v1.AuthService.VerifyOtp:output_type -> convene.identity.v1.VerifyOtpResponse
-	5,  // 17: convene.identity.v1.AuthService.LoginWithTelegram:output_type -> convene.identity.v1.LoginWithTelegramResponse
-	7,  // 18: convene.identity.v1.AuthService.Refresh:output_type -> convene.identity.v1.RefreshResponse
-	9,  // 19: convene.identity.v1.AuthService.Logout:output_type -> convene.identity.v1.LogoutResponse
-	15, // [15:20] is the sub-list for method output_type
-	10, // [10:15] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	12, // 0: convene.identity.v1.RequestOtpResponse.expires_at:type_name -> google.protobuf.Timestamp
+	12, // 1: convene.identity.v1.VerifyOtpResponse.access_token_expires_at:type_name -> google.protobuf.Timestamp
+	12, // 2: convene.identity.v1.VerifyOtpResponse.refresh_token_expires_at:type_name -> google.protobuf.Timestamp
+	13, // 3: convene.identity.v1.VerifyOtpResponse.user:type_name -> convene.identity.v1.User
+	14, // 4: convene.identity.v1.LoginWithTelegramRequest.login:type_name -> convene.identity.v1.TelegramLogin
+	12, // 5: convene.identity.v1.LoginWithTelegramResponse.access_token_expires_at:type_name -> google.protobuf.Timestamp
+	12, // 6: convene.identity.v1.LoginWithTelegramResponse.refresh_token_expires_at:type_name -> google.protobuf.Timestamp
+	13, // 7: convene.identity.v1.LoginWithTelegramResponse.user:type_name -> convene.identity.v1.User
+	15, // 8: convene.identity.v1.LoginWithOidcRequest.token:type_name -> convene.identity.v1.OidcToken
+	12, // 9: convene.identity.v1.LoginWithOidcResponse.access_token_expires_at:type_name -> google.protobuf.Timestamp
+	12, // 10: convene.identity.v1.LoginWithOidcResponse.refresh_token_expires_at:type_name -> google.protobuf.Timestamp
+	13, // 11: convene.identity.v1.LoginWithOidcResponse.user:type_name -> convene.identity.v1.User
+	12, // 12: convene.identity.v1.RefreshResponse.access_token_expires_at:type_name -> google.protobuf.Timestamp
+	12, // 13: convene.identity.v1.RefreshResponse.refresh_token_expires_at:type_name -> google.protobuf.Timestamp
+	0,  // 14: convene.identity.v1.AuthService.RequestOtp:input_type -> convene.identity.v1.RequestOtpRequest
+	2,  // 15: convene.identity.v1.AuthService.VerifyOtp:input_type -> convene.identity.v1.VerifyOtpRequest
+	4,  // 16: convene.identity.v1.AuthService.LoginWithTelegram:input_type -> convene.identity.v1.LoginWithTelegramRequest
+	6,  // 17: convene.identity.v1.AuthService.LoginWithOidc:input_type -> convene.identity.v1.LoginWithOidcRequest
+	8,  // 18: convene.identity.v1.AuthService.Refresh:input_type -> convene.identity.v1.RefreshRequest
+	10, // 19: convene.identity.v1.AuthService.Logout:input_type -> convene.identity.v1.LogoutRequest
+	1,  // 20: convene.identity.v1.AuthService.RequestOtp:output_type -> convene.identity.v1.RequestOtpResponse
+	3,  // 21: convene.identity.v1.AuthService.VerifyOtp:output_type -> convene.identity.v1.VerifyOtpResponse
+	5,  // 22: convene.identity.v1.AuthService.LoginWithTelegram:output_type -> convene.identity.v1.LoginWithTelegramResponse
+	7,  // 23: convene.identity.v1.AuthService.LoginWithOidc:output_type -> convene.identity.v1.LoginWithOidcResponse
+	9,  // 24: convene.identity.v1.AuthService.Refresh:output_type -> convene.identity.v1.RefreshResponse
+	11, // 25: convene.identity.v1.AuthService.Logout:output_type -> convene.identity.v1.LogoutResponse
+	20, // [20:26] is the sub-list for method output_type
+	14, // [14:20] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_convene_identity_v1_auth_proto_init() }
@@ -730,7 +887,7 @@ func file_convene_identity_v1_auth_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_convene_identity_v1_auth_proto_rawDesc), len(file_convene_identity_v1_auth_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -1045,6 +1045,185 @@ func (x *LinkTelegramResponse) GetUser() *User {
 	return nil
 }
 
+// OidcToken is a token of the server's OIDC provider.
+type OidcToken struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The token; one is required.
+	//
+	// Types that are valid to be assigned to Token:
+	//
+	//	*OidcToken_IdToken
+	//	*OidcToken_AccessToken
+	Token         isOidcToken_Token `protobuf_oneof:"token"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OidcToken) Reset() {
+	*x = OidcToken{}
+	mi := &file_convene_identity_v1_user_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OidcToken) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OidcToken) ProtoMessage() {}
+
+func (x *OidcToken) ProtoReflect() protoreflect.Message {
+	mi := &file_convene_identity_v1_user_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OidcToken.ProtoReflect.Descriptor instead.
+func (*OidcToken) Descriptor() ([]byte, []int) {
+	return file_convene_identity_v1_user_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *OidcToken) GetToken() isOidcToken_Token {
+	if x != nil {
+		return x.Token
+	}
+	return nil
+}
+
+func (x *OidcToken) GetIdToken() string {
+	if x != nil {
+		if x, ok := x.Token.(*OidcToken_IdToken); ok {
+			return x.IdToken
+		}
+	}
+	return ""
+}
+
+func (x *OidcToken) GetAccessToken() string {
+	if x != nil {
+		if x, ok := x.Token.(*OidcToken_AccessToken); ok {
+			return x.AccessToken
+		}
+	}
+	return ""
+}
+
+type isOidcToken_Token interface {
+	isOidcToken_Token()
+}
+
+type OidcToken_IdToken struct {
+	// An ID token (JWT).
+	IdToken string `protobuf:"bytes,1,opt,name=id_token,json=idToken,proto3,oneof"`
+}
+
+type OidcToken_AccessToken struct {
+	// An access token in JWT form (Keycloak's), checked as an ID token is.
+	AccessToken string `protobuf:"bytes,2,opt,name=access_token,json=accessToken,proto3,oneof"`
+}
+
+func (*OidcToken_IdToken) isOidcToken_Token() {}
+
+func (*OidcToken_AccessToken) isOidcToken_Token() {}
+
+// LinkOidcRequest carries the provider's token.
+type LinkOidcRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The token whose identity to link.
+	Token         *OidcToken `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LinkOidcRequest) Reset() {
+	*x = LinkOidcRequest{}
+	mi := &file_convene_identity_v1_user_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LinkOidcRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LinkOidcRequest) ProtoMessage() {}
+
+func (x *LinkOidcRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_convene_identity_v1_user_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LinkOidcRequest.ProtoReflect.Descriptor instead.
+func (*LinkOidcRequest) Descriptor() ([]byte, []int) {
+	return file_convene_identity_v1_user_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *LinkOidcRequest) GetToken() *OidcToken {
+	if x != nil {
+		return x.Token
+	}
+	return nil
+}
+
+// LinkOidcResponse carries the caller's account.
+type LinkOidcResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The caller.
+	User          *User `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *LinkOidcResponse) Reset() {
+	*x = LinkOidcResponse{}
+	mi := &file_convene_identity_v1_user_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LinkOidcResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LinkOidcResponse) ProtoMessage() {}
+
+func (x *LinkOidcResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_convene_identity_v1_user_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LinkOidcResponse.ProtoReflect.Descriptor instead.
+func (*LinkOidcResponse) Descriptor() ([]byte, []int) {
+	return file_convene_identity_v1_user_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *LinkOidcResponse) GetUser() *User {
+	if x != nil {
+		return x.User
+	}
+	return nil
+}
+
 var File_convene_identity_v1_user_proto protoreflect.FileDescriptor
 
 const file_convene_identity_v1_user_proto_rawDesc = "" +
@@ -1131,14 +1310,23 @@ const file_convene_identity_v1_user_proto_rawDesc = "" +
 	"\x13LinkTelegramRequest\x12@\n" +
 	"\x05login\x18\x01 \x01(\v2\".convene.identity.v1.TelegramLoginB\x06\xbaH\x03\xc8\x01\x01R\x05login\"E\n" +
 	"\x14LinkTelegramResponse\x12-\n" +
-	"\x04user\x18\x01 \x01(\v2\x19.convene.identity.v1.UserR\x04user2\x88\x05\n" +
+	"\x04user\x18\x01 \x01(\v2\x19.convene.identity.v1.UserR\x04user\"w\n" +
+	"\tOidcToken\x12(\n" +
+	"\bid_token\x18\x01 \x01(\tB\v\xbaH\br\x06\x10\x01\x18\x80\x80\x01H\x00R\aidToken\x120\n" +
+	"\faccess_token\x18\x02 \x01(\tB\v\xbaH\br\x06\x10\x01\x18\x80\x80\x01H\x00R\vaccessTokenB\x0e\n" +
+	"\x05token\x12\x05\xbaH\x02\b\x01\"O\n" +
+	"\x0fLinkOidcRequest\x12<\n" +
+	"\x05token\x18\x01 \x01(\v2\x1e.convene.identity.v1.OidcTokenB\x06\xbaH\x03\xc8\x01\x01R\x05token\"A\n" +
+	"\x10LinkOidcResponse\x12-\n" +
+	"\x04user\x18\x01 \x01(\v2\x19.convene.identity.v1.UserR\x04user2\xe1\x05\n" +
 	"\vUserService\x12S\n" +
 	"\x05GetMe\x12!.convene.identity.v1.GetMeRequest\x1a\".convene.identity.v1.GetMeResponse\"\x03\x90\x02\x01\x12f\n" +
 	"\rUpdateProfile\x12).convene.identity.v1.UpdateProfileRequest\x1a*.convene.identity.v1.UpdateProfileResponse\x12k\n" +
 	"\rListInterests\x12).convene.identity.v1.ListInterestsRequest\x1a*.convene.identity.v1.ListInterestsResponse\"\x03\x90\x02\x01\x12\x87\x01\n" +
 	"\x18RequestEmailVerification\x124.convene.identity.v1.RequestEmailVerificationRequest\x1a5.convene.identity.v1.RequestEmailVerificationResponse\x12`\n" +
 	"\vVerifyEmail\x12'.convene.identity.v1.VerifyEmailRequest\x1a(.convene.identity.v1.VerifyEmailResponse\x12c\n" +
-	"\fLinkTelegram\x12(.convene.identity.v1.LinkTelegramRequest\x1a).convene.identity.v1.LinkTelegramResponseBAZ?github.com/convene/convene/proto/convene/identity/v1;identityv1b\x06proto3"
+	"\fLinkTelegram\x12(.convene.identity.v1.LinkTelegramRequest\x1a).convene.identity.v1.LinkTelegramResponse\x12W\n" +
+	"\bLinkOidc\x12$.convene.identity.v1.LinkOidcRequest\x1a%.convene.identity.v1.LinkOidcResponseBAZ?github.com/convene/convene/proto/convene/identity/v1;identityv1b\x06proto3"
 
 var (
 	file_convene_identity_v1_user_proto_rawDescOnce sync.Once
@@ -1152,7 +1340,7 @@ func file_convene_identity_v1_user_proto_rawDescGZIP() []byte {
 	return file_convene_identity_v1_user_proto_rawDescData
 }
 
-var file_convene_identity_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_convene_identity_v1_user_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_convene_identity_v1_user_proto_goTypes = []any{
 	(*User)(nil),                             // 0: convene.identity.v1.User
 	(*Profile)(nil),                          // 1: convene.identity.v1.Profile
@@ -1170,36 +1358,43 @@ var file_convene_identity_v1_user_proto_goTypes = []any{
 	(*TelegramLogin)(nil),                    // 13: convene.identity.v1.TelegramLogin
 	(*LinkTelegramRequest)(nil),              // 14: convene.identity.v1.LinkTelegramRequest
 	(*LinkTelegramResponse)(nil),             // 15: convene.identity.v1.LinkTelegramResponse
-	(*timestamppb.Timestamp)(nil),            // 16: google.protobuf.Timestamp
+	(*OidcToken)(nil),                        // 16: convene.identity.v1.OidcToken
+	(*LinkOidcRequest)(nil),                  // 17: convene.identity.v1.LinkOidcRequest
+	(*LinkOidcResponse)(nil),                 // 18: convene.identity.v1.LinkOidcResponse
+	(*timestamppb.Timestamp)(nil),            // 19: google.protobuf.Timestamp
 }
 var file_convene_identity_v1_user_proto_depIdxs = []int32{
 	1,  // 0: convene.identity.v1.User.profile:type_name -> convene.identity.v1.Profile
 	2,  // 1: convene.identity.v1.User.interests:type_name -> convene.identity.v1.Interest
-	16, // 2: convene.identity.v1.User.created_at:type_name -> google.protobuf.Timestamp
+	19, // 2: convene.identity.v1.User.created_at:type_name -> google.protobuf.Timestamp
 	0,  // 3: convene.identity.v1.GetMeResponse.user:type_name -> convene.identity.v1.User
 	0,  // 4: convene.identity.v1.UpdateProfileResponse.user:type_name -> convene.identity.v1.User
 	2,  // 5: convene.identity.v1.ListInterestsResponse.interests:type_name -> convene.identity.v1.Interest
-	16, // 6: convene.identity.v1.RequestEmailVerificationResponse.expires_at:type_name -> google.protobuf.Timestamp
+	19, // 6: convene.identity.v1.RequestEmailVerificationResponse.expires_at:type_name -> google.protobuf.Timestamp
 	0,  // 7: convene.identity.v1.VerifyEmailResponse.user:type_name -> convene.identity.v1.User
 	13, // 8: convene.identity.v1.LinkTelegramRequest.login:type_name -> convene.identity.v1.TelegramLogin
 	0,  // 9: convene.identity.v1.LinkTelegramResponse.user:type_name -> convene.identity.v1.User
-	3,  // 10: convene.identity.v1.UserService.GetMe:input_type -> convene.identity.v1.GetMeRequest
-	5,  // 11: convene.identity.v1.UserService.UpdateProfile:input_type -> convene.identity.v1.UpdateProfileRequest
-	7,  // 12: convene.identity.v1.UserService.ListInterests:input_type -> convene.identity.v1.ListInterestsRequest
-	9,  // 13: convene.identity.v1.UserService.RequestEmailVerification:input_type -> convene.identity.v1.RequestEmailVerificationRequest
-	11, // 14: convene.identity.v1.UserService.VerifyEmail:input_type -> convene.identity.v1.VerifyEmailRequest
-	14, // 15: convene.identity.v1.UserService.LinkTelegram:input_type -> convene.identity.v1.LinkTelegramRequest
-	4,  // 16: convene.identity.v1.UserService.GetMe:output_type -> convene.identity.v1.GetMeResponse
-	6,  // 17: convene.identity.v1.UserService.UpdateProfile:output_type -> convene.identity.v1.UpdateProfileResponse
-	8,  // 18: convene.identity.v1.UserService.ListInterests:output_type -> convene.identity.v1.ListInterestsResponse
-	10, // 19: convene.identity.v1.UserService.RequestEmailVerification:output_type -> convene.identity.v1.RequestEmailVerificationResponse
-	12, // 20: convene.identity.v1.UserService.VerifyEmail:output_type -> convene.identity.v1.VerifyEmailResponse
-	15, // 21: convene.identity.v1.UserService.LinkTelegram:output_type -> convene.identity.v1.LinkTelegramResponse
-	16, // [16:22] is the sub-list for method output_type
-	10, // [10:16] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	16, // 10: convene.identity.v1.LinkOidcRequest.token:type_name -> convene.identity.v1.OidcToken
+	0,  // 11: convene.identity.v1.LinkOidcResponse.user:type_name -> convene.identity.v1.User
+	3,  // 12: convene.identity.v1.UserService.GetMe:input_type -> convene.identity.v1.GetMeRequest
+	5,  // 13: convene.identity.v1.UserService.UpdateProfile:input_type -> convene.identity.v1.UpdateProfileRequest
+	7,  // 14: convene.identity.v1.UserService.ListInterests:input_type -> convene.identity.v1.ListInterestsRequest
+	9,  // 15: convene.identity.v1.UserService.RequestEmailVerification:input_type -> convene.identity.v1.RequestEmailVerificationRequest
+	11, // 16: convene.identity.v1.UserService.VerifyEmail:input_type -> convene.identity.v1.VerifyEmailRequest
+	14, // 17: convene.identity.v1.UserService.LinkTelegram:input_type -> convene.identity.v1.LinkTelegramRequest
+	17, // 18: convene.identity.v1.UserService.LinkOidc:input_type -> convene.identity.v1.LinkOidcRequest
+	4,  // 19: convene.identity.v1.UserService.GetMe:output_type -> convene.identity.v1.GetMeResponse
+	6,  // 20: convene.identity.v1.UserService.UpdateProfile:output_type -> convene.identity.v1.UpdateProfileResponse
+	8,  // 21: convene.identity.v1.UserService.ListInterests:output_type -> convene.identity.v1.ListInterestsResponse
+	10, // 22: convene.identity.v1.UserService.RequestEmailVerification:output_type -> convene.identity.v1.RequestEmailVerificationResponse
+	12, // 23: convene.identity.v1.UserService.VerifyEmail:output_type -> convene.identity.v1.VerifyEmailResponse
+	15, // 24: convene.identity.v1.UserService.LinkTelegram:output_type -> convene.identity.v1.LinkTelegramResponse
+	18, // 25: convene.identity.v1.UserService.LinkOidc:output_type -> convene.identity.v1.LinkOidcResponse
+	19, // [19:26] is the sub-list for method output_type
+	12, // [12:19] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_convene_identity_v1_user_proto_init() }
@@ -1208,13 +1403,17 @@ func file_convene_identity_v1_user_proto_init() {
 		return
 	}
 	file_convene_identity_v1_user_proto_msgTypes[5].OneofWrappers = []any{}
+	file_convene_identity_v1_user_proto_msgTypes[16].OneofWrappers = []any{
+		(*OidcToken_IdToken)(nil),
+		(*OidcToken_AccessToken)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_convene_identity_v1_user_proto_rawDesc), len(file_convene_identity_v1_user_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   16,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

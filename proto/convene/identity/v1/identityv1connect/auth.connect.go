@@ -40,6 +40,9 @@ const (
 	// AuthServiceLoginWithTelegramProcedure is the fully-qualified name of the AuthService's
 	// LoginWithTelegram RPC.
 	AuthServiceLoginWithTelegramProcedure = "/convene.identity.v1.AuthService/LoginWithTelegram"
+	// AuthServiceLoginWithOidcProcedure is the fully-qualified name of the AuthService's LoginWithOidc
+	// RPC.
+	AuthServiceLoginWithOidcProcedure = "/convene.identity.v1.AuthService/LoginWithOidc"
 	// AuthServiceRefreshProcedure is the fully-qualified name of the AuthService's Refresh RPC.
 	AuthServiceRefreshProcedure = "/convene.identity.v1.AuthService/Refresh"
 	// AuthServiceLogoutProcedure is the fully-qualified name of the AuthService's Logout RPC.
@@ -62,6 +65,16 @@ type AuthServiceClient interface {
 	// creates its user, named from first_name and last_name. A server
 	// without a bot token answers FailedPrecondition.
 	LoginWithTelegram(context.Context, *connect.Request[v1.LoginWithTelegramRequest]) (*connect.Response[v1.LoginWithTelegramResponse], error)
+	// LoginWithOidc signs in with a token of the server's OIDC provider
+	// (CONVENE_OIDC_ISSUER, e.g. a Keycloak realm), answering as VerifyOtp
+	// does. The token must be signed by the issuer's keys, unexpired, issued
+	// by that issuer for CONVENE_OIDC_CLIENT_ID (an audience of only
+	// "account" is refused) and, when it names an authorized party (azp),
+	// for that client: otherwise Unauthenticated. The first login of an
+	// (issuer, subject) creates its user; an account is never linked by
+	// email (UserService.LinkOidc links one). A server without an issuer
+	// answers FailedPrecondition.
+	LoginWithOidc(context.Context, *connect.Request[v1.LoginWithOidcRequest]) (*connect.Response[v1.LoginWithOidcResponse], error)
 	// Refresh exchanges a refresh token for a new access token and a new
 	// refresh token; the old refresh token stops working (rotation).
 	Refresh(context.Context, *connect.Request[v1.RefreshRequest]) (*connect.Response[v1.RefreshResponse], error)
@@ -98,6 +111,12 @@ func NewAuthServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(authServiceMethods.ByName("LoginWithTelegram")),
 			connect.WithClientOptions(opts...),
 		),
+		loginWithOidc: connect.NewClient[v1.LoginWithOidcRequest, v1.LoginWithOidcResponse](
+			httpClient,
+			baseURL+AuthServiceLoginWithOidcProcedure,
+			connect.WithSchema(authServiceMethods.ByName("LoginWithOidc")),
+			connect.WithClientOptions(opts...),
+		),
 		refresh: connect.NewClient[v1.RefreshRequest, v1.RefreshResponse](
 			httpClient,
 			baseURL+AuthServiceRefreshProcedure,
@@ -118,6 +137,7 @@ type authServiceClient struct {
 	requestOtp        *connect.Client[v1.RequestOtpRequest, v1.RequestOtpResponse]
 	verifyOtp         *connect.Client[v1.VerifyOtpRequest, v1.VerifyOtpResponse]
 	loginWithTelegram *connect.Client[v1.LoginWithTelegramRequest, v1.LoginWithTelegramResponse]
+	loginWithOidc     *connect.Client[v1.LoginWithOidcRequest, v1.LoginWithOidcResponse]
 	refresh           *connect.Client[v1.RefreshRequest, v1.RefreshResponse]
 	logout            *connect.Client[v1.LogoutRequest, v1.LogoutResponse]
 }
@@ -135,6 +155,11 @@ func (c *authServiceClient) VerifyOtp(ctx context.Context, req *connect.Request[
 // LoginWithTelegram calls convene.identity.v1.AuthService.LoginWithTelegram.
 func (c *authServiceClient) LoginWithTelegram(ctx context.Context, req *connect.Request[v1.LoginWithTelegramRequest]) (*connect.Response[v1.LoginWithTelegramResponse], error) {
 	return c.loginWithTelegram.CallUnary(ctx, req)
+}
+
+// LoginWithOidc calls convene.identity.v1.AuthService.LoginWithOidc.
+func (c *authServiceClient) LoginWithOidc(ctx context.Context, req *connect.Request[v1.LoginWithOidcRequest]) (*connect.Response[v1.LoginWithOidcResponse], error) {
+	return c.loginWithOidc.CallUnary(ctx, req)
 }
 
 // Refresh calls convene.identity.v1.AuthService.Refresh.
@@ -163,6 +188,16 @@ type AuthServiceHandler interface {
 	// creates its user, named from first_name and last_name. A server
 	// without a bot token answers FailedPrecondition.
 	LoginWithTelegram(context.Context, *connect.Request[v1.LoginWithTelegramRequest]) (*connect.Response[v1.LoginWithTelegramResponse], error)
+	// LoginWithOidc signs in with a token of the server's OIDC provider
+	// (CONVENE_OIDC_ISSUER, e.g. a Keycloak realm), answering as VerifyOtp
+	// does. The token must be signed by the issuer's keys, unexpired, issued
+	// by that issuer for CONVENE_OIDC_CLIENT_ID (an audience of only
+	// "account" is refused) and, when it names an authorized party (azp),
+	// for that client: otherwise Unauthenticated. The first login of an
+	// (issuer, subject) creates its user; an account is never linked by
+	// email (UserService.LinkOidc links one). A server without an issuer
+	// answers FailedPrecondition.
+	LoginWithOidc(context.Context, *connect.Request[v1.LoginWithOidcRequest]) (*connect.Response[v1.LoginWithOidcResponse], error)
 	// Refresh exchanges a refresh token for a new access token and a new
 	// refresh token; the old refresh token stops working (rotation).
 	Refresh(context.Context, *connect.Request[v1.RefreshRequest]) (*connect.Response[v1.RefreshResponse], error)
@@ -195,6 +230,12 @@ func NewAuthServiceHandler(svc AuthServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(authServiceMethods.ByName("LoginWithTelegram")),
 		connect.WithHandlerOptions(opts...),
 	)
+	authServiceLoginWithOidcHandler := connect.NewUnaryHandler(
+		AuthServiceLoginWithOidcProcedure,
+		svc.LoginWithOidc,
+		connect.WithSchema(authServiceMethods.ByName("LoginWithOidc")),
+		connect.WithHandlerOptions(opts...),
+	)
 	authServiceRefreshHandler := connect.NewUnaryHandler(
 		AuthServiceRefreshProcedure,
 		svc.Refresh,
@@ -215,6 +256,8 @@ func NewAuthServiceHandler(svc AuthServiceHandler, opts ...connect.HandlerOption
 			authServiceVerifyOtpHandler.ServeHTTP(w, r)
 		case AuthServiceLoginWithTelegramProcedure:
 			authServiceLoginWithTelegramHandler.ServeHTTP(w, r)
+		case AuthServiceLoginWithOidcProcedure:
+			authServiceLoginWithOidcHandler.ServeHTTP(w, r)
 		case AuthServiceRefreshProcedure:
 			authServiceRefreshHandler.ServeHTTP(w, r)
 		case AuthServiceLogoutProcedure:
@@ -238,6 +281,10 @@ func (UnimplementedAuthServiceHandler) VerifyOtp(context.Context, *connect.Reque
 
 func (UnimplementedAuthServiceHandler) LoginWithTelegram(context.Context, *connect.Request[v1.LoginWithTelegramRequest]) (*connect.Response[v1.LoginWithTelegramResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("convene.identity.v1.AuthService.LoginWithTelegram is not implemented"))
+}
+
+func (UnimplementedAuthServiceHandler) LoginWithOidc(context.Context, *connect.Request[v1.LoginWithOidcRequest]) (*connect.Response[v1.LoginWithOidcResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("convene.identity.v1.AuthService.LoginWithOidc is not implemented"))
 }
 
 func (UnimplementedAuthServiceHandler) Refresh(context.Context, *connect.Request[v1.RefreshRequest]) (*connect.Response[v1.RefreshResponse], error) {

@@ -49,6 +49,8 @@ const (
 	// UserServiceLinkTelegramProcedure is the fully-qualified name of the UserService's LinkTelegram
 	// RPC.
 	UserServiceLinkTelegramProcedure = "/convene.identity.v1.UserService/LinkTelegram"
+	// UserServiceLinkOidcProcedure is the fully-qualified name of the UserService's LinkOidc RPC.
+	UserServiceLinkOidcProcedure = "/convene.identity.v1.UserService/LinkOidc"
 )
 
 // UserServiceClient is a client for the convene.identity.v1.UserService service.
@@ -82,6 +84,11 @@ type UserServiceClient interface {
 	// account linked to another user is AlreadyExists; a bad or stale
 	// signature is Unauthenticated.
 	LinkTelegram(context.Context, *connect.Request[v1.LinkTelegramRequest]) (*connect.Response[v1.LinkTelegramResponse], error)
+	// LinkOidc links the identity of a token of the server's OIDC provider
+	// (checked as AuthService.LoginWithOidc checks it) to the caller, who
+	// may then sign in with it. An identity linked to another user is
+	// AlreadyExists; linking it again to the caller changes nothing.
+	LinkOidc(context.Context, *connect.Request[v1.LinkOidcRequest]) (*connect.Response[v1.LinkOidcResponse], error)
 }
 
 // NewUserServiceClient constructs a client for the convene.identity.v1.UserService service. By
@@ -133,6 +140,12 @@ func NewUserServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(userServiceMethods.ByName("LinkTelegram")),
 			connect.WithClientOptions(opts...),
 		),
+		linkOidc: connect.NewClient[v1.LinkOidcRequest, v1.LinkOidcResponse](
+			httpClient,
+			baseURL+UserServiceLinkOidcProcedure,
+			connect.WithSchema(userServiceMethods.ByName("LinkOidc")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -144,6 +157,7 @@ type userServiceClient struct {
 	requestEmailVerification *connect.Client[v1.RequestEmailVerificationRequest, v1.RequestEmailVerificationResponse]
 	verifyEmail              *connect.Client[v1.VerifyEmailRequest, v1.VerifyEmailResponse]
 	linkTelegram             *connect.Client[v1.LinkTelegramRequest, v1.LinkTelegramResponse]
+	linkOidc                 *connect.Client[v1.LinkOidcRequest, v1.LinkOidcResponse]
 }
 
 // GetMe calls convene.identity.v1.UserService.GetMe.
@@ -174,6 +188,11 @@ func (c *userServiceClient) VerifyEmail(ctx context.Context, req *connect.Reques
 // LinkTelegram calls convene.identity.v1.UserService.LinkTelegram.
 func (c *userServiceClient) LinkTelegram(ctx context.Context, req *connect.Request[v1.LinkTelegramRequest]) (*connect.Response[v1.LinkTelegramResponse], error) {
 	return c.linkTelegram.CallUnary(ctx, req)
+}
+
+// LinkOidc calls convene.identity.v1.UserService.LinkOidc.
+func (c *userServiceClient) LinkOidc(ctx context.Context, req *connect.Request[v1.LinkOidcRequest]) (*connect.Response[v1.LinkOidcResponse], error) {
+	return c.linkOidc.CallUnary(ctx, req)
 }
 
 // UserServiceHandler is an implementation of the convene.identity.v1.UserService service.
@@ -207,6 +226,11 @@ type UserServiceHandler interface {
 	// account linked to another user is AlreadyExists; a bad or stale
 	// signature is Unauthenticated.
 	LinkTelegram(context.Context, *connect.Request[v1.LinkTelegramRequest]) (*connect.Response[v1.LinkTelegramResponse], error)
+	// LinkOidc links the identity of a token of the server's OIDC provider
+	// (checked as AuthService.LoginWithOidc checks it) to the caller, who
+	// may then sign in with it. An identity linked to another user is
+	// AlreadyExists; linking it again to the caller changes nothing.
+	LinkOidc(context.Context, *connect.Request[v1.LinkOidcRequest]) (*connect.Response[v1.LinkOidcResponse], error)
 }
 
 // NewUserServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -254,6 +278,12 @@ func NewUserServiceHandler(svc UserServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(userServiceMethods.ByName("LinkTelegram")),
 		connect.WithHandlerOptions(opts...),
 	)
+	userServiceLinkOidcHandler := connect.NewUnaryHandler(
+		UserServiceLinkOidcProcedure,
+		svc.LinkOidc,
+		connect.WithSchema(userServiceMethods.ByName("LinkOidc")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/convene.identity.v1.UserService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case UserServiceGetMeProcedure:
@@ -268,6 +298,8 @@ func NewUserServiceHandler(svc UserServiceHandler, opts ...connect.HandlerOption
 			userServiceVerifyEmailHandler.ServeHTTP(w, r)
 		case UserServiceLinkTelegramProcedure:
 			userServiceLinkTelegramHandler.ServeHTTP(w, r)
+		case UserServiceLinkOidcProcedure:
+			userServiceLinkOidcHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -299,4 +331,8 @@ func (UnimplementedUserServiceHandler) VerifyEmail(context.Context, *connect.Req
 
 func (UnimplementedUserServiceHandler) LinkTelegram(context.Context, *connect.Request[v1.LinkTelegramRequest]) (*connect.Response[v1.LinkTelegramResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("convene.identity.v1.UserService.LinkTelegram is not implemented"))
+}
+
+func (UnimplementedUserServiceHandler) LinkOidc(context.Context, *connect.Request[v1.LinkOidcRequest]) (*connect.Response[v1.LinkOidcResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("convene.identity.v1.UserService.LinkOidc is not implemented"))
 }
