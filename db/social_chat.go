@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -158,21 +157,25 @@ func GroupLastSeqs(ctx context.Context, idb bun.IDB, groupIDs []uuid.UUID) (map[
 	return out, nil
 }
 
-// GroupMembersAmong reports which of userIDs are members of the group;
-// none when the group was deleted.
-func GroupMembersAmong(ctx context.Context, idb bun.IDB, groupID uuid.UUID, userIDs []uuid.UUID) (map[uuid.UUID]bool, error) {
-	var ids []uuid.UUID
-	err := idb.NewSelect().Model((*GroupMember)(nil)).Column("gm.user_id").
-		Join("JOIN groups AS g ON g.id = gm.group_id AND g.deleted_at IS NULL").
-		Where("gm.group_id = ? AND gm.user_id IN (?)", groupID, bun.In(userIDs)).Scan(ctx, &ids)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("read members of group %s: %w", groupID, err)
+// GroupWatchers reports whether the group exists and is not deleted, and
+// which of userIDs are its members, in one query.
+func GroupWatchers(ctx context.Context, idb bun.IDB, groupID uuid.UUID, userIDs []uuid.UUID) (bool, map[uuid.UUID]bool, error) {
+	var rows []struct {
+		UserID *uuid.UUID `bun:"user_id,type:uuid"`
 	}
-	out := make(map[uuid.UUID]bool, len(ids))
-	for _, id := range ids {
-		out[id] = true
+	err := idb.NewSelect().TableExpr("groups AS g").ColumnExpr("gm.user_id").
+		Join("LEFT JOIN group_members AS gm ON gm.group_id = g.id AND gm.user_id IN (?)", bun.In(append(userIDs, uuid.Nil))).
+		Where("g.id = ? AND g.deleted_at IS NULL", groupID).Scan(ctx, &rows)
+	if err != nil {
+		return false, nil, fmt.Errorf("read watchers of group %s: %w", groupID, err)
 	}
-	return out, nil
+	members := make(map[uuid.UUID]bool, len(rows))
+	for _, r := range rows {
+		if r.UserID != nil {
+			members[*r.UserID] = true
+		}
+	}
+	return len(rows) > 0, members, nil
 }
 
 // IsCheckViolation reports whether err is the violation of the named
