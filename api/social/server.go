@@ -51,6 +51,8 @@ type SafetyEscalation struct {
 // service (each built in its topic's file).
 func Domain(d Deps) rpc.Domain {
 	return rpc.Domain{
-		Services: []rpc.Service{},
+		Services: []rpc.Service{
+			newChatService(d),
+		},
 	}
 }
