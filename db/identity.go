@@ -26,6 +26,11 @@ type User struct {
 	// address (OTP login, email code); only verified channels receive messages.
 	PhoneVerifiedAt *time.Time `bun:"phone_verified_at"`
 	EmailVerifiedAt *time.Time `bun:"email_verified_at"`
+	// The kept reputation (migration 20261207000100_social), written only
+	// by RateUser: read here so RETURNING * scans, never written.
+	RatingSum   int32   `bun:"rating_sum,scanonly"`
+	RatingCount int32   `bun:"rating_count,scanonly"`
+	Reputation  float64 `bun:"reputation,scanonly"`
 	Timestamps
 }
 

@@ -37,6 +37,7 @@ import (
 	"github.com/convene/convene/proto/convene/identity/v1/identityv1connect"
 	"github.com/convene/convene/proto/convene/notifications/v1/notificationsv1connect"
 	"github.com/convene/convene/proto/convene/onboarding/v1/onboardingv1connect"
+	"github.com/convene/convene/proto/convene/social/v1/socialv1connect"
 )
 
 // TestSecret signs tokens in tests.
@@ -95,6 +96,7 @@ type API struct {
 	Connections   conferencesv1connect.ConnectionServiceClient
 	Enrichments   conferencesv1connect.EnrichmentServiceClient
 	Quests        conferencesv1connect.QuestServiceClient
+	Chat          socialv1connect.ChatServiceClient
 
 	// Sandbox is the payment sandbox the API uses; Tickets its ticket keys.
 	Sandbox *payment.Sandbox
@@ -275,6 +277,7 @@ func (a *API) connectClients() {
 	a.Connections = conferencesv1connect.NewConnectionServiceClient(a.HTTP, a.URL)
 	a.Enrichments = conferencesv1connect.NewEnrichmentServiceClient(a.HTTP, a.URL)
 	a.Quests = conferencesv1connect.NewQuestServiceClient(a.HTTP, a.URL)
+	a.Chat = socialv1connect.NewChatServiceClient(a.HTTP, a.URL)
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
