@@ -199,7 +199,9 @@ func (w *chatWatch) next(t *testing.T, n int) []*socialv1.ChatEvent {
 	for len(got) < n {
 		select {
 		case ev, ok := <-w.events:
-			require.True(t, ok, "the stream ended after %d of %d events: %v", len(got), n, <-w.ended)
+			if !ok {
+				t.Fatalf("the stream ended after %d of %d events: %v", len(got), n, <-w.ended)
+			}
 			got = append(got, ev)
 		case <-timeout:
 			t.Fatalf("got %d of %d events", len(got), n)
