@@ -345,3 +345,22 @@ func TestChatPush_OnlyMembersWithoutAStream(t *testing.T) {
 	require.NoError(t, a.DB.NewSelect().Table("notification_notices").Column("body").Where("dedupe_key LIKE ?", "chat/"+g.ID+"/%").Scan(ctx, &bodies))
 	assert.Equal(t, []string{"3 new messages in Front row"}, bodies, "only carol: alice sent them, bob watches")
 }
+
+func TestWatchMessages_SlowReaderDelaysNoOne(t *testing.T) {
+	a := setup(t)
+	b := a.Peer(t)
+	g := newChatGroup(t, a, 3)
+	alice, bob, carol := g.Members[0], g.Members[1], g.Members[2]
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	slow, err := a.Chat.WatchMessages(ctx, testenv.As(carol, &socialv1.WatchMessagesRequest{GroupIds: []string{g.ID}}))
+	require.NoError(t, err)
+	slow.ResponseHeader() // registered; never read
+	fast := openChatWatch(t, a, alice, &socialv1.WatchMessagesRequest{GroupIds: []string{g.ID}})
+
+	want := numbered(strings.Repeat("x", 1900), 0, 400)
+	for _, c := range want {
+		mustSend(t, b, bob, g.ID, c)
+	}
+	assert.Equal(t, want, contents(fast.next(t, len(want))))
+}
