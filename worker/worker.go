@@ -200,6 +200,7 @@ func registerJobs(w *river.Workers, o Options, inserter *river.Client[*sql.Tx]) 
 	river.AddWorker(w, &jobs.DeliverInAppPageWorker{DB: o.DB})
 	river.AddWorker(w, &jobs.ProcessMediaWorker{DB: o.DB, Blob: o.Blob})
 	river.AddWorker(w, &jobs.PurgeContentWorker{DB: o.DB, Now: o.Now})
+	river.AddWorker(w, &jobs.ChatPushWorker{DB: o.DB, Notices: &jobs.Notices{River: inserter}, Now: o.Now})
 	workflowstart.AddWorkers(w, o.Temporal, o.TaskQueue)
 	platforms := jobs.PlatformAccess{DB: o.DB, Platforms: o.Social, Tokens: o.SocialTokens, Now: o.Now}
 	river.AddWorker(w, &jobs.MetricsPollWorker{DB: o.DB, River: inserter, Now: o.Now})

@@ -235,8 +235,8 @@ func banToProto(b *db.UserBan) *socialv1.Ban {
 	return out
 }
 
-// errNotModerator refuses a report action to who does not moderate its
+// errNotReportModerator refuses a report action to who does not moderate its
 // place.
-func errNotModerator(what string) error {
+func errNotReportModerator(what string) error {
 	return connect.NewError(connect.CodePermissionDenied, fmt.Errorf("only the moderators of %s and staff handle its reports", what))
 }

@@ -158,7 +158,7 @@ func (s *moderationServer) authorizeReportList(ctx context.Context, f db.ReportF
 			return err
 		}
 		if !ga.CanModerate() {
-			return errNotModerator("this group")
+			return errNotReportModerator("this group")
 		}
 	case f.EventID != nil:
 		ea, err := loadEventAccess(ctx, s.DB, *f.EventID)
@@ -166,7 +166,7 @@ func (s *moderationServer) authorizeReportList(ctx context.Context, f db.ReportF
 			return err
 		}
 		if !ea.Host && !ea.Staff {
-			return errNotModerator("this event")
+			return errNotReportModerator("this event")
 		}
 	default:
 		staff, err := isStaff(ctx, s.DB, rpc.CallerID(ctx))
@@ -224,7 +224,7 @@ func authorizeReport(ctx context.Context, idb bun.IDB, rep *db.Report) (*uuid.UU
 			return nil, err
 		}
 		if !ga.CanModerate() {
-			return nil, errNotModerator("this group")
+			return nil, errNotReportModerator("this group")
 		}
 		return ga.Event.OrganizationID, nil
 	case rep.EventID != nil:
@@ -235,7 +235,7 @@ func authorizeReport(ctx context.Context, idb bun.IDB, rep *db.Report) (*uuid.UU
 			return nil, err
 		}
 		if !ea.Host && !ea.Staff {
-			return nil, errNotModerator("this event")
+			return nil, errNotReportModerator("this event")
 		}
 		return ea.Event.OrganizationID, nil
 	}

@@ -56,6 +56,7 @@ func Domain(d Deps) rpc.Domain {
 			groupsService(d),
 			ratingsService(d),
 			moderationService(d),
+			newChatService(d),
 		},
 	}
 }

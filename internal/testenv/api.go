@@ -97,6 +97,7 @@ type API struct {
 	Enrichments   conferencesv1connect.EnrichmentServiceClient
 	Quests        conferencesv1connect.QuestServiceClient
 	Safety        socialv1connect.SafetyServiceClient
+	Chat          socialv1connect.ChatServiceClient
 
 	// Sandbox is the payment sandbox the API uses; Tickets its ticket keys.
 	Sandbox *payment.Sandbox
@@ -281,6 +282,7 @@ func (a *API) connectClients() {
 	a.Enrichments = conferencesv1connect.NewEnrichmentServiceClient(a.HTTP, a.URL)
 	a.Quests = conferencesv1connect.NewQuestServiceClient(a.HTTP, a.URL)
 	a.Safety = socialv1connect.NewSafetyServiceClient(a.HTTP, a.URL)
+	a.Chat = socialv1connect.NewChatServiceClient(a.HTTP, a.URL)
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
