@@ -62,7 +62,7 @@ if $race; then
   # Under the race detector the in-process Temporal server is many times
   # slower: -short scales the rush and fan-out tests down (same checks, fewer
   # people) and -parallel 1 keeps them from starving each other.
-  go test -race -short -count=1 -parallel 1 -timeout 40m "$@" ./api/... ./jobs/... ./workflows/... ./db/... ./internal/ratelimit/... ./internal/inboxwatch/... ./internal/sessions/...
+  go test -race -short -count=1 -parallel 1 -timeout 40m "$@" ./api/... ./jobs/... ./workflows/... ./db/... ./internal/ratelimit/... ./internal/inboxwatch/... ./internal/chatwatch/... ./internal/sessions/...
   exit 0
 fi
 
