@@ -442,8 +442,15 @@ func (h *Hub) checkWatchers(ctx context.Context, groupID uuid.UUID) error {
 	if g == nil {
 		return nil
 	}
+	checked := make(map[uuid.UUID]bool, len(users))
+	for _, u := range users {
+		checked[u] = true
+	}
 	for sub := range g.subs {
-		if !alive || (sub.memberOnly[groupID] && !members[sub.user]) {
+		// A stream that subscribed during the read was not asked about;
+		// Subscribe's caller checked its membership, and the next change
+		// checks it again.
+		if !alive || (sub.memberOnly[groupID] && checked[sub.user] && !members[sub.user]) {
 			h.removeLocked(sub, groupID)
 		}
 	}

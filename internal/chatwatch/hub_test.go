@@ -20,6 +20,8 @@ type fakeStore struct {
 	group   uuid.UUID
 	changes []db.GroupMessage
 	notify  chan uuid.UUID
+	// duringWatchers, when set, runs inside every Watchers call.
+	duringWatchers func()
 }
 
 func newFakeStore() *fakeStore {
@@ -63,6 +65,9 @@ func (s *fakeStore) ChangesAfter(_ context.Context, _ uuid.UUID, after int64, li
 }
 
 func (s *fakeStore) Watchers(_ context.Context, _ uuid.UUID, users []uuid.UUID) (bool, map[uuid.UUID]bool, error) {
+	if s.duringWatchers != nil {
+		s.duringWatchers()
+	}
 	members := map[uuid.UUID]bool{}
 	for _, u := range users {
 		members[u] = true
@@ -142,4 +147,34 @@ func TestHub_SixthStreamOfAUserIsRefused(t *testing.T) {
 	}
 	_, err := hub.Subscribe(context.Background(), user, []Watch{{GroupID: store.group}})
 	require.ErrorIs(t, err, ErrTooManyStreams)
+}
+
+func TestHub_StreamSubscribingDuringAMembershipCheckKeepsItsWatch(t *testing.T) {
+	store := newFakeStore()
+	hub := New(store, Options{})
+	ctx := context.Background()
+	var (
+		once    sync.Once
+		late    *Subscription
+		lateErr error
+		joined  = make(chan struct{})
+	)
+	store.duringWatchers = func() {
+		once.Do(func() {
+			late, lateErr = hub.Subscribe(ctx, uuid.New(), []Watch{{GroupID: store.group, MemberOnly: true}})
+			close(joined)
+		})
+	}
+	first, err := hub.Subscribe(ctx, uuid.New(), []Watch{{GroupID: store.group, MemberOnly: true}})
+	require.NoError(t, err)
+	defer first.Close()
+	store.send()
+	assert.Equal(t, upTo(1), receive(t, first, 1))
+	<-joined
+	require.NoError(t, lateErr)
+	defer late.Close()
+
+	store.send()
+	assert.Equal(t, []int64{2}, receive(t, late, 1), "a member who subscribed while the hub checked the others still gets the chat")
+	assert.Empty(t, late.Removals(), "nobody removed the member who subscribed during the check")
 }
