@@ -24,7 +24,7 @@ test:
 test-race:
 	scripts/test.sh --race
 
-## bench: run the ticket-rush, fan-out, start-latency, approvals, leaderboard and quests benchmarks (on demand, never in CI); e.g. BENCH_ARGS='-buyers 200 -capacity 50' FANOUT_ARGS='-recipients 20000' STARTLATENCY_ARGS='-calls 500' APPROVALS_ARGS='-items 100' LEADERBOARD_ARGS='-members 20000' QUESTS_ARGS='-members 200 -concurrency 16'
+## bench: run the ticket-rush, fan-out, start-latency, approvals, leaderboard, quests and chat fan-out benchmarks (on demand, never in CI); e.g. BENCH_ARGS='-buyers 200 -capacity 50' FANOUT_ARGS='-recipients 20000' STARTLATENCY_ARGS='-calls 500' APPROVALS_ARGS='-items 100' LEADERBOARD_ARGS='-members 20000' QUESTS_ARGS='-members 200 -concurrency 16' CHATFANOUT_ARGS='-members 50 -messages 200'
 bench:
 	$(GO) run ./bench/ticketrush $(BENCH_ARGS)
 	$(GO) run ./bench/fanout $(FANOUT_ARGS)
@@ -32,6 +32,7 @@ bench:
 	$(GO) run ./bench/approvals $(APPROVALS_ARGS)
 	$(GO) run ./bench/leaderboard $(LEADERBOARD_ARGS)
 	$(GO) run ./bench/quests $(QUESTS_ARGS)
+	$(GO) run ./bench/chatfanout $(CHATFANOUT_ARGS)
 
 ## generate: regenerate Go code from proto/ with buf and local plugins
 generate:

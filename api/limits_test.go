@@ -194,3 +194,21 @@ func TestReadyz_NamesTheDependencyNotItsError(t *testing.T) {
 	assert.Equal(t, map[string]string{"database": "unavailable", "temporal": "not configured"}, answer.Checks)
 	assert.NotContains(t, string(body), "closed", "the error detail stays in the log")
 }
+
+func TestResponses_SmallAnswersAreNotGzipped(t *testing.T) {
+	t.Parallel()
+	a := testenv.NewAPI(t, nil)
+	req, err := http.NewRequest(http.MethodPost, a.URL+requestOtpPath, bytes.NewReader(requestOtpJSON(newPhone(), 0)))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	// Set by hand, so the transport hands back the body as sent.
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := a.HTTP.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "answer: %s", raw)
+	assert.Empty(t, resp.Header.Get("Content-Encoding"), "an answer under a kilobyte is sent as is")
+	assert.True(t, json.Valid(raw), "the answer is plain JSON: %q", raw)
+}

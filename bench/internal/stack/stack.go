@@ -235,6 +235,24 @@ func (s *Stack) startApp(ctx context.Context, temporalAddr string) error {
 	return nil
 }
 
+// StartPeerAPI serves a second API process on the stack's database and
+// Temporal (its own handlers, so its own chat hub and LISTEN connection;
+// no worker), as a deployment runs several API replicas, and returns its
+// base URL. Close stops it with the rest.
+func (s *Stack) StartPeerAPI() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("listen for the peer api: %w", err)
+	}
+	handler, err := s.app.Handler()
+	if err != nil {
+		_ = ln.Close()
+		return "", err
+	}
+	s.serve(ln, handler)
+	return "http://" + ln.Addr().String(), nil
+}
+
 // config is a dev configuration pointing at the stack's Postgres, Temporal
 // and API address, with the benchmarks' secret.
 func (s *Stack) config(temporalAddr, apiAddr string) config.Config {
