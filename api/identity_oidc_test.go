@@ -119,6 +119,8 @@ func TestOidcLogin_CreatesOnceThenSignsInTheSameUser(t *testing.T) {
 	assert.False(t, again.GetNewUser())
 	assert.Equal(t, first.GetUser().GetId(), again.GetUser().GetId())
 	assert.EqualValues(t, 1, countRows(t, a, (*db.UserIdentity)(nil), "subject = 'sub-1'"))
+	assert.EqualValues(t, 1, countRows(t, a, (*db.User)(nil), "id = ? AND last_login_at IS NOT NULL", first.GetUser().GetId()),
+		"a login through the provider is a login")
 
 	f.rotate(t, "key-2")
 	rotated, err := loginWithOidc(a, f.sign(t, a.Clock.Now(), "sub-1"))

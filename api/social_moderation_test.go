@@ -15,6 +15,7 @@ import (
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/testenv"
 	socialv1 "github.com/convene/convene/proto/convene/social/v1"
+	"github.com/convene/convene/proto/convene/social/v1/socialv1connect"
 )
 
 // group creates a group of the world's event with the host as its admin
@@ -89,6 +90,37 @@ func TestModeration_GroupBanDropsTheMemberAndBars(t *testing.T) {
 	assert.False(t, w.barred(t, member.UserID, group), "a lifted ban no longer bars")
 	_, err = w.moderation.UnbanUser(context.Background(), testenv.As(w.host, &socialv1.UnbanUserRequest{BanId: resp.GetBan().GetId()}))
 	testenv.RequireCode(t, err, connect.CodeFailedPrecondition)
+}
+
+func TestModeration_EventBanWithdrawsPendingRequestsAndInvites(t *testing.T) {
+	w := newTrustWorld(t)
+	banned, bystander := w.attendee(t), w.attendee(t)
+	asked, invited := w.group(t), w.group(t)
+	bannedID, bystanderID := uuid.MustParse(banned.UserID), uuid.MustParse(bystander.UserID)
+	err := w.a.DB.InTx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
+		for _, r := range []*db.GroupJoinRequest{{GroupID: uuid.MustParse(asked), UserID: bannedID},
+			{GroupID: uuid.MustParse(asked), UserID: bystanderID}} {
+			if err := db.InsertJoinRequest(ctx, tx, r); err != nil {
+				return err
+			}
+		}
+		return db.InsertGroupInvite(ctx, tx, &db.GroupInvite{GroupID: uuid.MustParse(invited), UserID: bannedID})
+	})
+	require.NoError(t, err)
+
+	_, err = w.ban(w.host, banned.UserID, socialv1.BanScope_BAN_SCOPE_EVENT, w.event)
+	require.NoError(t, err)
+	assert.Equal(t, 0, tableRows(t, w.a, "group_join_requests", "user_id = ? AND status = 'pending'", banned.UserID))
+	assert.Equal(t, 1, tableRows(t, w.a, "group_join_requests", "user_id = ? AND status = 'cancelled'", banned.UserID))
+	assert.Equal(t, 0, tableRows(t, w.a, "group_invites", "user_id = ? AND status = 'pending'", banned.UserID))
+	assert.Equal(t, 1, tableRows(t, w.a, "group_invites", "user_id = ? AND status = 'cancelled'", banned.UserID))
+	assert.Equal(t, 1, tableRows(t, w.a, "group_join_requests", "user_id = ? AND status = 'pending'", bystander.UserID),
+		"someone else's request stays in the queue")
+
+	queue, err := socialv1connect.NewGroupServiceClient(w.a.HTTP, w.a.URL).ListJoinRequests(context.Background(), testenv.As(w.host, &socialv1.ListJoinRequestsRequest{GroupId: asked}))
+	require.NoError(t, err)
+	require.Len(t, queue.Msg.GetJoinRequests(), 1)
+	assert.Equal(t, bystander.UserID, queue.Msg.GetJoinRequests()[0].GetUserId())
 }
 
 func (w *trustWorld) groupCount(t *testing.T, group string) int {

@@ -131,3 +131,25 @@ func WithdrawPendingFor(ctx context.Context, tx bun.Tx, groupID, userID uuid.UUI
 	}
 	return nil
 }
+
+// WithdrawPendingInScope withdraws the user's pending join requests and
+// invites of the groups within a ban's place (the group, the event's
+// groups, or all), so no moderator's queue keeps asking about them.
+func WithdrawPendingInScope(ctx context.Context, tx bun.Tx, userID uuid.UUID, scope string, eventID, groupID *uuid.UUID, at time.Time) error {
+	inScope := tx.NewSelect().TableExpr("groups AS g").Column("g.id")
+	switch scope {
+	case enums.BanScopeGroup:
+		inScope = inScope.Where("g.id = ?", groupID)
+	case enums.BanScopeEvent:
+		inScope = inScope.Where("g.event_id = ?", eventID)
+	}
+	if _, err := tx.NewUpdate().Model((*GroupJoinRequest)(nil)).Set("status = ?, decided_at = ?", enums.JoinRequestCancelled, at).
+		Where("user_id = ? AND status = ? AND group_id IN (?)", userID, enums.JoinRequestPending, inScope).Exec(ctx); err != nil {
+		return fmt.Errorf("withdraw the join requests of %s in scope %s: %w", userID, scope, err)
+	}
+	if _, err := tx.NewUpdate().Model((*GroupInvite)(nil)).Set("status = ?, responded_at = ?", enums.GroupInviteCancelled, at).
+		Where("user_id = ? AND status = ? AND group_id IN (?)", userID, enums.GroupInvitePending, inScope).Exec(ctx); err != nil {
+		return fmt.Errorf("withdraw the invites of %s in scope %s: %w", userID, scope, err)
+	}
+	return nil
+}

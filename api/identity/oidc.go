@@ -40,6 +40,9 @@ func (s *authServer) LoginWithOidc(ctx context.Context, req *connect.Request[ide
 		if disabled = !user.IsActive; disabled {
 			return nil
 		}
+		if err := db.TouchLastLogin(ctx, tx, user.ID); err != nil {
+			return err
+		}
 		if session, err = s.issueRefresh(ctx, tx, user.ID, db.NewID()); err != nil {
 			return err
 		}

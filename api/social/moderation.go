@@ -97,8 +97,9 @@ func authorizeBanPlace(ctx context.Context, idb bun.IDB, scope, target string) (
 	return p, nil
 }
 
-// BanUser bans a user in a place and drops their memberships there (their
-// chat streams end with "removed"), in one transaction with its audit row.
+// BanUser bans a user in a place, drops their memberships there (their
+// chat streams end with "removed") and withdraws their pending join
+// requests and invites there, in one transaction with its audit row.
 func (s *moderationServer) BanUser(ctx context.Context, req *connect.Request[socialv1.BanUserRequest]) (*connect.Response[socialv1.BanUserResponse], error) {
 	m, callerID, now := req.Msg, rpc.CallerID(ctx), s.Now()
 	userID := uuid.MustParse(m.GetUserId())
@@ -131,6 +132,9 @@ func (s *moderationServer) BanUser(ctx context.Context, req *connect.Request[soc
 			return err
 		}
 		if removed, err = dropMemberships(ctx, tx, ban); err != nil {
+			return err
+		}
+		if err := db.WithdrawPendingInScope(ctx, tx, userID, ban.Scope, ban.EventID, ban.GroupID, now); err != nil {
 			return err
 		}
 		return rpc.Audit(ctx, tx, &callerID, place.Org, "user_ban", ban.ID.String(), "create", map[string]any{
