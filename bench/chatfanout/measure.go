@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -174,7 +175,7 @@ func sendMessages(ctx context.Context, clients []socialv1connect.ChatServiceClie
 				mu.Lock()
 				if err != nil {
 					round.errors++
-					round.firstErr = cmpErr(round.firstErr, err)
+					round.firstErr = cmp.Or(round.firstErr, err)
 				} else {
 					starts[res.Msg.GetMessage().GetSeq()] = start
 					round.latencies = append(round.latencies, took)
@@ -187,13 +188,6 @@ func sendMessages(ctx context.Context, clients []socialv1connect.ChatServiceClie
 	round.wall = time.Since(round.began)
 	slices.Sort(round.latencies)
 	return starts, round
-}
-
-func cmpErr(first, err error) error {
-	if first != nil {
-		return first
-	}
-	return err
 }
 
 // awaitDeliveries waits until every stream has received every message, or
