@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"sync"
 	"time"
@@ -260,17 +259,7 @@ func mismatches(r results, o options) []string {
 
 // percentile is the nearest-rank p-th percentile (0 < p ≤ 1) of the sorted
 // latencies, or 0 when there are none.
-func (r results) percentile(p float64) time.Duration { return percentile(r.latencies, p) }
-
-// percentile is the nearest-rank p-th percentile (0 < p ≤ 1) of sorted
-// durations, or 0 when there are none.
-func percentile(sorted []time.Duration, p float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	rank := int(math.Ceil(p * float64(len(sorted))))
-	return sorted[max(rank, 1)-1]
-}
+func (r results) percentile(p float64) time.Duration { return stack.Percentile(r.latencies, p) }
 
 // forEach runs fn for 0..n-1, concurrency at a time, and returns the first
 // error.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/convene/convene/bench/internal/stack"
 )
 
 // summary is the report's last line.
@@ -35,7 +37,7 @@ func printReport(w io.Writer, o options, r results) error {
 		{"p50 / p90 / p99 / max Approve", fmt.Sprintf("%s / %s / %s / %s", ms(r.percentile(0.50)), ms(r.percentile(0.90)),
 			ms(r.percentile(0.99)), ms(r.percentile(1)))},
 		{"p50 / p99 step hand-off (last vote → next step assigned)", fmt.Sprintf("%s / %s",
-			ms(percentile(r.handOffs, 0.50)), ms(percentile(r.handOffs, 0.99)))},
+			ms(stack.Percentile(r.handOffs, 0.50)), ms(stack.Percentile(r.handOffs, 0.99)))},
 		{"approve rows / approved requests", fmt.Sprintf("%d / %d", r.votes, r.approved)},
 		{"ceiling: trivial Updates/s, same Temporal", fmt.Sprintf("%.1f", r.ceiling)},
 		{"approves/s ÷ ceiling", fmt.Sprintf("%.2f", perSecond/max(r.ceiling, 1e-9))},

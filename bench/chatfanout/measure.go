@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"math"
 	"net/http"
 	"slices"
 	"sync"
@@ -30,13 +29,7 @@ func (t timings) perSecond() float64 { return float64(len(t.latencies)) / max(t.
 
 // percentile is the nearest-rank q-th percentile (0 < q ≤ 1), or 0 when
 // there is nothing timed.
-func (t timings) percentile(q float64) time.Duration {
-	if len(t.latencies) == 0 {
-		return 0
-	}
-	rank := int(math.Ceil(q * float64(len(t.latencies))))
-	return t.latencies[max(rank, 1)-1]
-}
+func (t timings) percentile(q float64) time.Duration { return stack.Percentile(t.latencies, q) }
 
 // results are the run's figures and what the checks found.
 type results struct {

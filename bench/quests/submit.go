@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"math"
 	"slices"
 	"sync"
 	"time"
@@ -29,13 +28,7 @@ func (p phase) perSecond() float64 { return float64(len(p.latencies)) / max(p.wa
 
 // percentile is the nearest-rank p-th percentile (0 < p ≤ 1) of the
 // latencies, or 0 when there are none.
-func (p phase) percentile(q float64) time.Duration {
-	if len(p.latencies) == 0 {
-		return 0
-	}
-	rank := int(math.Ceil(q * float64(len(p.latencies))))
-	return p.latencies[max(rank, 1)-1]
-}
+func (p phase) percentile(q float64) time.Duration { return stack.Percentile(p.latencies, q) }
 
 // results are the three rounds and what the database says after.
 type results struct {

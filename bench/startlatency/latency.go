@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"math"
 	"slices"
 	"sync"
 	"time"
@@ -205,10 +204,4 @@ func mismatches(r results, o options) []string {
 
 // percentile is the nearest-rank p-th percentile (0 < p ≤ 1) of the sorted
 // latencies, or 0 when there are none.
-func (r results) percentile(p float64) time.Duration {
-	if len(r.latencies) == 0 {
-		return 0
-	}
-	rank := int(math.Ceil(p * float64(len(r.latencies))))
-	return r.latencies[max(rank, 1)-1]
-}
+func (r results) percentile(p float64) time.Duration { return stack.Percentile(r.latencies, p) }
