@@ -119,37 +119,27 @@ func RespondToGroupInvite(ctx context.Context, tx bun.Tx, inv *GroupInvite, stat
 // WithdrawPendingFor withdraws the user's pending join request and
 // invite for a group they just joined some other way.
 func WithdrawPendingFor(ctx context.Context, tx bun.Tx, groupID, userID uuid.UUID, at time.Time) error {
-	if _, err := tx.NewUpdate().Model((*GroupJoinRequest)(nil)).Set("status = ?", enums.JoinRequestCancelled).
-		Set("decided_at = ?", at).Where("group_id = ? AND user_id = ? AND status = ?", groupID, userID, enums.JoinRequestPending).
-		Exec(ctx); err != nil {
-		return fmt.Errorf("withdraw join request of %s to group %s: %w", userID, groupID, err)
-	}
-	if _, err := tx.NewUpdate().Model((*GroupInvite)(nil)).Set("status = ?", enums.GroupInviteCancelled).
-		Set("responded_at = ?", at).Where("group_id = ? AND user_id = ? AND status = ?", groupID, userID, enums.GroupInvitePending).
-		Exec(ctx); err != nil {
-		return fmt.Errorf("withdraw invite of %s to group %s: %w", userID, groupID, err)
-	}
-	return nil
+	return withdrawPending(ctx, tx, userID, bun.In([]uuid.UUID{groupID}), at)
 }
 
 // WithdrawPendingInScope withdraws the user's pending join requests and
 // invites of the groups within a ban's place (the group, the event's
 // groups, or all), so no moderator's queue keeps asking about them.
 func WithdrawPendingInScope(ctx context.Context, tx bun.Tx, userID uuid.UUID, scope string, eventID, groupID *uuid.UUID, at time.Time) error {
-	inScope := tx.NewSelect().TableExpr("groups AS g").Column("g.id")
-	switch scope {
-	case enums.BanScopeGroup:
-		inScope = inScope.Where("g.id = ?", groupID)
-	case enums.BanScopeEvent:
-		inScope = inScope.Where("g.event_id = ?", eventID)
-	}
+	groups := inBanScope(tx.NewSelect().TableExpr("groups AS g").Column("g.id"), scope, eventID, groupID)
+	return withdrawPending(ctx, tx, userID, groups, at)
+}
+
+// withdrawPending cancels the user's pending join requests and invites
+// of the groups (a list or a subquery of group IDs).
+func withdrawPending(ctx context.Context, tx bun.Tx, userID uuid.UUID, groups any, at time.Time) error {
 	if _, err := tx.NewUpdate().Model((*GroupJoinRequest)(nil)).Set("status = ?, decided_at = ?", enums.JoinRequestCancelled, at).
-		Where("user_id = ? AND status = ? AND group_id IN (?)", userID, enums.JoinRequestPending, inScope).Exec(ctx); err != nil {
-		return fmt.Errorf("withdraw the join requests of %s in scope %s: %w", userID, scope, err)
+		Where("user_id = ? AND status = ? AND group_id IN (?)", userID, enums.JoinRequestPending, groups).Exec(ctx); err != nil {
+		return fmt.Errorf("withdraw the join requests of %s: %w", userID, err)
 	}
 	if _, err := tx.NewUpdate().Model((*GroupInvite)(nil)).Set("status = ?, responded_at = ?", enums.GroupInviteCancelled, at).
-		Where("user_id = ? AND status = ? AND group_id IN (?)", userID, enums.GroupInvitePending, inScope).Exec(ctx); err != nil {
-		return fmt.Errorf("withdraw the invites of %s in scope %s: %w", userID, scope, err)
+		Where("user_id = ? AND status = ? AND group_id IN (?)", userID, enums.GroupInvitePending, groups).Exec(ctx); err != nil {
+		return fmt.Errorf("withdraw the invites of %s: %w", userID, err)
 	}
 	return nil
 }

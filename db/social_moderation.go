@@ -53,16 +53,22 @@ func MemberGroupsInScope(ctx context.Context, idb bun.IDB, userID uuid.UUID, sco
 	q := idb.NewSelect().TableExpr("group_members AS gm").Column("gm.group_id").
 		Join("JOIN groups AS g ON g.id = gm.group_id").
 		Where("gm.user_id = ? AND g.deleted_at IS NULL", userID)
-	switch scope {
-	case enums.BanScopeGroup:
-		q = q.Where("gm.group_id = ?", groupID)
-	case enums.BanScopeEvent:
-		q = q.Where("g.event_id = ?", eventID)
-	}
-	if err := q.OrderExpr("gm.group_id").Scan(ctx, &ids); err != nil {
+	if err := inBanScope(q, scope, eventID, groupID).OrderExpr("gm.group_id").Scan(ctx, &ids); err != nil {
 		return nil, fmt.Errorf("list the groups of %s in scope %s: %w", userID, scope, err)
 	}
 	return ids, nil
+}
+
+// inBanScope restricts q, which reads groups AS g, to the groups of a
+// ban's place: the group, the event's groups, or all.
+func inBanScope(q *bun.SelectQuery, scope string, eventID, groupID *uuid.UUID) *bun.SelectQuery {
+	switch scope {
+	case enums.BanScopeGroup:
+		return q.Where("g.id = ?", groupID)
+	case enums.BanScopeEvent:
+		return q.Where("g.event_id = ?", eventID)
+	}
+	return q
 }
 
 // BanByID reads a ban; ErrNotFound if none.
