@@ -61,6 +61,8 @@ type UserPoints struct {
 	LongestStreak   int        `bun:"longest_streak,notnull"`
 	LastGainOn      *time.Time `bun:"last_gain_on,type:date"`
 	TeamID          *uuid.UUID `bun:"team_id,type:uuid"`
+	// LeaderboardVisible copies member_profiles' (by its trigger).
+	LeaderboardVisible bool `bun:"leaderboard_visible,scanonly"`
 	Timestamps
 }
 

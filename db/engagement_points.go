@@ -77,52 +77,44 @@ func LeaderboardPage(ctx context.Context, idb bun.IDB, l Leaderboard, afterPoint
 	return rows, nil
 }
 
-// AheadQuery counts the board's rows ahead of (points, userID), hidden
-// members included: an index-only scan. Exported for the benchmark.
-func (l Leaderboard) AheadQuery(idb bun.IDB, points int64, userID uuid.UUID) *bun.SelectQuery {
-	col := bun.Ident("up." + l.pointsColumn())
-	return l.where(idb.NewSelect().TableExpr("user_points AS up").ColumnExpr("count(*)")).
-		Where("? >= ?", col, points).Where("(? > ? OR up.user_id < ?)", col, points, userID)
-}
-
-// RankOf is one more than the visible members ahead of (points, userID)
-// on the board: all members ahead (counted on the index) less the hidden
-// ones ahead (few, through member_profiles_hidden_idx).
-func RankOf(ctx context.Context, idb bun.IDB, l Leaderboard, points int64, userID uuid.UUID) (int64, error) {
-	var ahead, hidden int64
-	err := idb.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		if err := PreferIndexOnlyCount(ctx, tx); err != nil {
-			return err
-		}
-		if err := l.AheadQuery(tx, points, userID).Scan(ctx, &ahead); err != nil {
-			return fmt.Errorf("rank of %s: %w", userID, err)
-		}
-		col := bun.Ident("up." + l.pointsColumn())
-		q := l.where(tx.NewSelect().TableExpr("member_profiles AS mp").ColumnExpr("count(*)").
-			Join("JOIN user_points AS up ON up.organization_id = mp.organization_id AND up.user_id = mp.user_id").
-			Where("NOT mp.leaderboard_visible").Where("mp.organization_id = ?", l.OrganizationID)).
-			Where("? >= ?", col, points).Where("(? > ? OR up.user_id < ?)", col, points, userID)
-		if err := q.Scan(ctx, &hidden); err != nil {
-			return fmt.Errorf("hidden members ahead of %s: %w", userID, err)
-		}
-		return nil
-	})
-	return 1 + ahead - hidden, err
-}
-
-// PreferIndexOnlyCount makes tx count a rank on the leaderboard index. A
-// member in the middle of a large board has half the rows ahead, where
-// the planner's default costs pick a (parallel) sequential scan of the
-// whole table; the index-only scan reads only the rows ahead, from a
-// narrow index, in one process.
-func PreferIndexOnlyCount(ctx context.Context, tx bun.Tx) error {
-	for _, set := range []string{"SET LOCAL enable_seqscan = off", "SET LOCAL enable_bitmapscan = off",
-		"SET LOCAL max_parallel_workers_per_gather = 0"} {
-		if _, err := tx.ExecContext(ctx, set); err != nil {
-			return fmt.Errorf("prefer index-only count: %w", err)
-		}
+// key is the board's name in leaderboard_score_counts.
+func (l Leaderboard) key() string {
+	switch {
+	case l.Month != nil:
+		return "month:" + l.Month.Format(time.DateOnly)
+	case l.TeamID != nil:
+		return "team:" + l.TeamID.String()
+	default:
+		return "all"
 	}
-	return nil
+}
+
+// RankQuery is one more than the visible members ahead of (points,
+// userID) on the board, in one statement; exported so the benchmark can
+// EXPLAIN it. The visible members at higher scores come from
+// leaderboard_score_counts (a row per distinct score, not per member);
+// only the ties at points are counted in the index. A negative month's
+// score also has the members at zero ahead of it, whom the counts leave
+// out.
+func (l Leaderboard) RankQuery(idb bun.IDB, points int64, userID uuid.UUID) *bun.SelectQuery {
+	col := bun.Ident("up." + l.pointsColumn())
+	higher := idb.NewSelect().TableExpr("leaderboard_score_counts").ColumnExpr("coalesce(sum(members), 0)").
+		Where("organization_id = ? AND board = ? AND points > ?", l.OrganizationID, l.key(), points)
+	visible := func(q *bun.SelectQuery) *bun.SelectQuery {
+		return l.where(q.TableExpr("user_points AS up").ColumnExpr("count(*)")).Where("up.leaderboard_visible")
+	}
+	zeros := visible(idb.NewSelect()).Where("? = 0", col).Where("? < 0", points)
+	ties := visible(idb.NewSelect()).Where("? = ?", col, points).Where("up.user_id < ?", userID)
+	return idb.NewSelect().ColumnExpr("1 + (?) + (?) + (?)", higher, zeros, ties)
+}
+
+// RankOf is the member's rank on the board (see RankQuery).
+func RankOf(ctx context.Context, idb bun.IDB, l Leaderboard, points int64, userID uuid.UUID) (int64, error) {
+	var rank int64
+	if err := l.RankQuery(idb, points, userID).Scan(ctx, &rank); err != nil {
+		return 0, fmt.Errorf("rank of %s: %w", userID, err)
+	}
+	return rank, nil
 }
 
 // DisplayNames returns the profile names of users (users without a name

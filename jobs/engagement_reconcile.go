@@ -46,6 +46,7 @@ func PeriodicReconcile() *river.PeriodicJob {
 type DriftMetrics struct {
 	members prometheus.Gauge
 	points  prometheus.Gauge
+	scores  prometheus.Gauge
 }
 
 // NewDriftMetrics registers the drift gauges in reg; with a nil reg the
@@ -57,12 +58,15 @@ func NewDriftMetrics(reg *metrics.Registry) *DriftMetrics {
 			Help: "Members whose user_points differ from their points ledger, at the last reconcile."}),
 		points: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "convene", Name: "engagement_points_drift_points",
 			Help: "Sum of |user_points.total_points - ledger sum| over all members, at the last reconcile."}),
+		scores: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "convene", Name: "engagement_leaderboard_drift_scores",
+			Help: "Leaderboard scores whose kept member count (for ranks) differs from user_points, at the last reconcile."}),
 	}
 	if reg == nil {
 		return m
 	}
 	m.members = registerGauge(reg.Prometheus(), m.members)
 	m.points = registerGauge(reg.Prometheus(), m.points)
+	m.scores = registerGauge(reg.Prometheus(), m.scores)
 	return m
 }
 
@@ -105,6 +109,16 @@ func (w *ReconcileWorker) Work(ctx context.Context, _ *river.Job[ReconcileArgs])
 	}
 	w.Metrics.members.Set(float64(len(drift)))
 	w.Metrics.points.Set(float64(points))
+
+	boards, err := db.FindBoardDrift(ctx, w.DB)
+	if err != nil {
+		return err
+	}
+	for _, d := range boards {
+		w.Log.WarnContext(ctx, "leaderboard count drift", "organization_id", d.OrganizationID, "board", d.Board,
+			"points", d.Points, "counted", d.Counted, "members", d.Members)
+	}
+	w.Metrics.scores.Set(float64(len(boards)))
 	return nil
 }
 

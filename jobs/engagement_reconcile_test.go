@@ -87,4 +87,11 @@ func TestReconcile_FindsNoDriftAfterConcurrentAwardsAndFindsABrokenRow(t *testin
 	require.Len(t, drift, 1)
 	assert.Equal(t, b.userID, drift[0].UserID)
 	assert.Equal(t, drift[0].LedgerTotal+7, drift[0].TotalPoints)
+	assert.Zero(t, driftGauge(t, reg, "convene_engagement_leaderboard_drift_scores"),
+		"the rank counts follow user_points, even a row changed behind the ledger's back")
+
+	_, err = b.d.ExecContext(ctx, `UPDATE leaderboard_score_counts SET members = members + 1 WHERE board = 'all' AND members > 0`)
+	require.NoError(t, err)
+	require.NoError(t, w.Work(ctx, nil))
+	assert.EqualValues(t, 1, driftGauge(t, reg, "convene_engagement_leaderboard_drift_scores"))
 }

@@ -45,6 +45,7 @@ var seedSQL = []string{
 	`INSERT INTO member_profiles (organization_id, user_id, leaderboard_visible)
 	 SELECT organization_id, user_id, false FROM organization_members WHERE organization_id = ?0 AND random() < 0.01`,
 	`VACUUM (ANALYZE) user_points`,
+	`VACUUM (ANALYZE) leaderboard_score_counts`,
 	`VACUUM (ANALYZE) member_profiles`,
 	`VACUUM (ANALYZE) user_profiles`,
 }

@@ -1,0 +1,90 @@
+-- A copy of member_profiles.leaderboard_visible on the row that is
+-- ranked, kept by member_profiles' trigger, so the counts below follow
+-- visibility under the same row lock as the points.
+ALTER TABLE user_points ADD COLUMN leaderboard_visible boolean NOT NULL DEFAULT true;
+UPDATE user_points up SET leaderboard_visible = false
+  FROM member_profiles mp
+ WHERE mp.organization_id = up.organization_id AND mp.user_id = up.user_id AND NOT mp.leaderboard_visible;
+
+CREATE FUNCTION member_profiles_copy_visibility() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        UPDATE user_points SET leaderboard_visible = true, updated_at = now()
+         WHERE organization_id = OLD.organization_id AND user_id = OLD.user_id AND NOT leaderboard_visible;
+        RETURN NULL;
+    END IF;
+    -- A member hidden before their first points gets their row now.
+    INSERT INTO user_points (organization_id, user_id, leaderboard_visible)
+    VALUES (NEW.organization_id, NEW.user_id, NEW.leaderboard_visible)
+    ON CONFLICT (organization_id, user_id) DO UPDATE SET leaderboard_visible = EXCLUDED.leaderboard_visible, updated_at = now()
+     WHERE user_points.leaderboard_visible IS DISTINCT FROM EXCLUDED.leaderboard_visible;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER member_profiles_copy_visibility AFTER INSERT OR DELETE OR UPDATE OF leaderboard_visible
+    ON member_profiles FOR EACH ROW EXECUTE FUNCTION member_profiles_copy_visibility();
+
+-- How many visible members each leaderboard has at each non-zero score,
+-- kept by a trigger on user_points, so a member's rank sums the rows of
+-- the scores above theirs (one per distinct score) instead of counting
+-- every member ahead of them in the index. Zero is left out: every member
+-- starts there, and one shared row would serialise everyone's first points.
+CREATE TABLE leaderboard_score_counts (
+    organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    -- db.Leaderboard.key: 'all', 'month:<first day>' or 'team:<team id>'.
+    board           text NOT NULL,
+    points          bigint NOT NULL CHECK (points <> 0),
+    -- No CHECK (members >= 0): Postgres checks an INSERT's proposed row
+    -- before ON CONFLICT, and a move's -1 goes through that INSERT.
+    -- engagement.reconcile reports a count that differs from user_points.
+    members         integer NOT NULL,
+    PRIMARY KEY (organization_id, board, points)
+);
+
+-- The boards a visible user_points row stands on, at its score on each.
+CREATE FUNCTION user_points_boards(total_points bigint, points_this_month bigint, month_key date, team_id uuid,
+                                   visible boolean)
+RETURNS TABLE (board text, points bigint)
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT b.board, b.points
+      FROM (SELECT 'all' AS board, total_points AS points
+            UNION ALL
+            SELECT 'month:' || to_char(month_key, 'YYYY-MM-DD'), points_this_month
+            UNION ALL
+            SELECT 'team:' || team_id, total_points WHERE team_id IS NOT NULL) b
+     WHERE visible
+$$;
+
+-- One statement moves the member off their old scores and onto the new
+-- ones, touching rows in (board, points) order: two members swapping
+-- scores lock the same rows in the same order and never deadlock.
+CREATE FUNCTION leaderboard_score_counts_apply() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        -- Only by cascade; the organization's counts may be gone already.
+        UPDATE leaderboard_score_counts c SET members = c.members - 1
+          FROM user_points_boards(OLD.total_points, OLD.points_this_month, OLD.month_key, OLD.team_id, OLD.leaderboard_visible) b
+         WHERE c.organization_id = OLD.organization_id AND c.board = b.board AND c.points = b.points;
+        RETURN NULL;
+    END IF;
+    INSERT INTO leaderboard_score_counts AS c (organization_id, board, points, members)
+    SELECT NEW.organization_id, m.board, m.points, sum(m.delta)
+      FROM (SELECT b.board, b.points, -1 AS delta FROM user_points_boards(OLD.total_points, OLD.points_this_month, OLD.month_key, OLD.team_id, OLD.leaderboard_visible) b WHERE TG_OP = 'UPDATE'
+            UNION ALL
+            SELECT b.board, b.points, 1 FROM user_points_boards(NEW.total_points, NEW.points_this_month, NEW.month_key, NEW.team_id, NEW.leaderboard_visible) b) m
+     WHERE m.points <> 0
+     GROUP BY m.board, m.points
+    HAVING sum(m.delta) <> 0
+     ORDER BY m.board, m.points
+    ON CONFLICT (organization_id, board, points) DO UPDATE SET members = c.members + EXCLUDED.members;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER leaderboard_score_counts_apply AFTER INSERT OR DELETE OR UPDATE OF total_points, points_this_month, month_key, team_id, leaderboard_visible
+    ON user_points FOR EACH ROW EXECUTE FUNCTION leaderboard_score_counts_apply();
+
+INSERT INTO leaderboard_score_counts (organization_id, board, points, members)
+SELECT up.organization_id, b.board, b.points, count(*)
+  FROM user_points up, user_points_boards(up.total_points, up.points_this_month, up.month_key, up.team_id, up.leaderboard_visible) b
+ WHERE b.points <> 0
+ GROUP BY up.organization_id, b.board, b.points;
