@@ -174,3 +174,42 @@ func TestRankOf_AgreesWithSortingEveryBoardAfterConcurrentMoves(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, left)
 }
+
+// TestLeaderboardScoreCounts_ManyMembersReachingOneScoreAtOnce: 40 members
+// earn the same first points concurrently (a check-in rush), all sharing
+// one count row per board; every one is counted once.
+func TestLeaderboardScoreCounts_ManyMembersReachingOneScoreAtOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := testenv.NewDB(t)
+	orgID, _ := ledgerMember(t, d)
+	var wg sync.WaitGroup
+	errs := make(chan error, 40)
+	for i := range 40 {
+		wg.Go(func() {
+			user, _, err := db.CreateUserWithPhone(ctx, d, fmt.Sprintf("+1418%07d", (time.Now().UnixNano()+int64(i))%10_000_000))
+			if err == nil {
+				_, err = award(ctx, d, orgID, user.ID, 10, "check-in-"+user.ID.String(), time.Time{})
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	var counts []struct {
+		Board   string `bun:"board"`
+		Members int64  `bun:"members"`
+	}
+	require.NoError(t, d.NewSelect().TableExpr("leaderboard_score_counts").Column("board", "members").
+		Where("organization_id = ? AND points = 10", orgID).Order("board").Scan(ctx, &counts))
+	require.Len(t, counts, 2, "all time and this month")
+	for _, c := range counts {
+		assert.EqualValues(t, 40, c.Members, c.Board)
+	}
+	drift, err := db.FindBoardDrift(ctx, d)
+	require.NoError(t, err)
+	assert.Empty(t, drift)
+}

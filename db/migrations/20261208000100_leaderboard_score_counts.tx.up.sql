@@ -80,8 +80,13 @@ BEGIN
     ON CONFLICT (organization_id, board, points) DO UPDATE SET members = c.members + EXCLUDED.members;
     RETURN NULL;
 END $$;
-CREATE TRIGGER leaderboard_score_counts_apply AFTER INSERT OR DELETE OR UPDATE OF total_points, points_this_month, month_key, team_id, leaderboard_visible
-    ON user_points FOR EACH ROW EXECUTE FUNCTION leaderboard_score_counts_apply();
+-- Deferred to commit: members at one score share its row (a check-in
+-- rush pays everyone the same points), so the row is locked only for the
+-- commit, not for the rest of each award's transaction.
+CREATE CONSTRAINT TRIGGER leaderboard_score_counts_apply
+    AFTER INSERT OR DELETE OR UPDATE OF total_points, points_this_month, month_key, team_id, leaderboard_visible
+    ON user_points DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION leaderboard_score_counts_apply();
 
 INSERT INTO leaderboard_score_counts (organization_id, board, points, members)
 SELECT up.organization_id, b.board, b.points, count(*)
