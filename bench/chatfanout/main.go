@@ -21,7 +21,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -42,10 +41,6 @@ type options struct {
 	// drain bounds the wait for the last deliveries after the last send.
 	drain time.Duration
 }
-
-// errCheckFailed means the run finished but the outcome is wrong; the
-// failures were printed.
-var errCheckFailed = errors.New("correctness check failed: see the FAIL lines above")
 
 func parseOptions(args []string) (options, error) {
 	var o options
@@ -79,28 +74,19 @@ func main() { stack.Main("chatfanout", parseOptions, run) }
 
 // run starts the stack and the second API, measures, checks, prints the
 // report and tears everything down whatever happens.
-func run(ctx context.Context, o options) (err error) {
+func run(ctx context.Context, o options) error {
 	progress("starting Postgres, Temporal, the worker and the API in a temp dir")
-	s, err := stack.Start(ctx, stack.Options{})
-	if err != nil {
-		return err
-	}
-	defer func() { err = errors.Join(err, s.Close()) }()
-	peerURL, err := s.StartPeerAPI()
-	if err != nil {
-		return err
-	}
-	r, err := measure(ctx, s, []string{s.APIURL(), peerURL}, o)
-	if err != nil {
-		return err
-	}
-	if err := printReport(os.Stdout, o, r); err != nil {
-		return err
-	}
-	if len(r.failures) > 0 {
-		return errCheckFailed
-	}
-	return nil
+	return stack.Run(ctx, stack.Options{}, func(ctx context.Context, s *stack.Stack) ([]string, error) {
+		peerURL, err := s.StartPeerAPI()
+		if err != nil {
+			return nil, err
+		}
+		r, err := measure(ctx, s, []string{s.APIURL(), peerURL}, o)
+		if err != nil {
+			return nil, err
+		}
+		return r.failures, printReport(os.Stdout, o, r)
+	})
 }
 
 // progress tells the person waiting what is happening, on stderr so stdout

@@ -61,10 +61,6 @@ type options struct {
 	cpuProfile string
 }
 
-// errCheckFailed means the run finished but the database disagrees with a
-// complete fan-out; the failures were printed.
-var errCheckFailed = errors.New("correctness check failed: see the FAIL lines above")
-
 func parseOptions(args []string) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("fanout", flag.ContinueOnError)
@@ -95,43 +91,38 @@ func main() { stack.Main("fanout", parseOptions, run) }
 
 // run starts the stack, measures, prints the report and tears the stack
 // down whatever happens.
-func run(ctx context.Context, o options) (err error) {
+func run(ctx context.Context, o options) error {
 	progress("starting Postgres, Temporal, the worker and the API in a temp dir")
-	s, err := stack.Start(ctx, stack.Options{App: func(a *app.Options) {
+	opts := stack.Options{App: func(a *app.Options) {
 		// Push, email and Telegram go to the dev sandboxes (unused by an
 		// in-app job, but configured as under `make run`); no channel is
 		// rate limited.
 		a.Config.NotifyRateLimits = nil
 		a.NotificationPageSize = o.pageSize
-	}})
-	if err != nil {
-		return err
-	}
-	defer func() { err = errors.Join(err, s.Close()) }()
-	var r results
-	stopProfile, err := startCPUProfile(o.cpuProfile)
-	if err != nil {
-		return err
-	}
-	r.fanout, err = fanOut(ctx, s, o)
-	if err = errors.Join(err, stopProfile()); err != nil {
-		return err
-	}
-	progress("COPY ceiling: %d inbox rows in one COPY", o.recipients)
-	if r.copySeconds, err = copyCeiling(ctx, s, o.recipients); err != nil {
-		return err
-	}
-	if !o.skipCeiling {
-		progress("River ceiling: %d no-op jobs, %d workers", o.recipients, noopMaxWorkers)
-		if r.noopPerSec, err = riverCeiling(ctx, s, o); err != nil {
-			return err
+	}}
+	return stack.Run(ctx, opts, func(ctx context.Context, s *stack.Stack) ([]string, error) {
+		var r results
+		stopProfile, err := startCPUProfile(o.cpuProfile)
+		if err != nil {
+			return nil, err
 		}
-	}
-	printReport(os.Stdout, o, r)
-	if len(r.fanout.failures) > 0 {
-		return errCheckFailed
-	}
-	return nil
+		r.fanout, err = fanOut(ctx, s, o)
+		if err = errors.Join(err, stopProfile()); err != nil {
+			return nil, err
+		}
+		progress("COPY ceiling: %d inbox rows in one COPY", o.recipients)
+		if r.copySeconds, err = copyCeiling(ctx, s, o.recipients); err != nil {
+			return nil, err
+		}
+		if !o.skipCeiling {
+			progress("River ceiling: %d no-op jobs, %d workers", o.recipients, noopMaxWorkers)
+			if r.noopPerSec, err = riverCeiling(ctx, s, o); err != nil {
+				return nil, err
+			}
+		}
+		printReport(os.Stdout, o, r)
+		return r.fanout.failures, nil
+	})
 }
 
 // results are everything the report shows.

@@ -21,7 +21,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -40,10 +39,6 @@ type options struct {
 	// deepRank is where the deep page starts.
 	deepRank int
 }
-
-// errCheckFailed means the run finished but a check failed; the failures
-// were printed.
-var errCheckFailed = errors.New("check failed: see the FAIL lines above")
 
 func parseOptions(args []string) (options, error) {
 	var o options
@@ -88,35 +83,26 @@ func main() { stack.Main("leaderboard", parseOptions, run) }
 
 // run starts the stack, seeds, measures, prints the report and tears the
 // stack down whatever happens.
-func run(ctx context.Context, o options) (err error) {
+func run(ctx context.Context, o options) error {
 	progress("starting Postgres, Temporal, the worker and the API in a temp dir")
-	s, err := stack.Start(ctx, stack.Options{})
-	if err != nil {
-		return err
-	}
-	defer func() { err = errors.Join(err, s.Close()) }()
-	progress("seeding %d members in %d teams", o.members, o.teams)
-	w, err := seed(ctx, s.DB(), o)
-	if err != nil {
-		return err
-	}
-	r := results{}
-	if r.reads, err = measureReads(ctx, s, w, o); err != nil {
-		return err
-	}
-	if r.plans, err = explainAll(ctx, s.DB(), w); err != nil {
-		return err
-	}
-	if r.writes, err = measureWrites(ctx, s, w, o); err != nil {
-		return err
-	}
-	if err := printReport(os.Stdout, o, r); err != nil {
-		return err
-	}
-	if len(r.failures()) > 0 {
-		return errCheckFailed
-	}
-	return nil
+	return stack.Run(ctx, stack.Options{}, func(ctx context.Context, s *stack.Stack) ([]string, error) {
+		progress("seeding %d members in %d teams", o.members, o.teams)
+		w, err := seed(ctx, s.DB(), o)
+		if err != nil {
+			return nil, err
+		}
+		r := results{}
+		if r.reads, err = measureReads(ctx, s, w, o); err != nil {
+			return nil, err
+		}
+		if r.plans, err = explainAll(ctx, s.DB(), w); err != nil {
+			return nil, err
+		}
+		if r.writes, err = measureWrites(ctx, s, w, o); err != nil {
+			return nil, err
+		}
+		return r.failures(), printReport(os.Stdout, o, r)
+	})
 }
 
 // progress tells the person waiting what is happening, on stderr so stdout

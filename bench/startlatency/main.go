@@ -20,7 +20,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -37,10 +36,6 @@ type options struct {
 	// members is the size of the organization each job addresses.
 	members int
 }
-
-// errCheckFailed means the run finished but the outcome is wrong; the
-// failures were printed.
-var errCheckFailed = errors.New("correctness check failed: see the FAIL lines above")
 
 func parseOptions(args []string) (options, error) {
 	var o options
@@ -70,24 +65,15 @@ func main() { stack.Main("startlatency", parseOptions, run) }
 
 // run starts the stack, measures, checks, prints the report and tears the
 // stack down whatever happens.
-func run(ctx context.Context, o options) (err error) {
+func run(ctx context.Context, o options) error {
 	progress("starting Postgres, Temporal, the worker and the API in a temp dir")
-	s, err := stack.Start(ctx, stack.Options{})
-	if err != nil {
-		return err
-	}
-	defer func() { err = errors.Join(err, s.Close()) }()
-	r, err := measure(ctx, s, o)
-	if err != nil {
-		return err
-	}
-	if err := printReport(os.Stdout, o, r); err != nil {
-		return err
-	}
-	if len(r.failures) > 0 {
-		return errCheckFailed
-	}
-	return nil
+	return stack.Run(ctx, stack.Options{}, func(ctx context.Context, s *stack.Stack) ([]string, error) {
+		r, err := measure(ctx, s, o)
+		if err != nil {
+			return nil, err
+		}
+		return r.failures, printReport(os.Stdout, o, r)
+	})
 }
 
 // progress tells the person waiting what is happening, on stderr so stdout

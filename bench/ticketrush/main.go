@@ -41,7 +41,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -69,10 +68,6 @@ type options struct {
 	// or postgres.
 	temporalStore string
 }
-
-// errCheckFailed means the run finished but the database disagrees with
-// what a correct sell-out leaves behind; the failures were printed.
-var errCheckFailed = errors.New("correctness check failed: see the FAIL lines above")
 
 func parseOptions(args []string) (options, error) {
 	var o options
@@ -111,25 +106,16 @@ func main() { stack.Main("ticketrush", parseOptions, run) }
 
 // run starts the stack, measures, prints the report and tears the stack
 // down whatever happens.
-func run(ctx context.Context, o options) (err error) {
+func run(ctx context.Context, o options) error {
 	progress("starting Postgres, Temporal (on %s), the worker and the API in a temp dir", o.temporalStore)
-	s, err := stack.Start(ctx, stack.Options{TemporalStore: o.temporalStore})
-	if err != nil {
-		return err
-	}
-	defer func() { err = errors.Join(err, s.Close()) }()
-	r, err := measure(ctx, s, o)
-	if err != nil {
-		return err
-	}
-	printReport(os.Stdout, o, r)
-	if err := printJSON(os.Stdout, o, r); err != nil {
-		return err
-	}
-	if len(r.check.failures) > 0 {
-		return errCheckFailed
-	}
-	return nil
+	return stack.Run(ctx, stack.Options{TemporalStore: o.temporalStore}, func(ctx context.Context, s *stack.Stack) ([]string, error) {
+		r, err := measure(ctx, s, o)
+		if err != nil {
+			return nil, err
+		}
+		printReport(os.Stdout, o, r)
+		return r.check.failures, printJSON(os.Stdout, o, r)
+	})
 }
 
 // results are everything the report shows.

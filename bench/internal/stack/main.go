@@ -16,6 +16,29 @@ import (
 // generator) to the file it names, for `go tool pprof`.
 const CPUProfileEnv = "CONVENE_BENCH_CPUPROFILE"
 
+// ErrCheckFailed means a benchmark finished but its outcome is wrong (a
+// count, a duplicate, an oversold seat); the report printed the FAIL lines.
+var ErrCheckFailed = errors.New("correctness check failed: see the FAIL lines above")
+
+// Run starts a stack with o, hands it to measure, which prints its report
+// and returns the checks that failed, and tears the stack down whatever
+// happens: ErrCheckFailed when a check failed.
+func Run(ctx context.Context, o Options, measure func(context.Context, *Stack) (failures []string, err error)) (err error) {
+	s, err := Start(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, s.Close()) }()
+	failures, err := measure(ctx, s)
+	if err != nil {
+		return err
+	}
+	if len(failures) > 0 {
+		return ErrCheckFailed
+	}
+	return nil
+}
+
 // Main runs a benchmark command: it parses the flags (exit 2 when they are
 // wrong), runs the benchmark under a context that Ctrl-C or SIGTERM cancels,
 // and exits 1 when it fails, so every benchmark behaves the same.
