@@ -62,9 +62,7 @@ func (l Leaderboard) PageQuery(idb bun.IDB, afterPoints int64, afterUser uuid.UU
 		// condition, the tie-break a filter on the rows of equal points.
 		q = q.Where("? <= ?", col, afterPoints).Where("(? < ? OR up.user_id > ?)", col, afterPoints, afterUser)
 	}
-	return q.Where("NOT EXISTS (SELECT 1 FROM member_profiles mp WHERE mp.organization_id = up.organization_id"+
-		" AND mp.user_id = up.user_id AND NOT mp.leaderboard_visible)").
-		OrderExpr("? DESC, up.user_id", col).Limit(int64(limit))
+	return q.Where("up.leaderboard_visible").OrderExpr("? DESC, up.user_id", col).Limit(int64(limit))
 }
 
 // LeaderboardPage returns up to limit visible members after (afterPoints,
@@ -77,7 +75,8 @@ func LeaderboardPage(ctx context.Context, idb bun.IDB, l Leaderboard, afterPoint
 	return rows, nil
 }
 
-// key is the board's name in leaderboard_score_counts.
+// key is the board's name in leaderboard_score_counts, as the SQL
+// function user_points_boards names it.
 func (l Leaderboard) key() string {
 	switch {
 	case l.Month != nil:

@@ -5,3 +5,4 @@ DROP TABLE IF EXISTS leaderboard_score_counts;
 DROP TRIGGER IF EXISTS member_profiles_copy_visibility ON member_profiles;
 DROP FUNCTION IF EXISTS member_profiles_copy_visibility();
 ALTER TABLE user_points DROP COLUMN IF EXISTS leaderboard_visible;
+CREATE INDEX member_profiles_hidden_idx ON member_profiles (organization_id, user_id) WHERE NOT leaderboard_visible;

@@ -23,6 +23,8 @@ BEGIN
 END $$;
 CREATE TRIGGER member_profiles_copy_visibility AFTER INSERT OR DELETE OR UPDATE OF leaderboard_visible
     ON member_profiles FOR EACH ROW EXECUTE FUNCTION member_profiles_copy_visibility();
+-- The boards read the copy now.
+DROP INDEX member_profiles_hidden_idx;
 
 -- How many visible members each leaderboard has at each non-zero score,
 -- kept by a trigger on user_points, so a member's rank sums the rows of
