@@ -131,6 +131,18 @@ func TestRankOf_AgreesWithSortingEveryBoardAfterConcurrentMoves(t *testing.T) {
 	}
 	_, err = d.ExecContext(ctx, `UPDATE member_profiles SET leaderboard_visible = true WHERE user_id = ?`, members[7])
 	require.NoError(t, err)
+	// A visible profile of a member without points puts them on no board.
+	shown, _, err := db.CreateUserWithPhone(ctx, d, fmt.Sprintf("+1419%07d", time.Now().UnixNano()%10_000_000))
+	require.NoError(t, err)
+	_, err = d.ExecContext(ctx, `INSERT INTO organization_members (id, organization_id, user_id, role)
+		VALUES (gen_random_uuid(), ?, ?, 'member')`, orgID, shown.ID)
+	require.NoError(t, err)
+	_, err = d.NewInsert().Model(&db.MemberProfile{OrganizationID: orgID, UserID: shown.ID, Skills: []string{},
+		Interests: []string{}, LeaderboardVisible: true}).Exec(ctx)
+	require.NoError(t, err)
+	n, err := d.NewSelect().Model((*db.UserPoints)(nil)).Where("user_id = ?", shown.ID).Count(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, n, "no user_points row for a shown member without points")
 	_, err = award(ctx, d, orgID, newcomer.ID, 500, "newcomer", time.Time{})
 	require.NoError(t, err)
 	setTeam(newcomer.ID, &red.ID)

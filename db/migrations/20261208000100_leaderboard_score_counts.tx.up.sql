@@ -14,11 +14,18 @@ BEGIN
          WHERE organization_id = OLD.organization_id AND user_id = OLD.user_id AND NOT leaderboard_visible;
         RETURN NULL;
     END IF;
-    -- A member hidden before their first points gets their row now.
+    IF NEW.leaderboard_visible THEN
+        -- No row is made: a member without points is on no board.
+        UPDATE user_points SET leaderboard_visible = true, updated_at = now()
+         WHERE organization_id = NEW.organization_id AND user_id = NEW.user_id AND NOT leaderboard_visible;
+        RETURN NULL;
+    END IF;
+    -- A member hidden before their first points gets their row now, so
+    -- the points they earn later start hidden.
     INSERT INTO user_points (organization_id, user_id, leaderboard_visible)
-    VALUES (NEW.organization_id, NEW.user_id, NEW.leaderboard_visible)
-    ON CONFLICT (organization_id, user_id) DO UPDATE SET leaderboard_visible = EXCLUDED.leaderboard_visible, updated_at = now()
-     WHERE user_points.leaderboard_visible IS DISTINCT FROM EXCLUDED.leaderboard_visible;
+    VALUES (NEW.organization_id, NEW.user_id, false)
+    ON CONFLICT (organization_id, user_id) DO UPDATE SET leaderboard_visible = false, updated_at = now()
+     WHERE user_points.leaderboard_visible;
     RETURN NULL;
 END $$;
 CREATE TRIGGER member_profiles_copy_visibility AFTER INSERT OR DELETE OR UPDATE OF leaderboard_visible
