@@ -91,20 +91,40 @@ func (l Leaderboard) key() string {
 // RankQuery is one more than the visible members ahead of (points,
 // userID) on the board, in one statement; exported so the benchmark can
 // EXPLAIN it. The visible members at higher scores come from
-// leaderboard_score_counts (a row per distinct score, not per member);
-// only the ties at points are counted in the index. A negative month's
-// score also has the members at zero ahead of it, whom the counts leave
-// out.
+// leaderboard_score_counts: the buckets of 64 scores above the member's
+// bucket, then the scores above theirs within it (a few hundred rows at
+// most, whatever the members); only the ties at points are counted in the
+// index. A negative month's score also has the members at zero ahead of
+// it, whom the counts leave out.
 func (l Leaderboard) RankQuery(idb bun.IDB, points int64, userID uuid.UUID) *bun.SelectQuery {
 	col := bun.Ident("up." + l.pointsColumn())
+	bucket, next := scoreBucket(points)
 	higher := idb.NewSelect().TableExpr("leaderboard_score_counts").ColumnExpr("coalesce(sum(members), 0)").
-		Where("organization_id = ? AND board = ? AND points > ?", l.OrganizationID, l.key(), points)
+		Where("organization_id = ?", l.OrganizationID).
+		Where("(board = ? AND points > ?) OR (board = ? AND points > ? AND points < ?)",
+			l.key()+"/64", bucket, l.key(), points, next)
 	visible := func(q *bun.SelectQuery) *bun.SelectQuery {
 		return l.where(q.TableExpr("user_points AS up").ColumnExpr("count(*)")).Where("up.leaderboard_visible")
 	}
 	zeros := visible(idb.NewSelect()).Where("? = 0", col).Where("? < 0", points)
 	ties := visible(idb.NewSelect()).Where("? = ?", col, points).Where("up.user_id < ?", userID)
 	return idb.NewSelect().ColumnExpr("1 + (?) + (?) + (?)", higher, zeros, ties)
+}
+
+// scoreBucket is the bucket of 64 scores points is in, as the SQL function
+// leaderboard_bucket numbers it (zero, counted nowhere, has bucket 0 to
+// itself), and the first score of the next bucket.
+func scoreBucket(points int64) (bucket, next int64) {
+	switch {
+	case points > 0:
+		bucket = points>>6 + 1
+		return bucket, bucket * 64
+	case points < 0:
+		bucket = points >> 6
+		return bucket, (bucket + 1) * 64
+	default:
+		return 0, 1
+	}
 }
 
 // RankOf is the member's rank on the board (see RankQuery).

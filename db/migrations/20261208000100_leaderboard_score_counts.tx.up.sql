@@ -34,13 +34,16 @@ CREATE TRIGGER member_profiles_copy_visibility AFTER INSERT OR DELETE OR UPDATE 
 DROP INDEX member_profiles_hidden_idx;
 
 -- How many visible members each leaderboard has at each non-zero score,
--- kept by a trigger on user_points, so a member's rank sums the rows of
--- the scores above theirs (one per distinct score) instead of counting
--- every member ahead of them in the index. Zero is left out: every member
--- starts there, and one shared row would serialise everyone's first points.
+-- and in each bucket of 64 scores (board '<board>/64', points the bucket),
+-- kept by a trigger on user_points, so a member's rank sums the buckets
+-- above theirs and the scores above theirs in their own bucket (at most
+-- a row per bucket plus 63) instead of counting every member ahead of
+-- them in the index. Zero is left out: every member starts there, and
+-- one shared row would serialise everyone's first points.
 CREATE TABLE leaderboard_score_counts (
     organization_id uuid NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
-    -- db.Leaderboard.key: 'all', 'month:<first day>' or 'team:<team id>'.
+    -- db.Leaderboard.key: 'all', 'month:<first day>' or 'team:<team id>',
+    -- and each of those with '/64' for its buckets.
     board           text NOT NULL,
     points          bigint NOT NULL CHECK (points <> 0),
     -- No CHECK (members >= 0): Postgres checks an INSERT's proposed row
@@ -50,18 +53,28 @@ CREATE TABLE leaderboard_score_counts (
     PRIMARY KEY (organization_id, board, points)
 );
 
--- The boards a visible user_points row stands on, at its score on each.
+-- The bucket of 64 scores a non-zero score is in, never 0, in the
+-- scores' order: 1..63 → 1, 64..127 → 2, -64..-1 → -1 (db.scoreBucket).
+CREATE FUNCTION leaderboard_bucket(points bigint) RETURNS bigint
+LANGUAGE sql IMMUTABLE AS $$ SELECT (points >> 6) + (points > 0)::int $$;
+
+-- The boards a visible user_points row stands on, at its non-zero score
+-- on each, and the buckets of those scores.
 CREATE FUNCTION user_points_boards(total_points bigint, points_this_month bigint, month_key date, team_id uuid,
                                    visible boolean)
 RETURNS TABLE (board text, points bigint)
 LANGUAGE sql IMMUTABLE AS $$
-    SELECT b.board, b.points
-      FROM (SELECT 'all' AS board, total_points AS points
-            UNION ALL
-            SELECT 'month:' || to_char(month_key, 'YYYY-MM-DD'), points_this_month
-            UNION ALL
-            SELECT 'team:' || team_id, total_points WHERE team_id IS NOT NULL) b
-     WHERE visible
+    WITH scores AS (
+        SELECT b.board, b.points
+          FROM (SELECT 'all' AS board, total_points AS points
+                UNION ALL
+                SELECT 'month:' || to_char(month_key, 'YYYY-MM-DD'), points_this_month
+                UNION ALL
+                SELECT 'team:' || team_id, total_points WHERE team_id IS NOT NULL) b
+         WHERE visible AND b.points <> 0)
+    SELECT board, points FROM scores
+    UNION ALL
+    SELECT board || '/64', leaderboard_bucket(points) FROM scores
 $$;
 
 -- One statement moves the member off their old scores and onto the new
