@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -42,12 +43,14 @@ type EventAdmission struct {
 const seatsFree = "seats_taken + ? <= capacity AND waitlist_count = 0"
 
 // CommitAdmission applies an admission to its event row with one
-// conditional update, and reports false, changing nothing, when the row no
+// conditional update and commits tx with it in the same round trip
+// (CommitWith); it reports false, with tx rolled back, when the row no
 // longer allows that outcome (a seat taken meanwhile, a waitlist formed,
 // the event unpublished). The caller decides the outcome from an unlocked
 // read and writes its other rows first, so this update, the one statement
-// that locks the event row, is the last before commit: the row is locked
-// for the commit alone.
+// that locks the event row, is the last: the row is locked for the commit
+// alone. tx is left open and empty; the caller ends it and runs nothing
+// else in it.
 //
 // A bucketed event (events_buckets.go) takes a held outcome's seats in a
 // bucket and leaves the event row alone. Its waitlist join locks the event
@@ -73,12 +76,20 @@ func CommitAdmission(ctx context.Context, tx bun.Tx, a EventAdmission) (bool, er
 	default:
 		return false, fmt.Errorf("commit admission to event %s: unknown outcome %d", a.EventID, a.Outcome)
 	}
-	res, err := q.Exec(ctx)
+	return commitWith(ctx, tx, a, q.String())
+}
+
+// commitWith commits the admission a's transaction with stmts
+// (CommitWith) and reports false when the last changed nothing.
+func commitWith(ctx context.Context, tx bun.Tx, a EventAdmission, stmts ...string) (bool, error) {
+	err := CommitWith(ctx, tx, stmts...)
+	if errors.Is(err, ErrNoRowChanged) {
+		return false, nil
+	}
 	if err != nil {
 		return false, fmt.Errorf("commit admission to event %s: %w", a.EventID, err)
 	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
+	return true, nil
 }
 
 // bucketsFree holds when a request for ? seats may take them on a bucketed
@@ -95,21 +106,17 @@ func commitBucketedAdmission(ctx context.Context, tx bun.Tx, a EventAdmission) (
 		if err != nil || !ok {
 			return false, err
 		}
+		// The bucket stays locked across a round trip or two: ten buckets
+		// share the rush, where the event row alone takes every waitlist join.
 		return true, SetReservationBucket(ctx, tx, a.RequestID, b)
 	case AdmitWaitlisted:
-		if err := lockEvent(ctx, tx, a.EventID); err != nil {
-			return false, err
-		}
-		// A new statement: it sees every release committed before the lock.
-		res, err := tx.NewUpdate().Model((*Event)(nil)).
+		// The update is a new statement after the lock: it sees every
+		// release committed before it.
+		join := tx.NewUpdate().Model((*Event)(nil)).
 			Set("requests_count = requests_count + 1, waitlist_count = waitlist_count + 1, updated_at = now()").
 			Where("id = ? AND status = ?", a.EventID, EventPublished).
-			Where("(NOT requires_approval OR ?)", a.SkipApproval).Where("NOT ("+bucketsFree+")", a.Seats).Exec(ctx)
-		if err != nil {
-			return false, fmt.Errorf("commit waitlisted admission to event %s: %w", a.EventID, err)
-		}
-		n, _ := res.RowsAffected()
-		return n == 1, nil
+			Where("(NOT requires_approval OR ?)", a.SkipApproval).Where("NOT ("+bucketsFree+")", a.Seats)
+		return commitWith(ctx, tx, a, tx.NewRaw(lockEventQuery, a.EventID).String(), join.String())
 	}
 	single := a
 	single.Buckets = 1

@@ -312,7 +312,7 @@ func ChangeSeats(ctx context.Context, tx bun.Tx, c SeatChange) error {
 // lockEvent row-locks an event without reading it, as EventForUpdate
 // does (FOR NO KEY UPDATE: see there why).
 func lockEvent(ctx context.Context, tx bun.Tx, id uuid.UUID) error {
-	if _, err := tx.NewRaw("SELECT 1 FROM events WHERE id = ? FOR NO KEY UPDATE", id).Exec(ctx); err != nil {
+	if _, err := tx.NewRaw(lockEventQuery, id).Exec(ctx); err != nil {
 		return fmt.Errorf("lock event %s: %w", id, err)
 	}
 	return nil
@@ -330,6 +330,9 @@ func ReservationBucket(ctx context.Context, idb bun.IDB, id uuid.UUID) (*int32, 
 	}
 	return &b.Int32, nil
 }
+
+// lockEventQuery row-locks the event ? without reading it.
+const lockEventQuery = "SELECT 1 FROM events WHERE id = ? FOR NO KEY UPDATE"
 
 // SetReservationBucket records the bucket the live hold of a request took
 // its seats from.

@@ -7,7 +7,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 )
 
@@ -35,7 +34,7 @@ func (d *DB) InCopyTx(ctx context.Context, fn func(ctx context.Context, tx bun.T
 func (c *Copier) copyFrom(ctx context.Context, table string, columns []string, rows [][]any) (int64, error) {
 	var n int64
 	err := c.conn.Raw(func(driverConn any) error {
-		sc, ok := driverConn.(*stdlib.Conn)
+		sc, ok := driverConn.(interface{ Conn() *pgx.Conn })
 		if !ok {
 			return fmt.Errorf("COPY needs a pgx connection, got %T", driverConn)
 		}

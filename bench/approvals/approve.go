@@ -15,7 +15,6 @@ import (
 	"github.com/convene/convene/db/enums"
 	contentv1 "github.com/convene/convene/proto/convene/content/v1"
 	"github.com/convene/convene/proto/convene/content/v1/contentv1connect"
-	"github.com/convene/convene/workflows"
 )
 
 // stepWait bounds the wait for a run to open a step.
@@ -72,7 +71,15 @@ func vote(ctx context.Context, s *stack.Stack, w *world, o options) results {
 	c := contentv1connect.NewApprovalServiceClient(s.HTTPClient(o.concurrency), s.APIURL())
 	t := newTally(len(w.contentIDs))
 	queue := make(chan ballot, len(w.contentIDs)*approversPerStep)
-	err := forEach(len(w.contentIDs), o.concurrency, func(i int) error { return awaitStep(ctx, s, w.contentIDs[i], 1) })
+	steps := newStepWatcher(s.DB(), w.orgID)
+	watchCtx, stopWatching := context.WithCancel(ctx)
+	defer stopWatching()
+	go func() {
+		if err := steps.watch(watchCtx); err != nil {
+			progress("step watcher stopped: %v", err)
+		}
+	}()
+	err := forEach(len(w.contentIDs), o.concurrency, func(i int) error { return steps.await(ctx, w.contentIDs[i], 1) })
 	if err != nil {
 		return results{errors: 1, firstErr: err}
 	}
@@ -87,7 +94,7 @@ func vote(ctx context.Context, s *stack.Stack, w *world, o options) results {
 				d, err := approve(ctx, s, c, b.approver, w.contentIDs[b.item], b.step)
 				t.record(d, err)
 				if t.stepDone(b.item, b.step, err) {
-					go t.handOff(ctx, s, w, queue, b.item, b.step+1)
+					go t.handOff(ctx, steps, w, queue, b.item, b.step+1)
 				}
 			}
 		})
@@ -163,8 +170,8 @@ func (t *tally) stepDone(item, step int, err error) bool {
 }
 
 // handOff waits for the item's run to open step, then queues its votes.
-func (t *tally) handOff(ctx context.Context, s *stack.Stack, w *world, queue chan<- ballot, item, step int) {
-	if err := awaitStep(ctx, s, w.contentIDs[item], step); err != nil {
+func (t *tally) handOff(ctx context.Context, steps *stepWatcher, w *world, queue chan<- ballot, item, step int) {
+	if err := steps.await(ctx, w.contentIDs[item], step); err != nil {
 		t.record(0, err)
 		t.finished.Done()
 		return
@@ -186,30 +193,6 @@ func approve(ctx context.Context, s *stack.Stack, c contentv1connect.ApprovalSer
 		return 0, fmt.Errorf("approve %s step %d: %w", contentID, step, err)
 	}
 	return time.Since(t0), nil
-}
-
-// awaitStep polls the run's state until step is the current step with its
-// approvers assigned.
-func awaitStep(ctx context.Context, s *stack.Stack, contentID uuid.UUID, step int) error {
-	deadline := time.Now().Add(stepWait)
-	for {
-		v, err := s.Temporal().QueryWorkflow(ctx, workflows.ContentApprovalWorkflowID(contentID.String(), 1), "", workflows.QueryState)
-		var st workflows.ContentApprovalState
-		if err == nil {
-			err = v.Get(&st)
-		}
-		if err == nil && st.CurrentStep == step && len(st.Assignees) == approversPerStep {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return errors.Join(fmt.Errorf("run of %s never opened step %d", contentID, step), err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
 }
 
 // count reads what the votes wrote: approve actions and approved requests.

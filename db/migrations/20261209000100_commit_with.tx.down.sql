@@ -1,0 +1,1 @@
+DROP FUNCTION IF EXISTS require_row(bigint);
