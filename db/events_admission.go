@@ -49,7 +49,8 @@ const seatsFree = "seats_taken + ? <= capacity AND waitlist_count = 0"
 // the event unpublished). The caller decides the outcome from an unlocked
 // read and writes its other rows first, so this update, the one statement
 // that locks the event row, is the last: the row is locked for the commit
-// alone. tx is left open and empty; the caller ends it and runs nothing
+// alone. The caller ends tx (left open and empty, or, for a bucketed
+// hold, holding the admission for the caller's commit) and runs nothing
 // else in it.
 //
 // A bucketed event (events_buckets.go) takes a held outcome's seats in a
