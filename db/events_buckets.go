@@ -309,6 +309,9 @@ func ChangeSeats(ctx context.Context, tx bun.Tx, c SeatChange) error {
 	return nil
 }
 
+// lockEventQuery row-locks the event ? without reading it.
+const lockEventQuery = "SELECT 1 FROM events WHERE id = ? FOR NO KEY UPDATE"
+
 // lockEvent row-locks an event without reading it, as EventForUpdate
 // does (FOR NO KEY UPDATE: see there why).
 func lockEvent(ctx context.Context, tx bun.Tx, id uuid.UUID) error {
@@ -330,9 +333,6 @@ func ReservationBucket(ctx context.Context, idb bun.IDB, id uuid.UUID) (*int32, 
 	}
 	return &b.Int32, nil
 }
-
-// lockEventQuery row-locks the event ? without reading it.
-const lockEventQuery = "SELECT 1 FROM events WHERE id = ? FOR NO KEY UPDATE"
 
 // SetReservationBucket records the bucket the live hold of a request took
 // its seats from.
