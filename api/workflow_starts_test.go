@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/uptrace/bun"
@@ -169,16 +170,30 @@ func TestRequestToJoin_RiverJobStartsThePaidOrderWhenTheDirectStartIsLost(t *tes
 	assert.EqualValues(t, 1, countRows(t, a, (*db.Ticket)(nil), "event_id = ?", ev.ID), "one ticket")
 }
 
-func TestWorkflowStarts_DirectStartAndRiverJobMakeOneRun(t *testing.T) {
+// TestWorkflowStarts_DirectStartDropsItsRiverJobAndALateJobMakesNoSecondRun:
+// the direct start after commit runs the workflow and deletes the River
+// job committed as its safety net, so River does not start it again; a
+// job River had already taken by then still runs, finds the run and makes
+// no second one.
+func TestWorkflowStarts_DirectStartDropsItsRiverJobAndALateJobMakesNoSecondRun(t *testing.T) {
 	a := setup(t)
+	ctx := context.Background()
 	buyer, eventID, requestID := cancelEventWithOpenOrder(t, a)
 	owner, jobID := createMembersJob(t, a)
+	for _, kind := range []string{workflowstart.EventCancellationArgs{}.Kind(), workflowstart.NotificationJobArgs{}.Kind()} {
+		assert.Zero(t, countRows(t, a, (*riverJob)(nil), "kind = ?", kind), "the direct start deleted its %s job", kind)
+	}
+
+	lateCancellation := workflowstart.EventCancellationArgs{Start: workflows.EventCancellationStart{
+		Input: workflows.EventCancellationInput{EventID: eventID, Reason: "Storm"}}}
+	require.NoError(t, (&workflowstart.Worker[workflowstart.EventCancellationArgs]{Temporal: a.Temporal, TaskQueue: a.TaskQueue}).
+		Work(ctx, &river.Job[workflowstart.EventCancellationArgs]{Args: lateCancellation}))
+	lateJob := workflowstart.NotificationJobArgs{Start: workflows.NotificationJobStart{Input: workflows.NotificationJobInput{JobID: jobID}}}
+	require.NoError(t, (&workflowstart.Worker[workflowstart.NotificationJobArgs]{Temporal: a.Temporal, TaskQueue: a.TaskQueue}).
+		Work(ctx, &river.Job[workflowstart.NotificationJobArgs]{Args: lateJob}))
 
 	assert.Equal(t, workflows.EventCancellationResult{Notified: 1}, awaitCancellation(t, a, buyer, eventID, requestID))
 	assert.EqualValues(t, 2, awaitJobCompleted(t, a, owner, jobID).GetProgress().GetSent())
-	awaitStartJobsCompleted(t, a, workflowstart.EventCancellationArgs{}.Kind(), 1)
-	awaitStartJobsCompleted(t, a, workflowstart.NotificationJobArgs{}.Kind(), 1)
-
 	assert.Equal(t, 1, runsOf(t, a, workflows.EventCancellationWorkflowID(eventID)), "one cancellation run")
 	assert.Equal(t, 1, runsOf(t, a, workflows.NotificationJobWorkflowID(jobID)), "one job run")
 }

@@ -37,8 +37,9 @@ func (s *contentServer) RetryPublish(ctx context.Context, req *connect.Request[c
 	contentID, onlyAccount := uuid.MustParse(req.Msg.GetContentId()), rpc.OptionalID(req.Msg.GetSocialAccountId())
 	callerID := rpc.CallerID(ctx)
 	var (
-		start workflows.ContentPublishStart
-		out   []*contentv1.Content
+		start      workflows.ContentPublishStart
+		startJobID int64
+		out        []*contentv1.Content
 	)
 	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		c, v, err := publishableContent(ctx, tx, contentID)
@@ -59,8 +60,8 @@ func (s *contentServer) RetryPublish(ctx context.Context, req *connect.Request[c
 		}
 		c.WorkflowStatus = enums.ContentPublishing
 		start = publishStart(c, v, run)
-		if _, err := s.River.InsertTx(ctx, tx.Tx, workflowstart.ContentPublishArgs{Start: start}, nil); err != nil {
-			return fmt.Errorf("enqueue start of publish retry: %w", err)
+		if startJobID, err = s.starts.Commit(ctx, tx.Tx, workflowstart.ContentPublishArgs{Start: start}, s.Now()); err != nil {
+			return err
 		}
 		if err := rpc.Audit(ctx, tx, &callerID, &c.OrganizationID, "content", c.ID.String(), "retry_publish", map[string]any{
 			"version": v.Version, "attempt": run.Attempt, "social_account_ids": start.Input.SocialAccountIDs}); err != nil {
@@ -72,7 +73,7 @@ func (s *contentServer) RetryPublish(ctx context.Context, req *connect.Request[c
 	if err != nil {
 		return nil, err
 	}
-	if err := workflows.StartContentPublish(ctx, s.Temporal, s.TaskQueue, start); err != nil {
+	if err := s.starts.Start(ctx, workflowstart.ContentPublishArgs{Start: start}, startJobID); err != nil {
 		// The River job committed with the run starts it.
 		s.Log.WarnContext(ctx, "direct start of publish retry failed; its River job will start it", "content_id", contentID, "error", err)
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/convene/convene/internal/blob"
 	"github.com/convene/convene/internal/providers/social"
 	"github.com/convene/convene/internal/secretbox"
+	"github.com/convene/convene/jobs/workflowstart"
 	"github.com/convene/convene/proto/convene/content/v1/contentv1connect"
 )
 
@@ -65,6 +66,8 @@ type campaignServer struct {
 type contentServer struct {
 	Deps
 	contentv1connect.UnimplementedContentServiceHandler
+	// starts makes the approval and publish runs' direct starts after commit.
+	starts *workflowstart.Starter
 }
 
 // approvalServer implements convene.content.v1.ApprovalService.
@@ -92,7 +95,7 @@ func NewCampaignServer(d Deps) contentv1connect.CampaignServiceHandler {
 
 // NewContentServer returns the ContentService handler.
 func NewContentServer(d Deps) contentv1connect.ContentServiceHandler {
-	return &contentServer{Deps: d}
+	return &contentServer{Deps: d, starts: workflowstart.NewStarter(d.Temporal, d.TaskQueue, d.River, d.Log)}
 }
 
 // NewApprovalServer returns the ApprovalService handler.

@@ -29,7 +29,10 @@ import (
 // publish time.
 func (s *contentServer) SubmitContent(ctx context.Context, req *connect.Request[contentv1.SubmitContentRequest]) (*connect.Response[contentv1.SubmitContentResponse], error) {
 	userID := rpc.CallerID(ctx)
-	var in workflows.ContentApprovalInput
+	var (
+		in         workflows.ContentApprovalInput
+		startJobID int64
+	)
 	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		c, v, err := s.submittable(ctx, tx, uuid.MustParse(req.Msg.GetContentId()), int(req.Msg.GetExpectedVersion()))
 		if err != nil {
@@ -42,8 +45,8 @@ func (s *contentServer) SubmitContent(ctx context.Context, req *connect.Request[
 		in = workflows.ContentApprovalInput{OrganizationID: c.OrganizationID.String(), ContentID: c.ID.String(),
 			ContentVersionID: v.ID.String(), Version: v.Version, AuthorUserID: c.AuthorUserID.String(),
 			EventID: rpc.IDString(c.EventID), Title: v.Title}
-		if _, err := s.River.InsertTx(ctx, tx.Tx, workflowstart.ContentApprovalArgs{Input: in}, nil); err != nil {
-			return fmt.Errorf("enqueue start of content approval: %w", err)
+		if startJobID, err = s.starts.Commit(ctx, tx.Tx, workflowstart.ContentApprovalArgs{Input: in}, s.Now()); err != nil {
+			return err
 		}
 		return rpc.Audit(ctx, tx, &userID, &c.OrganizationID, "content", c.ID.String(), "submit",
 			map[string]any{"version": v.Version, "approval_workflow_id": rpc.IDString(r.ApprovalWorkflowID), "steps": len(r.Steps)})
@@ -51,7 +54,7 @@ func (s *contentServer) SubmitContent(ctx context.Context, req *connect.Request[
 	if err != nil {
 		return nil, err
 	}
-	if err := workflows.StartContentApproval(ctx, s.Temporal, s.TaskQueue, in); err != nil {
+	if err := s.starts.Start(ctx, workflowstart.ContentApprovalArgs{Input: in}, startJobID); err != nil {
 		// The River job committed with the request starts it.
 		s.Log.WarnContext(ctx, "direct start of content approval failed; its River job will start it", "content_id", in.ContentID, "error", err)
 	}

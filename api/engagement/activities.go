@@ -46,7 +46,7 @@ type activityServer struct {
 	// desk admits RSVPs going as RequestToJoin's orders are admitted;
 	// starts starts their order workflows after commit.
 	desk   *admission.Desk
-	starts *workflowstart.Starter
+	starts *workflowstart.BackgroundStarter
 }
 
 var _ engagementv1connect.ActivityServiceHandler = (*activityServer)(nil)
@@ -55,7 +55,7 @@ var _ engagementv1connect.ActivityServiceHandler = (*activityServer)(nil)
 func activityService(d Deps) rpc.Service {
 	s := &activityServer{Deps: d,
 		desk:   &admission.Desk{DB: d.DB, Keys: d.Tickets, Notices: &jobs.Notices{River: d.River}, Now: d.Now, AuditSource: "api"},
-		starts: workflowstart.NewStarter(d.Temporal, d.TaskQueue, d.River, d.Log, parallelRsvpStarts)}
+		starts: workflowstart.NewStarter(d.Temporal, d.TaskQueue, d.River, d.Log).Background(parallelRsvpStarts)}
 	return rpc.NewService(engagementv1connect.ActivityServiceName, engagementv1connect.ActivityServiceHandler(s), engagementv1connect.NewActivityServiceHandler)
 }
 

@@ -3,7 +3,6 @@ package engagement
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"connectrpc.com/connect"
@@ -78,12 +77,8 @@ func (s *activityServer) rsvpGoing(ctx context.Context, ref *db.ActivityEventRef
 			if p, err = s.recordRsvp(ctx, tx, ref, caller, &in.ID); err != nil {
 				return err
 			}
-			res, err := s.River.InsertTx(ctx, tx.Tx, workflowstart.TicketOrderArgs{Start: st}, workflowstart.SafetyNetOpts(s.Now()))
-			if err != nil {
-				return fmt.Errorf("commit the start of order %s: %w", in.ID, err)
-			}
-			jobID = res.Job.ID
-			return nil
+			jobID, err = s.starts.Commit(ctx, tx.Tx, workflowstart.TicketOrderArgs{Start: st}, s.Now())
+			return err
 		})
 	switch {
 	case errors.Is(err, admission.ErrOpenRequest):

@@ -7,7 +7,6 @@ package engagement
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"connectrpc.com/connect"
@@ -59,7 +58,10 @@ func (s *teamsServer) CreateChallenge(ctx context.Context, req *connect.Request[
 	if err := s.checkWindow(c.StartsAt, c.EndsAt); err != nil {
 		return nil, err
 	}
-	var in workflows.TeamChallengeInput
+	var (
+		in         workflows.TeamChallengeInput
+		startJobID int64
+	)
 	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := rpc.OrgAccess(ctx, tx, c.OrganizationID, rpc.ManagerRoles); err != nil {
 			return err
@@ -76,8 +78,9 @@ func (s *teamsServer) CreateChallenge(ctx context.Context, req *connect.Request[
 		}
 		in = workflows.TeamChallengeInput{ChallengeID: c.ID.String(), OrganizationID: c.OrganizationID.String(),
 			Name: c.Name, StartsAt: c.StartsAt, EndsAt: c.EndsAt}
-		if _, err := s.River.InsertTx(ctx, tx.Tx, workflowstart.TeamChallengeArgs{Input: in}, nil); err != nil {
-			return fmt.Errorf("enqueue start of challenge %s: %w", c.ID, err)
+		var err error
+		if startJobID, err = s.starts.Commit(ctx, tx.Tx, workflowstart.TeamChallengeArgs{Input: in}, s.Now()); err != nil {
+			return err
 		}
 		return rpc.Audit(ctx, tx, &callerID, &c.OrganizationID, "challenge", c.ID.String(), "create",
 			map[string]any{"name": c.Name, "metric": c.Metric, "team_id": rpc.IDString(c.TeamID)})
@@ -85,7 +88,7 @@ func (s *teamsServer) CreateChallenge(ctx context.Context, req *connect.Request[
 	if err != nil {
 		return nil, err
 	}
-	if err := workflows.StartTeamChallenge(ctx, s.Temporal, s.TaskQueue, in); err != nil {
+	if err := s.starts.Start(ctx, workflowstart.TeamChallengeArgs{Input: in}, startJobID); err != nil {
 		// The River job committed with the challenge starts it.
 		s.Log.WarnContext(ctx, "direct start of team challenge failed; its River job will start it", "challenge_id", c.ID, "error", err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/db/enums"
+	"github.com/convene/convene/jobs/workflowstart"
 	engagementv1 "github.com/convene/convene/proto/convene/engagement/v1"
 	"github.com/convene/convene/proto/convene/engagement/v1/engagementv1connect"
 )
@@ -27,11 +28,13 @@ const teamsPageSize = 50
 type teamsServer struct {
 	Deps
 	engagementv1connect.UnimplementedTeamServiceHandler
+	// starts makes the challenge workflow's direct start after commit.
+	starts *workflowstart.Starter
 }
 
 // teamsService mounts TeamService.
 func teamsService(d Deps) rpc.Service {
-	return rpc.NewService[engagementv1connect.TeamServiceHandler](engagementv1connect.TeamServiceName, &teamsServer{Deps: d},
+	return rpc.NewService[engagementv1connect.TeamServiceHandler](engagementv1connect.TeamServiceName, &teamsServer{Deps: d, starts: workflowstart.NewStarter(d.Temporal, d.TaskQueue, d.River, d.Log)},
 		engagementv1connect.NewTeamServiceHandler)
 }
 

@@ -8,7 +8,6 @@ package events
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"connectrpc.com/connect"
 	"github.com/google/uuid"
@@ -51,7 +50,7 @@ func (s *ticketingServer) admit(ctx context.Context, ev *db.Event, st workflows.
 		if in.InviteID != nil {
 			st.Input.InviteID = in.InviteID.String()
 		}
-		jobID, err = s.commitOrderStart(ctx, tx, st)
+		jobID, err = s.starts.Commit(ctx, tx.Tx, workflowstart.TicketOrderArgs{Start: st}, s.Now())
 		return err
 	})
 	if err != nil {
@@ -59,16 +58,6 @@ func (s *ticketingServer) admit(ctx context.Context, ev *db.Event, st workflows.
 	}
 	s.startAdmitted(ctx, r, st, jobID)
 	return s.requestToProto(ctx, r, ev)
-}
-
-// commitOrderStart writes the River job that starts the order if the
-// direct start after commit does not happen.
-func (s *ticketingServer) commitOrderStart(ctx context.Context, tx bun.Tx, st workflows.TicketOrderStart) (int64, error) {
-	res, err := s.River.InsertTx(ctx, tx.Tx, workflowstart.TicketOrderArgs{Start: st}, workflowstart.SafetyNetOpts(s.Now()))
-	if err != nil {
-		return 0, fmt.Errorf("commit the start of order %s: %w", st.Input.RequestID, err)
-	}
-	return res.Job.ID, nil
 }
 
 // startAdmitted starts an admitted order's workflow. A paid hold waits for

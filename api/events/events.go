@@ -186,7 +186,7 @@ func (s *eventServer) PublishEvent(ctx context.Context, req *connect.Request[eve
 func (s *eventServer) CancelEvent(ctx context.Context, req *connect.Request[eventsv1.CancelEventRequest]) (*connect.Response[eventsv1.CancelEventResponse], error) {
 	userID, reason := rpc.CallerID(ctx), req.Msg.GetReason()
 	var ev *db.Event
-	enqueued := false // whether this call committed the River job that starts the workflow
+	var startJobID int64 // the River job this call committed to start the workflow, if any
 	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
 		if ev, err = s.hostedEventForUpdate(ctx, tx, uuid.MustParse(req.Msg.GetEventId())); err != nil {
@@ -202,28 +202,41 @@ func (s *eventServer) CancelEvent(ctx context.Context, req *connect.Request[even
 			return err
 		}
 		ev.Status = db.EventCancelled
-		if _, err := s.River.InsertTx(ctx, tx.Tx, workflowstart.EventCancellationArgs{Start: cancellationStart(ev, reason)}, nil); err != nil {
-			return fmt.Errorf("enqueue start of event cancellation: %w", err)
+		if startJobID, err = s.starts.Commit(ctx, tx.Tx, workflowstart.EventCancellationArgs{Start: cancellationStart(ev, reason)}, s.Now()); err != nil {
+			return err
 		}
-		enqueued = true
 		return rpc.Audit(ctx, tx, &userID, ev.OrganizationID, "event", ev.ID.String(), "cancel", map[string]any{"reason": reason})
 	})
 	if err != nil {
 		return nil, err
 	}
-	if err := workflows.StartEventCancellation(ctx, s.Temporal, s.TaskQueue, cancellationStart(ev, reason)); err != nil {
-		if !enqueued {
-			return nil, connect.NewError(connect.CodeUnavailable, fmt.Errorf(
-				"the event is cancelled but closing its orders could not start; call CancelEvent again to retry: %w", err))
-		}
-		// The River job committed with the cancellation starts it.
-		s.Log.WarnContext(ctx, "direct start of event cancellation failed; its River job will start it", "event_id", ev.ID, "error", err)
+	if err := s.startCancellation(ctx, ev, reason, startJobID); err != nil {
+		return nil, err
 	}
 	out, err := eventWithInterests(ctx, s.DB, ev)
 	if err != nil {
 		return nil, err
 	}
 	return connect.NewResponse(&eventsv1.CancelEventResponse{Event: out}), nil
+}
+
+// startCancellation starts the cancellation workflow of ev. With the
+// River job this call committed (startJobID), a failed start is the job's
+// to make; without one (the event was already cancelled) the caller is
+// told to retry.
+func (s *eventServer) startCancellation(ctx context.Context, ev *db.Event, reason string, startJobID int64) error {
+	args := workflowstart.EventCancellationArgs{Start: cancellationStart(ev, reason)}
+	if startJobID == 0 {
+		if err := workflows.StartEventCancellation(ctx, s.Temporal, s.TaskQueue, args.Start); err != nil {
+			return connect.NewError(connect.CodeUnavailable, fmt.Errorf(
+				"the event is cancelled but closing its orders could not start; call CancelEvent again to retry: %w", err))
+		}
+		return nil
+	}
+	if err := s.starts.Start(ctx, args, startJobID); err != nil {
+		s.Log.WarnContext(ctx, "direct start of event cancellation failed; its River job will start it", "event_id", ev.ID, "error", err)
+	}
+	return nil
 }
 
 // cancellationStart is the cancellation workflow's start for ev.

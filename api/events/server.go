@@ -55,6 +55,8 @@ type Deps struct {
 type eventServer struct {
 	Deps
 	tickets *ticketingServer
+	// starts makes the cancellation workflow's direct start after commit.
+	starts *workflowstart.Starter
 }
 
 // ticketingServer implements convene.events.v1.TicketingService. Orders are
@@ -66,7 +68,7 @@ type ticketingServer struct {
 	// desk admits requests in one transaction each; starts makes the
 	// order starts after commit off the request path.
 	desk   *admission.Desk
-	starts *workflowstart.Starter
+	starts *workflowstart.BackgroundStarter
 }
 
 var (
@@ -83,7 +85,11 @@ const (
 
 // NewEventServer returns the EventService handler.
 func NewEventServer(d Deps) eventsv1connect.EventServiceHandler {
-	return &eventServer{Deps: d, tickets: newTicketingServer(d)}
+	return newEventServer(d, newTicketingServer(d))
+}
+
+func newEventServer(d Deps, tickets *ticketingServer) *eventServer {
+	return &eventServer{Deps: d, tickets: tickets, starts: tickets.starts.Starter}
 }
 
 // NewTicketingServer returns the TicketingService handler.
@@ -92,7 +98,7 @@ func NewTicketingServer(d Deps) eventsv1connect.TicketingServiceHandler { return
 func newTicketingServer(d Deps) *ticketingServer {
 	return &ticketingServer{Deps: d,
 		desk:   &admission.Desk{DB: d.DB, Keys: d.Tickets, Notices: &jobs.Notices{River: d.River}, Now: d.Now, AuditSource: "api"},
-		starts: workflowstart.NewStarter(d.Temporal, d.TaskQueue, d.River, d.Log, parallelOrderStarts)}
+		starts: workflowstart.NewStarter(d.Temporal, d.TaskQueue, d.River, d.Log).Background(parallelOrderStarts)}
 }
 
 // Domain lists the events services and routes for the server to mount:
@@ -102,7 +108,7 @@ func Domain(d Deps) rpc.Domain {
 	tickets := newTicketingServer(d) // one order-start pool for RequestToJoin and RSVP going
 	dom := rpc.Domain{
 		Services: []rpc.Service{
-			rpc.NewService(eventsv1connect.EventServiceName, eventsv1connect.EventServiceHandler(&eventServer{Deps: d, tickets: tickets}), eventsv1connect.NewEventServiceHandler),
+			rpc.NewService(eventsv1connect.EventServiceName, eventsv1connect.EventServiceHandler(newEventServer(d, tickets)), eventsv1connect.NewEventServiceHandler),
 			rpc.NewService(eventsv1connect.TicketingServiceName, eventsv1connect.TicketingServiceHandler(tickets), eventsv1connect.NewTicketingServiceHandler),
 		},
 		Routes: []rpc.Route{{Pattern: "POST /webhooks/payments/{provider}", Handler: &paymentWebhook{d}}},

@@ -81,6 +81,7 @@ func (s *notificationServer) CreateNotificationJob(ctx context.Context, req *con
 	if job.ScheduledAt.After(s.Now().Add(maxScheduleAhead)) {
 		return nil, rpc.InvalidField("scheduled_at", "must be at most a year ahead")
 	}
+	var startJobID int64
 	err := s.DB.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		scope, err := s.jobAccess(ctx, tx, job.OrganizationID)
 		if connect.CodeOf(err) == connect.CodeNotFound {
@@ -101,8 +102,8 @@ func (s *notificationServer) CreateNotificationJob(ctx context.Context, req *con
 		if err := db.InsertNotificationJob(ctx, tx, job); err != nil {
 			return err
 		}
-		if _, err := s.River.InsertTx(ctx, tx.Tx, workflowstart.NotificationJobArgs{Start: jobStart(job)}, nil); err != nil {
-			return fmt.Errorf("enqueue start of notification job: %w", err)
+		if startJobID, err = s.starts.Commit(ctx, tx.Tx, workflowstart.NotificationJobArgs{Start: jobStart(job)}, s.Now()); err != nil {
+			return err
 		}
 		return rpc.Audit(ctx, tx, &userID, job.OrganizationID, "notification_job", job.ID.String(), "create", map[string]any{
 			"category": job.Category, "title": job.TitleTemplate, "channels": job.Channels,
@@ -111,7 +112,7 @@ func (s *notificationServer) CreateNotificationJob(ctx context.Context, req *con
 	if err != nil {
 		return nil, err
 	}
-	if err := workflows.StartNotificationJob(ctx, s.Temporal, s.TaskQueue, jobStart(job)); err != nil {
+	if err := s.starts.Start(ctx, workflowstart.NotificationJobArgs{Start: jobStart(job)}, startJobID); err != nil {
 		// The River job committed with the row starts it.
 		s.Log.WarnContext(ctx, "direct start of notification job failed; its River job will start it", "job_id", job.ID, "error", err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/convene/convene/api/rpc"
 	"github.com/convene/convene/db"
 	"github.com/convene/convene/internal/inboxwatch"
+	"github.com/convene/convene/jobs/workflowstart"
 	"github.com/convene/convene/proto/convene/notifications/v1/notificationsv1connect"
 )
 
@@ -43,13 +44,17 @@ type Deps struct {
 // The inbox, preferences and devices calls only ever touch the caller's own
 // rows, so they need no authorization beyond authentication; notification
 // jobs (jobs.go) are authorized by organization role or platform staff.
-type notificationServer struct{ Deps }
+type notificationServer struct {
+	Deps
+	// starts makes the job workflow's direct start after commit.
+	starts *workflowstart.Starter
+}
 
 var _ notificationsv1connect.NotificationServiceHandler = (*notificationServer)(nil)
 
 // NewNotificationServer returns the NotificationService handler.
 func NewNotificationServer(d Deps) notificationsv1connect.NotificationServiceHandler {
-	return &notificationServer{d}
+	return &notificationServer{Deps: d, starts: workflowstart.NewStarter(d.Temporal, d.TaskQueue, d.River, d.Log)}
 }
 
 // Domain lists the notification service for the server to mount.
