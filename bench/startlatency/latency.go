@@ -40,6 +40,9 @@ type results struct {
 	// jobs is the notification_jobs rows; workflows the NotificationJob
 	// workflows Temporal lists.
 	jobs, workflows int64
+	// ceiling is the sorted latencies of bare StartWorkflow calls in the
+	// same run (startCeiling).
+	ceiling []time.Duration
 	// failures are human-readable mismatches; empty when the run was correct.
 	failures []string
 }
@@ -61,6 +64,10 @@ func measure(ctx context.Context, s *stack.Stack, o options) (results, error) {
 	}
 	r.jobs = int64(n)
 	if r.workflows, err = countWorkflows(ctx, s, int64(o.calls)); err != nil {
+		return r, err
+	}
+	progress("ceiling: %d bare StartWorkflow calls, %d at a time", o.calls, o.concurrency)
+	if r.ceiling, err = startCeiling(ctx, s.Temporal(), o.calls, o.concurrency); err != nil {
 		return r, err
 	}
 	r.failures = mismatches(r, o)
